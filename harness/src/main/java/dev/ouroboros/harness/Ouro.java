@@ -1,0 +1,64 @@
+package dev.ouroboros.harness;
+
+import dev.ouroboros.harness.cli.EvalCommand;
+import dev.ouroboros.models.UserInputException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code ouro} command line. Exit codes: 0 success, 2 bad input (one line naming the culprit, no stack
+ * trace), 1 internal failure.
+ */
+@Command(
+    name = "ouro",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
+    description = "Ouroboros: model-collapse studies on OPT causal LMs with DJL.",
+    subcommands = {EvalCommand.class, CommandLine.HelpCommand.class})
+public final class Ouro {
+  public static final int EXIT_BAD_INPUT = 2;
+  public static final int EXIT_FAILURE = 1;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the CLI and returns its exit code (tests call this). */
+  public static int run(String... args) {
+    CommandLine cl = new CommandLine(new Ouro());
+    cl.setExecutionExceptionHandler(Ouro::handle);
+    cl.setParameterExceptionHandler(
+        (ex, a) -> {
+          PrintWriter err = ex.getCommandLine().getErr();
+          err.println("ouro: " + ex.getMessage());
+          err.println("Try 'ouro " + ex.getCommandLine().getCommandName() + " --help'.");
+          err.flush();
+          return EXIT_BAD_INPUT;
+        });
+    return cl.execute(args);
+  }
+
+  private static int handle(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
+    PrintWriter err = cl.getErr();
+    Throwable bad = findUserError(ex);
+    if (bad != null) {
+      err.println("ouro: " + bad.getMessage());
+      err.flush();
+      return EXIT_BAD_INPUT;
+    }
+    err.println("ouro: internal error: " + ex);
+    ex.printStackTrace(err);
+    err.flush();
+    return EXIT_FAILURE;
+  }
+
+  private static Throwable findUserError(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof UserInputException) {
+        return c;
+      }
+    }
+    return null;
+  }
+}
