@@ -207,7 +207,7 @@ public final class Safetensors {
     }
     if (offsets[0] > offsets[1] || offsets[1] > dataLength) {
       throw new UserInputException(where + ": data_offsets [" + offsets[0] + ", " + offsets[1]
-          + "] out of range (data section has " + dataLength + " bytes)");
+          + "] out of range (data section has " + dataLength + " bytes" + (offsets[1] > dataLength ? "; truncated file?)" : ")"));
     }
     if (offsets[1] - offsets[0] != numel) {
       throw new UserInputException(where + ": data_offsets span " + (offsets[1] - offsets[0])
