@@ -7,8 +7,8 @@ Run (from the repository root; CI never runs this, the outputs are committed):
 
 Versions used for the committed fixtures: Python 3.11.7, torch 2.13.0+cpu, transformers 5.18.0,
 tokenizers 0.23.2, safetensors 0.8.0. The script is deterministic (fixed seeds, one thread); rerunning it
-with the same versions rewrites byte-identical files except `model.safetensors`-style metadata that
-transformers may change between versions.
+with the same versions rewrites byte-identical files (checked). It asserts as it goes: fast vs slow tokenizer
+ids, tokenizer.json reload, and that each reloaded checkpoint equals the drawn weights up to its dtype.
 
 Everything goes to models/src/test/resources/golden/ (see README.md there):
 
@@ -18,6 +18,8 @@ Everything goes to models/src/test/resources/golden/ (see README.md there):
 * eval.txt         a small English text shared by the perplexity fixtures.
 * <case>/model/    tiny OPT checkpoints in three on-disk flavours, <case>/expected.json with logits, loss and
                    perplexity (blocks and lm-eval rolling windows) from the model reloaded from those files.
+* pre_ln_tied_safetensors/generate.json, train_step.json, after_step.safetensors: greedy and beam-search
+                   generations, and one clipped AdamW step.
 """
 
 from __future__ import annotations
