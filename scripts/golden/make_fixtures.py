@@ -7,8 +7,8 @@ Run (from the repository root; CI never runs this, the outputs are committed):
 
 Versions used for the committed fixtures: Python 3.11.7, torch 2.13.0+cpu, transformers 5.18.0,
 tokenizers 0.23.2, safetensors 0.8.0. The script is deterministic (fixed seeds, one thread); rerunning it
-with the same versions rewrites byte-identical files except `model.safetensors`-style metadata that
-transformers may change between versions.
+with the same versions rewrites byte-identical files (checked). It asserts as it goes: fast vs slow tokenizer
+ids, tokenizer.json reload, and that each reloaded checkpoint equals the drawn weights up to its dtype.
 
 Everything goes to models/src/test/resources/golden/ (see README.md there):
 
@@ -18,6 +18,8 @@ Everything goes to models/src/test/resources/golden/ (see README.md there):
 * eval.txt         a small English text shared by the perplexity fixtures.
 * <case>/model/    tiny OPT checkpoints in three on-disk flavours, <case>/expected.json with logits, loss and
                    perplexity (blocks and lm-eval rolling windows) from the model reloaded from those files.
+* pre_ln_tied_safetensors/generate.json, train_step.json, after_step.safetensors: greedy and beam-search
+                   generations, and one clipped AdamW step.
 """
 
 from __future__ import annotations
@@ -545,6 +547,105 @@ def make_case(name: str, overrides: dict, save, tok_src: Path, vocab_size: int, 
     write_json(case_dir / "expected.json", expected, indent=None)
 
 
+def generate_fixture(model_dir: Path, tok) -> None:
+    """Greedy and beam-search continuations of a left-padded batch of 2 prompts (HF generate)."""
+    model = OPTForCausalLM.from_pretrained(str(model_dir), dtype=torch.float32).eval()
+    row0 = tok("The quick brown fox jumps over the")["input_ids"]
+    row1 = tok("Model collapse is")["input_ids"]
+    width = max(len(row0), len(row1))
+    ids = [[PAD] * (width - len(r)) + r for r in (row0, row1)]
+    mask = [[0] * (width - len(r)) + [1] * len(r) for r in (row0, row1)]
+    inputs = dict(input_ids=torch.tensor(ids), attention_mask=torch.tensor(mask))
+    common = dict(do_sample=False, eos_token_id=2, pad_token_id=PAD, bos_token_id=BOS)
+    greedy_args = dict(max_new_tokens=16)
+    beam_args = dict(
+        num_beams=5, repetition_penalty=3.0, min_new_tokens=64, max_new_tokens=64, length_penalty=1.0,
+        early_stopping=False, num_return_sequences=1,
+    )
+    out = dict(return_dict_in_generate=True, output_scores=True)
+    with torch.no_grad():
+        greedy = model.generate(**inputs, **common, **greedy_args, **out)
+        beam = model.generate(**inputs, **common, **beam_args, **out)
+    # Smallest gap between the best and second-best logit over greedy steps: how robust the argmax is.
+    margin = min(float((lambda t: t[:, 0] - t[:, 1])(s.topk(2, dim=-1).values).min()) for s in greedy.scores)
+    write_json(
+        model_dir.parent / "generate.json",
+        {
+            "input_ids": ids,
+            "attention_mask": mask,
+            "common": common,
+            "greedy": {
+                "args": greedy_args,
+                "new_tokens": greedy.sequences[:, width:].tolist(),
+                "min_top2_logit_margin": margin,
+            },
+            "beam": {
+                "args": beam_args,
+                "new_tokens": beam.sequences[:, width:].tolist(),
+                "sequence_scores": beam.sequences_scores.tolist(),
+            },
+        },
+        indent=None,
+    )
+
+
+def train_step_fixture(model_dir: Path, tok) -> None:
+    """One AdamW step with global-norm clipping from the checkpoint (train mode, dropout 0)."""
+    model = OPTForCausalLM.from_pretrained(
+        str(model_dir), dtype=torch.float32, dropout=0.0, attention_dropout=0.0, layerdrop=0.0
+    ).train()
+    ids = torch.tensor(
+        [
+            tok("Model collapse is a degenerative process that affects generations of learned models.")[
+                "input_ids"
+            ][:16],
+            tok("Accumulating real data alongside synthetic data has been reported to help.")["input_ids"][:16],
+        ]
+    )
+    assert ids.shape == (2, 16)
+    logits = model(input_ids=ids).logits
+    # Token-level mean cross-entropy over the 2 x 15 next-token predictions (== HF loss with labels=ids).
+    loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
+    loss.backward()
+    named = list(model.named_parameters())  # tied lm_head appears once, as model.decoder.embed_tokens.weight
+    grad_norms = {n: float(p.grad.double().norm()) for n, p in named}
+    grad_norm = float(torch.nn.utils.clip_grad_norm_([p for _, p in named], max_norm=1.0))
+    decay = [n for n, p in named if p.ndim >= 2]
+    no_decay = [n for n, p in named if p.ndim < 2]
+    groups = [
+        {"params": [p for _, p in named if p.ndim >= 2], "weight_decay": 0.01},
+        {"params": [p for _, p in named if p.ndim < 2], "weight_decay": 0.0},
+    ]
+    opt = torch.optim.AdamW(groups, lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+    opt.step()
+    with torch.no_grad():
+        loss_after = model(input_ids=ids, labels=ids).loss
+    safetensors.torch.save_file(
+        {n: p.detach().contiguous() for n, p in named}, str(model_dir.parent / "after_step.safetensors")
+    )
+    write_json(
+        model_dir.parent / "train_step.json",
+        {
+            "input_ids": ids.tolist(),
+            "loss": loss.item(),
+            "grad_norm_before_clip": grad_norm,
+            "max_grad_norm": 1.0,
+            "optimizer": {
+                "type": "torch.optim.AdamW",
+                "lr": 1e-3,
+                "betas": [0.9, 0.999],
+                "eps": 1e-8,
+                "weight_decay": 0.01,
+                "decay_params": decay,
+                "no_decay_params": no_decay,
+            },
+            "grad_norms": grad_norms,
+            "loss_after_step": float(loss_after),
+        },
+        indent=1,
+    )
+
+
 def main() -> None:
     torch.manual_seed(SEED)
     torch.set_num_threads(1)
@@ -561,6 +662,8 @@ def main() -> None:
     vocab_size = (len(tok) + 7) // 8 * 8
     for i, (name, (overrides, save, tok_src)) in enumerate(CASES.items()):
         make_case(name, overrides, save, OUT / tok_src, vocab_size, tok, SEED + i)
+    generate_fixture(OUT / "pre_ln_tied_safetensors" / "model", tok)
+    train_step_fixture(OUT / "pre_ln_tied_safetensors" / "model", tok)
     print(
         f"wrote {OUT} (tokenizer size {len(tok)}, model vocab {vocab_size}; torch {torch.__version__}, "
         f"transformers {transformers.__version__}, tokenizers {tokenizers.__version__})"
