@@ -3,6 +3,7 @@ package dev.ouroboros.models;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ouroboros.models.io.AtomicFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -171,7 +172,7 @@ public record OptConfig(
     n.put("torch_dtype", "float32");
     n.put("use_cache", true);
     try {
-      AtomicFiles.write(file, m.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
+      AtomicFile.write(file, m.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

@@ -24,6 +24,16 @@ public final class AtomicFile {
 
   private AtomicFile() {}
 
+  /** Replaces {@code target} with {@code content}. */
+  public static void write(Path target, byte[] content) {
+    write(target, out -> {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content);
+      while (b.hasRemaining()) {
+        out.write(b);
+      }
+    });
+  }
+
   /**
    * Replaces {@code target} with what {@code body} writes.
    *
