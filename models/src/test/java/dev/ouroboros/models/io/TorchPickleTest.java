@@ -137,6 +137,15 @@ class TorchPickleTest {
   }
 
   @Test
+  void namesFromTheFileCannotBreakTheOneLineMessage() throws IOException {
+    byte[] pkl = new PickleBuilder(4).shortStr("os\nFAKE: ok").shortStr("system").op(0x93).stop().bytes();
+    Path file = zip("newline.bin", pkl, Map.of());
+    UserInputException e = assertThrows(UserInputException.class, () -> TorchPickle.read(file));
+    assertEquals(file + ": refusing to unpickle global os\\x0aFAKE: ok.system (only tensor state dicts are allowed)",
+        e.getMessage());
+  }
+
+  @Test
   void refusesLegacyNonZipFormatWithAHint() {
     assertBad(IoFixtures.resource("legacy.bin"), "legacy (pre-1.6, non-zip) torch.save format is not supported");
   }
