@@ -169,7 +169,7 @@ public final class TorchPickle {
     if (isContiguous(v.size(), v.stride())) {
       return src.slice((int) (v.offset() * eb), (int) (numel * eb));
     }
-    if (numel * eb > Integer.MAX_VALUE) {
+    if (numel > Integer.MAX_VALUE / eb) {
       throw new UserInputException(file + ": non-contiguous tensor " + Printable.of(name) + " exceeds 2 GiB");
     }
     ByteBuffer dst = ByteBuffer.allocate((int) (numel * eb));
