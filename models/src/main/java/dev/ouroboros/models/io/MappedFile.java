@@ -24,15 +24,20 @@ final class MappedFile implements AutoCloseable {
   private final long size;
   private final MappedByteBuffer whole;
 
-  private MappedFile(Path path, FileChannel channel) throws IOException {
+  private MappedFile(Path path, FileChannel channel, long wholeMapLimit) throws IOException {
     this.path = path;
     this.channel = channel;
     this.size = channel.size();
-    this.whole = size <= Integer.MAX_VALUE ? channel.map(FileChannel.MapMode.READ_ONLY, 0, size) : null;
+    this.whole = size <= wholeMapLimit ? channel.map(FileChannel.MapMode.READ_ONLY, 0, size) : null;
   }
 
   /** Opens and maps {@code path}; a missing or unreadable file is a {@link UserInputException}. */
   static MappedFile open(Path path) {
+    return open(path, Integer.MAX_VALUE);
+  }
+
+  /** As {@link #open(Path)}, mapping region by region when the file is larger than {@code wholeMapLimit}. */
+  static MappedFile open(Path path, long wholeMapLimit) {
     FileChannel channel;
     try {
       channel = FileChannel.open(path, StandardOpenOption.READ);
@@ -42,7 +47,7 @@ final class MappedFile implements AutoCloseable {
       throw new UserInputException(path + ": cannot open (" + e.getMessage() + ")", e);
     }
     try {
-      return new MappedFile(path, channel);
+      return new MappedFile(path, channel, Math.min(wholeMapLimit, Integer.MAX_VALUE));
     } catch (IOException | RuntimeException e) {
       try {
         channel.close();

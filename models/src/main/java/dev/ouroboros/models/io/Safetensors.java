@@ -131,14 +131,17 @@ public final class Safetensors {
   private static Header parseHeader(MappedFile f) {
     Path file = f.path();
     if (f.size() < 8) {
-      throw new UserInputException(file + ": not a safetensors file (" + f.size() + " bytes, shorter than the 8-byte header length)");
+      throw new UserInputException(file + ": not a safetensors file (" + f.size()
+          + " bytes, shorter than the 8-byte header length)");
     }
     long n = f.slice(0, 8).getLong(0);
     if (n < 2 || n > MAX_HEADER_BYTES) {
-      throw new UserInputException(file + ": not a safetensors file (header length " + Long.toUnsignedString(n) + " is implausible)");
+      throw new UserInputException(file + ": not a safetensors file (header length "
+          + Long.toUnsignedString(n) + " is implausible)");
     }
     if (n > f.size() - 8) {
-      throw new UserInputException(file + ": truncated safetensors file (header of " + n + " bytes runs past the end of the " + f.size() + "-byte file)");
+      throw new UserInputException(file + ": truncated safetensors file (header of " + n
+          + " bytes runs past the end of the " + f.size() + "-byte file)");
     }
     byte[] json = new byte[(int) n];
     f.slice(8, n).get(json);
@@ -146,7 +149,8 @@ public final class Safetensors {
     try {
       root = JSON.readTree(json);
     } catch (IOException e) {
-      throw new UserInputException(file + ": invalid JSON in safetensors header (" + firstLine(e.getMessage()) + ")", e);
+      throw new UserInputException(file + ": invalid JSON in safetensors header ("
+          + firstLine(e.getMessage()) + ")", e);
     }
     if (root == null || !root.isObject()) {
       throw new UserInputException(file + ": safetensors header is not a JSON object");
@@ -175,7 +179,8 @@ public final class Safetensors {
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!e.getValue().isTextual()) {
-        throw new UserInputException(file + ": __metadata__ value for " + e.getKey() + " is not a string");
+        throw new UserInputException(file + ": __metadata__ value for " + Printable.of(e.getKey())
+            + " is not a string");
       }
       out.put(e.getKey(), e.getValue().textValue());
     }
@@ -183,7 +188,7 @@ public final class Safetensors {
   }
 
   private static Entry parseEntry(Path file, String name, JsonNode node, long dataLength) {
-    String where = file + ": tensor " + name;
+    String where = file + ": tensor " + Printable.of(name);
     if (!node.isObject()) {
       throw new UserInputException(where + ": header entry is not a JSON object");
     }
@@ -195,7 +200,7 @@ public final class Safetensors {
     try {
       dtype = DType.valueOf(dtypeNode.textValue());
     } catch (IllegalArgumentException e) {
-      throw new UserInputException(where + ": unsupported dtype " + dtypeNode.textValue());
+      throw new UserInputException(where + ": unsupported dtype " + Printable.of(dtypeNode.textValue()));
     }
     long[] shape = longs(where, "shape", node.get("shape"), -1);
     long[] offsets = longs(where, "data_offsets", node.get("data_offsets"), 2);
@@ -207,7 +212,8 @@ public final class Safetensors {
     }
     if (offsets[0] > offsets[1] || offsets[1] > dataLength) {
       throw new UserInputException(where + ": data_offsets [" + offsets[0] + ", " + offsets[1]
-          + "] out of range (data section has " + dataLength + " bytes" + (offsets[1] > dataLength ? "; truncated file?)" : ")"));
+          + "] out of range (data section has " + dataLength + " bytes"
+          + (offsets[1] > dataLength ? "; truncated file?)" : ")"));
     }
     if (offsets[1] - offsets[0] != numel) {
       throw new UserInputException(where + ": data_offsets span " + (offsets[1] - offsets[0])
@@ -219,7 +225,8 @@ public final class Safetensors {
   /** A JSON array of non-negative integers; {@code length < 0} accepts any length. */
   private static long[] longs(String where, String key, JsonNode node, int length) {
     if (node == null || !node.isArray() || (length >= 0 && node.size() != length)) {
-      throw new UserInputException(where + ": " + key + " must be an array" + (length >= 0 ? " of " + length + " integers" : " of integers"));
+      String what = length >= 0 ? "an array of " + length + " integers" : "an array of integers";
+      throw new UserInputException(where + ": " + key + " must be " + what);
     }
     long[] out = new long[node.size()];
     for (int i = 0; i < out.length; i++) {
@@ -239,11 +246,13 @@ public final class Safetensors {
     long expected = 0;
     for (Entry e : sorted) {
       if (e.begin() < expected) {
-        throw new UserInputException(file + ": tensor " + e.name() + " overlaps another tensor (data_offsets start at "
+        throw new UserInputException(file + ": tensor " + Printable.of(e.name())
+            + " overlaps another tensor (data_offsets start at "
             + e.begin() + ", previous tensor ends at " + expected + ")");
       }
       if (e.begin() > expected) {
-        throw new UserInputException(file + ": hole in data section before tensor " + e.name() + " (bytes "
+        throw new UserInputException(file + ": hole in data section before tensor " + Printable.of(e.name())
+            + " (bytes "
             + expected + ".." + e.begin() + " belong to no tensor)");
       }
       expected = e.end();

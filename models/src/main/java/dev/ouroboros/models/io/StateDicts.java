@@ -46,7 +46,8 @@ public final class StateDicts {
     if (Files.exists(file)) {
       return readSharded(file, TorchPickle::read);
     }
-    throw new UserInputException(modelDir + ": no model.safetensors, model.safetensors.index.json or pytorch_model.bin");
+    throw new UserInputException(modelDir
+        + ": no model.safetensors, model.safetensors.index.json or pytorch_model.bin");
   }
 
   private static Map<String, RawTensor> readSharded(Path index, Function<Path, Map<String, RawTensor>> reader) {
@@ -67,15 +68,17 @@ public final class StateDicts {
       String shardName = e.getValue().isTextual() ? e.getValue().textValue() : "";
       Path shard = dir.resolve(shardName).normalize();
       if (shardName.isEmpty() || !dir.equals(shard.getParent())) {
-        throw new UserInputException(index + ": weight_map entry " + e.getKey() + " names " + e.getValue()
+        throw new UserInputException(index + ": weight_map entry " + Printable.of(e.getKey()) + " names " + e.getValue()
             + ", not a file next to the index");
       }
       if (!shards.containsKey(shardName) && !Files.exists(shard)) {
-        throw new UserInputException(index + ": shard " + shardName + " (listed for " + e.getKey() + ") does not exist");
+        throw new UserInputException(index + ": shard " + Printable.of(shardName) + " (listed for "
+            + Printable.of(e.getKey()) + ") does not exist");
       }
       RawTensor t = shards.computeIfAbsent(shardName, n -> reader.apply(shard)).get(e.getKey());
       if (t == null) {
-        throw new UserInputException(shard + ": tensor " + e.getKey() + " listed in " + index.getFileName() + " is missing");
+        throw new UserInputException(shard + ": tensor " + Printable.of(e.getKey()) + " listed in "
+            + index.getFileName() + " is missing");
       }
       out.put(e.getKey(), t);
     }

@@ -89,7 +89,8 @@ public final class TorchPickle {
     b.get(raw);
     String order = new String(raw, StandardCharsets.US_ASCII).trim();
     if (!order.equals("little")) {
-      throw new UserInputException(f.path() + ": byteorder '" + order + "' is not supported (only 'little');"
+      throw new UserInputException(f.path() + ": byteorder '" + Printable.of(order)
+          + "' is not supported (only 'little');"
           + " re-save the checkpoint on a little-endian machine");
     }
   }
@@ -100,7 +101,7 @@ public final class TorchPickle {
     if (!(pid instanceof Tuple t) || t.size() != 5 || !"storage".equals(t.get(0))
         || !(t.get(1) instanceof StorageType type) || !(t.get(2) instanceof String key)
         || !(t.get(4) instanceof Long numel)) {
-      throw new UserInputException(f.path() + ": unsupported persistent id " + pid + " (only tensor storages)");
+      throw new UserInputException(f.path() + ": unsupported persistent id (only tensor storages are allowed)");
     }
     Storage known = storages.get(key);
     if (known != null) {
@@ -108,15 +109,17 @@ public final class TorchPickle {
     }
     String entry = prefix + "data/" + key;
     if (!zip.contains(entry)) {
-      throw new UserInputException(f.path() + ": storage " + key + " is missing (no zip entry " + entry + ")");
+      throw new UserInputException(f.path() + ": storage " + Printable.of(key) + " is missing (no zip entry "
+          + Printable.of(entry) + ")");
     }
     ByteBuffer bytes = zip.read(entry);
-    long need = numel * type.dtype().bytes();
-    if (numel < 0 || bytes.remaining() < need) {
-      throw new UserInputException(f.path() + ": storage " + key + " has " + bytes.remaining() + " bytes but "
+    if (numel < 0 || numel > bytes.remaining() / type.dtype().bytes()) {
+      throw new UserInputException(f.path() + ": storage " + Printable.of(key) + " has " + bytes.remaining()
+          + " bytes but "
           + numel + " elements of " + type.dtype() + " were declared");
     }
-    Storage s = new Storage(key, type.dtype(), bytes.slice(0, (int) need).order(ByteOrder.LITTLE_ENDIAN));
+    int need = (int) (numel * type.dtype().bytes());
+    Storage s = new Storage(key, type.dtype(), bytes.slice(0, need).order(ByteOrder.LITTLE_ENDIAN));
     storages.put(key, s);
     return s;
   }
@@ -129,7 +132,7 @@ public final class TorchPickle {
     Map<String, RawTensor> out = new LinkedHashMap<>();
     for (Map.Entry<?, ?> e : dict.entrySet()) {
       if (!(e.getKey() instanceof String name) || !(e.getValue() instanceof View v)) {
-        throw new UserInputException(file + ": entry " + e.getKey() + " is not a named tensor"
+        throw new UserInputException(file + ": entry " + Printable.of(e.getKey()) + " is not a named tensor"
             + " (only flat tensor state dicts are supported)");
       }
       out.put(name, new RawTensor(name, v.dtype(), v.size(), materialize(file, name, v)));
@@ -151,22 +154,23 @@ public final class TorchPickle {
         }
       }
     } catch (ArithmeticException e) {
-      throw new UserInputException(file + ": tensor " + name + " has an absurd shape " + Arrays.toString(v.size()));
+      throw new UserInputException(file + ": tensor " + Printable.of(name) + " has an absurd shape "
+          + Arrays.toString(v.size()));
     }
     if (numel == 0) {
       return ByteBuffer.allocate(0);
     }
     if (last >= capacity) {
-      throw new UserInputException(file + ": tensor " + name + " (offset " + v.offset() + ", size "
+      throw new UserInputException(file + ": tensor " + Printable.of(name) + " (offset " + v.offset() + ", size "
           + Arrays.toString(v.size()) + ", stride " + Arrays.toString(v.stride()) + ") reads past the end of storage "
-          + v.storage().key() + " (" + capacity + " elements)");
+          + Printable.of(v.storage().key()) + " (" + capacity + " elements)");
     }
     ByteBuffer src = v.storage().bytes();
     if (isContiguous(v.size(), v.stride())) {
       return src.slice((int) (v.offset() * eb), (int) (numel * eb));
     }
-    if (numel * eb > Integer.MAX_VALUE) {
-      throw new UserInputException(file + ": non-contiguous tensor " + name + " exceeds 2 GiB");
+    if (numel > Integer.MAX_VALUE / eb) {
+      throw new UserInputException(file + ": non-contiguous tensor " + Printable.of(name) + " exceeds 2 GiB");
     }
     ByteBuffer dst = ByteBuffer.allocate((int) (numel * eb));
     int rank = v.size().length;

@@ -210,7 +210,7 @@ final class Unpickler {
   private Object resolve(String module, String name) {
     String key = module + "." + name;
     if (!globals.containsKey(key)) {
-      throw new UserInputException(source + ": refusing to unpickle global " + key + ONLY);
+      throw new UserInputException(source + ": refusing to unpickle global " + Printable.of(key) + ONLY);
     }
     return globals.get(key);
   }

@@ -71,34 +71,35 @@ final class ZipArchive {
   ByteBuffer read(String name) {
     Entry e = entries.get(name);
     if (e == null) {
-      throw new UserInputException(file.path() + ": zip entry " + name + " is missing");
+      throw new UserInputException(file.path() + ": zip entry " + Printable.of(name) + " is missing");
     }
     long lho = e.localHeaderOffset();
     if (lho < 0 || lho > file.size() - 30 || file.slice(lho, 4).getInt(0) != LOCAL) {
-      throw corrupt(file, "bad local header for " + name);
+      throw corrupt(file, "bad local header for " + Printable.of(name));
     }
     ByteBuffer local = file.slice(lho, 30);
     long dataOffset = lho + 30 + (local.getShort(26) & 0xffff) + (local.getShort(28) & 0xffff);
     if (e.compressedSize() < 0 || dataOffset > file.size() - e.compressedSize()) {
-      throw corrupt(file, "entry " + name + " runs past the end of the file (truncated?)");
+      throw corrupt(file, "entry " + Printable.of(name) + " runs past the end of the file (truncated?)");
     }
     ByteBuffer raw = file.slice(dataOffset, e.compressedSize());
     return switch (e.method()) {
       case 0 -> {
         if (e.size() != e.compressedSize()) {
-          throw corrupt(file, "stored entry " + name + " has inconsistent sizes");
+          throw corrupt(file, "stored entry " + Printable.of(name) + " has inconsistent sizes");
         }
         yield raw;
       }
       case 8 -> inflate(name, raw, e.size());
       default -> throw new UserInputException(
-          file.path() + ": zip entry " + name + " uses unsupported compression method " + e.method());
+          file.path() + ": zip entry " + Printable.of(name) + " uses unsupported compression method " + e.method());
     };
   }
 
   private ByteBuffer inflate(String name, ByteBuffer raw, long size) {
     if (size > Integer.MAX_VALUE - 8) {
-      throw new UserInputException(file.path() + ": compressed zip entry " + name + " is too large; store it uncompressed");
+      throw new UserInputException(file.path() + ": compressed zip entry " + Printable.of(name)
+          + " is too large; store it uncompressed");
     }
     byte[] out = new byte[(int) size];
     Inflater inf = new Inflater(true);
@@ -113,10 +114,11 @@ final class ZipArchive {
         n += k;
       }
       if (n != out.length) {
-        throw corrupt(file, "entry " + name + " inflates to " + n + " bytes, expected " + size);
+        throw corrupt(file, "entry " + Printable.of(name) + " inflates to " + n + " bytes, expected " + size);
       }
     } catch (DataFormatException ex) {
-      throw new UserInputException(file.path() + ": corrupt zip entry " + name + " (" + ex.getMessage() + ")", ex);
+      throw new UserInputException(file.path() + ": corrupt zip entry " + Printable.of(name) + " ("
+          + ex.getMessage() + ")", ex);
     } finally {
       inf.end();
     }
@@ -161,7 +163,7 @@ final class ZipArchive {
       cd.get(p + 46, nameBytes);
       String name = new String(nameBytes, StandardCharsets.UTF_8);
       if ((flags & 1) != 0) {
-        throw new UserInputException(file.path() + ": zip entry " + name + " is encrypted");
+        throw new UserInputException(file.path() + ": zip entry " + Printable.of(name) + " is encrypted");
       }
       // ZIP64 extra field: the 64-bit values present are exactly those whose 32-bit field is saturated.
       for (int x = p + 46 + nameLen; x + 4 <= p + 46 + nameLen + extraLen; ) {

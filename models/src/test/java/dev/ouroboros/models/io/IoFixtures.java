@@ -95,17 +95,17 @@ final class IoFixtures {
 
   /**
    * A zip laid out like {@code torch.save}: {@code archive/data.pkl}, {@code archive/byteorder} ('little' unless
-   * {@code extra} has one) and the given {@code archive/...} entries, stored (as torch does) or deflated.
+   * {@code extra} has one) and the given {@code archive/...} entries, stored uncompressed as torch does.
    */
-  static byte[] torchZip(byte[] dataPkl, Map<String, byte[]> extra, boolean deflate) {
+  static byte[] torchZip(byte[] dataPkl, Map<String, byte[]> extra) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-      put(zip, "archive/data.pkl", dataPkl, deflate);
+      put(zip, "archive/data.pkl", dataPkl);
       if (!extra.containsKey("byteorder")) {
-        put(zip, "archive/byteorder", "little".getBytes(StandardCharsets.US_ASCII), deflate);
+        put(zip, "archive/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
       }
       for (Map.Entry<String, byte[]> e : extra.entrySet()) {
-        put(zip, "archive/" + e.getKey(), e.getValue(), deflate);
+        put(zip, "archive/" + e.getKey(), e.getValue());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -113,16 +113,14 @@ final class IoFixtures {
     return bytes.toByteArray();
   }
 
-  private static void put(ZipOutputStream zip, String name, byte[] content, boolean deflate) throws IOException {
+  private static void put(ZipOutputStream zip, String name, byte[] content) throws IOException {
     ZipEntry e = new ZipEntry(name);
-    if (!deflate) {
-      CRC32 crc = new CRC32();
-      crc.update(content);
-      e.setMethod(ZipEntry.STORED);
-      e.setSize(content.length);
-      e.setCompressedSize(content.length);
-      e.setCrc(crc.getValue());
-    }
+    CRC32 crc = new CRC32();
+    crc.update(content);
+    e.setMethod(ZipEntry.STORED);
+    e.setSize(content.length);
+    e.setCompressedSize(content.length);
+    e.setCrc(crc.getValue());
     zip.putNextEntry(e);
     zip.write(content);
     zip.closeEntry();

@@ -89,7 +89,8 @@ class SafetensorsTest {
   @Test
   void writeRejectsDuplicateNames() {
     RawTensor x = RawTensor.ofFloats("x", new long[] {1}, new float[] {1f});
-    assertThrows(IllegalArgumentException.class, () -> Safetensors.write(dir.resolve("d.safetensors"), List.of(x, x), null));
+    Path file = dir.resolve("d.safetensors");
+    assertThrows(IllegalArgumentException.class, () -> Safetensors.write(file, List.of(x, x), null));
   }
 
   @Test

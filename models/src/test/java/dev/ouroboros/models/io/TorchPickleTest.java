@@ -72,6 +72,18 @@ class TorchPickleTest {
   }
 
   @Test
+  void readsTheZip64EndRecordTorchWrites() throws IOException {
+    byte[] b = Files.readAllBytes(IoFixtures.resource("fp16.bin"));
+    ByteBuffer z = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+    int eocd = b.length - 22;
+    assertEquals(0x06054b50, z.getInt(eocd), "torch ends with a plain end record after its ZIP64 one");
+    // saturate the 32-bit fields as a > 4 GiB checkpoint would: only the ZIP64 record can locate the directory
+    z.putShort(eocd + 8, (short) -1).putShort(eocd + 10, (short) -1).putInt(eocd + 12, -1).putInt(eocd + 16, -1);
+    Path file = Files.write(dir.resolve("zip64.bin"), b);
+    IoFixtures.assertMatchesExpected("fp16.bin", TorchPickle.read(file), true);
+  }
+
+  @Test
   void rebuildTensorV3WithUntypedStorageAndExplicitDtype() throws IOException {
     byte[] pkl = new PickleBuilder(2).op('}').str("w")
         .global("torch._utils", "_rebuild_tensor_v3").mark()
@@ -122,6 +134,15 @@ class TorchPickleTest {
     assertEquals(file + ": refusing to unpickle global " + global + " (only tensor state dicts are allowed)",
         e.getMessage());
     assertFalse(Files.exists(marker), "nothing was executed");
+  }
+
+  @Test
+  void namesFromTheFileCannotBreakTheOneLineMessage() throws IOException {
+    byte[] pkl = new PickleBuilder(4).shortStr("os\nFAKE: ok").shortStr("system").op(0x93).stop().bytes();
+    Path file = zip("newline.bin", pkl, Map.of());
+    UserInputException e = assertThrows(UserInputException.class, () -> TorchPickle.read(file));
+    assertEquals(file + ": refusing to unpickle global os\\x0aFAKE: ok.system (only tensor state dicts are allowed)",
+        e.getMessage());
   }
 
   @Test
@@ -197,7 +218,7 @@ class TorchPickleTest {
   }
 
   private Path zip(String name, byte[] pkl, Map<String, byte[]> extra) throws IOException {
-    return Files.write(dir.resolve(name), IoFixtures.torchZip(pkl, extra, false));
+    return Files.write(dir.resolve(name), IoFixtures.torchZip(pkl, extra));
   }
 
   private static void assertBad(Path file, String problem) {
