@@ -25,16 +25,23 @@ public final class Ouro {
     System.exit(run(args));
   }
 
-  /** Runs the CLI and returns its exit code (tests call this). */
+  /** Runs the CLI on stdout/stderr and returns its exit code. */
   public static int run(String... args) {
+    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the CLI with the given streams and returns its exit code (tests call this). */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cl = new CommandLine(new Ouro());
+    cl.setOut(out);
+    cl.setErr(err);
     cl.setExecutionExceptionHandler(Ouro::handle);
     cl.setParameterExceptionHandler(
         (ex, a) -> {
-          PrintWriter err = ex.getCommandLine().getErr();
-          err.println("ouro: " + ex.getMessage());
-          err.println("Try 'ouro " + ex.getCommandLine().getCommandName() + " --help'.");
-          err.flush();
+          PrintWriter e = ex.getCommandLine().getErr();
+          e.println("ouro: " + ex.getMessage());
+          e.println("Try 'ouro " + ex.getCommandLine().getCommandName() + " --help'.");
+          e.flush();
           return EXIT_BAD_INPUT;
         });
     return cl.execute(args);

@@ -41,6 +41,7 @@ public final class Devices {
   /** One line describing what the engine actually runs on, for logs and manifests. */
   public static String describe(Device device) {
     Engine e = Engine.getInstance();
-    return device + " (" + e.getEngineName() + " " + e.getVersion() + ", GPUs visible: " + e.getGpuCount() + ")";
+    String what = device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu";
+    return what + " (" + e.getEngineName() + " " + e.getVersion() + ")";
   }
 }

@@ -93,6 +93,11 @@ public final class EvalCommand implements Callable<Integer> {
       out.put("parameters", m.parameterCount());
       out.put("protocol", protocol.name());
       long t1 = System.nanoTime();
+      int context = m.config().maxPositionEmbeddings();
+      if (protocol == Protocol.blocks && block > context) {
+        throw new UserInputException(
+            "--block " + block + " exceeds the model's context (max_position_embeddings " + context + ")");
+      }
       if (protocol == Protocol.blocks) {
         TokenBlocks blocks = ShumailovBlocking.blocks(doc, tok, block);
         if (maxBlocks != null) {
@@ -112,9 +117,10 @@ public final class EvalCommand implements Callable<Integer> {
         out.put("n_blocks", r.nBlocks());
         out.put("block", r.block());
       } else {
-        int w = window != null ? window : Math.min(2048, m.config().maxPositionEmbeddings());
-        if (w < 1) {
-          throw new UserInputException("--window must be at least 1, got " + w);
+        int w = window != null ? window : Math.min(2048, context);
+        if (w < 1 || w > context) {
+          throw new UserInputException(
+              "--window must be in [1, " + context + "] (the model's max_position_embeddings), got " + w);
         }
         long[] ids = tok.encodeNoSpecial(doc);
         if (maxBlocks != null && maxBlocks < Perplexity.rollingWindowCount(ids.length, w)) {
