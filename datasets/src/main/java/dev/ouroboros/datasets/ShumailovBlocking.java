@@ -32,16 +32,32 @@ public final class ShumailovBlocking {
     return blocks(lines(text), tokenizer, blockSize);
   }
 
+  /**
+   * Blocks of {@code lines}, each tokenized alone with BOS first. Lines are encoded in parallel chunks (the Rust
+   * tokenizer behind {@link OptTokenizer} is safe to share between threads) and concatenated in order, so the result
+   * is the same as a sequential loop.
+   */
   public static TokenBlocks blocks(List<String> lines, OptTokenizer tokenizer, int blockSize) {
-    IntBuffer stream = new IntBuffer();
-    for (String line : lines) {
-      for (long id : tokenizer.encode(line)) {
-        stream.add(Math.toIntExact(id));
+    int chunks = (lines.size() + CHUNK - 1) / CHUNK;
+    int[][] encoded = new int[chunks][];
+    java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
+      IntBuffer part = new IntBuffer();
+      for (String line : lines.subList(c * CHUNK, Math.min(lines.size(), (c + 1) * CHUNK))) {
+        for (long id : tokenizer.encode(line)) {
+          part.add(Math.toIntExact(id));
+        }
       }
+      encoded[c] = part.prefix(part.size());
+    });
+    IntBuffer stream = new IntBuffer();
+    for (int[] part : encoded) {
+      stream.addAll(part);
     }
     int usable = stream.size() - stream.size() % blockSize;
     return new TokenBlocks(blockSize, stream.prefix(usable));
   }
+
+  private static final int CHUNK = 1024;
 
   /** A growable int array (no boxing for corpora of millions of tokens). */
   private static final class IntBuffer {
@@ -53,6 +69,14 @@ public final class ShumailovBlocking {
         data = java.util.Arrays.copyOf(data, data.length * 2);
       }
       data[size++] = v;
+    }
+
+    void addAll(int[] values) {
+      while (size + values.length > data.length) {
+        data = java.util.Arrays.copyOf(data, data.length * 2);
+      }
+      System.arraycopy(values, 0, data, size, values.length);
+      size += values.length;
     }
 
     int size() {
