@@ -32,10 +32,10 @@ final class HtmlReport {
       figure{margin:0;border:1px solid #eee;padding:6px;background:#fff} figure img{width:100%;height:auto}
       figcaption{color:#555;font-size:12px}
       table{border-collapse:collapse;margin:4px 0 14px;font-variant-numeric:tabular-nums}
-      th,td{border:1px solid #ddd;padding:3px 8px;text-align:right} th{background:#f5f5f5}
-      td.l,th.l{text-align:left}
+      th,td{border:1px solid #ddd;padding:3px 8px;text-align:right;white-space:nowrap} th{background:#f5f5f5}
+      td.l,th.l{text-align:left} td.d{white-space:normal}
       pre{background:#f7f7f7;border:1px solid #eee;padding:8px;overflow:auto;max-height:420px;font-size:12px}
-      .tables{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:0 24px}
+      .tables{display:flex;flex-wrap:wrap;gap:0 28px;align-items:flex-start}
       """;
 
   private HtmlReport() {}
@@ -147,7 +147,7 @@ final class HtmlReport {
         b.append("<tr><td class=\"l\"><code>").append(esc(d.map(MetricDef::versionedName).orElse(m)))
             .append("</code></td><td>").append(d.map(x -> x.better().arrow()).orElse("?"))
             .append("</td><td class=\"l\">").append(esc(d.map(MetricDef::unit).orElse("")))
-            .append("</td><td class=\"l\">")
+            .append("</td><td class=\"l d\">")
             .append(esc(d.map(MetricDef::description).orElse("not in the registry of this Ouroboros version")))
             .append("</td></tr>\n");
       }

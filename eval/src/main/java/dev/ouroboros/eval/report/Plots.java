@@ -73,6 +73,7 @@ public final class Plots {
         .yAxisTitle(metric + def.map(d -> " [" + d.unit() + "]").orElse("")).build();
     style(c);
     c.getStyler().setYAxisLogarithmic(log);
+    c.getStyler().setYAxisLogarithmicDecadeOnly(false); // label 20, 30, 50 …, not only 10, 100
     c.getStyler().setXAxisDecimalPattern("0");
     boolean any = false;
     for (int pi = 0; pi < policies.size(); pi++) {
@@ -214,6 +215,9 @@ public final class Plots {
     c.getStyler().setPlotBorderVisible(false);
     c.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
     c.getStyler().setAntiAlias(true);
+    c.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+    c.getStyler().setAxisTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
+    c.getStyler().setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
   }
 
   private static byte[] encode(XYChart c) {

@@ -73,6 +73,11 @@ public final class Report {
     Path tmp;
     try {
       tmp = Files.createTempDirectory(dir, ".report-tmp-");
+      try { // createTempDirectory makes it rwx------; a report is for sharing
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      } catch (UnsupportedOperationException e) {
+        // not POSIX: keep the default
+      }
       Path plotDir = Files.createDirectories(tmp.resolve("plots"));
       Files.writeString(tmp.resolve("summary.csv"), summary.toCsv(), StandardCharsets.UTF_8);
       Files.writeString(tmp.resolve("summary.md"), markdown(dir, read, summary, samples), StandardCharsets.UTF_8);

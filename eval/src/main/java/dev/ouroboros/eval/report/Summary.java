@@ -73,9 +73,10 @@ public final class Summary {
     record Key(String policy, int generation, String split, String metric) {}
     Map<Key, SortedMap<Integer, Double>> groups = new TreeMap<>(
         Comparator.comparing(Key::policy)
-            .thenComparing(Key::split)
-            .thenComparing(k -> metricOrder(k.metric()))
+            .thenComparingInt(k -> metricOrder(k.metric()))
             .thenComparing(Key::metric)
+            .thenComparingInt(k -> splitOrder(k.split()))
+            .thenComparing(Key::split)
             .thenComparingInt(Key::generation));
     for (MetricsRow r : latest.values()) {
       r.metrics().forEach((m, v) ->
@@ -118,7 +119,13 @@ public final class Summary {
     return metric.startsWith("ppl_blocks") ? 0 : all.size();
   }
 
-  /** All cells, sorted by policy, split, metric, generation. */
+  /** test, validation, synthetic, reference first (in that order), other splits after. */
+  static int splitOrder(String split) {
+    int i = List.of("test", "validation", "synthetic", "reference").indexOf(split);
+    return i < 0 ? 4 : i;
+  }
+
+  /** All cells, sorted by policy, metric (registry order), split, generation. */
   public List<Cell> cells() {
     return cells;
   }
@@ -142,12 +149,13 @@ public final class Summary {
     return s;
   }
 
-  /** (split, metric) pairs present, splits alphabetically, metrics in registry order. */
+  /** (split, metric) pairs present: metrics in registry order, then splits (test first). */
   public Set<List<String>> splitMetrics() {
     Set<List<String>> s = new TreeSet<>(
-        Comparator.<List<String>, String>comparing(l -> l.get(0))
-            .thenComparing(l -> metricOrder(l.get(1)))
-            .thenComparing(l -> l.get(1)));
+        Comparator.<List<String>>comparingInt(l -> metricOrder(l.get(1)))
+            .thenComparing(l -> l.get(1))
+            .thenComparing(l -> splitOrder(l.get(0)))
+            .thenComparing(l -> l.get(0)));
     cells.forEach(c -> s.add(List.of(c.split(), c.metric())));
     return s;
   }
