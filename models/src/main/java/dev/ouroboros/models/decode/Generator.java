@@ -28,9 +28,16 @@ public final class Generator {
   private static final float NEG = -1.0e9f; // HF's "very large negative" in beam bookkeeping
 
   private final OptModel model;
+  private java.util.function.IntConsumer stepObserver; // tests: live arrays of the generator after each step
 
   public Generator(OptModel model) {
     this.model = model;
+  }
+
+  /** Test hook: called after every step with the number of native arrays the generator holds. */
+  Generator observeSteps(java.util.function.IntConsumer observer) {
+    this.stepObserver = observer;
+    return this;
   }
 
   /** Generates for every prompt (token ids without padding; OPT prompts normally start with BOS 2). */
@@ -126,7 +133,7 @@ public final class Generator {
   }
 
   /** Inverse-CDF draw per row from host probabilities, one {@code nextDouble()} per row in order. */
-  private static long[] draw(float[] probs, int rows, DecodingStrategy.Sampling sm) {
+  static long[] draw(float[] probs, int rows, DecodingStrategy.Sampling sm) {
     int v = probs.length / rows;
     long[] out = new long[rows];
     for (int r = 0; r < rows; r++) {
@@ -473,6 +480,9 @@ public final class Generator {
         step.close();
       }
       step = m;
+      if (stepObserver != null) {
+        stepObserver.accept(root.getManagedArrays().size());
+      }
     }
 
     @Override
