@@ -11,6 +11,11 @@ positions), fp32, CPU, torch.set_num_threads(THREADS), eval + no_grad, default d
    greedy and beam-5 + repetition_penalty 3.0; new tokens per second = BATCH * 64 / seconds.
 
 Usage: .venv/bin/python scripts/bench/generate_hf.py [--threads 2] [--batch 4] [--repeat 2] [--configs tiny,opt125m]
+
+`--fixture OUT.json` instead writes the HF reference for the Java beam-search EOS tests
+(models/src/test/resources/decode/beam_eos_hf.json): the golden pre_ln_tied_safetensors checkpoint and
+prompts, beam search with an EOS id that the model actually picks (858 or 287), num_beams 3, 12 new tokens,
+repetition_penalty 1.5, every length_penalty in (0.5, 1, 2) x early_stopping in (False, True, "never").
 """
 import argparse
 import random
@@ -41,6 +46,31 @@ def best(repeat, fn):
     return t
 
 
+def fixture(out):
+    import json
+    from pathlib import Path
+    torch.set_num_threads(1)
+    root = Path(__file__).resolve().parents[2] / "models/src/test/resources/golden/pre_ln_tied_safetensors"
+    gen = json.loads((root / "generate.json").read_text())
+    model = OPTForCausalLM.from_pretrained(str(root / "model"), dtype=torch.float32).eval()
+    ids, mask = torch.tensor(gen["input_ids"]), torch.tensor(gen["attention_mask"])
+    cases = []
+    with torch.no_grad():
+        for eos in (858, 287):
+            for lp in (0.5, 1.0, 2.0):
+                for es in (False, True, "never"):
+                    args = dict(do_sample=False, eos_token_id=eos, pad_token_id=1, bos_token_id=2, num_beams=3,
+                                max_new_tokens=12, min_new_tokens=0, repetition_penalty=1.5, length_penalty=lp,
+                                early_stopping=es)
+                    o = model.generate(input_ids=ids, attention_mask=mask, return_dict_in_generate=True,
+                                       output_scores=True, **args)
+                    cases.append(dict(args=args, new_tokens=o.sequences[:, ids.shape[1]:].tolist(),
+                                      sequence_scores=o.sequences_scores.tolist()))
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps(dict(input_ids=gen["input_ids"], attention_mask=gen["attention_mask"],
+                                         transformers=__import__("transformers").__version__, cases=cases)))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=2)
@@ -48,7 +78,11 @@ def main():
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--steps", type=int, default=16)
     ap.add_argument("--configs", default="tiny,opt125m")
+    ap.add_argument("--fixture", help="write the beam-search EOS reference JSON here and exit")
     a = ap.parse_args()
+    if a.fixture:
+        fixture(a.fixture)
+        return
     torch.set_num_threads(a.threads)
     torch.manual_seed(1234)
     print(f"# generate_hf threads={a.threads} batch={a.batch} repeat={a.repeat} (best of repeat) torch={torch.__version__}")
