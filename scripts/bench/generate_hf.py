@@ -5,8 +5,9 @@ Same shapes and protocol as DecodeBench: random-weight OPT models (`tiny`: vocab
 4 heads, ffn 128, 1024 positions; `opt125m`: vocab 50272, hidden 768, 12 layers, 12 heads, ffn 3072, 2048
 positions), fp32, CPU, torch.set_num_threads(THREADS), eval + no_grad, default dynamic KV cache.
 
-1. time per new token at prompt length 16 and 512 (batch 1, greedy): (t(1+n new) - t(1 new)) / n, with and
-   without the cache (use_cache=False recomputes the whole sequence each step);
+1. time per new token at prompt length 16 and 512 (batch 1, greedy): median of the n step times after the
+   prefill (timestamps from a pass-through logits processor), with and without the cache (use_cache=False
+   recomputes the whole sequence each step);
 2. throughput: BATCH prompts of 64 tokens, exactly 64 new tokens (min_new_tokens = max_new_tokens = 64),
    greedy and beam-5 + repetition_penalty 3.0; new tokens per second = BATCH * 64 / seconds.
 
@@ -78,6 +79,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--steps", type=int, default=16)
     ap.add_argument("--configs", default="tiny,opt125m")
+    ap.add_argument("--no-throughput", action="store_true")
     ap.add_argument("--fixture", help="write the beam-search EOS reference JSON here and exit")
     a = ap.parse_args()
     if a.fixture:
@@ -97,13 +99,22 @@ def main():
                 ids = prompts(1, length, cfg.vocab_size, length)
                 mask = torch.ones_like(ids)
                 for cache in (True, False):
-                    def run(n):
-                        return model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=n, min_new_tokens=n,
-                                              use_cache=cache, **common)
-                    t1 = best(a.repeat, lambda: run(1))
-                    tn = best(a.repeat, lambda: run(1 + a.steps))
-                    print(f"{name} per-token pos={length} cache={str(cache).lower()}: {(tn - t1) * 1e3 / a.steps:.2f} "
-                          f"ms/token (prefill+1: {t1 * 1e3:.1f} ms)")
+                    med = float("inf")
+                    for _ in range(a.repeat):
+                        stamps = []
+
+                        def stamp(input_ids, scores):  # a logits processor: called once per step
+                            stamps.append(time.perf_counter())
+                            return scores
+
+                        model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=1 + a.steps,
+                                       min_new_tokens=1 + a.steps, use_cache=cache, logits_processor=[stamp], **common)
+                        dt = sorted((stamps[i] - stamps[i - 1]) * 1e3 for i in range(1, len(stamps)))
+                        med = min(med, dt[len(dt) // 2])
+                    print(f"{name} per-token pos={length} cache={str(cache).lower()}: {med:.2f} ms/token "
+                          f"(median step, best of {a.repeat})")
+            if a.no_throughput:
+                continue
             ids = prompts(a.batch, 64, cfg.vocab_size, 7)
             mask = torch.ones_like(ids)
             for mode, extra in (("greedy", {}), ("beam5", dict(num_beams=5, repetition_penalty=3.0))):
