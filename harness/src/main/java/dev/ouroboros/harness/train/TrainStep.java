@@ -102,33 +102,47 @@ public final class TrainStep {
 
       Map<String, NDArray> weights = new LinkedHashMap<>();
       Map<String, NDArray> grads = new LinkedHashMap<>();
-      List<NDArray> squares = new ArrayList<>();
       for (Map.Entry<String, Parameter> e : params.entrySet()) {
         NDArray w = e.getValue().getArray();
         NDArray g = w.getGradient(); // a new handle on every call: owned by the step manager
         g.attach(sm);
         weights.put(e.getKey(), w);
         grads.put(e.getKey(), g);
-        NDArray sq = g.square().sum();
-        squares.add(sq);
       }
-      double norm = Math.sqrt(NDArrays.stack(new NDList(squares)).sum().getFloat());
+      double norm = clipGlobalNorm(grads.values(), maxGradNorm);
       if (!Double.isFinite(norm)) {
         zero(grads);
         throw new NonFinite("gradient norm", norm);
-      }
-      if (maxGradNorm > 0) {
-        float coef = (float) maxGradNorm / ((float) norm + 1e-6f);
-        if (coef < 1f) {
-          for (NDArray g : grads.values()) {
-            g.muli(coef);
-          }
-        }
       }
       opt.step(weights, grads, lr, sm);
       zero(grads);
       return new Result(loss, norm, predictions);
     }
+  }
+
+  /**
+   * {@code torch.nn.utils.clip_grad_norm_}: the L2 norm over all gradients together; when {@code maxNorm > 0} and
+   * the norm exceeds it, every gradient is scaled in place by {@code maxNorm / (norm + 1e-6)}. Non-finite norms
+   * leave the gradients untouched. Temporaries are attached to the gradients' manager.
+   *
+   * @return the norm before clipping
+   */
+  public static double clipGlobalNorm(java.util.Collection<NDArray> grads, double maxNorm) {
+    List<NDArray> squares = new ArrayList<>();
+    for (NDArray g : grads) {
+      squares.add(g.square().sum());
+    }
+    NDArray stacked = NDArrays.stack(new NDList(squares));
+    double norm = Math.sqrt(stacked.sum().getFloat());
+    if (maxNorm > 0 && Double.isFinite(norm)) {
+      float coef = (float) maxNorm / ((float) norm + 1e-6f);
+      if (coef < 1f) {
+        for (NDArray g : grads) {
+          g.muli(coef);
+        }
+      }
+    }
+    return norm;
   }
 
   private static void zero(Map<String, NDArray> grads) {
