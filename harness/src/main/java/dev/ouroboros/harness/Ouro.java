@@ -2,6 +2,7 @@ package dev.ouroboros.harness;
 
 import dev.ouroboros.harness.cli.EvalCommand;
 import dev.ouroboros.harness.cli.InitCommand;
+import dev.ouroboros.harness.cli.TrainCommand;
 import dev.ouroboros.models.UserInputException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "Ouroboros: model-collapse studies on OPT causal LMs with DJL.",
-    subcommands = {InitCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {InitCommand.class, EvalCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
 public final class Ouro {
   public static final int EXIT_BAD_INPUT = 2;
   public static final int EXIT_FAILURE = 1;
