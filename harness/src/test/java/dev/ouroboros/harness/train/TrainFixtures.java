@@ -14,6 +14,15 @@ import java.util.stream.Stream;
 final class TrainFixtures {
   private TrainFixtures() {}
 
+  /**
+   * One intra-op thread for this test JVM: the CI/dev boxes are 2 shared cores, where two OpenMP threads competing
+   * with other processes made tiny steps 10x slower; results are also independent of the core count this way.
+   */
+  static void singleThread() {
+    ai.djl.engine.Engine.getInstance();
+    ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
+  }
+
   /** models/src/test/resources/golden, from the harness module's working directory. */
   static Path golden() {
     for (Path p : new Path[] {Path.of("../models/src/test/resources/golden"), Path.of("models/src/test/resources/golden")}) {
