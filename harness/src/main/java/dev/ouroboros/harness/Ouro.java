@@ -4,6 +4,7 @@ import dev.ouroboros.harness.cli.ConvertCommand;
 import dev.ouroboros.harness.cli.EvalCommand;
 import dev.ouroboros.harness.cli.InitCommand;
 import dev.ouroboros.harness.cli.ReportCommand;
+import dev.ouroboros.harness.cli.TrainCommand;
 import dev.ouroboros.models.UserInputException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -18,7 +19,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "Ouroboros: model-collapse studies on OPT causal LMs with DJL.",
-    subcommands = {InitCommand.class, EvalCommand.class, ConvertCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      InitCommand.class,
+      TrainCommand.class,
+      EvalCommand.class,
+      ConvertCommand.class,
+      ReportCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Ouro {
   public static final int EXIT_BAD_INPUT = 2;
   public static final int EXIT_FAILURE = 1;

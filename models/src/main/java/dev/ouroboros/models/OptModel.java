@@ -48,10 +48,18 @@ public final class OptModel implements AutoCloseable {
    * index, or {@code pytorch_model.bin}. Half-precision weights are widened to fp32.
    */
   public static OptModel load(Path dir, Device device) {
+    return load(dir, device, java.util.function.UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #load(Path, Device)}, with the checkpoint's config adjusted first (e.g. other dropout rates for
+   * fine-tuning); the adjustment must not change any shape.
+   */
+  public static OptModel load(Path dir, Device device, java.util.function.UnaryOperator<OptConfig> adjust) {
     if (!Files.isDirectory(dir)) {
       throw new UserInputException(dir + ": not a directory (expected an HF checkpoint directory)");
     }
-    OptConfig cfg = OptConfig.read(dir);
+    OptConfig cfg = adjust.apply(OptConfig.read(dir));
     OptForCausalLM block = new OptForCausalLM(cfg);
     Map<String, RawTensor> sd = StateDicts.read(dir);
     OptWeights.bind(block, sd, dir.toString());

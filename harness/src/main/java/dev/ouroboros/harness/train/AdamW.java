@@ -1,0 +1,155 @@
+package dev.ouroboros.harness.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.ouroboros.models.io.RawTensor;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * AdamW with exactly the semantics of {@code torch.optim.AdamW} (single-tensor path, {@code amsgrad=False},
+ * {@code maximize=False}), written with DJL ops because DJL's AdamW applies eps before bias correction and cannot
+ * save its state (DJL-NOTES §2.4). For step {@code t} (1-based), per parameter:
+ *
+ * <pre>
+ *   p     ← p · (1 − lr·wd)                       (decoupled decay; wd = 0 for no-decay parameters)
+ *   m     ← β1·m + (1 − β1)·g
+ *   v     ← β2·v + (1 − β2)·g²
+ *   denom ← sqrt(v) / sqrt(1 − β2^t) + eps
+ *   p     ← p − (lr / (1 − β1^t)) · m / denom
+ * </pre>
+ *
+ * <p>Moments are kept per HF parameter name (stable across runs, unlike DJL parameter ids) in a sub-manager of
+ * the model's manager, and can be exported and restored bit-exactly ({@link #stateTensors}, {@link #load}).
+ * Updates run in place with grad mode off; every temporary is attached to the caller's per-step manager.
+ */
+public final class AdamW implements AutoCloseable {
+  /** Prefixes of the moment tensors in a saved state. */
+  public static final String EXP_AVG = "exp_avg.";
+
+  public static final String EXP_AVG_SQ = "exp_avg_sq.";
+
+  private final double beta1;
+  private final double beta2;
+  private final double eps;
+  private final double weightDecay;
+  private final NDManager state;
+  private final Map<String, NDArray> m = new LinkedHashMap<>();
+  private final Map<String, NDArray> v = new LinkedHashMap<>();
+  private long step;
+
+  public AdamW(NDManager parent, double beta1, double beta2, double eps, double weightDecay) {
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.eps = eps;
+    this.weightDecay = weightDecay;
+    this.state = parent.newSubManager();
+  }
+
+  /** Whether a parameter gets weight decay: matrices and embeddings (ndim ≥ 2), never biases or LayerNorm. */
+  public static boolean decays(Shape shape) {
+    return shape.dimension() >= 2;
+  }
+
+  /** Optimizer steps taken so far. */
+  public long steps() {
+    return step;
+  }
+
+  /**
+   * One update of every parameter in {@code weights} with its gradient in {@code grads} (same keys).
+   *
+   * @param scratch per-step manager that owns every temporary (closed by the caller)
+   */
+  public void step(Map<String, NDArray> weights, Map<String, NDArray> grads, double lr, NDManager scratch) {
+    step++;
+    double bc1 = 1.0 - Math.pow(beta1, step);
+    double bc2 = 1.0 - Math.pow(beta2, step);
+    float stepSize = (float) (lr / bc1);
+    float bc2Sqrt = (float) Math.sqrt(bc2);
+    for (Map.Entry<String, NDArray> e : weights.entrySet()) {
+      String name = e.getKey();
+      NDArray p = e.getValue();
+      NDArray g = grads.get(name);
+      if (g == null) {
+        throw new IllegalArgumentException("no gradient for " + name);
+      }
+      NDArray mi = m.computeIfAbsent(name, k -> zeros(p));
+      NDArray vi = v.computeIfAbsent(name, k -> zeros(p));
+      if (weightDecay != 0 && decays(p.getShape())) {
+        p.muli((float) (1.0 - lr * weightDecay));
+      }
+      mi.muli((float) beta1).addi(tmp(g.mul((float) (1.0 - beta1)), scratch));
+      vi.muli((float) beta2).addi(tmp(tmp(g.mul(g), scratch).muli((float) (1.0 - beta2)), scratch));
+      NDArray denom = tmp(vi.sqrt(), scratch).divi(bc2Sqrt).addi((float) eps);
+      NDArray upd = tmp(mi.div(denom), scratch).muli(stepSize);
+      p.subi(upd);
+    }
+  }
+
+  private NDArray zeros(NDArray like) {
+    return state.zeros(like.getShape(), DataType.FLOAT32, like.getDevice());
+  }
+
+  private static NDArray tmp(NDArray a, NDManager scratch) {
+    a.attach(scratch);
+    return a;
+  }
+
+  /** The moments as F32 tensors named {@code exp_avg.<name>} / {@code exp_avg_sq.<name>} (parameter order). */
+  public List<RawTensor> stateTensors() {
+    List<RawTensor> out = new ArrayList<>();
+    for (String name : m.keySet()) {
+      out.add(raw(EXP_AVG + name, m.get(name)));
+      out.add(raw(EXP_AVG_SQ + name, v.get(name)));
+    }
+    return out;
+  }
+
+  private static RawTensor raw(String name, NDArray a) {
+    return RawTensor.ofFloats(name, a.getShape().getShape(), a.toFloatArray());
+  }
+
+  /** Restores moments and the step counter written by {@link #stateTensors}. */
+  public void load(Map<String, RawTensor> tensors, long steps, Map<String, NDArray> weights) {
+    close();
+    m.clear();
+    v.clear();
+    for (Map.Entry<String, NDArray> e : weights.entrySet()) {
+      RawTensor a = tensors.get(EXP_AVG + e.getKey());
+      RawTensor b = tensors.get(EXP_AVG_SQ + e.getKey());
+      if (a == null || b == null) {
+        if (steps == 0) {
+          continue;
+        }
+        throw new IllegalStateException("optimizer state has no moments for " + e.getKey());
+      }
+      m.put(e.getKey(), create(a, e.getValue()));
+      v.put(e.getKey(), create(b, e.getValue()));
+    }
+    this.step = steps;
+  }
+
+  private NDArray create(RawTensor t, NDArray like) {
+    if (!java.util.Arrays.equals(t.shape(), like.getShape().getShape())) {
+      throw new IllegalStateException(t.name() + ": shape mismatch with the parameter");
+    }
+    return state.create(FloatBuffer.wrap(t.toFloats()), like.getShape()).toDevice(like.getDevice(), false);
+  }
+
+  /** Frees the moments (they are recreated lazily or by {@link #load}). */
+  @Override
+  public void close() {
+    for (NDArray a : m.values()) {
+      a.close();
+    }
+    for (NDArray a : v.values()) {
+      a.close();
+    }
+  }
+}

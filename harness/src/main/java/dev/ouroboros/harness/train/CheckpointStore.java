@@ -1,0 +1,199 @@
+package dev.ouroboros.harness.train;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.ouroboros.models.io.AtomicFile;
+import dev.ouroboros.models.io.RawTensor;
+import dev.ouroboros.models.io.Safetensors;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Resumable training state in {@code <run>/checkpoint/}, crash-safe by construction:
+ *
+ * <pre>
+ * checkpoint/
+ *   step-00000120/            one complete state per directory
+ *     weights.safetensors     F32, HF keys (model.decoder.*)
+ *     adamw.safetensors       exp_avg.NAME / exp_avg_sq.NAME, F32
+ *     state.json              step, config hash, best-so-far, epoch history
+ *     COMPLETE                written last: a directory without it is ignored (and replaced)
+ *   best-epoch-003.safetensors the best epoch's weights, named in state.json
+ *   LATEST                    "step-00000120", replaced atomically after COMPLETE
+ * </pre>
+ *
+ * Every file is written with {@link AtomicFile} (temporary file, fsync, rename, directory fsync). Older step
+ * directories and best files no longer referenced are deleted only after LATEST points at the new state, so a
+ * SIGKILL at any instant leaves at least one complete state. The data order and dropout masks are pure functions
+ * of {@code (seed, step)}, so {@code step} is the whole data cursor and RNG state.
+ */
+public final class CheckpointStore {
+  public static final String COMPLETE = "COMPLETE";
+  public static final String LATEST = "LATEST";
+  static final String WEIGHTS = "weights.safetensors";
+  static final String ADAMW = "adamw.safetensors";
+  static final String STATE = "state.json";
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /** One validated epoch. */
+  public record EpochRecord(int epoch, long step, double trainLoss, double valLoss, boolean best) {}
+
+  /** The scalar part of a checkpoint. */
+  public record State(
+      int version,
+      long step,
+      String configHash,
+      long seed,
+      int bestEpoch,
+      double bestValLoss,
+      String bestFile,
+      double initialValLoss,
+      long tokensSeen,
+      double epochLossSum,
+      long epochLossSteps,
+      List<EpochRecord> history) {}
+
+  /** A complete checkpoint found on disk. */
+  public record Loaded(Path dir, State state) {
+    public Map<String, RawTensor> weights() {
+      return Safetensors.read(dir.resolve(WEIGHTS));
+    }
+
+    public Map<String, RawTensor> adamw() {
+      return Safetensors.read(dir.resolve(ADAMW));
+    }
+  }
+
+  private final Path root;
+
+  public CheckpointStore(Path root) {
+    this.root = root;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /** The newest complete checkpoint: the one LATEST names, else the highest complete step directory. */
+  public Optional<Loaded> latest() {
+    if (!Files.isDirectory(root)) {
+      return Optional.empty();
+    }
+    Path latest = root.resolve(LATEST);
+    if (Files.isRegularFile(latest)) {
+      try {
+        Path dir = root.resolve(Files.readString(latest, StandardCharsets.UTF_8).trim());
+        if (Files.isRegularFile(dir.resolve(COMPLETE))) {
+          return Optional.of(new Loaded(dir, readState(dir)));
+        }
+      } catch (IOException e) {
+        // fall through to the scan
+      }
+    }
+    return stepDirs().stream()
+        .filter(d -> Files.isRegularFile(d.resolve(COMPLETE)))
+        .max(Comparator.comparing(Path::toString))
+        .map(d -> new Loaded(d, readState(d)));
+  }
+
+  /** Writes a complete checkpoint for {@code state.step()} and makes it the latest. */
+  public Path save(State state, List<RawTensor> weights, List<RawTensor> adamw) {
+    Path dir = root.resolve(String.format("step-%08d", state.step()));
+    try {
+      if (Files.exists(dir)) {
+        deleteTree(dir); // a torn directory from a crash (a complete one is never rewritten)
+      }
+      Files.createDirectories(dir);
+      Safetensors.write(dir.resolve(WEIGHTS), weights, Map.of("format", "pt"));
+      Safetensors.write(dir.resolve(ADAMW), adamw, Map.of("format", "ouroboros-adamw"));
+      AtomicFile.write(dir.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
+      AtomicFile.write(dir.resolve(COMPLETE), ("step " + state.step() + "\n").getBytes(StandardCharsets.UTF_8));
+      AtomicFile.write(root.resolve(LATEST), dir.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+      for (Path old : stepDirs()) {
+        if (!old.equals(dir)) {
+          deleteTree(old);
+        }
+      }
+      try (Stream<Path> s = Files.list(root)) {
+        for (Path p : (Iterable<Path>) s::iterator) {
+          String n = p.getFileName().toString();
+          if (n.startsWith("best-epoch-") && !n.equals(state.bestFile())) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(dir + ": cannot write checkpoint", e);
+    }
+    return dir;
+  }
+
+  /** Writes the best epoch's weights (before the checkpoint that names them) and returns the file name. */
+  public String writeBest(int epoch, List<RawTensor> weights) {
+    String name = String.format("best-epoch-%03d.safetensors", epoch);
+    Safetensors.write(root.resolve(name), weights, Map.of("format", "pt"));
+    return name;
+  }
+
+  public Map<String, RawTensor> readBest(String name) {
+    return Safetensors.read(root.resolve(name));
+  }
+
+  /** Removes the whole checkpoint directory (after the final model is safely written). */
+  public void deleteAll() {
+    if (Files.exists(root)) {
+      deleteTree(root);
+    }
+  }
+
+  private List<Path> stepDirs() {
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(root)) {
+      List<Path> out = new ArrayList<>();
+      s.filter(p -> Files.isDirectory(p) && p.getFileName().toString().startsWith("step-")).forEach(out::add);
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static State readState(Path dir) {
+    try {
+      return JSON.readValue(dir.resolve(STATE).toFile(), State.class);
+    } catch (NoSuchFileException e) {
+      throw new IllegalStateException(dir + ": complete checkpoint without " + STATE);
+    } catch (IOException e) {
+      throw new UncheckedIOException(dir + ": unreadable " + STATE, e);
+    }
+  }
+
+  private static void deleteTree(Path p) {
+    try (Stream<Path> s = Files.walk(p)) {
+      List<Path> all = new ArrayList<>();
+      s.forEach(all::add);
+      all.sort(Comparator.reverseOrder());
+      for (Path x : all) {
+        Files.deleteIfExists(x);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(p + ": cannot delete", e);
+    }
+  }
+}
