@@ -7,6 +7,12 @@ public final class DidYouMean {
   private DidYouMean() {}
 
   public static String suggest(String given, Collection<String> known) {
+    String best = closest(given, known);
+    return best == null ? "" : " (did you mean '" + best + "'?)";
+  }
+
+  /** The known name nearest to {@code given}, or null when none is plausibly meant. */
+  public static String closest(String given, Collection<String> known) {
     String best = null;
     int bestD = Integer.MAX_VALUE;
     for (String k : known) {
@@ -16,7 +22,7 @@ public final class DidYouMean {
         best = k;
       }
     }
-    return best != null && bestD <= Math.max(2, given.length() / 3) ? " (did you mean '" + best + "'?)" : "";
+    return best != null && bestD <= Math.max(2, given.length() / 3) ? best : null;
   }
 
   static int distance(String a, String b) {
