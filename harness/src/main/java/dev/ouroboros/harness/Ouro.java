@@ -4,6 +4,8 @@ import dev.ouroboros.harness.cli.ConvertCommand;
 import dev.ouroboros.harness.cli.EvalCommand;
 import dev.ouroboros.harness.cli.InitCommand;
 import dev.ouroboros.harness.cli.ReportCommand;
+import dev.ouroboros.harness.cli.ResumeCommand;
+import dev.ouroboros.harness.cli.RunCommand;
 import dev.ouroboros.harness.cli.TrainCommand;
 import dev.ouroboros.models.UserInputException;
 import java.io.PrintWriter;
@@ -20,6 +22,8 @@ import picocli.CommandLine.Command;
     versionProvider = Version.class,
     description = "Ouroboros: model-collapse studies on OPT causal LMs with DJL.",
     subcommands = {
+      RunCommand.class,
+      ResumeCommand.class,
       InitCommand.class,
       TrainCommand.class,
       EvalCommand.class,

@@ -1,0 +1,342 @@
+package dev.ouroboros.harness.run;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ouroboros.datasets.BlockFile;
+import dev.ouroboros.datasets.BlockSource;
+import dev.ouroboros.eval.metrics.MetricsLog;
+import dev.ouroboros.eval.metrics.MetricsRow;
+import dev.ouroboros.eval.report.PerSamplePpl;
+import dev.ouroboros.harness.policy.MixingPolicy;
+import dev.ouroboros.harness.policy.Pick;
+import dev.ouroboros.harness.policy.Pools;
+import dev.ouroboros.harness.train.CheckpointStore;
+import dev.ouroboros.harness.train.TrainConfig;
+import dev.ouroboros.harness.train.Trainer;
+import dev.ouroboros.models.Devices;
+import dev.ouroboros.models.OptConfig;
+import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.UserInputException;
+import dev.ouroboros.models.io.AtomicFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.random.RandomGeneratorFactory;
+import java.util.stream.Stream;
+
+/**
+ * One model-collapse study: for every (policy, seed), generation 0 trains on real data and generation t ≥ 1 on the
+ * set its policy builds from D0 and S_1..S_t, where S_{t+1} is what generation t's model writes when continuing every
+ * real training block.
+ *
+ * <p>Stages of a generation, each resumable: train (checkpoint/ while running, model/ renamed into place when done)
+ * → synthesize S_{t+1} (synthetic.bin, batch by batch) → score it with the generation-0 model → evaluate (eval.json
+ * written atomically, then its rows appended to metrics.jsonl unless already there) → DONE, written last. A stage
+ * whose output exists is not redone; a generation without DONE is continued where it stopped.
+ */
+public final class Study {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final RunConfig cfg;
+  private final Consumer<String> console;
+  private final Device device;
+  private RunDir dir;
+  private StudyData data;
+
+  private Study(RunConfig cfg, Consumer<String> console) {
+    this.cfg = cfg;
+    this.console = console;
+    this.device = Devices.parse(cfg.device());
+    Trainer.checkPrecision(cfg.precision(), device);
+    if (cfg.generate().newTokens() != cfg.data().blockSize()) {
+      throw new UserInputException(
+          "config: generate.new_tokens (" + cfg.generate().newTokens() + ") must equal data.block_size ("
+              + cfg.data().blockSize() + "): synthetic blocks train beside real ones");
+    }
+  }
+
+  /** Runs or resumes the study of {@code cfg} in {@code cfg.runDir()}. */
+  public static void run(RunConfig cfg, List<String> overrides, Consumer<String> console) {
+    Study s = new Study(cfg, console);
+    try (RunDir d = RunDir.lock(cfg.runDir())) {
+      s.dir = d;
+      s.start(overrides);
+      s.data = StudyData.prepare(cfg, d.data());
+      for (String policy : cfg.policies()) {
+        for (long seed : cfg.seeds()) {
+          s.cell(policy, seed);
+        }
+      }
+      console.accept("run complete: " + d.root() + " (ouro report " + d.root() + ")");
+    } finally {
+      if (s.data != null) {
+        s.data.tokenizer().close();
+      }
+    }
+  }
+
+  /** Writes manifest/config on a new directory; refuses a directory made by another config. */
+  private void start(List<String> overrides) {
+    Path manifest = dir.root().resolve("manifest.json");
+    if (Files.exists(manifest)) {
+      String had;
+      try {
+        had = JSON.readTree(manifest.toFile()).path("config_hash").asText();
+      } catch (IOException e) {
+        throw new UserInputException(manifest + ": unreadable (" + e.getMessage() + ")");
+      }
+      if (!had.equals(cfg.hash())) {
+        throw new UserInputException(
+            dir.root() + ": was started with another config (hash " + had + ", this one " + cfg.hash()
+                + "); resume it with its own config.resolved.yaml, or choose another name");
+      }
+      console.accept("resuming " + dir.root());
+      return;
+    }
+    write(dir.root().resolve("config.resolved.yaml"), "# resolved by ouro; resume with: scripts/ouro resume " + dir.root() + "\n" + cfg.toYaml());
+    write(dir.root().resolve("overrides.txt"), String.join("\n", overrides) + (overrides.isEmpty() ? "" : "\n"));
+    ObjectNode m = Manifest.describe(cfg, device);
+    ObjectNode seeds = m.putObject("derived_seeds");
+    for (long seed : cfg.seeds()) {
+      ArrayNode a = seeds.putArray(String.valueOf(seed));
+      for (int t = 0; t < cfg.generations(); t++) {
+        a.addObject().put("generation", t).put("train", Seeds.train(seed, t)).put("policy", Seeds.policy(seed, t))
+            .put("synthesis", Seeds.synthesis(seed, t)).put("eval", Seeds.eval(seed, t));
+      }
+    }
+    write(manifest, m.toPrettyString());
+    console.accept("new run " + dir.root());
+  }
+
+  private void cell(String policySpec, long seed) {
+    MixingPolicy policy = MixingPolicy.parse(policySpec);
+    Path cell = RunDir.cell(dir.root(), policySpec, seed);
+    int n = data.train().count();
+    int fresh = policy.freshRealNeeded(n, cfg.generations() - 1);
+    if (fresh > data.freshReal().count()) {
+      throw new UserInputException(
+          "policy " + policySpec + ": needs " + fresh + " unused real blocks, the train split has only "
+              + data.freshReal().count() + " beyond D0 (lower data.max_train_blocks)");
+    }
+    BlockSource real = BlockSource.concat(List.of(data.train(), data.freshReal()));
+    List<BlockSource> synthetic = new ArrayList<>(); // S_1..S_t
+    List<int[]> eligible = new ArrayList<>();
+    for (int t = 0; t < cfg.generations(); t++) {
+      Path g = RunDir.gen(cell, t);
+      String where = "policy=" + policySpec + " seed=" + seed + " gen=" + t;
+      if (!RunDir.done(g)) {
+        console.accept(where + ": " + (Files.exists(g) ? "continuing" : "starting"));
+        generation(policySpec, policy, seed, t, g, cell, real, synthetic, eligible);
+      }
+      if (t < cfg.generations() - 1) {
+        BlockFile s = BlockFile.open(g.resolve("synthetic.bin"), data.tokenizer().sha256(), cfg.data().blockSize());
+        synthetic.add(s);
+        eligible.add(policy instanceof MixingPolicy.Curated c
+            ? MixingPolicy.Curated.curate(PerSamplePpl.read(g.resolve("eval.json")).get("synthetic"), c.quantile())
+            : StudyData.range(0, s.count()));
+      }
+    }
+    retain(cell, true);
+  }
+
+  private void generation(
+      String spec, MixingPolicy policy, long seed, int t, Path g, Path cell, BlockSource real,
+      List<BlockSource> synthetic, List<int[]> eligible) {
+    Path modelDir = g.resolve("model");
+    boolean last = t == cfg.generations() - 1;
+    try (OptModel model = Files.isDirectory(modelDir) ? OptModel.load(modelDir, device) : train(spec, policy, seed, t, g, cell, real, synthetic, eligible)) {
+      double[] syntheticPpl = null;
+      if (!last) {
+        BlockFile s = Synthesizer.make(model, data.tokenizer(), data.train(), cfg.generate(), Seeds.synthesis(seed, t),
+            g.resolve("synthetic.bin"), "gen " + t + " synthesize");
+        try (OptModel gen0 = t == 0 ? null : OptModel.load(RunDir.gen(cell, 0).resolve("model"), device)) {
+          syntheticPpl = GenerationEval.perSamplePpl(t == 0 ? model : gen0, s, cfg.eval().batchSize());
+        }
+      }
+      Path evalJson = g.resolve("eval.json");
+      List<MetricsRow> rows;
+      if (Files.exists(evalJson)) {
+        rows = readRows(evalJson);
+      } else {
+        rows = GenerationEval.rows(cfg, data, model, spec, seed, t, syntheticPpl);
+        ObjectNode e = JSON.createObjectNode();
+        e.put("policy", spec).put("seed", seed).put("generation", t);
+        ArrayNode a = e.putArray("rows");
+        for (MetricsRow r : rows) {
+          a.add(readTree(MetricsLog.toJson(r)));
+        }
+        if (syntheticPpl != null) {
+          PerSamplePpl.put(e, Map.of("synthetic", syntheticPpl));
+        }
+        write(evalJson, e.toPrettyString());
+      }
+      appendMissing(rows);
+      console.accept(String.format("policy=%s seed=%d gen=%d: test ppl_blocks%d %.3f", spec, seed, t, cfg.data().blockSize(),
+          rows.get(0).metrics().get("ppl_blocks" + cfg.data().blockSize())));
+    }
+    RunDir.markDone(g, "{\"generation\": " + t + "}\n");
+    retain(cell, false);
+  }
+
+  /** Trains generation t and saves its best epoch to model/ (renamed into place, so model/ is always whole). */
+  private OptModel train(
+      String spec, MixingPolicy policy, long seed, int t, Path g, Path cell, BlockSource real,
+      List<BlockSource> synthetic, List<int[]> eligible) {
+    BlockSource set;
+    if (t == 0) {
+      set = data.train();
+    } else {
+      int n = data.train().count();
+      Pools pools = new Pools(StudyData.range(0, n), StudyData.range(n, real.count()), eligible);
+      List<Pick> picks = policy.select(pools, RandomGeneratorFactory.of("L64X128MixRandom").create(Seeds.policy(seed, t)));
+      List<BlockSource> sources = new ArrayList<>();
+      sources.add(real);
+      sources.addAll(synthetic);
+      int[] offsets = new int[sources.size()];
+      for (int i = 1; i < offsets.length; i++) {
+        offsets[i] = offsets[i - 1] + sources.get(i - 1).count();
+      }
+      int[] idx = picks.stream().mapToInt(p -> offsets[p.source()] + p.index()).toArray();
+      set = BlockSource.concat(sources).select(idx);
+    }
+    OptModel model = initialModel(seed, t, cell);
+    try {
+      TrainConfig tc = trainConfig(seed, t, g);
+      console.accept(String.format("policy=%s seed=%d gen=%d: training on %d blocks (%s)", spec, seed, t, set.count(),
+          t == 0 ? "D0" : policy.spec()));
+      new Trainer(tc, model, set.toTokenBlocks(), data.validation().toTokenBlocks(), g).console(console).run();
+      Path tmp = g.resolve("model.tmp");
+      deleteTree(tmp);
+      model.save(tmp);
+      data.tokenizer().save(tmp);
+      Files.move(tmp, g.resolve("model"), StandardCopyOption.ATOMIC_MOVE);
+      new CheckpointStore(g.resolve("checkpoint")).deleteAll();
+      return model;
+    } catch (IOException e) {
+      model.close();
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  private OptModel initialModel(long seed, int t, Path cell) {
+    RunConfig.Model m = cfg.model();
+    java.util.function.UnaryOperator<OptConfig> drop = c -> c.withDropout(
+        m.dropout() != null ? m.dropout().floatValue() : c.dropout(),
+        m.attentionDropout() != null ? m.attentionDropout().floatValue() : c.attentionDropout());
+    boolean fromBase = cfg.init().equals("base") || (cfg.init().equals("previous") && t == 0 && m.base() != null);
+    if (fromBase) {
+      return OptModel.load(Path.of(m.base()), device, drop);
+    }
+    if (cfg.init().equals("previous") && t > 0) {
+      return OptModel.load(RunDir.gen(cell, t - 1).resolve("model"), device, drop);
+    }
+    int vocab = m.vocabSize() > 0 ? m.vocabSize() : (data.tokenizer().vocabSize() + 7) / 8 * 8;
+    OptConfig oc = OptConfig.tiny(vocab, m.hiddenSize(), m.numHiddenLayers(), m.numAttentionHeads(), m.ffnDim(), m.maxPositionEmbeddings())
+        .withDropout(m.dropout() != null ? m.dropout().floatValue() : 0.1f, m.attentionDropout() != null ? m.attentionDropout().floatValue() : 0f);
+    return OptModel.random(oc, Seeds.train(seed, t), device);
+  }
+
+  private TrainConfig trainConfig(long seed, int t, Path g) {
+    RunConfig.Model m = cfg.model();
+    String tok = data.tokenizerDir().toString();
+    return new TrainConfig(
+        Seeds.train(seed, t), cfg.device(), cfg.precision(), g.toString(),
+        new TrainConfig.Model("scratch", null, tok, m.vocabSize(), m.hiddenSize(), m.numHiddenLayers(),
+            m.numAttentionHeads(), m.ffnDim(), m.maxPositionEmbeddings(), m.dropout(), m.attentionDropout()),
+        new TrainConfig.Data("(run: training set of generation " + t + ")", "(run: real validation split)",
+            cfg.data().blockSize(), 0, 0),
+        cfg.optim(), cfg.schedule(), cfg.train(), cfg.checkpoint(), cfg.log());
+  }
+
+  /** keep: last → only the newest generation's model (and generation 0's while the cell runs); none-but-metrics → none. */
+  private void retain(Path cell, boolean cellDone) {
+    if (cfg.keep().equals("all")) {
+      return;
+    }
+    try (Stream<Path> gens = Files.list(cell)) {
+      List<Path> done = gens.filter(RunDir::done).sorted().toList();
+      for (int i = 0; i < done.size(); i++) {
+        boolean newest = i == done.size() - 1;
+        boolean gen0Needed = i == 0 && !cellDone;
+        boolean keep = cfg.keep().equals("last") ? newest || gen0Needed : gen0Needed || (!cellDone && newest);
+        if (!keep) {
+          deleteTree(done.get(i).resolve("model"));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void appendMissing(List<MetricsRow> rows) {
+    Set<String> have = new HashSet<>();
+    if (Files.exists(dir.metrics())) {
+      for (MetricsRow r : MetricsLog.read(dir.metrics()).rows()) {
+        have.add(rowKey(r));
+      }
+    }
+    for (MetricsRow r : rows) {
+      if (!have.contains(rowKey(r))) {
+        MetricsLog.append(dir.metrics(), r);
+      }
+    }
+  }
+
+  /** One row per (policy, seed, generation, split). */
+  static String rowKey(MetricsRow r) {
+    return r.policy() + "|" + r.seed() + "|" + r.generation() + "|" + r.split();
+  }
+
+  private static List<MetricsRow> readRows(Path evalJson) {
+    try {
+      List<MetricsRow> rows = new ArrayList<>();
+      for (JsonNode r : JSON.readTree(evalJson.toFile()).path("rows")) {
+        rows.add(MetricsLog.parse(r.toString()));
+      }
+      return rows;
+    } catch (IOException e) {
+      throw new UserInputException(evalJson + ": unreadable (" + e.getMessage() + ")");
+    }
+  }
+
+  private static JsonNode readTree(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void write(Path file, String text) {
+    AtomicFile.write(file, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static void deleteTree(Path p) {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(x);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
