@@ -56,7 +56,7 @@ def main() -> None:
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
-        float(loss)
+        float(loss.detach())
         if s >= a.warmup:
             times.append(time.perf_counter() - t0)
     print(json.dumps({"shape": a.shape, "batch": a.batch, "seq": a.seq, "steps": len(times), "attn": a.attn,

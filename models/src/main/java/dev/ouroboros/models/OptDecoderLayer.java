@@ -129,7 +129,11 @@ final class OptDecoderLayer extends AbstractBlock {
     int heads = cfg.numAttentionHeads();
     int d = cfg.headDim();
     float scale = (float) (1.0 / Math.sqrt(d));
-    NDArray q = heads(linear(ps, x, qW, qB, training).mul(scale), b, t); // (B, H, T, D)
+    // The scale is a tensor owned by the batch manager, not mul(Number): DJL closes a Number operand right after
+    // the op, but autograd saved it for MulBackward, so backward could read freed memory (seen as nondeterministic
+    // training divergence). The batch manager keeps it alive until after backward.
+    NDArray scaleT = x.getManager().create(scale);
+    NDArray q = heads(linear(ps, x, qW, qB, training).mul(scaleT), b, t); // (B, H, T, D)
     NDArray k = heads(linear(ps, x, kW, kB, training), b, t); // (B, H, T, D)
     NDArray v = heads(linear(ps, x, vW, vB, training), b, t);
     if (pastK != null) {

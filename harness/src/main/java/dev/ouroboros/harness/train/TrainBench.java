@@ -97,6 +97,7 @@ public final class TrainBench implements Callable<Integer> {
     if (seq > cfg.maxPositionEmbeddings()) {
       throw new UserInputException("--seq " + seq + " exceeds max_position_embeddings " + cfg.maxPositionEmbeddings());
     }
+    ai.djl.engine.Engine.getInstance(); // loads the native library before any JniUtils call
     JniUtils.setGradMode(false);
     SplittableRandom rng = new SplittableRandom(0);
     long[][] ids = new long[batch][seq];

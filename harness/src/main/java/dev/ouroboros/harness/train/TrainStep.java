@@ -93,7 +93,9 @@ public final class TrainStep {
               throw new NonFinite("loss", part);
             }
             lossSum += part;
-            gc.backward(nll.div((float) predictions));
+            // a tensor in the micro-batch manager, not div(Number): DJL frees a Number operand right after the op
+            // although DivBackward saved it (a use-after-free during backward)
+            gc.backward(nll.div(mm.create((float) predictions)));
           }
         }
       }

@@ -143,6 +143,7 @@ public final class Trainer {
 
   public Result run() {
     long t0 = System.nanoTime();
+    ai.djl.engine.Engine.getInstance();
     JniUtils.setGradMode(false); // grad mode is thread-local and on by default off the engine's thread (flag 8)
     int spe = stepsPerEpoch();
     long total = totalSteps();

@@ -56,4 +56,52 @@ class NativeMemoryTest {
       assertEquals(arrays.get(0), a, "managed arrays per epoch: " + arrays);
     }
   }
+
+  /**
+   * Regression test for a use-after-free: DJL frees the tensor behind a Number operand ({@code x.mul(0.125f)})
+   * right after the op although autograd saved it for backward, so backward read memory the GC could already have
+   * reused; training then diverged nondeterministically. With a thread forcing GCs throughout, a run must still be
+   * bit-identical to a quiet one.
+   */
+  @Test
+  void trainingIsBitIdenticalUnderGcPressure() throws Exception {
+    float[][] weights = new float[2][];
+    for (int run = 0; run < 2; run++) {
+      TrainConfig cfg = TrainFixtures.tinyConfig(tmp.resolve("gc" + run), "model.dropout=0.1", "train.max_steps=20",
+          "optim.lr=1e-2", "checkpoint.every_steps=1000", "log.every_steps=1000");
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      Thread hammer = new Thread(() -> {
+        while (!stop.get()) {
+          System.gc();
+        }
+      });
+      if (run == 1) {
+        hammer.start();
+      }
+      OptModel[] model = new OptModel[1];
+      int r = run;
+      try {
+        TrainRun.execute(cfg, s -> {}, new Trainer.Listener() {
+          @Override
+          public void beforeStep(long step, OptModel m) {
+            model[0] = m;
+          }
+
+          @Override
+          public void afterStep(long step, TrainStep.Result res) {
+            if (step == 19) {
+              weights[r] = model[0].block().parametersByName().get("decoder.layers.0.self_attn.q_proj.weight")
+                  .getArray().toFloatArray();
+            }
+          }
+        });
+      } finally {
+        stop.set(true);
+        if (run == 1) {
+          hammer.join();
+        }
+      }
+    }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(weights[0], weights[1]);
+  }
 }
