@@ -47,7 +47,7 @@ final class GenerationEval {
     Map<String, Map<String, Double>> raw = new LinkedHashMap<>();
     BlocksPerplexity bp = Perplexity.blocks(model, data.test().toTokenBlocks(), cfg.eval().batchSize(), n -> {});
     test.put("ppl_blocks" + b, bp.perplexity());
-    raw.put("ppl_blocks" + b, Map.of("nll_sum", bp.nllSum(), "n_predictions", (double) bp.nPredictions()));
+    raw.put("ppl_blocks" + b, ordered("nll_sum", bp.nllSum(), "n_predictions", (double) bp.nPredictions()));
     if (cfg.eval().rollingWindow() > 0) {
       long[] ids = data.tokenizer().encodeNoSpecial(data.testText());
       RollingPerplexity rp =
@@ -56,7 +56,7 @@ final class GenerationEval {
       test.put("ppl_rolling_word", rp.wordPerplexity());
       test.put("ppl_rolling_byte", rp.bytePerplexity());
       test.put("bits_per_byte", rp.bitsPerByte());
-      raw.put("ppl_rolling", Map.of("nll_sum", rp.nllSum(), "n_tokens", (double) rp.nTokens(), "n_words", (double) rp.nWords(), "n_bytes", (double) rp.nBytes()));
+      raw.put("ppl_rolling", ordered("nll_sum", rp.nllSum(), "n_tokens", (double) rp.nTokens(), "n_words", (double) rp.nWords(), "n_bytes", (double) rp.nBytes()));
     }
     rows.add(MetricsRow.of(policy, (int) seed, t, "test", test, raw));
 
@@ -124,6 +124,15 @@ final class GenerationEval {
       putFinite(m, "kl_model_true", TailMetrics.klBits(q, p));
       putFinite(m, "kl_true_model", TailMetrics.klBits(p, q));
       putFinite(m, "tail_mass_lost", TailMetrics.tailMassLost(p, q));
+    }
+    return m;
+  }
+
+  /** A map that keeps the given key order (metrics.jsonl stays byte-stable across runs). */
+  private static Map<String, Double> ordered(Object... kv) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put((String) kv[i], (Double) kv[i + 1]);
     }
     return m;
   }

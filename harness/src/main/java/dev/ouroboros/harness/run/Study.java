@@ -171,6 +171,7 @@ public final class Study {
       if (Files.exists(evalJson)) {
         rows = readRows(evalJson);
       } else {
+        dev.ouroboros.models.CrashPoint.here("eval");
         rows = GenerationEval.rows(cfg, data, model, spec, seed, t, syntheticPpl);
         ObjectNode e = JSON.createObjectNode();
         e.put("policy", spec).put("seed", seed).put("generation", t);

@@ -77,6 +77,7 @@ public final class Synthesizer {
           }
         }
         w.append(new TokenBlocks(b, flat));
+        dev.ouroboros.models.CrashPoint.here("synthesize-batch");
         progress.update(end);
       }
     }

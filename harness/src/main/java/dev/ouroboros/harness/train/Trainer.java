@@ -254,6 +254,7 @@ public final class Trainer {
         windowLoss += r.loss();
         windowSteps++;
         listener.afterStep(step - 1, r);
+        dev.ouroboros.models.CrashPoint.here("train-step");
         if (bar != null) {
           bar.update(step);
         }

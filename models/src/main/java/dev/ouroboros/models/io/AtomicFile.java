@@ -48,6 +48,7 @@ public final class AtomicFile {
       tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
       try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         body.writeTo(out);
+        dev.ouroboros.models.CrashPoint.here("atomic-write"); // temp written, not yet renamed
         out.force(true);
       }
       try {
