@@ -53,6 +53,6 @@ public record MetricDef(String name, int version, String description, Better bet
 
   /** True for perplexities (plotted on a log axis). */
   public boolean logScale() {
-    return unit.equals("ppl");
+    return unit.equals("ppl") || name.startsWith("gauss_");
   }
 }

@@ -48,6 +48,9 @@ public final class MetricDefs {
     add("kl_model_true", "KL(model unigram ‖ true unigram) on the ground-truth language, both mixed with 1e-6 uniform", Better.LOWER, "bits");
     add("kl_true_model", "KL(true unigram ‖ model unigram) on the ground-truth language, both mixed with 1e-6 uniform", Better.LOWER, "bits");
     add("tail_mass_lost", "share of the true language's bottom-decile mass that the model no longer assigns", Better.LOWER, "ratio");
+    // Gaussian testbed
+    add("gauss_mean_sq_error", "Gaussian testbed: squared distance of the fitted mean from the true mean", Better.LOWER, "squared units");
+    add("gauss_variance", "Gaussian testbed: fitted variance (trace of the unbiased covariance / d); the truth is σ²", Better.NEITHER, "squared units");
   }
 
   private MetricDefs() {}

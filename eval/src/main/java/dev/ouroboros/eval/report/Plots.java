@@ -73,7 +73,8 @@ public final class Plots {
         .yAxisTitle(metric + def.map(d -> " [" + d.unit() + "]").orElse("")).build();
     style(c);
     c.getStyler().setYAxisLogarithmic(log);
-    c.getStyler().setYAxisLogarithmicDecadeOnly(false); // label 20, 30, 50 …, not only 10, 100
+    // label 20, 30, 50 … for perplexities; decades only for quantities that span many of them (testbed variances)
+    c.getStyler().setYAxisLogarithmicDecadeOnly(def.map(d -> !d.unit().equals("ppl")).orElse(true));
     c.getStyler().setXAxisDecimalPattern("0");
     boolean any = false;
     for (int pi = 0; pi < policies.size(); pi++) {

@@ -16,6 +16,7 @@ import java.util.List;
  * is in {@code defaults.yaml} beside this class.
  */
 public record RunConfig(
+    String kind,
     String name,
     String out,
     String device,
@@ -29,6 +30,7 @@ public record RunConfig(
     Data data,
     Generate generate,
     Eval eval,
+    Gaussian gaussian,
     TrainConfig.Optim optim,
     TrainConfig.Schedule schedule,
     TrainConfig.Train train,
@@ -75,7 +77,14 @@ public record RunConfig(
 
   public record Eval(int batchSize, int rollingWindow, int diversityPrompts, int selfBleuSamples) {}
 
+  /** The Gaussian testbed: fit mean and unbiased covariance, sample M points, repeat. */
+  public record Gaussian(int dim, double mean, double sigma, int samples) {}
+
   public RunConfig {
+    oneOf("kind", kind, "lm", "gaussian");
+    if (kind.equals("gaussian") && (gaussian.dim() < 1 || gaussian.samples() < 2 || !(gaussian.sigma() > 0))) {
+      throw new UserInputException("config: gaussian needs dim >= 1, samples >= 2 and sigma > 0");
+    }
     if (generations < 1) {
       throw new UserInputException("config: generations must be at least 1, got " + generations);
     }

@@ -74,6 +74,11 @@ public final class Study {
     try (RunDir d = RunDir.lock(cfg.runDir())) {
       s.dir = d;
       s.start(overrides);
+      if (cfg.kind().equals("gaussian")) {
+        s.gaussian();
+        console.accept("run complete: " + d.root() + " (ouro report " + d.root() + ")");
+        return;
+      }
       s.data = StudyData.prepare(cfg, d.data());
       for (String policy : cfg.policies()) {
         for (long seed : cfg.seeds()) {
@@ -119,6 +124,25 @@ public final class Study {
     }
     write(manifest, m.toPrettyString());
     console.accept("new run " + dir.root());
+  }
+
+  /** The Gaussian testbed under every policy and seed: one {@code fit} row per generation. */
+  private void gaussian() {
+    RunConfig.Gaussian g = cfg.gaussian();
+    double[] mu = new double[g.dim()];
+    java.util.Arrays.fill(mu, g.mean());
+    List<MetricsRow> rows = new ArrayList<>();
+    for (String policy : cfg.policies()) {
+      for (long seed : cfg.seeds()) {
+        List<dev.ouroboros.harness.gaussian.GaussianTestbed.Fit> fits = dev.ouroboros.harness.gaussian.GaussianTestbed.run(
+            mu, g.sigma(), g.samples(), cfg.generations() - 1, MixingPolicy.parse(policy), Seeds.train(seed, 0));
+        for (var f : fits) {
+          rows.add(MetricsRow.of(policy, (int) seed, f.generation(), "fit",
+              Map.of("gauss_mean_sq_error", f.meanSquaredError(mu), "gauss_variance", f.trace() / g.dim()), Map.of()));
+        }
+      }
+    }
+    appendMissing(rows);
   }
 
   private void cell(String policySpec, long seed) {
