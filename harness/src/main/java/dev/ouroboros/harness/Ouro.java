@@ -3,10 +3,13 @@ package dev.ouroboros.harness;
 import dev.ouroboros.harness.cli.ConvertCommand;
 import dev.ouroboros.harness.cli.EvalCommand;
 import dev.ouroboros.harness.cli.InitCommand;
+import dev.ouroboros.harness.cli.LsCommand;
 import dev.ouroboros.harness.cli.ReportCommand;
 import dev.ouroboros.harness.cli.ResumeCommand;
 import dev.ouroboros.harness.cli.RunCommand;
+import dev.ouroboros.harness.cli.SweepCommand;
 import dev.ouroboros.harness.cli.TrainCommand;
+import dev.ouroboros.harness.cli.ValidateCommand;
 import dev.ouroboros.models.UserInputException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -24,6 +27,9 @@ import picocli.CommandLine.Command;
     subcommands = {
       RunCommand.class,
       ResumeCommand.class,
+      SweepCommand.class,
+      ValidateCommand.class,
+      LsCommand.class,
       InitCommand.class,
       TrainCommand.class,
       EvalCommand.class,

@@ -1,6 +1,7 @@
 package dev.ouroboros.harness.cli;
 
 import dev.ouroboros.eval.report.Report;
+import dev.ouroboros.harness.sweep.SweepMetrics;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Aggregate a run directory over seeds (mean, std, 95% Student-t CI) and write RUN_DIR/report/:",
       "summary.csv, summary.md, plots/*.png and index.html (self-contained).",
-      "Works on a run that is still going or was killed: it reads the rows that are there."
+      "Works on a run that is still going or was killed: it reads the rows that are there.",
+      "On a sweep directory (ouro sweep) the cells' metrics.jsonl are merged into its own first."
     })
 public final class ReportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -26,8 +28,12 @@ public final class ReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Report.Result r = Report.write(runDir);
     PrintWriter out = spec.commandLine().getOut();
+    if (java.nio.file.Files.isDirectory(runDir) && SweepMetrics.isSweep(runDir)) {
+      out.printf("sweep: merged %d rows of %d cell(s) into %s%n", SweepMetrics.merge(runDir),
+          SweepMetrics.cells(runDir).size(), runDir.resolve("metrics.jsonl"));
+    }
+    Report.Result r = Report.write(runDir);
     out.printf("report: %d rows%s → %s%n", r.rows(),
         r.skipped().isEmpty() ? "" : " (" + r.skipped().size() + " torn line(s) skipped)",
         r.dir().resolve("index.html"));
