@@ -2,6 +2,7 @@ package dev.ouroboros.harness;
 
 import dev.ouroboros.harness.cli.ConvertCommand;
 import dev.ouroboros.harness.cli.EvalCommand;
+import dev.ouroboros.harness.cli.GenerateCommand;
 import dev.ouroboros.harness.cli.InitCommand;
 import dev.ouroboros.harness.cli.LsCommand;
 import dev.ouroboros.harness.cli.ReportCommand;
@@ -33,6 +34,7 @@ import picocli.CommandLine.Command;
       InitCommand.class,
       TrainCommand.class,
       EvalCommand.class,
+      GenerateCommand.class,
       ConvertCommand.class,
       ReportCommand.class,
       CommandLine.HelpCommand.class

@@ -1,5 +1,6 @@
 package dev.ouroboros.harness.cli;
 
+import dev.ouroboros.harness.Ouro;
 import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.harness.run.Study;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code ouro run CONFIG [key=value ...]}: a whole model-collapse study, resumable. */
@@ -29,10 +31,37 @@ public final class RunCommand implements Callable<Integer> {
   @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "Dotted overrides.")
   List<String> overrides = new ArrayList<>();
 
+  @Option(names = "--fresh-jvm",
+      description = "Run each generation in its own child JVM (long GPU runs: native memory fragmentation does not build up).")
+  boolean freshJvm;
+
+  @Option(names = "--generations-per-process", hidden = true, description = "Stop after finishing this many generations.")
+  int perProcess = Integer.MAX_VALUE;
+
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     RunConfig cfg = RunConfig.load(config, overrides);
-    Study.run(cfg, overrides, LOG::info);
+    if (!freshJvm) {
+      Study.run(cfg, overrides, LOG::info, perProcess);
+      return 0;
+    }
+    while (!Study.isComplete(cfg)) {
+      List<String> cmd = new ArrayList<>(List.of(
+          ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path")));
+      for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+        if (a.startsWith("-X") || a.startsWith("-D")) {
+          cmd.add(a);
+        }
+      }
+      cmd.addAll(List.of(Ouro.class.getName(), "run", config.toString(), "--generations-per-process", "1"));
+      cmd.addAll(overrides);
+      LOG.info("--fresh-jvm: starting a child JVM for the next generation");
+      int code = new ProcessBuilder(cmd).inheritIO().start().waitFor();
+      if (code != 0) {
+        LOG.error("child JVM exited with {}; the run directory is consistent, resume with the same command", code);
+        return code;
+      }
+    }
     return 0;
   }
 }

@@ -55,6 +55,7 @@ public final class Study {
   private final Device device;
   private RunDir dir;
   private StudyData data;
+  private int budget = Integer.MAX_VALUE; // generations this process may still finish (--fresh-jvm: 1)
 
   private Study(RunConfig cfg, Consumer<String> console) {
     this.cfg = cfg;
@@ -70,7 +71,13 @@ public final class Study {
 
   /** Runs or resumes the study of {@code cfg} in {@code cfg.runDir()}. */
   public static void run(RunConfig cfg, List<String> overrides, Consumer<String> console) {
+    run(cfg, overrides, console, Integer.MAX_VALUE);
+  }
+
+  /** Like {@link #run(RunConfig, List, Consumer)} but returns after finishing {@code maxGenerations} generations. */
+  public static void run(RunConfig cfg, List<String> overrides, Consumer<String> console, int maxGenerations) {
     Study s = new Study(cfg, console);
+    s.budget = maxGenerations;
     try (RunDir d = RunDir.lock(cfg.runDir())) {
       s.dir = d;
       s.start(overrides);
@@ -82,15 +89,34 @@ public final class Study {
       s.data = StudyData.prepare(cfg, d.data());
       for (String policy : cfg.policies()) {
         for (long seed : cfg.seeds()) {
-          s.cell(policy, seed);
+          if (s.budget > 0) {
+            s.cell(policy, seed);
+          }
         }
       }
-      console.accept("run complete: " + d.root() + " (ouro report " + d.root() + ")");
+      if (isComplete(cfg)) {
+        console.accept("run complete: " + d.root() + " (ouro report " + d.root() + ")");
+      }
     } finally {
       if (s.data != null) {
         s.data.tokenizer().close();
       }
     }
+  }
+
+  /** Whether every (policy, seed) of {@code cfg} has its last generation DONE. */
+  public static boolean isComplete(RunConfig cfg) {
+    if (cfg.kind().equals("gaussian")) {
+      return false;
+    }
+    for (String policy : cfg.policies()) {
+      for (long seed : cfg.seeds()) {
+        if (!RunDir.done(RunDir.gen(RunDir.cell(cfg.runDir(), policy, seed), cfg.generations() - 1))) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** Writes manifest/config on a new directory; refuses a directory made by another config. */
@@ -162,8 +188,12 @@ public final class Study {
       Path g = RunDir.gen(cell, t);
       String where = "policy=" + policySpec + " seed=" + seed + " gen=" + t;
       if (!RunDir.done(g)) {
+        if (budget <= 0) {
+          return;
+        }
         console.accept(where + ": " + (Files.exists(g) ? "continuing" : "starting"));
         generation(policySpec, policy, seed, t, g, cell, real, synthetic, eligible);
+        budget--;
       }
       if (t < cfg.generations() - 1) {
         BlockFile s = BlockFile.open(g.resolve("synthetic.bin"), data.tokenizer().sha256(), cfg.data().blockSize());
