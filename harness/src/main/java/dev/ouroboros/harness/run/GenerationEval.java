@@ -78,7 +78,11 @@ final class GenerationEval {
       }
       List<List<String>> real = Words.ofAll(realText);
       List<List<String>> gen = Words.ofAll(genText);
-      rows.add(MetricsRow.of(policy, (int) seed, t, "generated", diversity(cfg, gen, real, data.truth(), seed, t), Map.of()));
+      Map<String, Double> generated = diversity(cfg, gen, real, data.truth(), seed, t);
+      Map<String, Long> refCounts = Words.counts(real);
+      putFinite(generated, "rare_mass_decile", rareMass(model, tok, prompts, TailMetrics.bottomDecile(refCounts)));
+      putFinite(generated, "rare_mass_hapax", rareMass(model, tok, prompts, TailMetrics.hapaxes(refCounts)));
+      rows.add(MetricsRow.of(policy, (int) seed, t, "generated", generated, Map.of()));
       rows.add(MetricsRow.of(policy, (int) seed, t, "real", diversity(cfg, real, real, data.truth(), seed, t), Map.of()));
     }
 
@@ -126,6 +130,37 @@ final class GenerationEval {
       putFinite(m, "tail_mass_lost", TailMetrics.tailMassLost(p, q));
     }
     return m;
+  }
+
+  /**
+   * Mean over the prompts of the model's next-token probability on the tokens that start the given words (with and
+   * without a leading space, so both word-level and byte-level BPE vocabularies are covered).
+   */
+  static double rareMass(OptModel model, OptTokenizer tok, List<long[]> prompts, Set<String> words) {
+    Set<Integer> ids = new java.util.HashSet<>();
+    for (String w : words) {
+      for (String form : new String[] {w, " " + w}) {
+        long[] e = tok.encodeNoSpecial(form);
+        if (e.length > 0) {
+          ids.add((int) e[0]);
+        }
+      }
+    }
+    if (ids.isEmpty() || prompts.isEmpty()) {
+      return Double.NaN;
+    }
+    double sum = 0;
+    try (ai.djl.ndarray.NDManager m = model.manager().newSubManager()) {
+      ai.djl.ndarray.NDArray logits = model.forward(OptModel.unpadded(m, prompts.toArray(long[][]::new)), false).get(0);
+      float[] p = logits.get(":, -1, :").softmax(-1).toFloatArray(); // (K, V)
+      int v = (int) logits.getShape().get(2);
+      for (int k = 0; k < prompts.size(); k++) {
+        for (int id : ids) {
+          sum += id < v ? p[k * v + id] : 0;
+        }
+      }
+    }
+    return sum / prompts.size();
   }
 
   /** A map that keeps the given key order (metrics.jsonl stays byte-stable across runs). */
