@@ -1,28 +1,15 @@
 package dev.ouroboros.harness.train;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.ouroboros.harness.config.YamlConfig;
 import dev.ouroboros.models.UserInputException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
 /**
  * The validated configuration of one training run ({@code ouro train}).
@@ -69,11 +56,7 @@ public record TrainConfig(
 
   public record Log(long everySteps, double peakTflops) {}
 
-  private static final ObjectMapper YAML =
-      new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER))
-          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+  private static final ObjectMapper YAML = YamlConfig.YAML;
 
   public TrainConfig {
     oneOf("precision", precision, "fp32", "fp16", "bf16");
@@ -148,66 +131,17 @@ public record TrainConfig(
 
   // ------------------------------------------------------------------------------------------ loading
 
+  /** Every accepted key with its default. */
+  public static final String DEFAULTS = "/dev/ouroboros/harness/train/defaults.yaml";
+
   /** Loads {@code file} with the given {@code key=value} overrides. */
   public static TrainConfig load(Path file, List<String> overrides) {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new UserInputException(file + ": no such config file");
-    } catch (IOException e) {
-      throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")");
-    }
-    return parse(text, file.toString(), overrides);
+    return YamlConfig.load(TrainConfig.class, DEFAULTS, file, overrides);
   }
 
   /** Parses YAML text; {@code source} names it in errors. */
   public static TrainConfig parse(String yaml, String source, List<String> overrides) {
-    ObjectNode tree = defaults();
-    JsonNode user;
-    try {
-      user = YAML.readTree(yaml);
-    } catch (JsonProcessingException e) {
-      throw new UserInputException(source + ": not valid YAML (" + firstLine(e.getOriginalMessage()) + ")");
-    }
-    if (user != null && !user.isMissingNode() && !user.isNull()) {
-      if (!user.isObject()) {
-        throw new UserInputException(source + ": the config must be a YAML mapping");
-      }
-      merge(tree, (ObjectNode) user, "", source);
-    }
-    for (String o : overrides) {
-      override(tree, o);
-    }
-    return bind(tree, source);
-  }
-
-  /** The defaults alone (tests and benchmarks start from these). */
-  static ObjectNode defaults() {
-    try (InputStream in = TrainConfig.class.getResourceAsStream("defaults.yaml")) {
-      if (in == null) {
-        throw new IllegalStateException("defaults.yaml is missing from the classpath");
-      }
-      return (ObjectNode) YAML.readTree(in);
-    } catch (IOException e) {
-      throw new IllegalStateException("defaults.yaml is unreadable", e);
-    }
-  }
-
-  static TrainConfig bind(ObjectNode tree, String source) {
-    try {
-      return YAML.treeToValue(tree, TrainConfig.class);
-    } catch (JsonProcessingException e) {
-      Throwable c = e;
-      while (c.getCause() != null && !(c instanceof UserInputException)) {
-        c = c.getCause();
-      }
-      if (c instanceof UserInputException u) {
-        throw new UserInputException(source + ": " + u.getMessage().replaceFirst("^config: ", ""));
-      }
-      String path = e instanceof com.fasterxml.jackson.databind.JsonMappingException m ? pathOf(m) : "?";
-      throw new UserInputException(source + ": bad value for '" + path + "' (" + firstLine(e.getOriginalMessage()) + ")");
-    }
+    return YamlConfig.bind(TrainConfig.class, YamlConfig.tree(DEFAULTS, yaml, source, overrides), source);
   }
 
   /** The resolved configuration as YAML (written beside the run). */
@@ -232,132 +166,6 @@ public record TrainConfig(
     } catch (NoSuchAlgorithmException | JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static void merge(ObjectNode into, ObjectNode from, String prefix, String source) {
-    for (Iterator<Map.Entry<String, JsonNode>> it = from.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      String key = e.getKey();
-      String path = prefix + key;
-      if (!into.has(key)) {
-        throw unknown(source, prefix, key, into);
-      }
-      JsonNode cur = into.get(key);
-      if (cur.isObject()) {
-        if (!e.getValue().isObject()) {
-          throw new UserInputException(source + ": '" + path + "' is a section; expected keys " + keys(cur));
-        }
-        merge((ObjectNode) cur, (ObjectNode) e.getValue(), path + ".", source);
-      } else {
-        if (e.getValue().isObject() || e.getValue().isArray()) {
-          throw new UserInputException(source + ": '" + path + "' takes a single value");
-        }
-        into.set(key, e.getValue());
-      }
-    }
-  }
-
-  private static void override(ObjectNode tree, String o) {
-    int eq = o.indexOf('=');
-    if (eq <= 0) {
-      throw new UserInputException("override '" + o + "': expected key=value, e.g. optim.lr=3e-4");
-    }
-    String[] path = o.substring(0, eq).trim().split("\\.");
-    String raw = o.substring(eq + 1);
-    ObjectNode node = tree;
-    StringBuilder prefix = new StringBuilder();
-    for (int i = 0; i < path.length; i++) {
-      String key = path[i];
-      if (!node.has(key)) {
-        throw unknown("override '" + o + "'", prefix.toString(), key, node);
-      }
-      if (i < path.length - 1) {
-        if (!node.get(key).isObject()) {
-          throw new UserInputException("override '" + o + "': '" + prefix + key + "' is not a section");
-        }
-        node = (ObjectNode) node.get(key);
-        prefix.append(key).append('.');
-      } else {
-        if (node.get(key).isObject()) {
-          throw new UserInputException("override '" + o + "': '" + prefix + key + "' is a section; set one of "
-              + keys(node.get(key)));
-        }
-        JsonNode v;
-        try {
-          v = raw.isEmpty() ? YAML.getNodeFactory().nullNode() : YAML.readTree(raw);
-        } catch (JsonProcessingException e) {
-          v = YAML.getNodeFactory().textNode(raw);
-        }
-        if (v == null || v.isMissingNode()) {
-          v = YAML.getNodeFactory().nullNode();
-        }
-        node.set(key, v);
-      }
-    }
-  }
-
-  private static UserInputException unknown(String source, String prefix, String key, JsonNode siblings) {
-    List<String> known = new ArrayList<>();
-    siblings.fieldNames().forEachRemaining(known::add);
-    String best = closest(key, known);
-    String where = prefix.isEmpty() ? "at the top level" : "in section '" + prefix.substring(0, prefix.length() - 1) + "'";
-    return new UserInputException(
-        source + ": unknown key '" + prefix + key + "' " + where
-            + (best != null ? "; did you mean '" + prefix + best + "'?" : "")
-            + " (known: " + String.join(", ", known) + ")");
-  }
-
-  /** The known key closest to {@code key} by edit distance, or null when none is plausibly meant. */
-  static String closest(String key, List<String> known) {
-    String best = null;
-    int bestD = Integer.MAX_VALUE;
-    String k = key.toLowerCase(Locale.ROOT).replace('-', '_');
-    for (String c : known) {
-      int d = c.contains(k) || k.contains(c) ? Math.min(2, levenshtein(k, c)) : levenshtein(k, c);
-      if (d < bestD) {
-        bestD = d;
-        best = c;
-      }
-    }
-    return best != null && bestD <= Math.max(2, best.length() / 2) ? best : null;
-  }
-
-  static int levenshtein(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
-  }
-
-  private static String keys(JsonNode n) {
-    List<String> k = new ArrayList<>();
-    n.fieldNames().forEachRemaining(k::add);
-    return String.join(", ", k);
-  }
-
-  private static String pathOf(com.fasterxml.jackson.databind.JsonMappingException e) {
-    StringBuilder sb = new StringBuilder();
-    for (var ref : e.getPath()) {
-      if (ref.getFieldName() != null) {
-        if (sb.length() > 0) {
-          sb.append('.');
-        }
-        sb.append(ref.getFieldName());
-      }
-    }
-    return sb.toString();
   }
 
   private static boolean blank(String s) {
@@ -391,11 +199,4 @@ public record TrainConfig(
     }
   }
 
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "unreadable";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
-  }
 }
