@@ -22,13 +22,29 @@ public final class TextCorpora {
 
   private TextCorpora() {}
 
+  /** A whole file as strict UTF-8; one-line errors for a missing, unreadable or non-UTF-8 file. */
+  public static String readUtf8(Path file) {
+    try {
+      return java.nio.charset.StandardCharsets.UTF_8
+          .newDecoder()
+          .decode(java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(file)))
+          .toString();
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new UserInputException(file + ": no such file");
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new UserInputException(file + ": not valid UTF-8", e);
+    } catch (java.io.IOException e) {
+      throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")", new java.io.UncheckedIOException(e));
+    }
+  }
+
   /**
    * Lines of a plain UTF-8 text file, each with its newline (a last line without one is kept as is); empty lines
    * are kept.
    */
   public static List<String> readText(Path file) {
     requireFile(file);
-    return ShumailovBlocking.lines(Wikitext2.readUtf8(file));
+    return ShumailovBlocking.lines(readUtf8(file));
   }
 
   /**
@@ -40,7 +56,7 @@ public final class TextCorpora {
    */
   public static List<String> readJsonl(Path file) {
     requireFile(file);
-    List<String> lines = ShumailovBlocking.lines(Wikitext2.readUtf8(file));
+    List<String> lines = ShumailovBlocking.lines(readUtf8(file));
     List<String> docs = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i);

@@ -2,9 +2,6 @@ package dev.ouroboros.datasets;
 
 import dev.ouroboros.models.UserInputException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -95,7 +92,7 @@ public final class Wikitext2 {
       if (!Files.isRegularFile(file)) {
         throw new UserInputException(file + ": missing (the other wikitext-2 raw files are in " + dir + ")");
       }
-      splits[i] = new TextSplit(ShumailovBlocking.lines(readUtf8(file)));
+      splits[i] = new TextSplit(ShumailovBlocking.lines(TextCorpora.readUtf8(file)));
     }
     return new Corpus(NAME, splits[0], splits[1], splits[2]);
   }
@@ -138,20 +135,6 @@ public final class Wikitext2 {
           .toList();
     } catch (IOException e) {
       throw new UserInputException(dir + ": cannot list (" + e.getMessage() + ")", e);
-    }
-  }
-
-  /** Reads a file as strict UTF-8. */
-  static String readUtf8(Path file) {
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new UserInputException(file + ": not valid UTF-8", e);
-    } catch (IOException e) {
-      throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")", new UncheckedIOException(e));
     }
   }
 }

@@ -14,10 +14,7 @@ import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
@@ -163,19 +160,9 @@ public final class EvalCommand implements Callable<Integer> {
   }
 
   static String readText(Path file) {
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
-          .toString();
-    } catch (NoSuchFileException e) {
-      throw new UserInputException(file + ": no such file");
-    } catch (CharacterCodingException e) {
-      throw new UserInputException(file + ": not valid UTF-8");
-    } catch (IOException e) {
-      throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")");
-    }
+    return dev.ouroboros.datasets.TextCorpora.readUtf8(file);
   }
+
 
   /** Peak resident memory of this process (VmHWM), or -1 where /proc is unavailable. */
   static long peakRssMib() {

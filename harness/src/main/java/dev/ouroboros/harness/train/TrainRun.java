@@ -14,10 +14,8 @@ import dev.ouroboros.models.io.AtomicFile;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
@@ -115,16 +113,9 @@ public final class TrainRun {
   }
 
   static String readText(Path file) {
-    try {
-      return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
-    } catch (NoSuchFileException e) {
-      throw new UserInputException(file + ": no such file");
-    } catch (CharacterCodingException e) {
-      throw new UserInputException(file + ": not valid UTF-8");
-    } catch (IOException e) {
-      throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")");
-    }
+    return dev.ouroboros.datasets.TextCorpora.readUtf8(file);
   }
+
 
   private static void writeQuietly(Path file, String text) {
     AtomicFile.write(file, text.getBytes(StandardCharsets.UTF_8));
