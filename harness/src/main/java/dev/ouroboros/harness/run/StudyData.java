@@ -3,6 +3,7 @@ package dev.ouroboros.harness.run;
 import dev.ouroboros.datasets.BlockCache;
 import dev.ouroboros.datasets.BlockFile;
 import dev.ouroboros.datasets.BlockSource;
+import dev.ouroboros.datasets.BpeTrainer;
 import dev.ouroboros.datasets.Corpus;
 import dev.ouroboros.datasets.GroundTruthLanguage;
 import dev.ouroboros.datasets.TextCorpora;
@@ -12,6 +13,7 @@ import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The real data of a study, prepared once under {@code RUN/data/}: the corpus, the tokenizer, and the
@@ -60,8 +62,21 @@ public record StudyData(
         tokDir = null;
       }
     }
-    if (cfg.model().tokenizer() != null) {
-      tokDir = Path.of(cfg.model().tokenizer());
+    String tokSpec = cfg.model().tokenizer();
+    if (tokSpec != null && tokSpec.startsWith("bpe:")) {
+      tokDir = dataDir.resolve("tokenizer-" + tokSpec.replace(':', '-'));
+      if (!Files.exists(tokDir.resolve("vocab.json"))) {
+        int size;
+        try {
+          size = Integer.parseInt(tokSpec.substring(4));
+        } catch (NumberFormatException e) {
+          throw new UserInputException("config: model.tokenizer '" + tokSpec + "': expected bpe:<vocab size>, e.g. bpe:8000");
+        }
+        List<String> lines = corpus.train().lines().stream().map(l -> l.endsWith("\n") ? l.substring(0, l.length() - 1) : l).toList();
+        BpeTrainer.write(tokDir, BpeTrainer.train(lines, size));
+      }
+    } else if (tokSpec != null) {
+      tokDir = Path.of(tokSpec);
     } else if (cfg.model().base() != null) {
       tokDir = Path.of(cfg.model().base());
     } else if (tokDir == null) {
