@@ -6,7 +6,6 @@ import dev.ouroboros.models.UserInputException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -36,7 +35,7 @@ public final class Report {
   /** Quantiles reported for per-sample perplexity. */
   public static final double[] QUANTILES = {0.1, 0.5, 0.9};
 
-  private static final Pattern GEN_DIR = Pattern.compile("policy=([^/]+)/seed=(\\d+)/gen=(\\d+)");
+  private static final Pattern GEN_DIR = Pattern.compile("(?:.*/)?policy=([^/]+)/seed=(\\d+)/gen=(\\d+)");
 
   /** What was written. */
   public record Result(Path dir, int rows, List<String> skipped, List<Path> files) {}
@@ -138,28 +137,18 @@ public final class Report {
     return new Samples(out);
   }
 
+  /** Every eval.json in a policy=P/seed=S/gen=N directory under {@code dir}: a run, or a sweep of runs (cells one level down). */
   private static List<Path> evalJsons(Path dir) {
-    List<Path> out = new ArrayList<>();
-    try (DirectoryStream<Path> policies = Files.newDirectoryStream(dir, "policy=*")) {
-      for (Path p : policies) {
-        try (DirectoryStream<Path> seeds = Files.newDirectoryStream(p, "seed=*")) {
-          for (Path s : seeds) {
-            try (DirectoryStream<Path> gens = Files.newDirectoryStream(s, "gen=*")) {
-              for (Path g : gens) {
-                if (Files.isRegularFile(g.resolve("eval.json"))) {
-                  out.add(g.resolve("eval.json"));
-                }
-              }
-            }
-          }
-        }
-      }
+    try (java.util.stream.Stream<Path> s = Files.walk(dir, 5)) {
+      return s.filter(p -> p.getFileName().toString().equals("eval.json"))
+          .filter(p -> GEN_DIR.matcher(dir.relativize(p.getParent()).toString().replace('\\', '/')).matches())
+          .sorted(Comparator.naturalOrder())
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(dir + ": cannot list generation directories: " + e.getMessage(), e);
     }
-    out.sort(Comparator.naturalOrder());
-    return out;
   }
+
 
   /** summary.md: the header, per-sample quantiles, then {@link Summary#toMarkdown()}. */
   static String markdown(Path dir, MetricsLog.Read read, Summary summary, Samples samples) {
