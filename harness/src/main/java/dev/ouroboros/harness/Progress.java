@@ -19,10 +19,18 @@ public final class Progress implements AutoCloseable {
   private final long total;
   private final long startNanos = System.nanoTime();
   private final ProgressBar bar;
+  private final long tokensPerUnit;
   private long lastLog = System.nanoTime();
   private long done;
+  private long startDone = -1; // what was already done when this process started (a resumed set)
 
   public Progress(String task, String unit, long total) {
+    this(task, unit, total, 0);
+  }
+
+  /** With {@code tokensPerUnit > 0} the line also shows tokens/s. */
+  public Progress(String task, String unit, long total, long tokensPerUnit) {
+    this.tokensPerUnit = tokensPerUnit;
     this.task = task;
     this.unit = unit;
     this.total = total;
@@ -42,6 +50,9 @@ public final class Progress implements AutoCloseable {
 
   /** Sets the amount done so far. */
   public void update(long doneSoFar) {
+    if (startDone < 0) {
+      startDone = doneSoFar;
+    }
     done = doneSoFar;
     if (bar != null) {
       bar.stepTo(doneSoFar);
@@ -57,11 +68,13 @@ public final class Progress implements AutoCloseable {
   /** {@code 12/40 blocks (30.0%) | 3.1 blocks/s | eta 9s}. */
   public String line() {
     double secs = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
-    double rate = done / secs;
+    double rate = (done - Math.max(0, startDone)) / secs; // this process's own rate, not inflated by a resume
     String eta = rate > 0 && total > done ? format(Duration.ofSeconds((long) ((total - done) / rate))) : "-";
+    String tokens = tokensPerUnit > 0 ? String.format(" | %.0f tok/s", rate * tokensPerUnit) : "";
     return String.format(
-        "%d/%d %s (%.1f%%) | %.2f %s/s | elapsed %s | eta %s",
-        done, total, unit, total == 0 ? 100.0 : 100.0 * done / total, rate, unit, format(Duration.ofSeconds((long) secs)), eta);
+        "%d/%d %s (%.1f%%) | %.2f %s/s%s | elapsed %s | eta %s",
+        done, total, unit, total == 0 ? 100.0 : 100.0 * done / total, rate, unit, tokens,
+        format(Duration.ofSeconds((long) secs)), eta);
   }
 
   public double elapsedSeconds() {

@@ -57,7 +57,7 @@ public final class Synthesizer {
     int n = prompts.count();
     int b = g.newTokens();
     try (BlockFileWriter w = BlockFileWriter.open(out, b, tok.sha256());
-        Progress progress = new Progress(task, "blocks", n)) {
+        Progress progress = new Progress(task, "blocks", n, b)) {
       progress.update(w.count());
       for (int start = (int) w.count(); start < n; start += g.batchSize()) {
         int end = Math.min(n, start + g.batchSize());
