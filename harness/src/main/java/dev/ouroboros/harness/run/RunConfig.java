@@ -60,6 +60,7 @@ public record RunConfig(
       long maxTrainBlocks,
       long maxValidationBlocks,
       long maxTestBlocks,
+      String wikitextLines,
       double validationFraction,
       double testFraction,
       GroundTruth groundTruth) {}
@@ -108,6 +109,7 @@ public record RunConfig(
     if (!data.corpus().equals("ground-truth") && blank(data.path())) {
       throw new UserInputException("config: data.path is required for data.corpus '" + data.corpus() + "'");
     }
+    oneOf("data.wikitext_lines", data.wikitextLines(), "raw", "hf");
     if (data.blockSize() < 2) {
       throw new UserInputException("config: data.block_size must be at least 2, got " + data.blockSize());
     }

@@ -7,6 +7,7 @@ import dev.ouroboros.datasets.BpeTrainer;
 import dev.ouroboros.datasets.Corpus;
 import dev.ouroboros.datasets.GroundTruthLanguage;
 import dev.ouroboros.datasets.TextCorpora;
+import dev.ouroboros.datasets.TextSplit;
 import dev.ouroboros.datasets.Wikitext2;
 import dev.ouroboros.datasets.WordLevelTokenizer;
 import dev.ouroboros.models.UserInputException;
@@ -55,6 +56,10 @@ public record StudyData(
       }
       case "wikitext2" -> {
         corpus = Wikitext2.load(Path.of(d.path()));
+        if (d.wikitextLines().equals("hf")) {
+          corpus = new Corpus(corpus.name(), new TextSplit(Wikitext2.hfRows(corpus.train())),
+              new TextSplit(Wikitext2.hfRows(corpus.validation())), new TextSplit(Wikitext2.hfRows(corpus.test())));
+        }
         tokDir = null;
       }
       default -> {
