@@ -10,12 +10,14 @@ import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.metrics.MetricsRow;
 import dev.ouroboros.eval.report.PerSamplePpl;
+import dev.ouroboros.harness.gaussian.GaussianTestbed;
 import dev.ouroboros.harness.policy.MixingPolicy;
 import dev.ouroboros.harness.policy.Pick;
 import dev.ouroboros.harness.policy.Pools;
 import dev.ouroboros.harness.train.CheckpointStore;
 import dev.ouroboros.harness.train.TrainConfig;
 import dev.ouroboros.harness.train.Trainer;
+import dev.ouroboros.models.CrashPoint;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.OptModel;
@@ -28,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -156,11 +159,11 @@ public final class Study {
   private void gaussian() {
     RunConfig.Gaussian g = cfg.gaussian();
     double[] mu = new double[g.dim()];
-    java.util.Arrays.fill(mu, g.mean());
+    Arrays.fill(mu, g.mean());
     List<MetricsRow> rows = new ArrayList<>();
     for (String policy : cfg.policies()) {
       for (long seed : cfg.seeds()) {
-        List<dev.ouroboros.harness.gaussian.GaussianTestbed.Fit> fits = dev.ouroboros.harness.gaussian.GaussianTestbed.run(
+        List<GaussianTestbed.Fit> fits = GaussianTestbed.run(
             mu, g.sigma(), g.samples(), cfg.generations() - 1, MixingPolicy.parse(policy), Seeds.train(seed, 0));
         for (var f : fits) {
           rows.add(MetricsRow.of(policy, (int) seed, f.generation(), "fit",
@@ -225,7 +228,7 @@ public final class Study {
       if (Files.exists(evalJson)) {
         rows = readRows(evalJson);
       } else {
-        dev.ouroboros.models.CrashPoint.here("eval");
+        CrashPoint.here("eval");
         rows = GenerationEval.rows(cfg, data, model, spec, seed, t, syntheticPpl);
         ObjectNode e = JSON.createObjectNode();
         e.put("policy", spec).put("seed", seed).put("generation", t);
