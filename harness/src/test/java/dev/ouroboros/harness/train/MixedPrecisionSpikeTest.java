@@ -377,12 +377,174 @@ class MixedPrecisionSpikeTest {
     }
   }
 
+  /**
+   * Option 2 without touching production code: a ParameterStore that hands every fp32 master out through the
+   * TorchScript cast, so the unchanged OptForCausalLM computes in half and autograd delivers fp32 grads to the masters.
+   */
+  static final class CastingStore extends ParameterStore {
+    final PtSymbolBlock cast;
+    NDManager step; // owns the cast copies (IValueUtils results would otherwise land on the model's manager)
+    int calls;
+
+    CastingStore(NDManager m, PtSymbolBlock cast) {
+      super(m, false);
+      this.cast = cast;
+    }
+
+    @Override
+    public NDArray getValue(Parameter p, Device d, boolean training) {
+      NDArray w = super.getValue(p, d, training);
+      NDArray h = IValueUtils.forward(cast, new NDList(w), true).head();
+      h.attach(step);
+      calls++;
+      return h;
+    }
+  }
+
+  /** Loss in fp32 (the unchanged TokenNll) on logits brought back with the helper's to_fp32. */
+  static NDArray castModelNll(OptModel m, CastingStore cs, NDManager sm, long[][] ids) {
+    cs.step = sm;
+    NDArray logits16 = m.block().forward(cs, OptModel.unpadded(sm, ids), true).get(0);
+    if (logits16.getDataType() != DataType.FLOAT16) {
+      throw new AssertionError("logits " + logits16.getDataType());
+    }
+    NDArray logits = toFp32(cs.cast, logits16);
+    logits.attach(sm);
+    return TokenNll.perPosition(logits, sm.create(TokenNll.shiftedTargets(ids))).sum();
+  }
+
+  @Test
+  void castingParameterStoreGivesFp32MasterGradsAndTrains() throws Exception {
+    long[][] ids = batch();
+    long n = predictions(ids);
+    int steps = 12;
+    double lr = 1e-2;
+    List<Float> ref = new ArrayList<>();
+    try (OptModel m = OptModel.random(CFG, 7, Device.cpu());
+        AdamW opt = new AdamW(m.manager(), 0.9, 0.999, 1e-8, 0.01)) {
+      for (int i = 0; i < steps; i++) {
+        ref.add((float) TrainStep.run(m, opt, List.<long[][]>of(ids), lr, 0, 0).loss());
+      }
+    }
+    Map<String, NDArray> refGrads = new LinkedHashMap<>();
+    try (OptModel m = OptModel.random(CFG, 7, Device.cpu());
+        NDManager sm = m.manager().newSubManager()) {
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDArray nll = TokenNll.perPosition(m.forward(OptModel.unpadded(sm, ids), true).get(0),
+            sm.create(TokenNll.shiftedTargets(ids))).sum();
+        gc.backward(nll.div(sm.create((float) n)));
+      }
+      JniUtils.setGradMode(false);
+      for (Map.Entry<String, Parameter> e : m.block().parametersByName().entrySet()) {
+        NDArray g = e.getValue().getArray().getGradient();
+        refGrads.put(e.getKey(), g.duplicate());
+        g.close();
+      }
+      try (OptModel masters = OptModel.random(CFG, 7, Device.cpu());
+          AdamW opt = new AdamW(masters.manager(), 0.9, 0.999, 1e-8, 0.01)) {
+        CastingStore cs = new CastingStore(masters.manager(), load((PtNDManager) masters.manager(), "cast_fp16.pt"));
+        List<Float> amp = new ArrayList<>();
+        float scale = 1 << 20;
+        int skipped = 0;
+        int good = 0;
+        double worstGrad = 0;
+        long castNanos = 0;
+        int fetchesPerForward = 0;
+        for (int iter = 0; amp.size() < steps && iter < steps + 40; iter++) {
+          try (NDManager step = masters.manager().newSubManager()) {
+            float loss;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+              cs.calls = 0;
+              NDArray nll = castModelNll(masters, cs, step, ids);
+              fetchesPerForward = cs.calls;
+              loss = nll.getFloat() / n;
+              gc.backward(nll.mul(step.create(scale / n))); // scaled in fp32: no fp16 overflow of the factor
+            }
+            JniUtils.setGradMode(false);
+            Map<String, NDArray> weights = new LinkedHashMap<>();
+            Map<String, NDArray> grads = new LinkedHashMap<>();
+            boolean finite = true;
+            for (Map.Entry<String, Parameter> e : masters.block().parametersByName().entrySet()) {
+              NDArray w = e.getValue().getArray();
+              NDArray g = w.getGradient();
+              g.attach(step);
+              if (g.getDataType() != DataType.FLOAT32) {
+                throw new AssertionError("master grad " + g.getDataType());
+              }
+              finite &= !(g.isInfinite().any().getBoolean() || g.isNaN().any().getBoolean());
+              weights.put(e.getKey(), w);
+              grads.put(e.getKey(), g);
+            }
+            if (finite) {
+              for (NDArray g : grads.values()) {
+                g.divi(scale);
+              }
+              if (amp.isEmpty()) {
+                for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+                  if (!e.getKey().endsWith("k_proj.bias")) {
+                    worstGrad = Math.max(worstGrad, relErr(e.getValue(), refGrads.get(e.getKey()))[0]);
+                  }
+                }
+              }
+              opt.step(weights, grads, lr, step);
+              amp.add(loss);
+              if (++good == 4) {
+                scale *= 2;
+                good = 0;
+              }
+            } else {
+              skipped++;
+              scale /= 2;
+              good = 0;
+            }
+            for (NDArray g : grads.values()) {
+              g.set(new NDIndex("..."), 0f);
+            }
+          }
+        }
+        // cost of the differentiable cast: one JNI + TorchScript call per parameter fetch
+        try (NDManager step = masters.manager().newSubManager()) {
+          cs.step = step;
+          NDArray w = masters.block().parametersByName().get("decoder.layers.0.fc1.bias").getArray();
+          JniUtils.setGradMode(true);
+          for (int i = 0; i < 200; i++) {
+            cs.getValue(masters.block().parametersByName().get("decoder.layers.0.fc1.bias"), Device.cpu(), true);
+          }
+          long t0 = System.nanoTime();
+          for (int i = 0; i < 2000; i++) {
+            cs.getValue(masters.block().parametersByName().get("decoder.layers.0.fc1.bias"), Device.cpu(), true);
+          }
+          castNanos = (System.nanoTime() - t0) / 2000;
+          long t1 = System.nanoTime();
+          for (int i = 0; i < 2000; i++) {
+            w.toType(DataType.FLOAT16, false).attach(step);
+          }
+          long toTypeNanos = (System.nanoTime() - t1) / 2000;
+          JniUtils.setGradMode(false);
+          System.out.printf("cast cost per parameter fetch: TorchScript helper %.1f us, DJL toType %.1f us "
+              + "(%d fetches per forward here)%n", castNanos / 1e3, toTypeNanos / 1e3, fetchesPerForward);
+        }
+        double worst = 0;
+        for (int i = 0; i < steps; i++) {
+          worst = Math.max(worst, Math.abs(amp.get(i) - ref.get(i)) / ref.get(i));
+        }
+        System.out.println("fp32 losses:      " + ref);
+        System.out.println("cast-store losses: " + amp);
+        System.out.printf("cast-store: step-1 master grads worst norm-rel %.2e vs fp32; %d skipped, final scale %.0f, "
+            + "worst loss rel diff %.2e%n", worstGrad, skipped, scale, worst);
+        assertEquals(steps, amp.size());
+        assertTrue(worstGrad < 5e-2, "grad rel err " + worstGrad);
+        assertTrue(worst < 2e-2, "loss curve rel diff " + worst);
+      }
+    }
+  }
+
   /** Child-JVM probes on bf16 tensors from the helper: name → (expected exit 0?). */
   @Test
   void bf16ProbesInChildJvms() throws Exception {
     Map<String, Integer> exit = new LinkedHashMap<>();
     Map<String, String> out = new LinkedHashMap<>();
-    for (String probe : List.of("bf16-grad", "bf16-ops", "bf16-softmax", "bf16-logsoftmax")) {
+    for (String probe : List.of("bf16-grad", "bf16-ops", "bf16-softmax", "bf16-logsoftmax", "bf16-model")) {
       String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx512m", "-Dai.djl.offline=true",
@@ -415,6 +577,8 @@ class MixedPrecisionSpikeTest {
     assertEquals(0, exit.get("bf16-ops"), out.get("bf16-ops"));
     // DJL-NOTES red flag 1: softmax / logSoftmax on bf16 (UNKNOWN) tensors kill the JVM
     assertTrue(exit.get("bf16-softmax") != 0 && !out.get("bf16-softmax").contains("PROBE OK"), out.get("bf16-softmax"));
+    // the unchanged model with a bf16 casting store dies in attention's softmax
+    assertTrue(exit.get("bf16-model") != 0 && !out.get("bf16-model").contains("PROBE OK"), out.get("bf16-model"));
     assertTrue(exit.get("bf16-logsoftmax") != 0 && !out.get("bf16-logsoftmax").contains("PROBE OK"),
         out.get("bf16-logsoftmax"));
   }
@@ -460,6 +624,17 @@ class MixedPrecisionSpikeTest {
             gc.backward(toFp32(cast, z).sum().add(s32.max()));
             System.out.printf("PROBE bf16 layerNorm/gelu/relu/add/mul ok, toType(F32) %s, grad %s%n",
                 z32.getDataType(), w.getGradient().getDataType());
+          }
+          case "bf16-model" -> {
+            try (OptModel om = OptModel.random(CFG, 7, Device.cpu());
+                NDManager sm = om.manager().newSubManager()) {
+              CastingStore cs = new CastingStore(om.manager(), load((PtNDManager) om.manager(), "cast_bf16.pt"));
+              cs.step = sm;
+              System.out.println("PROBE bf16 model forward starting");
+              System.out.flush();
+              NDArray lg = om.block().forward(cs, OptModel.unpadded(sm, batch()), true).get(0);
+              System.out.println("PROBE bf16 model logits " + lg.getDataType());
+            }
           }
           case "bf16-softmax" -> System.out.println("PROBE softmax " + y.softmax(-1).getDataType());
           case "bf16-logsoftmax" -> System.out.println("PROBE logSoftmax " + y.logSoftmax(-1).getDataType());
