@@ -4,7 +4,6 @@ import ai.djl.Device;
 import dev.ouroboros.models.OptModel;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,13 +30,7 @@ public final class ConvertCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (Files.isDirectory(out)) {
-      try (var s = Files.list(out)) {
-        if (s.findAny().isPresent()) {
-          throw new UserInputException(out + ": exists and is not empty");
-        }
-      }
-    }
+    OutputDirs.requireEmpty(out);
     try (OptModel m = OptModel.load(model, Device.cpu());
         OptTokenizer tok = OptTokenizer.load(model)) {
       m.save(out);

@@ -5,7 +5,6 @@ import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.OptModel;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -47,13 +46,7 @@ public final class InitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (Files.isDirectory(out)) {
-      try (var s = Files.list(out)) {
-        if (s.findAny().isPresent()) {
-          throw new UserInputException(out + ": exists and is not empty");
-        }
-      }
-    }
+    OutputDirs.requireEmpty(out);
     try (OptTokenizer tok = OptTokenizer.load(tokenizer)) {
       int vocab = (tok.vocabSize() + 7) / 8 * 8; // as OPT: embedding rows rounded up to a multiple of 8
       OptConfig cfg = OptConfig.tiny(vocab, hidden, layers, heads, ffn, positions);
