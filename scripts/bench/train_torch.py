@@ -3,8 +3,9 @@
 
 HF OPTForCausalLM (eager attention, as our DJL blocks are unfused), random init, train mode with dropout 0.1,
 random tokens; per step: token-mean cross-entropy over the B x (T-1) next-token predictions, backward,
-clip_grad_norm_(1.0), torch.optim.AdamW(lr 1e-4, wd 0.01 on ndim >= 2, defaults otherwise: on CPU that is the
-single-tensor path, not foreach/fused), zero_grad. Prints one JSON line with the timings (seconds per step).
+clip_grad_norm_(1.0), torch.optim.AdamW(lr 1e-4, wd 0.01 on ndim >= 2), zero_grad. --adamw picks the optimizer
+implementation: fused (default; what the Java loop runs, torch._fused_adamw_ + foreach clipping), foreach, or
+single (torch's CPU default, a Python loop over tensors). Prints one JSON line with the timings (s per step).
 
     .venv/bin/python scripts/bench/train_torch.py --shape opt-125m --batch 2 --seq 128 --steps 5
 """
@@ -34,6 +35,7 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--attn", default="eager", choices=["eager", "sdpa"])
+    ap.add_argument("--adamw", default="fused", choices=["fused", "foreach", "single"])
     a = ap.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
@@ -45,7 +47,8 @@ def main() -> None:
     opt = torch.optim.AdamW(
         [{"params": [p for p in params if p.ndim >= 2], "weight_decay": 0.01},
          {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0}],
-        lr=1e-4, betas=(0.9, 0.999), eps=1e-8)
+        lr=1e-4, betas=(0.9, 0.999), eps=1e-8,
+        fused=a.adamw == "fused", foreach=a.adamw == "foreach")
     ids = torch.randint(0, cfg.vocab_size, (a.batch, a.seq), generator=torch.Generator().manual_seed(0))
     times = []
     for s in range(a.warmup + a.steps):
@@ -53,13 +56,13 @@ def main() -> None:
         logits = model(input_ids=ids).logits
         loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        torch.nn.utils.clip_grad_norm_(params, 1.0, foreach=a.adamw != "single")
         opt.step()
         opt.zero_grad(set_to_none=True)
         float(loss.detach())
         if s >= a.warmup:
             times.append(time.perf_counter() - t0)
-    print(json.dumps({"shape": a.shape, "batch": a.batch, "seq": a.seq, "steps": len(times), "attn": a.attn,
+    print(json.dumps({"shape": a.shape, "batch": a.batch, "seq": a.seq, "steps": len(times), "attn": a.attn, "adamw": a.adamw,
                       "threads": torch.get_num_threads(), "median_s": statistics.median(times), "min_s": min(times),
                       "max_s": max(times), "torch": torch.__version__, "transformers": transformers.__version__}))
 

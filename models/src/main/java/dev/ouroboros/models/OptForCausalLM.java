@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.NormalInitializer;
@@ -138,7 +137,7 @@ public final class OptForCausalLM extends AbstractBlock {
 
     NDArray x = embedding(ids, ps.getValue(embedTokens, ids.getDevice(), training)); // (B, T, E)
     if (projectIn != null) {
-      x = Linear.linear(x, ps.getValue(projectIn, x.getDevice(), training), null).head(); // (B, T, C)
+      x = OptDecoderLayer.linear(ps, x, projectIn, null, training); // (B, T, C)
     }
     x = x.add(embedding(pos, ps.getValue(embedPositions, x.getDevice(), training))); // (B, T, C)
 
@@ -160,12 +159,12 @@ public final class OptForCausalLM extends AbstractBlock {
       x = OptDecoderLayer.layerNorm(ps, x, finalLnW, finalLnB, training, cfg.hiddenSize());
     }
     if (projectOut != null) {
-      x = Linear.linear(x, ps.getValue(projectOut, x.getDevice(), training), null).head(); // (B, T, E)
+      x = OptDecoderLayer.linear(ps, x, projectOut, null, training); // (B, T, E)
     }
     Parameter head = lmHead == null ? embedTokens : lmHead;
     // x first: the result stays in the batch manager (DJL-NOTES §0 red flag 7a)
-    NDArray logits = Linear.linear(x, ps.getValue(head, x.getDevice(), training), null).head(); // (B, T, V)
-    out.set(0, logits);
+    NDArray logits = OptDecoderLayer.linear(ps, x, head, null, training); // (B, T, V)
+    out.set(0, AutocastStore.fp32(ps, logits)); // the loss's log-softmax runs in fp32 (autocast's rule)
     return out;
   }
 

@@ -26,6 +26,7 @@ public final class OptModel implements AutoCloseable {
   private final Model model;
   private final OptForCausalLM block;
   private final ParameterStore ps;
+  private final java.util.Map<Precision, AutocastStore> autocast = new java.util.EnumMap<>(Precision.class);
 
   private OptModel(Model model, OptForCausalLM block) {
     this.model = model;
@@ -112,6 +113,18 @@ public final class OptModel implements AutoCloseable {
   /** Forward pass; see {@link OptForCausalLM} for the inputs and outputs. */
   public NDList forward(NDList inputs, boolean training) {
     return block.forward(ps, inputs, training);
+  }
+
+  /**
+   * Forward pass computing in {@code precision} ({@link AutocastStore} for fp16/bf16): the parameters stay fp32,
+   * the logits come back fp32.
+   */
+  public NDList forward(NDList inputs, boolean training, Precision precision) {
+    if (!precision.isHalf()) {
+      return forward(inputs, training);
+    }
+    AutocastStore a = autocast.computeIfAbsent(precision, p -> new AutocastStore(model.getNDManager(), p));
+    return block.forward(a, inputs, training);
   }
 
   /** Logits {@code (B, T, V)} for a batch of equal-length rows with the given 0/1 attention mask. */

@@ -53,7 +53,11 @@ public final class CheckpointStore {
   /** One validated epoch. */
   public record EpochRecord(int epoch, long step, double trainLoss, double valLoss, boolean best) {}
 
-  /** The scalar part of a checkpoint. */
+  /**
+   * The scalar part of a checkpoint. Version 2 added {@code optimizerSteps} (AdamW's bias-correction step, which
+   * lags {@code step} by the fp16 steps skipped on overflow) and the loss scaler's state; a version-1 file means
+   * {@code optimizerSteps = step} and no loss scaling.
+   */
   public record State(
       int version,
       long step,
@@ -66,7 +70,17 @@ public final class CheckpointStore {
       long tokensSeen,
       double epochLossSum,
       long epochLossSteps,
-      List<EpochRecord> history) {}
+      List<EpochRecord> history,
+      long optimizerSteps,
+      double lossScale,
+      int lossScaleGoodSteps) {
+    public static final int VERSION = 2;
+
+    /** AdamW's step count ({@code step} for version-1 files, written before steps could be skipped). */
+    public long adamwSteps() {
+      return version >= 2 ? optimizerSteps : step;
+    }
+  }
 
   /** A complete checkpoint found on disk. */
   public record Loaded(Path dir, State state) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.UserInputException;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -53,18 +54,32 @@ public final class TrainBench implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "cpu", description = "cpu | cuda | cuda:N (default: ${DEFAULT-VALUE}).")
   String device;
 
+  @Option(names = "--precision", defaultValue = "fp32",
+      description = "fp32 | fp16 | bf16 compute for the DJL loop (fp32 masters; the reference stays fp32)"
+          + " (default: ${DEFAULT-VALUE}).")
+  String precision;
+
+  @Option(names = "--torch-adamw", defaultValue = "fused",
+      description = "Reference optimizer: fused (what the DJL loop runs) | foreach | single (torch's CPU default)"
+          + " (default: ${DEFAULT-VALUE}).")
+  String torchAdamw;
+
   @Option(names = "--python", description = "Python with torch + transformers for the reference loop (default: .venv/bin/python if present; 'none' skips).")
   String python;
 
   @Override
   public Integer call() throws Exception {
+    if (!List.of("fused", "foreach", "single").contains(torchAdamw)) {
+      throw new UserInputException("--torch-adamw must be fused, foreach or single, got '" + torchAdamw + "'");
+    }
     OptConfig cfg = shape(shape);
     Device dev = Devices.parse(device);
-    double[] ours = runDjl(cfg, dev, batch, seq, warmup, steps);
+    Precision prec = Precision.parse("--precision", precision);
+    double[] ours = runDjl(cfg, dev, prec, batch, seq, warmup, steps);
     double djlMedian = median(ours);
     var out = spec.commandLine().getOut();
-    out.printf(Locale.ROOT, "shape %s | B=%d T=%d | %s | threads %d%n", shape, batch, seq, Devices.describe(dev),
-        JniUtils.getNumThreads());
+    out.printf(Locale.ROOT, "shape %s | B=%d T=%d | %s | %s | threads %d%n", shape, batch, seq, Devices.describe(dev),
+        prec.label(), JniUtils.getNumThreads());
     out.printf(Locale.ROOT, "djl   : median %.3f s/step (min %.3f, max %.3f over %d) | %.0f tok/s%n", djlMedian,
         Arrays.stream(ours).min().orElse(0), Arrays.stream(ours).max().orElse(0), ours.length, batch * seq / djlMedian);
     String py = python != null ? python : (Files.isExecutable(Path.of(".venv/bin/python")) ? ".venv/bin/python" : null);
@@ -72,9 +87,9 @@ public final class TrainBench implements Callable<Integer> {
       JsonNode ref = runTorch(py, shape, batch, seq, warmup, steps, JniUtils.getNumThreads());
       if (ref != null) {
         double t = ref.get("median_s").asDouble();
-        out.printf(Locale.ROOT, "torch : median %.3f s/step (min %.3f, max %.3f over %d) | %.0f tok/s (torch %s)%n",
+        out.printf(Locale.ROOT, "torch : median %.3f s/step (min %.3f, max %.3f over %d) | %.0f tok/s (torch %s, AdamW %s)%n",
             t, ref.get("min_s").asDouble(), ref.get("max_s").asDouble(), ref.get("steps").asInt(), batch * seq / t,
-            ref.get("torch").asText());
+            ref.get("torch").asText(), ref.get("adamw").asText());
         out.printf(Locale.ROOT, "ratio : djl/torch time per step = %.2f (target <= 1.20)%n", djlMedian / t);
       }
     } else {
@@ -93,7 +108,8 @@ public final class TrainBench implements Callable<Integer> {
   }
 
   /** Seconds per timed step of {@link TrainStep#run}. */
-  public static double[] runDjl(OptConfig cfg, Device dev, int batch, int seq, int warmup, int steps) {
+  public static double[] runDjl(
+      OptConfig cfg, Device dev, Precision precision, int batch, int seq, int warmup, int steps) {
     if (seq > cfg.maxPositionEmbeddings()) {
       throw new UserInputException("--seq " + seq + " exceeds max_position_embeddings " + cfg.maxPositionEmbeddings());
     }
@@ -108,10 +124,11 @@ public final class TrainBench implements Callable<Integer> {
     }
     try (OptModel model = OptModel.random(cfg, 0, dev)) {
       AdamW opt = new AdamW(model.manager(), 0.9, 0.999, 1e-8, 0.01);
+      LossScaler scaler = precision.needsLossScaling() ? LossScaler.fp16() : LossScaler.disabled();
       double[] t = new double[steps];
       for (int s = 0; s < warmup + steps; s++) {
         long t0 = System.nanoTime();
-        TrainStep.run(model, opt, List.<long[][]>of(ids), 1e-4, 1.0, s);
+        TrainStep.run(model, opt, List.<long[][]>of(ids), 1e-4, 1.0, s, precision, scaler);
         if (s >= warmup) {
           t[s - warmup] = (System.nanoTime() - t0) / 1e9;
         }
@@ -128,7 +145,7 @@ public final class TrainBench implements Callable<Integer> {
       return null;
     }
     List<String> cmd = new ArrayList<>(List.of(py, script.toString(), "--shape", shape, "--batch", "" + b, "--seq", "" + t,
-        "--warmup", "" + warmup, "--steps", "" + steps, "--threads", "" + threads));
+        "--warmup", "" + warmup, "--steps", "" + steps, "--threads", "" + threads, "--adamw", torchAdamw));
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String last = null;
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

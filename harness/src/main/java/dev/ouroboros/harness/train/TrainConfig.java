@@ -46,7 +46,16 @@ public record TrainConfig(
 
   public record Data(String train, String validation, int blockSize, long maxTrainBlocks, long maxValidationBlocks) {}
 
-  public record Optim(double lr, double beta1, double beta2, double eps, double weightDecay, double maxGradNorm) {}
+  /** AdamW and clipping; {@code lossScale*}: fp16's dynamic loss scaling (torch.amp.GradScaler's init_scale, growth_interval). */
+  public record Optim(
+      double lr,
+      double beta1,
+      double beta2,
+      double eps,
+      double weightDecay,
+      double maxGradNorm,
+      double lossScaleInit,
+      long lossScaleGrowthInterval) {}
 
   public record Schedule(String kind, long warmupSteps, double etaMin, String cycle) {}
 
@@ -100,6 +109,10 @@ public record TrainConfig(
     if (!(optim.weightDecay() >= 0)) {
       throw new UserInputException("config: optim.weight_decay must be >= 0, got " + optim.weightDecay());
     }
+    if (!(optim.lossScaleInit() > 0) || Double.isInfinite(optim.lossScaleInit())) {
+      throw new UserInputException("config: optim.loss_scale_init must be a positive number, got " + optim.lossScaleInit());
+    }
+    positive("optim.loss_scale_growth_interval", optim.lossScaleGrowthInterval());
     if (!(optim.maxGradNorm() >= 0)) {
       throw new UserInputException("config: optim.max_grad_norm must be >= 0 (0 = off), got " + optim.maxGradNorm());
     }

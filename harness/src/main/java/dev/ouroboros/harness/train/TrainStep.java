@@ -2,14 +2,15 @@ package dev.ouroboros.harness.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.TokenNll;
+import dev.ouroboros.models.TorchOps;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,8 +36,11 @@ import java.util.Map;
  * nothing is attached to the model's manager (DJL-NOTES §0 flag 7).
  */
 public final class TrainStep {
-  /** What one step measured. */
-  public record Result(double loss, double gradNorm, long predictions) {}
+  /**
+   * What one step measured. {@code skipped}: fp16 gradients overflowed at loss scale {@code lossScale}, so no
+   * parameter changed (the gradient norm is then NaN); {@code lossScale} is 1 without loss scaling.
+   */
+  public record Result(double loss, double gradNorm, long predictions, boolean skipped, double lossScale) {}
 
   /** Raised from inside a step when the loss or the gradient norm is NaN or infinite. */
   static final class NonFinite extends RuntimeException {
@@ -62,15 +66,31 @@ public final class TrainStep {
     return (int) (z ^ (z >>> 32)) & 0x7fffffff;
   }
 
+  /** One fp32 step without loss scaling. */
+  static Result run(
+      OptModel model, AdamW opt, List<long[][]> microBatches, double lr, double maxGradNorm, int dropoutSeed) {
+    return run(model, opt, microBatches, lr, maxGradNorm, dropoutSeed, Precision.FP32, LossScaler.disabled());
+  }
+
   /**
-   * Runs one step.
+   * Runs one step. Under fp16/bf16 the forward computes in half precision over the fp32 parameters ({@link
+   * dev.ouroboros.models.AutocastStore}); the loss, gradients and update stay fp32. With an enabled {@code scaler}
+   * the backward runs on {@code loss · scale}, the gradients are unscaled and checked for inf/NaN in one fused call,
+   * and an overflowing step is skipped (gradients zeroed, scale backed off) instead of failing.
    *
    * @param microBatches the step's blocks, split into micro-batches; every row has the same length
    * @param maxGradNorm clipping threshold; 0 disables clipping (the norm is still measured)
    * @throws NonFinite when the loss or the gradient norm is not finite (no parameter has been changed then)
    */
   static Result run(
-      OptModel model, AdamW opt, List<long[][]> microBatches, double lr, double maxGradNorm, int dropoutSeed) {
+      OptModel model,
+      AdamW opt,
+      List<long[][]> microBatches,
+      double lr,
+      double maxGradNorm,
+      int dropoutSeed,
+      Precision precision,
+      LossScaler scaler) {
     Engine.getInstance().setRandomSeed(dropoutSeed);
     Map<String, Parameter> params = model.block().parametersByName();
     long predictions = 0;
@@ -86,7 +106,7 @@ public final class TrainStep {
           NDList in = OptModel.unpadded(mm, mb);
           NDArray targets = mm.create(TokenNll.shiftedTargets(mb));
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray logits = model.forward(in, true).get(0);
+            NDArray logits = model.forward(in, true, precision).get(0);
             NDArray nll = TokenNll.perPosition(logits, targets).sum();
             double part = nll.getFloat();
             if (!Double.isFinite(part)) {
@@ -95,7 +115,8 @@ public final class TrainStep {
             lossSum += part;
             // a tensor in the micro-batch manager, not div(Number): DJL frees a Number operand right after the op
             // although DivBackward saved it (a use-after-free during backward)
-            gc.backward(nll.div(mm.create((float) predictions)));
+            NDArray objective = nll.div(mm.create((float) predictions));
+            gc.backward(scaler.enabled() ? objective.mul(mm.create((float) scaler.scale())) : objective);
           }
         }
       }
@@ -111,45 +132,38 @@ public final class TrainStep {
         weights.put(e.getKey(), w);
         grads.put(e.getKey(), g);
       }
+      double scale = scaler.scale();
+      if (scaler.enabled()) {
+        boolean overflow = TorchOps.unscale(new ArrayList<>(grads.values()), 1.0 / scale);
+        scaler.update(overflow);
+        if (overflow) {
+          zero(grads);
+          return new Result(loss, Double.NaN, predictions, true, scale);
+        }
+      }
       double norm = clipGlobalNorm(grads.values(), maxGradNorm);
       if (!Double.isFinite(norm)) {
         zero(grads);
         throw new NonFinite("gradient norm", norm);
       }
-      opt.step(weights, grads, lr, sm);
+      opt.step(weights, grads, lr);
       zero(grads);
-      return new Result(loss, norm, predictions);
+      return new Result(loss, norm, predictions, false, scale);
     }
   }
 
   /**
-   * {@code torch.nn.utils.clip_grad_norm_}: the L2 norm over all gradients together; when {@code maxNorm > 0} and
-   * the norm exceeds it, every gradient is scaled in place by {@code maxNorm / (norm + 1e-6)}. Non-finite norms
-   * leave the gradients untouched. Temporaries are attached to the gradients' manager.
+   * {@code torch.nn.utils.clip_grad_norm_} (one fused libtorch call, {@link TorchOps#clipGradNorm}): the L2 norm
+   * over all gradients together; when {@code maxNorm > 0} and the norm exceeds it, every gradient is scaled in place
+   * by {@code maxNorm / (norm + 1e-6)}. Non-finite norms leave the gradients untouched.
    *
    * @return the norm before clipping
    */
   public static double clipGlobalNorm(java.util.Collection<NDArray> grads, double maxNorm) {
-    List<NDArray> squares = new ArrayList<>();
-    for (NDArray g : grads) {
-      squares.add(g.square().sum());
-    }
-    NDArray stacked = NDArrays.stack(new NDList(squares));
-    double norm = Math.sqrt(stacked.sum().getFloat());
-    if (maxNorm > 0 && Double.isFinite(norm)) {
-      float coef = (float) maxNorm / ((float) norm + 1e-6f);
-      if (coef < 1f) {
-        for (NDArray g : grads) {
-          g.muli(coef);
-        }
-      }
-    }
-    return norm;
+    return TorchOps.clipGradNorm(new ArrayList<>(grads), maxNorm);
   }
 
   private static void zero(Map<String, NDArray> grads) {
-    for (NDArray g : grads.values()) {
-      g.muli(0f); // in place on .grad (the handle shares its storage)
-    }
+    TorchOps.zero(new ArrayList<>(grads.values())); // in place on .grad (the handles share its storage)
   }
 }

@@ -13,6 +13,7 @@ import dev.ouroboros.eval.Perplexity;
 import dev.ouroboros.harness.Progress;
 import dev.ouroboros.models.OptModel;
 import dev.ouroboros.models.OptWeights;
+import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.RawTensor;
 import java.nio.FloatBuffer;
@@ -67,11 +68,12 @@ public final class Trainer {
   private final TokenBlocks train;
   private final TokenBlocks validation;
   private final Path runDir;
+  private final Precision precision;
   private Listener listener = new Listener() {};
   private Consumer<String> console = LOG::info;
 
   public Trainer(TrainConfig cfg, OptModel model, TokenBlocks train, TokenBlocks validation, Path runDir) {
-    checkPrecision(cfg.precision(), model.device());
+    this.precision = checkPrecision(cfg.precision(), model.device());
     if (train.count() == 0) {
       throw new UserInputException("data.train: no training blocks (text too short for one block of " + train.blockSize() + ")");
     }
@@ -101,19 +103,16 @@ public final class Trainer {
   }
 
   /**
-   * Refuses what cannot run correctly: half precision on CPU, and half precision anywhere until the cast helper of
-   * docs/training.md exists (DJL has no autocast and its casts are not differentiable, DJL-NOTES §3).
+   * The training precision. fp16/bf16 (half-precision matmuls over fp32 masters, docs/training.md) are meant for
+   * CUDA; on CPU they run (libtorch has CPU half kernels, which is how the test suite covers them) but are slower
+   * than fp32, so a warning says so.
    */
-  public static void checkPrecision(String precision, Device device) {
-    if (precision.equals("fp32")) {
-      return;
+  public static Precision checkPrecision(String precision, Device device) {
+    Precision p = Precision.parse("precision", precision);
+    if (p.isHalf() && !device.isGpu()) {
+      LOG.warn("precision {} on {}: mixed precision is meant for CUDA; on CPU it is slower than fp32", p.label(), device);
     }
-    if (!device.isGpu()) {
-      throw new UserInputException("precision " + precision + " needs a CUDA device (got " + device
-          + "); use precision: fp32 on CPU");
-    }
-    throw new UserInputException("precision " + precision + " (fp32 master weights, half-precision compute) is designed"
-        + " but not implemented yet (docs/training.md, 'Mixed precision'); use precision: fp32");
+    return p;
   }
 
   public int stepsPerEpoch() {
@@ -155,6 +154,7 @@ public final class Trainer {
     CheckpointStore store = new CheckpointStore(runDir.resolve("checkpoint"));
     AdamW opt = new AdamW(model.manager(), cfg.optim().beta1(), cfg.optim().beta2(), cfg.optim().eps(),
         cfg.optim().weightDecay());
+    LossScaler scaler = LossScaler.of(precision, cfg.optim().lossScaleInit(), cfg.optim().lossScaleGrowthInterval());
 
     long step = 0;
     long resumedFrom = -1;
@@ -180,7 +180,10 @@ public final class Trainer {
             + st.configHash() + ", now " + hash + "); use another `out` or set checkpoint.resume=false to start over");
       }
       loadWeights(found.get().weights(), params);
-      opt.load(found.get().adamw(), st.step(), weightArrays(params));
+      opt.load(found.get().adamw(), st.adamwSteps(), weightArrays(params));
+      if (st.version() >= 2) {
+        scaler.restore(st.lossScale(), st.lossScaleGoodSteps());
+      }
       step = st.step();
       resumedFrom = step;
       lastCheckpoint = step;
@@ -214,6 +217,8 @@ public final class Trainer {
       long windowTokens = 0;
       double windowLoss = 0;
       int windowSteps = 0;
+      int windowSkipped = 0;
+      double lastNorm = Double.NaN; // of the last applied step (fp16 skips report none)
       long runStartStep = step;
       long runStartNanos = System.nanoTime();
       while (step < total) {
@@ -238,7 +243,8 @@ public final class Trainer {
         double lr = schedule.at(step);
         TrainStep.Result r;
         try {
-          r = TrainStep.run(model, opt, microBatches, lr, cfg.optim().maxGradNorm(), TrainStep.dropoutSeed(cfg.seed(), step));
+          r = TrainStep.run(model, opt, microBatches, lr, cfg.optim().maxGradNorm(),
+              TrainStep.dropoutSeed(cfg.seed(), step), precision, scaler);
         } catch (TrainStep.NonFinite nf) {
           ObjectNode row = log.row("diverged");
           row.put("step", step + 1).put("what", nf.what).put("value", String.valueOf(nf.value));
@@ -253,6 +259,11 @@ public final class Trainer {
         windowTokens += tokens;
         windowLoss += r.loss();
         windowSteps++;
+        if (r.skipped()) {
+          windowSkipped++;
+        } else {
+          lastNorm = r.gradNorm();
+        }
         listener.afterStep(step - 1, r);
         dev.ouroboros.models.CrashPoint.here("train-step");
         if (bar != null) {
@@ -269,12 +280,22 @@ public final class Trainer {
           double meanLoss = windowLoss / windowSteps;
           ObjectNode row = log.row("train");
           row.put("step", step).put("total_steps", total).put("epoch", epoch + 1).put("loss", meanLoss).put("lr", lr)
-              .put("grad_norm", r.gradNorm()).put("tokens_per_s", tps).put("rss_bytes", rss).put("eta_s", eta)
-              .put("tokens_seen", tokensSeen);
+              .put("tokens_per_s", tps).put("rss_bytes", rss).put("eta_s", eta).put("tokens_seen", tokensSeen);
+          if (Double.isFinite(lastNorm)) {
+            row.put("grad_norm", lastNorm);
+          } else {
+            row.putNull("grad_norm");
+          }
           if (mfu != null) {
             row.put("mfu", mfu);
           }
-          log.write(row, TrainLog.stepLine(step, total, epoch + 1, meanLoss, lr, r.gradNorm(), tps, rss, eta, mfu));
+          String line = TrainLog.stepLine(step, total, epoch + 1, meanLoss, lr, lastNorm, tps, rss, eta, mfu);
+          if (scaler.enabled()) {
+            row.put("loss_scale", scaler.scale()).put("skipped_steps", windowSkipped);
+            line += String.format(java.util.Locale.ROOT, " | scale %.0f | skipped %d", scaler.scale(), windowSkipped);
+          }
+          log.write(row, line);
+          windowSkipped = 0;
           windowStart = System.nanoTime();
           windowTokens = 0;
           windowLoss = 0;
@@ -303,9 +324,9 @@ public final class Trainer {
               epoch + 1, trainLoss, val, Math.exp(val), best ? " | best so far" : ""));
         }
         if (epochEnd || step % cfg.checkpoint().everySteps() == 0) {
-          CheckpointStore.State st = new CheckpointStore.State(1, step, hash, cfg.seed(), bestEpoch,
-              bestEpoch >= 0 ? bestVal : 0.0, bestFile, initialVal, tokensSeen, epochLossSum, epochLossSteps,
-              List.copyOf(history));
+          CheckpointStore.State st = new CheckpointStore.State(CheckpointStore.State.VERSION, step, hash, cfg.seed(),
+              bestEpoch, bestEpoch >= 0 ? bestVal : 0.0, bestFile, initialVal, tokensSeen, epochLossSum, epochLossSteps,
+              List.copyOf(history), opt.steps(), scaler.scale(), scaler.goodSteps());
           store.save(st, OptWeights.stateDict(model.block()), opt.stateTensors());
           lastCheckpoint = step;
           ObjectNode row = log.row("checkpoint");

@@ -274,7 +274,7 @@ class MixedPrecisionSpikeTest {
             good = 0;
             continue;
           }
-          opt.step(weights, grads, lr, sm);
+          opt.step(weights, grads, lr);
           h.copyFrom(mp);
           losses.add(loss);
           if (++good == growthInterval) {
@@ -486,7 +486,7 @@ class MixedPrecisionSpikeTest {
                   }
                 }
               }
-              opt.step(weights, grads, lr, step);
+              opt.step(weights, grads, lr);
               amp.add(loss);
               if (++good == 4) {
                 scale *= 2;

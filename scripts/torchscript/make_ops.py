@@ -1,0 +1,129 @@
+"""TorchScript helper with the libtorch ops DJL 0.35.1 does not expose (DJL-NOTES §3, §2.4).
+
+DJL's NDArray.toType runs under NoGradGuard (it cuts the autograd graph), and DJL has no multi-tensor
+(foreach / fused) kernels, so an optimizer step costs ~10 JNI calls per parameter tensor. This module is
+loaded once by dev.ouroboros.models.TorchOps and called through IValueUtils.runMethod:
+
+  to_fp16(x) / to_bf16(x) / to_fp32(x)   differentiable casts (autograd records them; the gradient of a
+                                          fp32 master flows back through the half copy as fp32)
+  grad_norm_(grads, max_norm) -> norm     torch.nn.utils.clip_grad_norm_ (foreach path, same formula)
+  unscale_(grads, inv_scale) -> found_inf torch.amp's fused non-finite check + unscale
+  adamw_(params, grads, m, v, step, lr, beta1, beta2, eps, weight_decay)
+                                          torch.optim.AdamW(fused=True): one libtorch call for a group
+  zero_(grads)                            torch._foreach_zero_
+
+Usage: .venv/bin/python scripts/torchscript/make_ops.py [OUT]
+(default OUT: models/src/main/resources/dev/ouroboros/models/ops.pt). The file is committed; CI needs no Python.
+It self-checks every method against the eager PyTorch reference before saving.
+"""
+import sys
+from pathlib import Path
+from typing import List
+
+import torch
+
+
+class Ops(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+    @torch.jit.export
+    def to_fp16(self, x: torch.Tensor) -> torch.Tensor:
+        return x.to(torch.float16)
+
+    @torch.jit.export
+    def to_bf16(self, x: torch.Tensor) -> torch.Tensor:
+        return x.to(torch.bfloat16)
+
+    @torch.jit.export
+    def to_fp32(self, x: torch.Tensor) -> torch.Tensor:
+        return x.to(torch.float32)
+
+    @torch.jit.export
+    def grad_norm_(self, grads: List[torch.Tensor], max_norm: float) -> torch.Tensor:
+        # torch.nn.utils.clip_grad_norm_ (norm_type 2, foreach): norm of the per-tensor norms; when max_norm > 0
+        # every gradient is multiplied by clamp(max_norm / (norm + 1e-6), max=1). A non-finite norm leaves the
+        # gradients alone (the caller stops or skips the step).
+        norms = torch._foreach_norm(grads, 2.0)
+        total = torch.linalg.vector_norm(torch.stack(norms), 2.0)
+        if max_norm > 0.0 and bool(torch.isfinite(total)):
+            coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+            torch._foreach_mul_(grads, coef)
+        return total
+
+    @torch.jit.export
+    def unscale_(self, grads: List[torch.Tensor], inv_scale: float) -> bool:
+        found_inf = torch.zeros([1], dtype=torch.float32, device=grads[0].device)
+        inv = torch.full([1], inv_scale, dtype=torch.float32, device=grads[0].device)
+        torch._amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv)
+        return bool(found_inf.item() > 0)
+
+    @torch.jit.export
+    def adamw_(self, params: List[torch.Tensor], grads: List[torch.Tensor], exp_avgs: List[torch.Tensor],
+               exp_avg_sqs: List[torch.Tensor], step: float, lr: float, beta1: float, beta2: float, eps: float,
+               weight_decay: float) -> None:
+        if len(params) == 0:
+            return
+        t = torch.full([], step, dtype=torch.float32, device=params[0].device)
+        steps = [t for _ in params]
+        torch._fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, [], steps, lr=lr, beta1=beta1, beta2=beta2,
+                            weight_decay=weight_decay, eps=eps, amsgrad=False, maximize=False)
+
+    @torch.jit.export
+    def zero_(self, grads: List[torch.Tensor]) -> None:
+        torch._foreach_zero_(grads)
+
+
+def self_check(s: torch.jit.ScriptModule) -> None:
+    w = torch.randn(3, requires_grad=True)
+    s.to_fp32(s.to_fp16(w)).mul(2).sum().backward()
+    assert torch.equal(w.grad, torch.full((3,), 2.0)), w.grad
+    w.grad = None
+    s.to_fp32(s.to_bf16(w)).mul(2).sum().backward()
+    assert torch.equal(w.grad, torch.full((3,), 2.0)), w.grad
+
+    g = [torch.randn(4, 5), torch.randn(7)]
+    ref = [x.clone().requires_grad_() for x in g]
+    for r, x in zip(ref, g):
+        r.grad = x.clone()
+    ref_norm = torch.nn.utils.clip_grad_norm_(ref, 0.5)
+    ours = [x.clone() for x in g]
+    norm = s.grad_norm_(ours, 0.5)
+    assert torch.allclose(norm, ref_norm), (norm, ref_norm)
+    for r, o in zip(ref, ours):
+        assert torch.allclose(r.grad, o), (r.grad, o)
+
+    grads = [torch.full((2,), 4.0), torch.tensor([2.0, float("inf")])]
+    assert s.unscale_(grads, 0.5)
+    grads = [torch.full((2,), 4.0)]
+    assert not s.unscale_(grads, 0.5) and torch.equal(grads[0], torch.full((2,), 2.0))
+
+    torch.manual_seed(0)
+    p = [torch.randn(6, 3), torch.randn(3)]
+    q = [x.clone().requires_grad_() for x in p]
+    opt = torch.optim.AdamW(q, lr=1e-2, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1)
+    m = [torch.zeros_like(x) for x in p]
+    v = [torch.zeros_like(x) for x in p]
+    for k in range(1, 4):
+        gs = [torch.randn_like(x) for x in p]
+        for x, gx in zip(q, gs):
+            x.grad = gx.clone()
+        opt.step()
+        s.adamw_(p, gs, m, v, float(k), 1e-2, 0.9, 0.95, 1e-8, 0.1)
+    for a, b in zip(p, q):
+        assert torch.allclose(a, b.detach(), rtol=1e-6, atol=1e-7), (a - b).abs().max()
+    s.zero_(gs)
+    assert all(not x.any() for x in gs)
+
+
+def main() -> None:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "models/src/main/resources/dev/ouroboros/models/ops.pt")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    s = torch.jit.script(Ops())
+    self_check(s)
+    s.save(str(out))
+    print("wrote", out, "torch", torch.__version__)
+
+
+if __name__ == "__main__":
+    main()
