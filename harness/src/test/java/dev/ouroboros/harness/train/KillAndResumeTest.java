@@ -29,20 +29,44 @@ class KillAndResumeTest {
 
   @TempDir Path tmp;
 
-  static TrainConfig config(Path out) {
-    return TrainFixtures.tinyConfig(out, "train.epochs=3", "train.max_steps=12", "model.dropout=0.1", "checkpoint.every_steps=3",
-        "schedule.kind=cosine", "schedule.warmup_steps=2", "optim.lr=3e-3", "seed=11");
+  static TrainConfig config(Path out, String... extra) {
+    List<String> o = new ArrayList<>(List.of("train.epochs=3", "train.max_steps=12", "model.dropout=0.1",
+        "checkpoint.every_steps=3", "schedule.kind=cosine", "schedule.warmup_steps=2", "optim.lr=3e-3", "seed=11"));
+    o.addAll(List.of(extra));
+    return TrainFixtures.tinyConfig(out, o.toArray(String[]::new));
   }
 
   @Test
   void sigkillAndRestartGivesBitIdenticalWeights() throws Exception {
+    killAndResume();
+  }
+
+  /**
+   * The same with fp16 compute and a loss scaler set to overflow: 2^28 skips the first steps, and growth every 2
+   * good steps drives the scale back into overflow, so skips happen on both sides of the kill. The resumed run must
+   * restore the scale, its good-step count and AdamW's step count (which lags the run's) to end bit-identical.
+   */
+  @Test
+  void fp16WithLossScalingResumesBitIdentically() throws Exception {
+    String out = killAndResume("precision=fp16", "optim.loss_scale_init=268435456", "optim.loss_scale_growth_interval=2");
+    assertTrue(out.contains(" skipped "), "no step was skipped: the test does not exercise the scaler\n" + out);
+    boolean skippedAfterKill = false;
+    for (String l : out.split("\n")) {
+      skippedAfterKill |= l.startsWith("STEP ") && l.contains(" skipped ")
+          && Long.parseLong(l.split(" ")[1]) > KILL_AFTER;
+    }
+    assertTrue(skippedAfterKill, "no skip after the kill point:\n" + out);
+  }
+
+  /** Runs the scenario with config overrides {@code extra}; returns the uninterrupted run's output. */
+  private String killAndResume(String... extra) throws Exception {
     Path a = tmp.resolve("uninterrupted");
     Path b = tmp.resolve("killed");
 
-    Child full = Child.start(a, -1);
+    Child full = Child.start(a, -1, extra);
     assertEquals(0, full.waitForExit(), "uninterrupted run failed:\n" + full.output());
 
-    Child victim = Child.start(b, KILL_AFTER);
+    Child victim = Child.start(b, KILL_AFTER, extra);
     assertTrue(victim.waitForLine("PAUSED", 90), "run to be killed never reached step " + KILL_AFTER + ":\n" + victim.output());
     victim.process.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no finally blocks
     assertTrue(victim.process.waitFor(30, TimeUnit.SECONDS));
@@ -51,7 +75,7 @@ class KillAndResumeTest {
     assertEquals("step-00000006", latest, "last complete checkpoint before the kill");
     assertTrue(!Files.exists(b.resolve("DONE")));
 
-    Child resumed = Child.start(b, -1);
+    Child resumed = Child.start(b, -1, extra);
     assertEquals(0, resumed.waitForExit(), "resumed run failed:\n" + resumed.output());
     assertTrue(resumed.output().contains("resuming from"), resumed.output());
     assertTrue(resumed.output().contains("STEP 7 "), "step 7 recomputed");
@@ -83,6 +107,7 @@ class KillAndResumeTest {
       }
     }
     assertEquals(List.of("5", "10", "12"), steps);
+    return full.output();
   }
 
   private static String lossLine(String out, long step) {
@@ -115,12 +140,13 @@ class KillAndResumeTest {
       reader.start();
     }
 
-    static Child start(Path outDir, long pauseAfter) throws Exception {
+    static Child start(Path outDir, long pauseAfter, String... overrides) throws Exception {
       String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      List<String> cmd = List.of(java, "-Xmx1g", "-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true",
+      List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true",
           "-Dai.djl.pytorch.num_threads=1", "-cp", cp, CrashableTrainMain.class.getName(), outDir.toString(),
-          Long.toString(pauseAfter));
+          Long.toString(pauseAfter)));
+      cmd.addAll(List.of(overrides));
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(new File("."));
       pb.environment().put("PYTORCH_FLAVOR", "cpu");
       return new Child(pb.start());

@@ -79,11 +79,20 @@ class TrainConfigTest {
   }
 
   @Test
-  void halfPrecisionIsRefusedOnCpuWithAClearMessage() {
+  void precisionAndLossScalingAreValidated() {
     TrainConfig c = TrainConfig.parse(BASE, "x.yaml", List.of("precision=bf16"));
+    assertEquals(dev.ouroboros.models.Precision.BF16, Trainer.checkPrecision(c.precision(), ai.djl.Device.cpu()));
+    assertEquals(65536.0, c.optim().lossScaleInit());
+    assertEquals(2000, c.optim().lossScaleGrowthInterval());
     UserInputException e = assertThrows(UserInputException.class,
-        () -> Trainer.checkPrecision(c.precision(), ai.djl.Device.cpu()));
-    assertTrue(e.getMessage().contains("needs a CUDA device"), e.getMessage());
+        () -> TrainConfig.parse(BASE, "x.yaml", List.of("precision=fp8")));
+    assertTrue(e.getMessage().contains("precision"), e.getMessage());
+    e = assertThrows(UserInputException.class,
+        () -> TrainConfig.parse(BASE, "x.yaml", List.of("optim.loss_scale_init=0")));
+    assertTrue(e.getMessage().contains("optim.loss_scale_init must be a positive number"), e.getMessage());
+    e = assertThrows(UserInputException.class,
+        () -> TrainConfig.parse(BASE, "x.yaml", List.of("optim.loss_scale_growth_interval=0")));
+    assertTrue(e.getMessage().contains("optim.loss_scale_growth_interval must be positive"), e.getMessage());
   }
 
   @Test
