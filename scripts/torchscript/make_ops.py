@@ -6,6 +6,7 @@ loaded once by dev.ouroboros.models.TorchOps and called through IValueUtils.runM
 
   to_fp16(x) / to_bf16(x) / to_fp32(x)   differentiable casts (autograd records them; the gradient of a
                                           fp32 master flows back through the half copy as fp32)
+  all_to_fp16(xs) / all_to_bf16(xs)       the same for a list of tensors in one call (the weights of a forward)
   grad_norm_(grads, max_norm) -> norm     torch.nn.utils.clip_grad_norm_ (foreach path, same formula)
   unscale_(grads, inv_scale) -> found_inf torch.amp's fused non-finite check + unscale
   adamw_(params, grads, m, v, step, lr, beta1, beta2, eps, weight_decay)
@@ -38,6 +39,14 @@ class Ops(torch.nn.Module):
     @torch.jit.export
     def to_fp32(self, x: torch.Tensor) -> torch.Tensor:
         return x.to(torch.float32)
+
+    @torch.jit.export
+    def all_to_fp16(self, xs: List[torch.Tensor]) -> List[torch.Tensor]:
+        return [x.to(torch.float16) for x in xs]
+
+    @torch.jit.export
+    def all_to_bf16(self, xs: List[torch.Tensor]) -> List[torch.Tensor]:
+        return [x.to(torch.bfloat16) for x in xs]
 
     @torch.jit.export
     def grad_norm_(self, grads: List[torch.Tensor], max_norm: float) -> torch.Tensor:
@@ -81,6 +90,12 @@ def self_check(s: torch.jit.ScriptModule) -> None:
     w.grad = None
     s.to_fp32(s.to_bf16(w)).mul(2).sum().backward()
     assert torch.equal(w.grad, torch.full((3,), 2.0)), w.grad
+    w.grad = None
+    v = torch.randn(2, requires_grad=True)
+    h = s.all_to_bf16([w, v])
+    assert h[0].dtype == torch.bfloat16 and h[1].dtype == torch.bfloat16
+    (s.to_fp32(h[0]).sum() * 3 + s.to_fp32(s.all_to_fp16([v])[0]).sum()).backward()
+    assert torch.equal(w.grad, torch.full((3,), 3.0)) and torch.equal(v.grad, torch.ones(2)), (w.grad, v.grad)
 
     g = [torch.randn(4, 5), torch.randn(7)]
     ref = [x.clone().requires_grad_() for x in g]

@@ -154,27 +154,20 @@ final class OptDecoderLayer extends AbstractBlock {
     return x.reshape(b, t, cfg.numAttentionHeads(), cfg.headDim()).transpose(0, 2, 1, 3);
   }
 
-  /**
-   * {@code x · wᵀ + b}. Under an {@link AutocastStore} in half precision (input, weight and bias cast), with
-   * {@code x} folded to 2-D so that the bias is added inside the GEMM with a single rounding: libtorch 2.7.1's
-   * linear on a 3-D input rounds the product and the sum separately, where torch.autocast in current PyTorch rounds
-   * once (measured: 821 of 3072 bf16 outputs differ).
-   */
+  /** {@code x · wᵀ + b}; in half precision under an {@link AutocastStore}. */
   static NDArray linear(ParameterStore ps, NDArray x, Parameter w, Parameter bias, boolean training) {
+    if (ps instanceof AutocastStore a) {
+      return a.linear(x, w, bias, training);
+    }
     NDArray wv = ps.getValue(w, x.getDevice(), training);
     NDArray bv = bias == null ? null : ps.getValue(bias, x.getDevice(), training);
-    if (!(ps instanceof AutocastStore)) {
-      return Linear.linear(x, wv, bv).head();
-    }
-    NDManager owner = x.getManager(); // the batch: half copies of weights are freed with it (red flag 7a)
-    Shape in = x.getShape(); // (..., I)
-    x = AutocastStore.half(ps, x, owner).reshape(-1, in.get(in.dimension() - 1)); // (N, I)
-    wv = AutocastStore.half(ps, wv, owner);
-    bv = bv == null ? null : AutocastStore.half(ps, bv, owner);
-    NDArray y = Linear.linear(x, wv, bv).head(); // (N, O)
-    long[] out = in.getShape().clone();
-    out[out.length - 1] = wv.getShape().get(0);
-    return y.reshape(out); // (..., O)
+    return Linear.linear(x, wv, bv).head();
+  }
+
+  /** The parameters {@link #linear} multiplies with: projection and MLP weights and biases. */
+  java.util.List<Parameter> linearParameters() {
+    return java.util.stream.Stream.of(qW, qB, kW, kB, vW, vB, oW, oB, fc1W, fc1B, fc2W, fc2B)
+        .filter(java.util.Objects::nonNull).toList();
   }
 
   private NDArray layerNorm(ParameterStore ps, NDArray x, Parameter w, Parameter b, boolean training) {

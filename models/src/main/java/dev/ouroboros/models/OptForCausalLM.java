@@ -105,6 +105,22 @@ public final class OptForCausalLM extends AbstractBlock {
     return p;
   }
 
+  /** Every parameter a linear layer multiplies with (what mixed precision casts to half), in a stable order. */
+  public List<Parameter> linearParameters() {
+    List<Parameter> out = new ArrayList<>();
+    if (projectIn != null) {
+      out.add(projectIn);
+    }
+    for (OptDecoderLayer layer : layers) {
+      out.addAll(layer.linearParameters());
+    }
+    if (projectOut != null) {
+      out.add(projectOut);
+    }
+    out.add(lmHead == null ? embedTokens : lmHead);
+    return out;
+  }
+
   /** Allocates (random-initialises) all parameters on {@code manager}'s device. */
   public void initialize(NDManager manager) {
     initialize(manager, DataType.FLOAT32, new Shape(1, 1), new Shape(1, 1));

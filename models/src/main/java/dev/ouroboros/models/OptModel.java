@@ -124,7 +124,12 @@ public final class OptModel implements AutoCloseable {
       return forward(inputs, training);
     }
     AutocastStore a = autocast.computeIfAbsent(precision, p -> new AutocastStore(model.getNDManager(), p));
-    return block.forward(a, inputs, training);
+    a.begin(block.linearParameters(), inputs.get(0).getManager(), training);
+    try {
+      return block.forward(a, inputs, training);
+    } finally {
+      a.end();
+    }
   }
 
   /** Logits {@code (B, T, V)} for a batch of equal-length rows with the given 0/1 attention mask. */

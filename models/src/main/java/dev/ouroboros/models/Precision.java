@@ -49,4 +49,9 @@ public enum Precision {
     }
     return castMethod;
   }
+
+  /** The {@link TorchOps#castAll} method that produces this type. */
+  String castAllMethod() {
+    return "all_" + castMethod();
+  }
 }

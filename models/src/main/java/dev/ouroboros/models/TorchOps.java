@@ -84,6 +84,31 @@ public final class TorchOps {
   }
 
   /**
+   * {@link #cast} of every tensor in {@code xs} in one TorchScript call ({@code method}: {@code all_to_fp16} or
+   * {@code all_to_bf16}); the results keep {@code xs}' order and are attached to {@code owner}.
+   */
+  public static List<NDArray> castAll(List<NDArray> xs, String method, NDManager owner) {
+    NDList in = new NDList(xs.size() + 1);
+    String[] names = new String[xs.size()];
+    for (int i = 0; i < names.length; i++) {
+      NDArray x = xs.get(i);
+      names[i] = x.getName();
+      x.setName("xs[]"); // IValueUtils builds a List[Tensor] argument from arrays named "<arg>[]"
+      in.add(x);
+    }
+    in.add(tag(method));
+    try {
+      NDList out = IValueUtils.forward(module(), in, true);
+      out.attach(owner);
+      return out;
+    } finally {
+      for (int i = 0; i < names.length; i++) {
+        xs.get(i).setName(names[i]);
+      }
+    }
+  }
+
+  /**
    * {@code torch.nn.utils.clip_grad_norm_(…, maxNorm)} over {@code grads} (in place, foreach path): returns the global
    * L2 norm before clipping; when {@code maxNorm > 0} every gradient is scaled by {@code min(1, maxNorm / (norm +
    * 1e-6))}. A non-finite norm leaves the gradients untouched. {@code maxNorm = 0} only measures.

@@ -28,8 +28,9 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code ouro train bench}: training throughput of {@link TrainStep} (forward, backward, clipping, AdamW) on random
  * weights and random tokens, and — when a Python with torch and transformers is available — the same step in a
- * PyTorch eager loop ({@code scripts/bench/train_torch.py}), reported as a time-per-step ratio. Not a test: numbers
- * on a shared CPU are noisy; run it alone and repeat.
+ * PyTorch eager loop ({@code scripts/bench/train_torch.py}: same shape, device, precision — torch.autocast for
+ * fp16/bf16 — and fused AdamW unless {@code --torch-adamw} says otherwise), reported as a time-per-step ratio. Not a
+ * test: numbers on a shared CPU are noisy; run it alone and repeat.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Train-step throughput: DJL loop vs an equivalent PyTorch eager loop (random weights and tokens).")
@@ -55,7 +56,7 @@ public final class TrainBench implements Callable<Integer> {
   String device;
 
   @Option(names = "--precision", defaultValue = "fp32",
-      description = "fp32 | fp16 | bf16 compute for the DJL loop (fp32 masters; the reference stays fp32)"
+      description = "fp32 | fp16 | bf16 compute (fp32 masters; the reference uses torch.autocast + GradScaler)"
           + " (default: ${DEFAULT-VALUE}).")
   String precision;
 
@@ -83,13 +84,13 @@ public final class TrainBench implements Callable<Integer> {
     out.printf(Locale.ROOT, "djl   : median %.3f s/step (min %.3f, max %.3f over %d) | %.0f tok/s%n", djlMedian,
         Arrays.stream(ours).min().orElse(0), Arrays.stream(ours).max().orElse(0), ours.length, batch * seq / djlMedian);
     String py = python != null ? python : (Files.isExecutable(Path.of(".venv/bin/python")) ? ".venv/bin/python" : null);
-    if (py != null && !py.equals("none") && !dev.isGpu()) {
+    if (py != null && !py.equals("none")) {
       JsonNode ref = runTorch(py, shape, batch, seq, warmup, steps, JniUtils.getNumThreads());
       if (ref != null) {
         double t = ref.get("median_s").asDouble();
-        out.printf(Locale.ROOT, "torch : median %.3f s/step (min %.3f, max %.3f over %d) | %.0f tok/s (torch %s, AdamW %s)%n",
+        out.printf(Locale.ROOT, "torch : median %.3f s/step (min %.3f, max %.3f over %d) | %.0f tok/s (torch %s, %s, AdamW %s)%n",
             t, ref.get("min_s").asDouble(), ref.get("max_s").asDouble(), ref.get("steps").asInt(), batch * seq / t,
-            ref.get("torch").asText(), ref.get("adamw").asText());
+            ref.get("torch").asText(), ref.get("precision").asText(), ref.get("adamw").asText());
         out.printf(Locale.ROOT, "ratio : djl/torch time per step = %.2f (target <= 1.20)%n", djlMedian / t);
       }
     } else {
@@ -145,7 +146,8 @@ public final class TrainBench implements Callable<Integer> {
       return null;
     }
     List<String> cmd = new ArrayList<>(List.of(py, script.toString(), "--shape", shape, "--batch", "" + b, "--seq", "" + t,
-        "--warmup", "" + warmup, "--steps", "" + steps, "--threads", "" + threads, "--adamw", torchAdamw));
+        "--warmup", "" + warmup, "--steps", "" + steps, "--threads", "" + threads, "--adamw", torchAdamw,
+        "--precision", precision, "--device", device));
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String last = null;
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

@@ -104,13 +104,14 @@ public final class Trainer {
 
   /**
    * The training precision. fp16/bf16 (half-precision matmuls over fp32 masters, docs/training.md) are meant for
-   * CUDA; on CPU they run (libtorch has CPU half kernels, which is how the test suite covers them) but are slower
-   * than fp32, so a warning says so.
+   * CUDA; they also run on CPU (which is how the test suite covers them), where fp16 is very slow — 40× fp32 for the
+   * OPT-125m shape on the development machine (docs/benchmarks.md) — so a warning says so.
    */
   public static Precision checkPrecision(String precision, Device device) {
     Precision p = Precision.parse("precision", precision);
-    if (p.isHalf() && !device.isGpu()) {
-      LOG.warn("precision {} on {}: mixed precision is meant for CUDA; on CPU it is slower than fp32", p.label(), device);
+    if (p == Precision.FP16 && !device.isGpu()) {
+      LOG.warn("precision fp16 on {}: libtorch's CPU fp16 kernels are very slow (~40x fp32 measured); use fp32 or bf16",
+          device);
     }
     return p;
   }
