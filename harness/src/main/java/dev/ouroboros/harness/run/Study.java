@@ -194,7 +194,13 @@ public final class Study {
         if (budget <= 0) {
           return;
         }
-        console.accept(where + ": " + (Files.exists(g) ? "continuing" : "starting"));
+        Path donor = t == 0 ? gen0Donor(policySpec, seed, g) : null;
+        if (donor != null) {
+          console.accept(where + ": sharing " + dir.root().relativize(donor) + " (generation 0 does not depend on the policy)");
+          adopt(donor, g, policySpec);
+        } else {
+          console.accept(where + ": " + (Files.exists(g) ? "continuing" : "starting"));
+        }
         generation(policySpec, policy, seed, t, g, cell, real, synthetic, eligible);
         budget--;
       }
@@ -206,7 +212,7 @@ public final class Study {
             : StudyData.range(0, s.count()));
       }
     }
-    retain(cell, true);
+    retain(cell, seed, true);
   }
 
   private void generation(
@@ -219,8 +225,10 @@ public final class Study {
       if (!last) {
         BlockFile s = Synthesizer.make(model, data.tokenizer(), data.train(), cfg.generate(), Seeds.synthesis(seed, t),
             g.resolve("synthetic.bin"), "gen " + t + " synthesize");
-        try (OptModel gen0 = t == 0 ? null : OptModel.load(RunDir.gen(cell, 0).resolve("model"), device)) {
-          syntheticPpl = GenerationEval.perSamplePpl(t == 0 ? model : gen0, s, cfg.eval().batchSize());
+        if (!Files.exists(g.resolve("eval.json"))) { // else its per-sample perplexities are in there already
+          try (OptModel gen0 = t == 0 ? null : OptModel.load(RunDir.gen(cell, 0).resolve("model"), device)) {
+            syntheticPpl = GenerationEval.perSamplePpl(t == 0 ? model : gen0, s, cfg.eval().batchSize());
+          }
         }
       }
       Path evalJson = g.resolve("eval.json");
@@ -246,7 +254,14 @@ public final class Study {
           rows.get(0).metrics().get("ppl_blocks" + cfg.data().blockSize())));
     }
     RunDir.markDone(g, "{\"generation\": " + t + "}\n");
-    retain(cell, false);
+    retain(cell, seed, false);
+    if (t == 0) {
+      Path donor = adoptedFrom(g);
+      if (donor != null) { // the donor may have kept its generation-0 model only for this cell
+        Path donorCell = donor.getParent();
+        retain(donorCell, seed, RunDir.done(RunDir.gen(donorCell, cfg.generations() - 1)));
+      }
+    }
   }
 
   /** Trains generation t and saves its best epoch to model/ (renamed into place, so model/ is always whole). */
@@ -322,8 +337,112 @@ public final class Study {
         cfg.optim(), cfg.schedule(), cfg.train(), cfg.checkpoint(), cfg.log());
   }
 
-  /** keep: last → only the newest generation's model (and generation 0's while the cell runs); none-but-metrics → none. */
-  private void retain(Path cell, boolean cellDone) {
+  /** Marker in a generation-0 directory taken over from another policy's cell; it names the donor. */
+  static final String ADOPTED = "ADOPTED";
+
+  /**
+   * Generation 0 does not depend on the policy (same seed, same D0, same initial model, same synthesis seed), so a
+   * cell takes it over from another policy's cell with this seed when that one is DONE and still has its model:
+   * the generation is computed once per seed, and every policy starts from the very same model and S_1. Returns the
+   * donor's generation-0 directory, or null (then the cell computes its own; also when it has already begun to).
+   */
+  private Path gen0Donor(String spec, long seed, Path g) {
+    Path adopted = adoptedFrom(g);
+    if (adopted != null) {
+      return adopted; // resuming an interrupted take-over
+    }
+    if (Files.exists(g)) {
+      return null; // this cell's own generation 0 is under way
+    }
+    for (String q : cfg.policies()) {
+      Path d = RunDir.gen(RunDir.cell(dir.root(), q, seed), 0);
+      if (!q.equals(spec) && RunDir.done(d) && Files.isDirectory(d.resolve("model"))) {
+        return d;
+      }
+    }
+    return null;
+  }
+
+  private Path adoptedFrom(Path g) {
+    Path marker = g.resolve(ADOPTED);
+    if (!Files.exists(marker)) {
+      return null;
+    }
+    try {
+      return dir.root().resolve(Files.readString(marker, StandardCharsets.UTF_8).trim());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Takes generation 0 over from {@code donor}: the marker first, then hard links (copies where the file system
+   * refuses) of train.jsonl, model/ (built as model.tmp, renamed), synthetic.bin and synthetic.jsonl.gz, and eval.json
+   * with its rows relabelled to this policy. Each piece is skipped when present, so a kill anywhere resumes; {@link
+   * #generation} then finds everything done but DONE and metrics.jsonl.
+   */
+  private void adopt(Path donor, Path g, String spec) {
+    try {
+      Files.createDirectories(g);
+      if (!Files.exists(g.resolve(ADOPTED))) {
+        write(g.resolve(ADOPTED), dir.root().relativize(donor) + "\n");
+      }
+      for (String f : List.of("train.jsonl", "synthetic.bin", "synthetic.jsonl.gz")) {
+        if (Files.exists(donor.resolve(f)) && !Files.exists(g.resolve(f))) {
+          Path tmp = g.resolve(f + ".tmp");
+          Files.deleteIfExists(tmp);
+          link(donor.resolve(f), tmp);
+          Files.move(tmp, g.resolve(f), StandardCopyOption.ATOMIC_MOVE);
+        }
+      }
+      if (!Files.isDirectory(g.resolve("model"))) {
+        Path tmp = g.resolve("model.tmp");
+        deleteTree(tmp);
+        Files.createDirectories(tmp);
+        try (Stream<Path> files = Files.list(donor.resolve("model"))) {
+          for (Path f : files.toList()) {
+            link(f, tmp.resolve(f.getFileName().toString()));
+          }
+        }
+        Files.move(tmp, g.resolve("model"), StandardCopyOption.ATOMIC_MOVE);
+      }
+      CrashPoint.here("adopt");
+      if (!Files.exists(g.resolve("eval.json"))) {
+        ObjectNode e = (ObjectNode) JSON.readTree(donor.resolve("eval.json").toFile());
+        e.put("policy", spec);
+        for (JsonNode row : e.path("rows")) {
+          ((ObjectNode) row).put("policy", spec);
+        }
+        write(g.resolve("eval.json"), e.toPrettyString());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void link(Path from, Path to) throws IOException {
+    try {
+      Files.createLink(to, from);
+    } catch (UnsupportedOperationException | IOException e) {
+      Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES);
+    }
+  }
+
+  /** Whether some policy's cell with this seed has not finished (or taken over) its generation 0 yet. */
+  private boolean gen0Wanted(long seed) {
+    for (String q : cfg.policies()) {
+      if (!RunDir.done(RunDir.gen(RunDir.cell(dir.root(), q, seed), 0))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * keep: last → only the newest generation's model (and generation 0's while the cell runs, or while another
+   * policy's cell with this seed has yet to share it); none-but-metrics → none.
+   */
+  private void retain(Path cell, long seed, boolean cellDone) {
     if (cfg.keep().equals("all")) {
       return;
     }
@@ -331,7 +450,7 @@ public final class Study {
       List<Path> done = gens.filter(RunDir::done).sorted().toList();
       for (int i = 0; i < done.size(); i++) {
         boolean newest = i == done.size() - 1;
-        boolean gen0Needed = i == 0 && !cellDone;
+        boolean gen0Needed = i == 0 && (!cellDone || gen0Wanted(seed));
         boolean keep = cfg.keep().equals("last") ? newest || gen0Needed : gen0Needed || (!cellDone && newest);
         if (!keep) {
           deleteTree(done.get(i).resolve("model"));
