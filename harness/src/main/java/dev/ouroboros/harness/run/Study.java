@@ -48,7 +48,8 @@ import java.util.stream.Stream;
  * <p>Stages of a generation, each resumable: train (checkpoint/ while running, model/ renamed into place when done)
  * → synthesize S_{t+1} (synthetic.bin, batch by batch) → score it with the generation-0 model → evaluate (eval.json
  * written atomically, then its rows appended to metrics.jsonl unless already there) → DONE, written last. A stage
- * whose output exists is not redone; a generation without DONE is continued where it stopped.
+ * whose output exists is not redone; a generation without DONE is continued where it stopped. Generation 0 is
+ * computed by the first policy's cell of each seed and taken over by the others ({@link #ADOPTED}).
  */
 public final class Study {
   private static final ObjectMapper JSON = new ObjectMapper();
