@@ -110,8 +110,8 @@ public final class Trainer {
   public static Precision checkPrecision(String precision, Device device) {
     Precision p = Precision.parse("precision", precision);
     if (p == Precision.FP16 && !device.isGpu()) {
-      LOG.warn("precision fp16 on {}: libtorch's CPU fp16 kernels are very slow (~40x fp32 measured); use fp32 or bf16",
-          device);
+      LOG.warn("precision fp16 on the CPU: libtorch's CPU fp16 kernels are very slow (~40x fp32 measured);"
+          + " use fp32 or bf16");
     }
     return p;
   }
