@@ -161,7 +161,8 @@ public final class ValidateCommand implements Callable<Integer> {
       long v = configVocab > 0 ? configVocab : 50272;
       params = v * h + (m.maxPositionEmbeddings() + 2L) * h + m.numHiddenLayers() * (4 * h * h + 4 * h + 2 * h * f + f + h + 4 * h) + 2 * h;
     }
-    long cells = (long) cfg.policies().size() * cfg.seeds().size();
+    long seeds = cfg.seeds().size();
+    long cells = cfg.policies().size() * seeds;
     int g = cfg.generations();
     long keptPerCell = switch (cfg.keep()) {
       case "all" -> g;
@@ -171,8 +172,11 @@ public final class ValidateCommand implements Callable<Integer> {
     long blocks = d.maxTrainBlocks() > 0 ? d.maxTrainBlocks()
         : trainChars > 0 ? trainChars / 4 / d.blockSize() : d.groundTruth().trainLines();
     long modelBytes = params * 4;
-    long synthetic = cells * (g - 1L) * blocks * d.blockSize() * 4 * 2; // int32 blocks + decoded text
-    long need = modelBytes * keptPerCell * cells + modelBytes * 3 + synthetic; // + a training checkpoint (weights, Adam m, v)
+    // generation 0 (its model and S_1) is shared by the policies of a seed: hard links, counted once
+    long models = keptPerCell * cells - (cfg.keep().equals("all") ? cells - seeds : 0);
+    long syntheticSets = g < 2 ? 0 : cells * (g - 1L) - (cells - seeds);
+    long synthetic = syntheticSets * blocks * d.blockSize() * 4 * 2; // int32 blocks + decoded text
+    long need = modelBytes * models + modelBytes * 3 + synthetic; // + a training checkpoint (weights, Adam m, v)
     Path outDir = cfg.runDir().toAbsolutePath().normalize();
     Path existing = outDir;
     while (existing != null && !Files.exists(existing)) {
@@ -180,8 +184,9 @@ public final class ValidateCommand implements Callable<Integer> {
     }
     try {
       long free = Files.getFileStore(existing).getUsableSpace();
-      String what = "disk: ~" + human(need) + " planned (" + human(modelBytes) + " per model x " + keptPerCell
-          + " kept x " + cells + " cells, + synthetic sets and a checkpoint), " + human(free) + " free at " + existing;
+      String what = "disk: ~" + human(need) + " planned (" + human(modelBytes) + " per model x " + models
+          + " kept over " + cells + " cells, + " + syntheticSets + " synthetic sets and a checkpoint), " + human(free)
+          + " free at " + existing;
       if (free >= need) {
         pass(out, what);
       } else {

@@ -117,6 +117,10 @@ class SweepTest {
     assertEquals(0, ok.exitCode(), ok.out() + ok.err());
     assertTrue(ok.out().contains("✓ config") && ok.out().contains("✓ device cpu") && ok.out().contains("✓ disk"), ok.out());
     assertFalse(ok.out().contains("✗"), ok.out());
+    // 2 policies x 2 seeds x 3 generations, keep all: 12 models less the 2 shared generation-0 copies; S_1, S_2 per
+    // cell less the 2 shared S_1
+    CliRun all = CliRun.of("validate", SMOKE, "out=" + tmp, "keep=all");
+    assertTrue(all.out().contains("x 10 kept over 4 cells, + 6 synthetic sets"), all.out());
 
     Path missing = tmp.resolve("checkpoints/opt-125m");
     CliRun bad = CliRun.of("validate", SMOKE, "out=" + tmp, "init=base", "model.base=" + missing);
