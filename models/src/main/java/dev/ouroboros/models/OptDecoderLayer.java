@@ -16,7 +16,10 @@ import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * One OPT decoder layer (HF {@code OPTDecoderLayer}): self-attention and a ReLU/GELU MLP, each with a residual,
@@ -165,9 +168,8 @@ final class OptDecoderLayer extends AbstractBlock {
   }
 
   /** The parameters {@link #linear} multiplies with: projection and MLP weights and biases. */
-  java.util.List<Parameter> linearParameters() {
-    return java.util.stream.Stream.of(qW, qB, kW, kB, vW, vB, oW, oB, fc1W, fc1B, fc2W, fc2B)
-        .filter(java.util.Objects::nonNull).toList();
+  List<Parameter> linearParameters() {
+    return Stream.of(qW, qB, kW, kB, vW, vB, oW, oB, fc1W, fc1B, fc2W, fc2B).filter(Objects::nonNull).toList();
   }
 
   private NDArray layerNorm(ParameterStore ps, NDArray x, Parameter w, Parameter b, boolean training) {

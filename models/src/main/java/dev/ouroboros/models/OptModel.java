@@ -26,7 +26,7 @@ public final class OptModel implements AutoCloseable {
   private final Model model;
   private final OptForCausalLM block;
   private final ParameterStore ps;
-  private final java.util.Map<Precision, AutocastStore> autocast = new java.util.EnumMap<>(Precision.class);
+  private final Map<Precision, AutocastStore> autocast = new java.util.EnumMap<>(Precision.class);
 
   private OptModel(Model model, OptForCausalLM block) {
     this.model = model;

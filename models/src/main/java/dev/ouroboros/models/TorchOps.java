@@ -15,7 +15,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The few libtorch operations DJL 0.35.1 does not expose, through one TorchScript helper ({@code ops.pt}, made and
@@ -36,7 +38,7 @@ public final class TorchOps {
   private static final String RESOURCE = "/dev/ouroboros/models/ops.pt";
   private static PtSymbolBlock module;
   private static NDManager holder;
-  private static final java.util.Map<String, NDArray> METHOD_TAGS = new java.util.HashMap<>();
+  private static final Map<String, NDArray> METHOD_TAGS = new HashMap<>();
 
   private TorchOps() {}
 
