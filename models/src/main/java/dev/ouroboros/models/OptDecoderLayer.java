@@ -179,11 +179,12 @@ final class OptDecoderLayer extends AbstractBlock {
   static NDArray layerNorm(
       ParameterStore ps, NDArray x, Parameter w, Parameter b, boolean training, int width) {
     if (w == null) {
-      // elementwise_affine=false: plain normalisation (functional layerNorm wants gamma/beta arrays)
-      NDArray mean = x.mean(new int[] {-1}, true);
-      NDArray centered = x.sub(mean);
-      NDArray var = centered.square().mean(new int[] {-1}, true);
-      return centered.div(var.add(LN_EPS).sqrt());
+      // elementwise_affine=false: libtorch's layer_norm with unit gamma and zero beta (exactly the same values as no
+      // affine), not a hand-written mean/var: one fp32 ulp of difference flips fp16 roundings downstream
+      NDManager m = x.getManager();
+      Shape c = new Shape(width);
+      return LayerNorm.layerNorm(x, c, m.ones(c, x.getDataType(), x.getDevice()), m.zeros(c, x.getDataType(), x.getDevice()),
+          LN_EPS).head();
     }
     NDArray g = ps.getValue(w, x.getDevice(), training);
     NDArray bv = ps.getValue(b, x.getDevice(), training);
