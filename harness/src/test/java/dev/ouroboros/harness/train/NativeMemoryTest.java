@@ -9,13 +9,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Native memory stays flat over a training run: 5 epochs in one JVM (checkpoints and validation included) end
- * within 10% of the RSS after epoch 1, and the number of arrays the model's manager owns is the same after every
- * epoch (a per-step leak of even one array would grow it by the number of steps).
+ * within 10% of the RSS after epoch 1 (fp32; 20% for bf16, see below), and the number of arrays the model's manager
+ * owns is the same after every epoch (a per-step leak of even one array would grow it by the number of steps).
  */
 class NativeMemoryTest {
   @TempDir Path tmp;
@@ -25,13 +26,14 @@ class NativeMemoryTest {
     TrainFixtures.singleThread();
   }
 
-  @Test
-  void fiveEpochsKeepRssAndManagedArraysFlat() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"fp32", "bf16"}) // bf16: the per-forward half copies of weights must not accumulate
+  void fiveEpochsKeepRssAndManagedArraysFlat(String precision) throws Exception {
     Path text = tmp.resolve("corpus.txt");
     Files.writeString(text, Files.readString(TrainFixtures.evalText()).repeat(8));
-    TrainConfig cfg = TrainFixtures.tinyConfig(tmp.resolve("run"), "data.train=" + text, "data.block_size=32",
+    TrainConfig cfg = TrainFixtures.tinyConfig(tmp.resolve(precision), "data.train=" + text, "data.block_size=32",
         "model.hidden_size=128", "model.ffn_dim=512", "model.max_position_embeddings=64", "model.dropout=0.1",
-        "train.epochs=5", "checkpoint.every_steps=10", "log.every_steps=1000");
+        "train.epochs=5", "checkpoint.every_steps=10", "log.every_steps=1000", "precision=" + precision);
     OptModel[] model = new OptModel[1];
     List<Long> rss = new ArrayList<>();
     List<Integer> arrays = new ArrayList<>();
@@ -48,10 +50,15 @@ class NativeMemoryTest {
         arrays.add(model[0].manager().getManagedArrays().size());
       }
     });
-    System.out.printf("native memory: RSS after epochs 1..5 (MiB) %s; model-manager arrays %s%n",
+    System.out.printf("native memory (%s): RSS after epochs 1..5 (MiB) %s; model-manager arrays %s%n", precision,
         rss.stream().map(b -> b / (1 << 20)).toList(), arrays);
     assertEquals(5, rss.size());
-    assertTrue(rss.get(4) <= 1.10 * rss.get(0), "RSS grew from " + rss.get(0) + " to " + rss.get(4));
+    // fp32: the bound. bf16 allocates and frees a half copy of every weight per step, which the allocator
+    // settles more slowly (measured: +9.9% at epoch 5 here; over 20 epochs both precisions plateau by epoch 6, at
+    // 490 MiB fp32 / 515 MiB bf16, without GCs). A leak of those copies would add ~1 MB per step; the exact check
+    // below (arrays owned by the model manager) catches copies attached to the wrong manager.
+    double bound = precision.equals("fp32") ? 1.10 : 1.20;
+    assertTrue(rss.get(4) <= bound * rss.get(0), "RSS grew from " + rss.get(0) + " to " + rss.get(4));
     for (int a : arrays) {
       assertEquals(arrays.get(0), a, "managed arrays per epoch: " + arrays);
     }
@@ -63,12 +70,13 @@ class NativeMemoryTest {
    * reused; training then diverged nondeterministically. With a thread forcing GCs throughout, a run must still be
    * bit-identical to a quiet one.
    */
-  @Test
-  void trainingIsBitIdenticalUnderGcPressure() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"fp32", "bf16"})
+  void trainingIsBitIdenticalUnderGcPressure(String precision) throws Exception {
     float[][] weights = new float[2][];
     for (int run = 0; run < 2; run++) {
-      TrainConfig cfg = TrainFixtures.tinyConfig(tmp.resolve("gc" + run), "model.dropout=0.1", "train.max_steps=20",
-          "optim.lr=1e-2", "checkpoint.every_steps=1000", "log.every_steps=1000");
+      TrainConfig cfg = TrainFixtures.tinyConfig(tmp.resolve(precision + "-gc" + run), "model.dropout=0.1", "train.max_steps=20",
+          "optim.lr=1e-2", "checkpoint.every_steps=1000", "log.every_steps=1000", "precision=" + precision);
       java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
       Thread hammer = new Thread(() -> {
         while (!stop.get()) {
