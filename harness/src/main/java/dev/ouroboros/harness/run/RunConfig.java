@@ -3,6 +3,7 @@ package dev.ouroboros.harness.run;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.harness.config.YamlConfig;
 import dev.ouroboros.harness.policy.MixingPolicy;
+import dev.ouroboros.harness.train.ModelShape;
 import dev.ouroboros.harness.train.TrainConfig;
 import dev.ouroboros.models.UserInputException;
 import java.nio.file.Path;
@@ -49,7 +50,8 @@ public record RunConfig(
       int ffnDim,
       int maxPositionEmbeddings,
       Double dropout,
-      Double attentionDropout) {}
+      Double attentionDropout)
+      implements ModelShape {}
 
   public record GroundTruth(long seed, int trainLines, int validationLines, int testLines) {}
 

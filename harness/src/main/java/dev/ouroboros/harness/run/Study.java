@@ -91,6 +91,9 @@ public final class Study {
         return;
       }
       s.data = StudyData.prepare(cfg, d.data());
+      if (cfg.init().equals("scratch") || cfg.model().base() == null) { // random init: check the shape before training
+        cfg.model().randomInit(s.data.tokenizer().vocabSize());
+      }
       for (String policy : cfg.policies()) {
         for (long seed : cfg.seeds()) {
           if (s.budget > 0) {
@@ -310,9 +313,7 @@ public final class Study {
 
   private OptModel initialModel(long seed, int t, Path cell) {
     RunConfig.Model m = cfg.model();
-    java.util.function.UnaryOperator<OptConfig> drop = c -> c.withDropout(
-        m.dropout() != null ? m.dropout().floatValue() : c.dropout(),
-        m.attentionDropout() != null ? m.attentionDropout().floatValue() : c.attentionDropout());
+    java.util.function.UnaryOperator<OptConfig> drop = m::withDropoutOverrides;
     boolean fromBase = cfg.init().equals("base") || (cfg.init().equals("previous") && t == 0 && m.base() != null);
     if (fromBase) {
       return OptModel.load(Path.of(m.base()), device, drop);
@@ -320,10 +321,7 @@ public final class Study {
     if (cfg.init().equals("previous") && t > 0) {
       return OptModel.load(RunDir.gen(cell, t - 1).resolve("model"), device, drop);
     }
-    int vocab = m.vocabSize() > 0 ? m.vocabSize() : (data.tokenizer().vocabSize() + 7) / 8 * 8;
-    OptConfig oc = OptConfig.tiny(vocab, m.hiddenSize(), m.numHiddenLayers(), m.numAttentionHeads(), m.ffnDim(), m.maxPositionEmbeddings())
-        .withDropout(m.dropout() != null ? m.dropout().floatValue() : 0.1f, m.attentionDropout() != null ? m.attentionDropout().floatValue() : 0f);
-    return OptModel.random(oc, Seeds.train(seed, t), device);
+    return OptModel.random(m.randomInit(data.tokenizer().vocabSize()), Seeds.train(seed, t), device);
   }
 
   private TrainConfig trainConfig(long seed, int t, Path g) {

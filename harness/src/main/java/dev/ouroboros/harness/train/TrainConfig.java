@@ -42,7 +42,8 @@ public record TrainConfig(
       int ffnDim,
       int maxPositionEmbeddings,
       Double dropout,
-      Double attentionDropout) {}
+      Double attentionDropout)
+      implements ModelShape {}
 
   public record Data(String train, String validation, int blockSize, long maxTrainBlocks, long maxValidationBlocks) {}
 

@@ -92,18 +92,9 @@ public final class TrainRun {
   static OptModel createModel(TrainConfig cfg, OptTokenizer tok, Device device) {
     TrainConfig.Model m = cfg.model();
     if (m.init().equals("checkpoint")) {
-      return OptModel.load(Path.of(m.checkpoint()), device, c -> c.withDropout(
-          m.dropout() != null ? m.dropout().floatValue() : c.dropout(),
-          m.attentionDropout() != null ? m.attentionDropout().floatValue() : c.attentionDropout()));
+      return OptModel.load(Path.of(m.checkpoint()), device, m::withDropoutOverrides);
     }
-    int vocab = m.vocabSize() > 0 ? m.vocabSize() : (tok.vocabSize() + 7) / 8 * 8;
-    if (vocab < tok.vocabSize()) {
-      throw new UserInputException("model.vocab_size " + vocab + " is smaller than the tokenizer's " + tok.vocabSize());
-    }
-    OptConfig oc = OptConfig.tiny(vocab, m.hiddenSize(), m.numHiddenLayers(), m.numAttentionHeads(), m.ffnDim(),
-        m.maxPositionEmbeddings())
-        .withDropout(m.dropout() != null ? m.dropout().floatValue() : 0.1f,
-            m.attentionDropout() != null ? m.attentionDropout().floatValue() : 0.0f);
+    OptConfig oc = m.randomInit(tok.vocabSize());
     return OptModel.random(oc, cfg.seed(), device);
   }
 

@@ -112,6 +112,15 @@ class SweepTest {
   }
 
   @Test
+  void runWithAVocabSmallerThanTheTokenizerStopsBeforeTraining(@TempDir Path tmp) {
+    CliRun r = CliRun.of("run", SMOKE, "out=" + tmp, "model.vocab_size=8");
+    assertEquals(2, r.exitCode(), r.out() + r.err());
+    assertTrue(r.err().contains("model.vocab_size 8 is smaller than the tokenizer's"), r.err());
+    assertFalse(r.err().contains("Exception"), r.err());
+    assertFalse(Files.exists(tmp.resolve("smoke/policy=replace")), "no generation was started");
+  }
+
+  @Test
   void validateSmokePassesAndMissingBaseFails(@TempDir Path tmp) {
     CliRun ok = CliRun.of("validate", SMOKE, "out=" + tmp);
     assertEquals(0, ok.exitCode(), ok.out() + ok.err());
