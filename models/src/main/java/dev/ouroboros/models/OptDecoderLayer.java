@@ -136,6 +136,8 @@ final class OptDecoderLayer extends AbstractBlock {
     // the op, but autograd saved it for MulBackward, so backward could read freed memory (seen as nondeterministic
     // training divergence). The batch manager keeps it alive until after backward.
     NDArray scaleT = x.getManager().create(scale);
+    // under autocast q, k and v each cast x (as torch.autocast does): casting once would sum the three gradients
+    // flowing back into x in half precision instead of fp32 (AutocastTest catches the difference)
     NDArray q = heads(linear(ps, x, qW, qB, training).mul(scaleT), b, t); // (B, H, T, D)
     NDArray k = heads(linear(ps, x, kW, kB, training), b, t); // (B, H, T, D)
     NDArray v = heads(linear(ps, x, vW, vB, training), b, t);
