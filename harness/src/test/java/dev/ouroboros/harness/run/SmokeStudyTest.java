@@ -59,6 +59,10 @@ class SmokeStudyTest {
     // 2 policies × 2 seeds × (3 generations × {test, generated, real} + 2 × synthetic)
     assertEquals(2 * 2 * (3 * 3 + 2), rows.size());
     assertTrue(rows.stream().filter(x -> x.split().equals("test")).allMatch(x -> x.metrics().containsKey("ppl_rolling_word")));
+    // no silent change of results: every metric and raw sum equals the regression fixture (made by
+    // scripts/golden/capture_smoke_metrics.sh before the config/Trainer/Study redesign), time fields aside
+    Path fixture = Path.of("src/test/resources/regression/smoke-metrics.jsonl");
+    assertEquals(StudyTestSupport.rows(fixture), StudyTestSupport.rows(run));
 
     // the collapse story: after two generations, replace's test perplexity is above accumulate's for every seed
     for (int seed : new int[] {0, 1}) {

@@ -46,10 +46,14 @@ final class StudyTestSupport {
     return p.exitValue();
   }
 
-  /** metrics.jsonl as comparable rows: every field but the wall-clock time, keyed by (policy, seed, gen, split). */
-  static TreeMap<String, String> rows(Path runDir) {
+  /**
+   * metrics.jsonl (of a run directory, or the file itself) as comparable rows: every field but the wall-clock time,
+   * keyed by (policy, seed, gen, split).
+   */
+  static TreeMap<String, String> rows(Path runDirOrFile) {
+    Path file = java.nio.file.Files.isDirectory(runDirOrFile) ? runDirOrFile.resolve(MetricsLog.FILE) : runDirOrFile;
     TreeMap<String, String> out = new TreeMap<>();
-    for (MetricsRow r : MetricsLog.read(runDir.resolve(MetricsLog.FILE)).rows()) {
+    for (MetricsRow r : MetricsLog.read(file).rows()) {
       TreeMap<String, Object> raw = new TreeMap<>();
       r.raw().forEach((k, v) -> raw.put(k, new TreeMap<>(v)));
       String prev = out.put(Study.rowKey(r), new TreeMap<>(r.metrics()) + " " + raw);
