@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check that transformers loads a checkpoint directory written by Ouroboros and computes the golden logits.
 
-    scripts/ouro eval ...   # or any Java code that calls OptModel.save + OptTokenizer.save
+    scripts/ouro eval ...   # or any Java code that calls LanguageModel.save + OptTokenizer.save
     .venv/bin/python scripts/golden/check_saved_model.py SAVED_DIR models/src/test/resources/golden/<case>/expected.json
 
 Loads SAVED_DIR with AutoModelForCausalLM and AutoTokenizer (no trust_remote_code), runs the fixture's

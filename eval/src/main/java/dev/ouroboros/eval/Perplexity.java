@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.ouroboros.datasets.TokenBlocks;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.TokenNll;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +22,7 @@ public final class Perplexity {
    *
    * @param progress told the number of blocks done after each batch
    */
-  public static BlocksPerplexity blocks(OptModel model, TokenBlocks blocks, int batchSize, LongConsumer progress) {
+  public static BlocksPerplexity blocks(LanguageModel model, TokenBlocks blocks, int batchSize, LongConsumer progress) {
     checkContext(model, blocks.blockSize());
     double nll = 0;
     int n = blocks.count();
@@ -39,7 +39,7 @@ public final class Perplexity {
   }
 
   /** Total NLL of one batch; see {@link #rowSums}. */
-  private static double sum(OptModel model, long[][] ids, long[][] targets) {
+  private static double sum(LanguageModel model, long[][] ids, long[][] targets) {
     double total = 0;
     for (double v : rowSums(model, ids, targets)) {
       total += v;
@@ -52,9 +52,9 @@ public final class Perplexity {
    *
    * @param targets {@code targets[b][t]} is the id position t predicts, or {@link TokenNll#IGNORE}
    */
-  public static double[] rowSums(OptModel model, long[][] ids, long[][] targets) {
+  public static double[] rowSums(LanguageModel model, long[][] ids, long[][] targets) {
     try (NDManager m = model.manager().newSubManager()) {
-      NDList in = OptModel.unpadded(m, ids);
+      NDList in = LanguageModel.unpadded(m, ids);
       NDArray logits = model.forward(in, false).get(0); // (B, T, V)
       NDArray nll = TokenNll.perPosition(logits, m.create(targets)).sum(new int[] {1}); // (B)
       float[] v = nll.toFloatArray();
@@ -73,7 +73,7 @@ public final class Perplexity {
    * @param prefix the token that predicts the first token (BOS)
    */
   public static RollingPerplexity rolling(
-      OptModel model, String document, long[] tokens, long prefix, int window, int batchSize, LongConsumer progress) {
+      LanguageModel model, String document, long[] tokens, long prefix, int window, int batchSize, LongConsumer progress) {
     checkContext(model, window);
     List<long[][]> windows = rollingWindows(tokens, prefix, window);
     double nll = 0;
@@ -139,7 +139,7 @@ public final class Perplexity {
     return n == 0 ? 0 : 1 + (Math.max(0, n - window) + window - 1) / window;
   }
 
-  private static void checkContext(OptModel model, int length) {
+  private static void checkContext(LanguageModel model, int length) {
     int max = model.config().maxPositionEmbeddings();
     if (length > max) {
       throw new dev.ouroboros.models.UserInputException(

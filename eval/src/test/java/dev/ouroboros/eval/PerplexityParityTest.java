@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ouroboros.datasets.ShumailovBlocking;
 import dev.ouroboros.datasets.TokenBlocks;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ class PerplexityParityTest {
     JsonNode exp = new ObjectMapper().readTree(GOLDEN.resolve(name).resolve("expected.json").toFile()).get("eval");
     String text = Files.readString(GOLDEN.resolve("eval.txt"));
     Path dir = GOLDEN.resolve(name).resolve("model");
-    try (OptModel model = OptModel.load(dir, Device.cpu());
+    try (LanguageModel model = LanguageModel.load(dir, Device.cpu());
         OptTokenizer tok = OptTokenizer.load(dir)) {
       JsonNode b = exp.get("blocks");
       TokenBlocks blocks = ShumailovBlocking.blocks(text, tok, b.get("block").asInt());

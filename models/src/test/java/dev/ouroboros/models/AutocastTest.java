@@ -65,12 +65,12 @@ class AutocastTest {
 
   static final int T = 12;
 
-  static Pass pass(OptModel model, long[][] ids, Precision precision) {
+  static Pass pass(LanguageModel model, long[][] ids, Precision precision) {
     try (NDManager m = model.manager().newSubManager()) {
       NDArray logits;
       double loss;
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        logits = model.forward(OptModel.unpadded(m, ids), true, precision).get(0);
+        logits = model.forward(LanguageModel.unpadded(m, ids), true, precision).get(0);
         NDArray nll = TokenNll.perPosition(logits, m.create(TokenNll.shiftedTargets(ids)));
         NDArray mean = nll.sum().div(m.create((float) (ids.length * (ids[0].length - 1))));
         loss = mean.getFloat();
@@ -127,7 +127,7 @@ class AutocastTest {
   void check(Precision precision, double logitTol, double gradTol) {
     List<String> report = new ArrayList<>();
     for (String name : Golden.CASES) {
-      try (OptModel model = OptModel.load(Golden.model(name), Device.cpu(), c -> c.withDropout(0f, 0f))) {
+      try (LanguageModel model = LanguageModel.load(Golden.model(name), Device.cpu(), c -> c.withDropout(0f, 0f))) {
         long[][] ids = ids(model.config().vocabSize());
         Pass ref = pass(model, ids, Precision.FP32);
         Pass amp = pass(model, ids, precision);
@@ -176,7 +176,7 @@ class AutocastTest {
     for (String name : Golden.CASES) {
       com.fasterxml.jackson.databind.JsonNode c = fx.get("cases").get(name);
       long[][] ids = Golden.longs2(c.get("input_ids"));
-      try (OptModel model = OptModel.load(Golden.model(name), Device.cpu(), cf -> cf.withDropout(0f, 0f))) {
+      try (LanguageModel model = LanguageModel.load(Golden.model(name), Device.cpu(), cf -> cf.withDropout(0f, 0f))) {
         for (Precision p : Precision.values()) {
           Pass ours = pass(model, ids, p);
           com.fasterxml.jackson.databind.JsonNode torch = c.get(p.label());

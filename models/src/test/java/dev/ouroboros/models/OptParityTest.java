@@ -42,7 +42,7 @@ class OptParityTest {
     JsonNode exp = Golden.expected(name);
     long[][] ids = Golden.longs2(exp.get("input_ids"));
     long[][] mask = Golden.longs2(exp.get("attention_mask"));
-    try (OptModel model = OptModel.load(Golden.model(name), Device.cpu());
+    try (LanguageModel model = LanguageModel.load(Golden.model(name), Device.cpu());
         NDManager m = model.manager().newSubManager()) {
       int vocab = model.config().vocabSize();
       float[] logits = model.logits(m, ids, mask).toFloatArray();
@@ -67,7 +67,7 @@ class OptParityTest {
     long[][] mask = Golden.longs2(exp.get("attention_mask"));
     int t = ids[0].length;
     int split = 7;
-    try (OptModel model = OptModel.load(Golden.model(name), Device.cpu());
+    try (LanguageModel model = LanguageModel.load(Golden.model(name), Device.cpu());
         NDManager m = model.manager().newSubManager()) {
       int vocab = model.config().vocabSize();
       float[] full = model.logits(m, ids, mask).toFloatArray();

@@ -33,7 +33,7 @@ class SaveRoundTripTest {
     Path out = tmp.resolve("saved");
     float[] before;
     OptConfig cfg;
-    try (OptModel model = OptModel.load(Golden.model(name), Device.cpu());
+    try (LanguageModel model = LanguageModel.load(Golden.model(name), Device.cpu());
         OptTokenizer tok = OptTokenizer.load(Golden.model(name));
         NDManager m = model.manager().newSubManager()) {
       before = model.logits(m, ids, mask).toFloatArray();
@@ -47,7 +47,7 @@ class SaveRoundTripTest {
     assertEquals("pt", Safetensors.metadata(out.resolve("model.safetensors")).get("format"));
     assertTrue(Files.exists(out.resolve("tokenizer.json")));
     assertEquals(cfg, OptConfig.read(out));
-    try (OptModel again = OptModel.load(out, Device.cpu());
+    try (LanguageModel again = LanguageModel.load(out, Device.cpu());
         NDManager m = again.manager().newSubManager()) {
       assertArrayEquals(before, again.logits(m, ids, mask).toFloatArray());
     }

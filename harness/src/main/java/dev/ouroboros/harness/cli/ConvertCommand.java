@@ -1,7 +1,7 @@
 package dev.ouroboros.harness.cli;
 
 import ai.djl.Device;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.file.Path;
@@ -31,7 +31,7 @@ public final class ConvertCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     OutputDirs.requireEmpty(out);
-    try (OptModel m = OptModel.load(model, Device.cpu());
+    try (LanguageModel m = LanguageModel.load(model, Device.cpu());
         OptTokenizer tok = OptTokenizer.load(model)) {
       m.save(out);
       tok.save(out);

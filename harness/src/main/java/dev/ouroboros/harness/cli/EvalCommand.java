@@ -9,7 +9,7 @@ import dev.ouroboros.eval.Perplexity;
 import dev.ouroboros.eval.RollingPerplexity;
 import dev.ouroboros.harness.Progress;
 import dev.ouroboros.models.Devices;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.io.IOException;
@@ -81,7 +81,7 @@ public final class EvalCommand implements Callable<Integer> {
     String doc = readText(text);
     long t0 = System.nanoTime();
     ObjectNode out = new ObjectMapper().createObjectNode();
-    try (OptModel m = OptModel.load(model, Devices.parse(device));
+    try (LanguageModel m = LanguageModel.load(model, Devices.parse(device));
         OptTokenizer tok = OptTokenizer.load(model)) {
       double loadSeconds = (System.nanoTime() - t0) / 1e9;
       out.put("model", model.toString());

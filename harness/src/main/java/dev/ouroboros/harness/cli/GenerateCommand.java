@@ -6,7 +6,7 @@ import dev.ouroboros.datasets.ShumailovBlocking;
 import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.harness.run.Synthesizer;
 import dev.ouroboros.models.Devices;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.file.Files;
@@ -88,7 +88,7 @@ public final class GenerateCommand implements Callable<Integer> {
       throw new UserInputException("--batch-size must be at least 1, got " + batchSize);
     }
     RunConfig.Generate g = new RunConfig.Generate(mode, beams, repetitionPenalty, newTokens, lengthPenalty, temperature, topK, topP, batchSize);
-    try (OptModel m = OptModel.load(model, Devices.parse(device));
+    try (LanguageModel m = LanguageModel.load(model, Devices.parse(device));
         OptTokenizer tok = OptTokenizer.load(model)) {
       BlockSource source = promptBlocks(tok);
       if (maxPrompts != null) {

@@ -2,7 +2,7 @@ package dev.ouroboros.harness.cli;
 
 import ai.djl.Device;
 import dev.ouroboros.models.OptConfig;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.file.Path;
@@ -50,7 +50,7 @@ public final class InitCommand implements Callable<Integer> {
     try (OptTokenizer tok = OptTokenizer.load(tokenizer)) {
       int vocab = (tok.vocabSize() + 7) / 8 * 8; // as OPT: embedding rows rounded up to a multiple of 8
       OptConfig cfg = OptConfig.tiny(vocab, hidden, layers, heads, ffn, positions);
-      try (OptModel model = OptModel.random(cfg, seed, Device.cpu())) {
+      try (LanguageModel model = LanguageModel.random(cfg, seed, Device.cpu())) {
         model.save(out);
         tok.save(out);
         spec.commandLine().getOut().printf("%s: random OPT, %d parameters, vocab %d%n", out, model.parameterCount(), vocab);

@@ -11,7 +11,7 @@ import dev.ouroboros.eval.diversity.TailMetrics;
 import dev.ouroboros.eval.diversity.Words;
 import dev.ouroboros.eval.metrics.MetricsRow;
 import dev.ouroboros.eval.report.Distribution;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.TokenNll;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.util.ArrayList;
@@ -39,7 +39,7 @@ final class GenerationEval {
   private GenerationEval() {}
 
   static List<MetricsRow> rows(
-      RunConfig cfg, StudyData data, OptModel model, String policy, long seed, int t, double[] syntheticPpl) {
+      RunConfig cfg, StudyData data, LanguageModel model, String policy, long seed, int t, double[] syntheticPpl) {
     List<MetricsRow> rows = new ArrayList<>();
     int b = cfg.data().blockSize();
 
@@ -136,7 +136,7 @@ final class GenerationEval {
    * Mean over the prompts of the model's next-token probability on the tokens that start the given words (with and
    * without a leading space, so both word-level and byte-level BPE vocabularies are covered).
    */
-  static double rareMass(OptModel model, OptTokenizer tok, List<long[]> prompts, Set<String> words) {
+  static double rareMass(LanguageModel model, OptTokenizer tok, List<long[]> prompts, Set<String> words) {
     Set<Integer> ids = new java.util.HashSet<>();
     for (String w : words) {
       for (String form : new String[] {w, " " + w}) {
@@ -151,7 +151,7 @@ final class GenerationEval {
     }
     double sum = 0;
     try (ai.djl.ndarray.NDManager m = model.manager().newSubManager()) {
-      ai.djl.ndarray.NDArray logits = model.forward(OptModel.unpadded(m, prompts.toArray(long[][]::new)), false).get(0);
+      ai.djl.ndarray.NDArray logits = model.forward(LanguageModel.unpadded(m, prompts.toArray(long[][]::new)), false).get(0);
       float[] p = logits.get(":, -1, :").softmax(-1).toFloatArray(); // (K, V)
       int v = (int) logits.getShape().get(2);
       for (int k = 0; k < prompts.size(); k++) {
@@ -179,7 +179,7 @@ final class GenerationEval {
   }
 
   /** Per-block perplexity of {@code blocks} under {@code model}: exp(NLL / (B − 1)) of each block. */
-  static double[] perSamplePpl(OptModel model, BlockSource blocks, int batchSize) {
+  static double[] perSamplePpl(LanguageModel model, BlockSource blocks, int batchSize) {
     double[] out = new double[blocks.count()];
     for (int start = 0; start < blocks.count(); start += batchSize) {
       int end = Math.min(blocks.count(), start + batchSize);

@@ -20,7 +20,7 @@ import dev.ouroboros.harness.train.Trainer;
 import dev.ouroboros.models.CrashPoint;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.OptConfig;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.AtomicFile;
 import java.io.IOException;
@@ -224,13 +224,13 @@ public final class Study {
       List<BlockSource> synthetic, List<int[]> eligible) {
     Path modelDir = g.resolve("model");
     boolean last = t == cfg.generations() - 1;
-    try (OptModel model = Files.isDirectory(modelDir) ? OptModel.load(modelDir, device) : train(spec, policy, seed, t, g, cell, real, synthetic, eligible)) {
+    try (LanguageModel model = Files.isDirectory(modelDir) ? LanguageModel.load(modelDir, device) : train(spec, policy, seed, t, g, cell, real, synthetic, eligible)) {
       double[] syntheticPpl = null;
       if (!last) {
         BlockFile s = Synthesizer.make(model, data.tokenizer(), data.train(), cfg.generate(), Seeds.synthesis(seed, t),
             g.resolve("synthetic.bin"), "gen " + t + " synthesize");
         if (!Files.exists(g.resolve("eval.json"))) { // else its per-sample perplexities are in there already
-          try (OptModel gen0 = t == 0 ? null : OptModel.load(RunDir.gen(cell, 0).resolve("model"), device)) {
+          try (LanguageModel gen0 = t == 0 ? null : LanguageModel.load(RunDir.gen(cell, 0).resolve("model"), device)) {
             syntheticPpl = GenerationEval.perSamplePpl(t == 0 ? model : gen0, s, cfg.eval().batchSize());
           }
         }
@@ -269,7 +269,7 @@ public final class Study {
   }
 
   /** Trains generation t and saves its best epoch to model/ (renamed into place, so model/ is always whole). */
-  private OptModel train(
+  private LanguageModel train(
       String spec, MixingPolicy policy, long seed, int t, Path g, Path cell, BlockSource real,
       List<BlockSource> synthetic, List<int[]> eligible) {
     BlockSource set;
@@ -289,7 +289,7 @@ public final class Study {
       int[] idx = picks.stream().mapToInt(p -> offsets[p.source()] + p.index()).toArray();
       set = BlockSource.concat(sources).select(idx);
     }
-    OptModel model = initialModel(seed, t, cell);
+    LanguageModel model = initialModel(seed, t, cell);
     try {
       TrainConfig tc = trainConfig(seed, t, g);
       console.accept(String.format("policy=%s seed=%d gen=%d: training on %d blocks (%s)", spec, seed, t, set.count(),
@@ -311,17 +311,17 @@ public final class Study {
     }
   }
 
-  private OptModel initialModel(long seed, int t, Path cell) {
+  private LanguageModel initialModel(long seed, int t, Path cell) {
     RunConfig.Model m = cfg.model();
     java.util.function.UnaryOperator<OptConfig> drop = m::withDropoutOverrides;
     boolean fromBase = cfg.init().equals("base") || (cfg.init().equals("previous") && t == 0 && m.base() != null);
     if (fromBase) {
-      return OptModel.load(Path.of(m.base()), device, drop);
+      return LanguageModel.load(Path.of(m.base()), device, drop);
     }
     if (cfg.init().equals("previous") && t > 0) {
-      return OptModel.load(RunDir.gen(cell, t - 1).resolve("model"), device, drop);
+      return LanguageModel.load(RunDir.gen(cell, t - 1).resolve("model"), device, drop);
     }
-    return OptModel.random(m.randomInit(data.tokenizer().vocabSize()), Seeds.train(seed, t), device);
+    return LanguageModel.random(m.randomInit(data.tokenizer().vocabSize()), Seeds.train(seed, t), device);
   }
 
   private TrainConfig trainConfig(long seed, int t, Path g) {

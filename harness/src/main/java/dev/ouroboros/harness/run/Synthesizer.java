@@ -5,7 +5,7 @@ import dev.ouroboros.datasets.BlockFileWriter;
 import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.datasets.TokenBlocks;
 import dev.ouroboros.harness.Progress;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.decode.DecodingStrategy;
 import dev.ouroboros.models.decode.GenerationOptions;
 import dev.ouroboros.models.decode.GenerationResult;
@@ -42,7 +42,7 @@ public final class Synthesizer {
   }
 
   /** Continues each prompt; returns the new tokens (exactly {@code new_tokens} per prompt). */
-  public static List<long[]> continuations(OptModel model, List<long[]> prompts, RunConfig.Generate g, long stream) {
+  public static List<long[]> continuations(LanguageModel model, List<long[]> prompts, RunConfig.Generate g, long stream) {
     GenerationResult r = new Generator(model).generate(prompts, options(g, stream));
     return r.tokens();
   }
@@ -53,7 +53,7 @@ public final class Synthesizer {
    * @param seed base of the per-batch sampling streams (a resumed batch draws what it would have drawn)
    */
   public static BlockFile make(
-      OptModel model, OptTokenizer tok, BlockSource prompts, RunConfig.Generate g, long seed, Path out, String task) {
+      LanguageModel model, OptTokenizer tok, BlockSource prompts, RunConfig.Generate g, long seed, Path out, String task) {
     int n = prompts.count();
     int b = g.newTokens();
     try (BlockFileWriter w = BlockFileWriter.open(out, b, tok.sha256());

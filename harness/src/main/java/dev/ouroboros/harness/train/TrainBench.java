@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.OptConfig;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.UserInputException;
 import java.io.BufferedReader;
@@ -123,7 +123,7 @@ public final class TrainBench implements Callable<Integer> {
         row[j] = rng.nextInt(cfg.vocabSize());
       }
     }
-    try (OptModel model = OptModel.random(cfg, 0, dev)) {
+    try (LanguageModel model = LanguageModel.random(cfg, 0, dev)) {
       AdamW opt = new AdamW(model.manager(), 0.9, 0.999, 1e-8, 0.01);
       LossScaler scaler = precision.needsLossScaling() ? LossScaler.fp16() : LossScaler.disabled();
       double[] t = new double[steps];

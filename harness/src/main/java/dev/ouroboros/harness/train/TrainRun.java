@@ -8,7 +8,7 @@ import dev.ouroboros.datasets.ShumailovBlocking;
 import dev.ouroboros.datasets.TokenBlocks;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.OptConfig;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.AtomicFile;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
@@ -46,7 +46,7 @@ public final class TrainRun {
     Trainer.checkPrecision(cfg.precision(), device);
     Path tokDir = Path.of(cfg.model().tokenizer() != null ? cfg.model().tokenizer() : cfg.model().checkpoint());
     try (OptTokenizer tok = OptTokenizer.load(tokDir);
-        OptModel model = createModel(cfg, tok, device)) {
+        LanguageModel model = createModel(cfg, tok, device)) {
       TokenBlocks train = blocks(cfg.data().train(), tok, cfg.data().blockSize(), cfg.data().maxTrainBlocks());
       TokenBlocks val = blocks(cfg.data().validation(), tok, cfg.data().blockSize(), cfg.data().maxValidationBlocks());
       writeQuietly(out.resolve("config.resolved.yaml"), cfg.toYaml());
@@ -89,13 +89,13 @@ public final class TrainRun {
   }
 
   /** A random-init model from the seed, or the checkpoint with the configured dropout rates. */
-  static OptModel createModel(TrainConfig cfg, OptTokenizer tok, Device device) {
+  static LanguageModel createModel(TrainConfig cfg, OptTokenizer tok, Device device) {
     TrainConfig.Model m = cfg.model();
     if (m.init().equals("checkpoint")) {
-      return OptModel.load(Path.of(m.checkpoint()), device, m::withDropoutOverrides);
+      return LanguageModel.load(Path.of(m.checkpoint()), device, m::withDropoutOverrides);
     }
     OptConfig oc = m.randomInit(tok.vocabSize());
-    return OptModel.random(oc, cfg.seed(), device);
+    return LanguageModel.random(oc, cfg.seed(), device);
   }
 
   static TokenBlocks blocks(String file, OptTokenizer tok, int blockSize, long limit) {

@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.TokenNll;
 import dev.ouroboros.models.TorchOps;
@@ -68,7 +68,7 @@ public final class TrainStep {
 
   /** One fp32 step without loss scaling. */
   static Result run(
-      OptModel model, AdamW opt, List<long[][]> microBatches, double lr, double maxGradNorm, int dropoutSeed) {
+      LanguageModel model, AdamW opt, List<long[][]> microBatches, double lr, double maxGradNorm, int dropoutSeed) {
     return run(model, opt, microBatches, lr, maxGradNorm, dropoutSeed, Precision.FP32, LossScaler.disabled());
   }
 
@@ -83,7 +83,7 @@ public final class TrainStep {
    * @throws NonFinite when the loss or the gradient norm is not finite (no parameter has been changed then)
    */
   static Result run(
-      OptModel model,
+      LanguageModel model,
       AdamW opt,
       List<long[][]> microBatches,
       double lr,
@@ -103,7 +103,7 @@ public final class TrainStep {
       double lossSum = 0;
       for (long[][] mb : microBatches) {
         try (NDManager mm = sm.newSubManager()) {
-          NDList in = OptModel.unpadded(mm, mb);
+          NDList in = LanguageModel.unpadded(mm, mb);
           NDArray targets = mm.create(TokenNll.shiftedTargets(mb));
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray logits = model.forward(in, true, precision).get(0);

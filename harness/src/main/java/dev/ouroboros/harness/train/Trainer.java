@@ -11,7 +11,7 @@ import dev.ouroboros.datasets.TokenBlocks;
 import dev.ouroboros.eval.BlocksPerplexity;
 import dev.ouroboros.eval.Perplexity;
 import dev.ouroboros.harness.Progress;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptWeights;
 import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.UserInputException;
@@ -30,7 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains an {@link OptModel} in place on token blocks: seeded per-epoch shuffling, micro-batches with gradient
+ * Trains an {@link LanguageModel} in place on token blocks: seeded per-epoch shuffling, micro-batches with gradient
  * accumulation, global-norm clipping and {@link AdamW} ({@link TrainStep}), an LR {@link LrSchedule}, validation
  * after every epoch (protocol {@code blocks}), the best epoch kept, resumable checkpoints ({@link CheckpointStore})
  * and a step log ({@code train.jsonl}). When {@link #run} returns, the model holds the best epoch's weights.
@@ -45,7 +45,7 @@ public final class Trainer {
   /** Hooks for tests and tools; every method has a no-op default. */
   public interface Listener {
     /** Before optimizer step {@code step} (0-based). */
-    default void beforeStep(long step, OptModel model) {}
+    default void beforeStep(long step, LanguageModel model) {}
 
     default void afterStep(long step, TrainStep.Result r) {}
 
@@ -64,7 +64,7 @@ public final class Trainer {
       double seconds) {}
 
   private final TrainConfig cfg;
-  private final OptModel model;
+  private final LanguageModel model;
   private final TokenBlocks train;
   private final TokenBlocks validation;
   private final Path runDir;
@@ -72,7 +72,7 @@ public final class Trainer {
   private Listener listener = new Listener() {};
   private Consumer<String> console = LOG::info;
 
-  public Trainer(TrainConfig cfg, OptModel model, TokenBlocks train, TokenBlocks validation, Path runDir) {
+  public Trainer(TrainConfig cfg, LanguageModel model, TokenBlocks train, TokenBlocks validation, Path runDir) {
     this.precision = checkPrecision(cfg.precision(), model.device());
     if (train.count() == 0) {
       throw new UserInputException("data.train: no training blocks (text too short for one block of " + train.blockSize() + ")");

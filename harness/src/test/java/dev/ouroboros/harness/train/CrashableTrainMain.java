@@ -1,6 +1,6 @@
 package dev.ouroboros.harness.train;
 
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptWeights;
 import dev.ouroboros.models.io.Safetensors;
 import java.nio.file.Path;
@@ -19,11 +19,11 @@ public final class CrashableTrainMain {
     Path out = Path.of(args[0]);
     long pauseAfter = Long.parseLong(args[1]);
     TrainConfig cfg = KillAndResumeTest.config(out, java.util.Arrays.copyOfRange(args, 2, args.length));
-    OptModel[] current = new OptModel[1];
+    LanguageModel[] current = new LanguageModel[1];
     long[] total = new long[1];
     TrainRun.execute(cfg, line -> System.err.println(line), new Trainer.Listener() {
       @Override
-      public void beforeStep(long step, OptModel model) {
+      public void beforeStep(long step, LanguageModel model) {
         current[0] = model;
       }
 

@@ -7,7 +7,7 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptWeights;
 import dev.ouroboros.models.io.RawTensor;
 import dev.ouroboros.models.io.Safetensors;
@@ -36,7 +36,7 @@ class GradientParityTest {
     Path modelDir = TrainFixtures.copyWithDropout(golden.resolve("model"), tmp.resolve("model"), 0.0);
 
     long[][] ids = TrainFixtures.longs2(ref.get("input_ids"));
-    try (OptModel model = OptModel.load(modelDir, Device.cpu())) {
+    try (LanguageModel model = LanguageModel.load(modelDir, Device.cpu())) {
       Map<String, float[]> before = floats(OptWeights.stateDict(model.block()));
       AdamW opt = new AdamW(model.manager(), 0.9, 0.999, 1e-8, 0.01);
       TrainStep.Result r = TrainStep.run(model, opt, List.<long[][]>of(ids), 1e-3, 1.0, 0);

@@ -8,7 +8,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import dev.ouroboros.models.OptConfig;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.Precision;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +44,7 @@ class MixedPrecisionTrainingTest {
   /** Runs steps until {@code applied} of them changed the weights; returns every step's result. */
   static List<TrainStep.Result> train(Precision p, LossScaler scaler, int applied) {
     List<TrainStep.Result> out = new ArrayList<>();
-    try (OptModel m = OptModel.random(CFG, 7, Device.cpu());
+    try (LanguageModel m = LanguageModel.random(CFG, 7, Device.cpu());
         AdamW opt = new AdamW(m.manager(), 0.9, 0.999, 1e-8, 0.01)) {
       int done = 0;
       while (done < applied && out.size() < applied + 40) {

@@ -3,7 +3,7 @@ package dev.ouroboros.harness.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,12 +34,12 @@ class NativeMemoryTest {
     TrainConfig cfg = TrainFixtures.tinyConfig(tmp.resolve(precision), "data.train=" + text, "data.block_size=32",
         "model.hidden_size=128", "model.ffn_dim=512", "model.max_position_embeddings=64", "model.dropout=0.1",
         "train.epochs=5", "checkpoint.every_steps=10", "log.every_steps=1000", "precision=" + precision);
-    OptModel[] model = new OptModel[1];
+    LanguageModel[] model = new LanguageModel[1];
     List<Long> rss = new ArrayList<>();
     List<Integer> arrays = new ArrayList<>();
     TrainRun.execute(cfg, s -> {}, new Trainer.Listener() {
       @Override
-      public void beforeStep(long step, OptModel m) {
+      public void beforeStep(long step, LanguageModel m) {
         model[0] = m;
       }
 
@@ -86,12 +86,12 @@ class NativeMemoryTest {
       if (run == 1) {
         hammer.start();
       }
-      OptModel[] model = new OptModel[1];
+      LanguageModel[] model = new LanguageModel[1];
       int r = run;
       try {
         TrainRun.execute(cfg, s -> {}, new Trainer.Listener() {
           @Override
-          public void beforeStep(long step, OptModel m) {
+          public void beforeStep(long step, LanguageModel m) {
             model[0] = m;
           }
 

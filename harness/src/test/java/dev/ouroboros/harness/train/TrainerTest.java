@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ouroboros.datasets.TokenBlocks;
 import dev.ouroboros.harness.Ouro;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.UserInputException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -53,7 +53,7 @@ class TrainerTest {
     for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) {
       assertTrue(Files.exists(out.resolve("model").resolve(f)), f);
     }
-    try (OptModel reloaded = OptModel.load(out.resolve("model"), Device.cpu())) {
+    try (LanguageModel reloaded = LanguageModel.load(out.resolve("model"), Device.cpu())) {
       TokenBlocks val = TrainRun.blocks(cfg.data().validation(),
           dev.ouroboros.models.tokenizer.OptTokenizer.load(out.resolve("model")), 16, 0);
       var p = dev.ouroboros.eval.Perplexity.blocks(reloaded, val, 16, n -> {});
@@ -86,7 +86,7 @@ class TrainerTest {
     TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
         () -> TrainRun.execute(cfg, s -> {}, new Trainer.Listener() {
           @Override
-          public void beforeStep(long step, OptModel model) {
+          public void beforeStep(long step, LanguageModel model) {
             if (step == 3) { // poison one weight before the 4th step
               model.block().parametersByName().get("decoder.layers.0.fc1.weight").getArray()
                   .set(new NDIndex("0, 0"), Float.NaN);

@@ -6,14 +6,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ouroboros.models.OptConfig;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.UserInputException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Batched incremental decoding for an {@link OptModel} with HF {@code generate} semantics (see
+ * Batched incremental decoding for an {@link LanguageModel} with HF {@code generate} semantics (see
  * docs/decoding.md).
  *
  * <p>Prompts of different lengths are left padded to the longest with {@code pad_token_id} (mask 0); the model
@@ -27,10 +27,10 @@ import java.util.List;
 public final class Generator {
   private static final float NEG = -1.0e9f; // HF's "very large negative" in beam bookkeeping
 
-  private final OptModel model;
+  private final LanguageModel model;
   private java.util.function.IntConsumer stepObserver; // tests: live arrays of the generator after each step
 
-  public Generator(OptModel model) {
+  public Generator(LanguageModel model) {
     this.model = model;
   }
 

@@ -8,7 +8,7 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ouroboros.models.Golden;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,7 +37,7 @@ class BeamEosHfTest {
       prompts.add(Arrays.copyOfRange(ids[b], pad, ids[b].length));
     }
     int shorter = 0;
-    try (OptModel model = OptModel.load(Golden.model("pre_ln_tied_safetensors"), Device.cpu())) {
+    try (LanguageModel model = LanguageModel.load(Golden.model("pre_ln_tied_safetensors"), Device.cpu())) {
       Generator gen = new Generator(model);
       for (JsonNode c : fx.get("cases")) {
         JsonNode a = c.get("args");

@@ -3,7 +3,7 @@ package dev.ouroboros.models.decode;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.ouroboros.models.OptConfig;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -52,7 +52,7 @@ public final class DecodeBench {
     System.out.printf("# DecodeBench threads=%d batch=%d repeat=%d (best of repeat)%n", threads, batch, repeat);
     for (String name : configs) {
       OptConfig cfg = config(name);
-      try (OptModel model = OptModel.random(cfg, 1234, Device.cpu())) {
+      try (LanguageModel model = LanguageModel.random(cfg, 1234, Device.cpu())) {
         Generator gen = new Generator(model);
         List<long[]> warm = prompts(2, 32, cfg.vocabSize(), 1);
         for (int i = 0; i < 3; i++) { // JIT and allocator warm-up

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import dev.ouroboros.models.OptConfig;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.UserInputException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -45,7 +45,7 @@ class GenerationOptionsTest {
 
   @Test
   void promptsThatDoNotFitThePositionTableOrVocabularyAreRejected() {
-    try (OptModel model = OptModel.random(OptConfig.tiny(50, 16, 1, 2, 32, 24), 1, Device.cpu())) {
+    try (LanguageModel model = LanguageModel.random(OptConfig.tiny(50, 16, 1, 2, 32, 24), 1, Device.cpu())) {
       Generator gen = new Generator(model);
       long[] twenty = new long[20];
       java.util.Arrays.fill(twenty, 5);

@@ -7,7 +7,7 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ouroboros.models.Golden;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,13 +18,13 @@ import org.junit.jupiter.api.Test;
 /** Token-for-token equality with HF {@code generate} (golden/pre_ln_tied_safetensors/generate.json). */
 class GeneratorGoldenTest {
   private static final String CASE = "pre_ln_tied_safetensors";
-  private static OptModel model;
+  private static LanguageModel model;
   private static JsonNode gen;
   private static List<long[]> prompts;
 
   @BeforeAll
   static void load() throws IOException {
-    model = OptModel.load(Golden.model(CASE), Device.cpu());
+    model = LanguageModel.load(Golden.model(CASE), Device.cpu());
     gen = new ObjectMapper().readTree(Golden.dir().resolve(CASE).resolve("generate.json").toFile());
     long[][] ids = Golden.longs2(gen.get("input_ids"));
     long[][] mask = Golden.longs2(gen.get("attention_mask"));

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ouroboros.models.Golden;
-import dev.ouroboros.models.OptModel;
+import dev.ouroboros.models.LanguageModel;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -21,14 +21,14 @@ import org.junit.jupiter.api.Test;
  * near-ties): cache vs recomputation, batching, sampling, EOS, memory.
  */
 class GeneratorTest {
-  private static OptModel model;
+  private static LanguageModel model;
   // three prompts of different lengths: the batch is left padded to 9
   private static final List<long[]> PROMPTS =
       List.of(new long[] {2, 305, 471}, new long[] {2, 48, 325, 320, 978, 293, 5, 858, 672}, new long[] {2, 257, 442, 748, 432});
 
   @BeforeAll
   static void load() {
-    model = OptModel.load(Golden.model("pre_ln_tied_safetensors"), Device.cpu());
+    model = LanguageModel.load(Golden.model("pre_ln_tied_safetensors"), Device.cpu());
   }
 
   @AfterAll

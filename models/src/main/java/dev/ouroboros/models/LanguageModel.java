@@ -22,33 +22,33 @@ import java.util.Map;
  * An OPT causal LM living on one device: the DJL {@link Model} (which owns the parameters' native memory), the
  * block, and one {@link ParameterStore} on the same device so that parameters are never copied (DJL-NOTES §1.4).
  */
-public final class OptModel implements AutoCloseable {
+public final class LanguageModel implements AutoCloseable {
   private final Model model;
   private final OptForCausalLM block;
   private final ParameterStore ps;
   private final Map<Precision, AutocastStore> autocast = new java.util.EnumMap<>(Precision.class);
 
-  private OptModel(Model model, OptForCausalLM block) {
+  private LanguageModel(Model model, OptForCausalLM block) {
     this.model = model;
     this.block = block;
     this.ps = new ParameterStore(model.getNDManager(), false);
   }
 
   /** Random initialisation from a seed (HF's init: N(0, init_std) weights, zero biases, unit LayerNorm). */
-  public static OptModel random(OptConfig cfg, long seed, Device device) {
+  public static LanguageModel random(OptConfig cfg, long seed, Device device) {
     Engine.getInstance().setRandomSeed((int) seed);
     OptForCausalLM block = new OptForCausalLM(cfg);
     Model model = Model.newInstance("opt", device);
     model.setBlock(block);
     block.initialize(model.getNDManager());
-    return new OptModel(model, block);
+    return new LanguageModel(model, block);
   }
 
   /**
    * Loads an HF checkpoint directory: {@code config.json} plus {@code model.safetensors}, a sharded safetensors
    * index, or {@code pytorch_model.bin}. Half-precision weights are widened to fp32.
    */
-  public static OptModel load(Path dir, Device device) {
+  public static LanguageModel load(Path dir, Device device) {
     return load(dir, device, java.util.function.UnaryOperator.identity());
   }
 
@@ -56,7 +56,7 @@ public final class OptModel implements AutoCloseable {
    * As {@link #load(Path, Device)}, with the checkpoint's config adjusted first (e.g. other dropout rates for
    * fine-tuning); the adjustment must not change any shape.
    */
-  public static OptModel load(Path dir, Device device, java.util.function.UnaryOperator<OptConfig> adjust) {
+  public static LanguageModel load(Path dir, Device device, java.util.function.UnaryOperator<OptConfig> adjust) {
     if (!Files.isDirectory(dir)) {
       throw new UserInputException(dir + ": not a directory (expected an HF checkpoint directory)");
     }
@@ -67,7 +67,7 @@ public final class OptModel implements AutoCloseable {
     Model model = Model.newInstance("opt", device);
     model.setBlock(block);
     block.initialize(model.getNDManager());
-    return new OptModel(model, block);
+    return new LanguageModel(model, block);
   }
 
   /** Writes {@code config.json} and {@code model.safetensors} (F32, OPTForCausalLM keys), each atomically. */
