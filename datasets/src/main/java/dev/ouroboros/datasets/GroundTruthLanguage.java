@@ -16,573 +16,616 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * A seeded synthetic language that looks like English and whose distribution is known exactly: the default corpus
- * for the smoke study and CI, and a place where "what did collapse lose?" has a ground-truth answer.
+ * A seeded synthetic language that looks like English and whose distribution is known exactly: the
+ * default corpus for the smoke study and CI, and a place where "what did collapse lose?" has a
+ * ground-truth answer.
  *
  * <h2>The generative process</h2>
  *
- * A line is a paragraph of {@code n ∈ {1, 2, 3}} sentences (uniform) about one topic {@code t}, drawn from a Zipf
- * prior over {@link Config#topics()} topics. Each sentence picks a template {@code k} with topic-dependent weights
- * {@code π_t(k)}; a template is a sequence of slots (determiner, adjective, noun, verb, adverb, preposition,
- * conjunction, pronoun, "," and "."). Open-class slots (noun, verb, adjective, adverb) draw a word from the mixture
- * {@code λ·topic_t + (1−λ)·global} of two Zipf laws: the global one over all words of the class (shorter words are
- * more frequent), the topic one over a small topic lexicon drawn at random from the whole class (so tail words become
- * frequent inside some topic). Closed classes have fixed Zipf laws. Tokens are lower-case and separated by single
- * spaces, punctuation included ("the kavo mip , and it tesh ."), each line ends in {@code "\n"}.
+ * A line is a paragraph of {@code n ∈ {1, 2, 3}} sentences (uniform) about one topic {@code t},
+ * drawn from a Zipf prior over {@link Config#topics()} topics. Each sentence picks a template
+ * {@code k} with topic-dependent weights {@code π_t(k)}; a template is a sequence of slots
+ * (determiner, adjective, noun, verb, adverb, preposition, conjunction, pronoun, "," and ".").
+ * Open-class slots (noun, verb, adjective, adverb) draw a word from the mixture {@code λ·topic_t +
+ * (1−λ)·global} of two Zipf laws: the global one over all words of the class (shorter words are
+ * more frequent), the topic one over a small topic lexicon drawn at random from the whole class (so
+ * tail words become frequent inside some topic). Closed classes have fixed Zipf laws. Tokens are
+ * lower-case and separated by single spaces, punctuation included ("the kavo mip , and it tesh ."),
+ * each line ends in {@code "\n"}.
  *
  * <h2>Exact distribution</h2>
  *
- * {@link #unigram()} is computed analytically, not estimated: with {@code E_t[c_w]} the expected count of word
- * {@code w} in a sentence of topic {@code t} (a finite sum over templates and slots) and {@code E_t[L]} the expected
- * sentence length, the long-run relative frequency of {@code w} in the corpus is {@code Σ_t P(t) E_t[c_w] / Σ_t
- * P(t) E_t[L]} (renewal-reward theorem: sentences are i.i.d. given their topic, and the number of sentences per line
- * is independent of the topic). The newline is not counted. Every word belongs to exactly one class and templates
- * have distinct slot sequences, so {@link #logProbability(String)} gives the exact probability of a line.
+ * {@link #unigram()} is computed analytically, not estimated: with {@code E_t[c_w]} the expected
+ * count of word {@code w} in a sentence of topic {@code t} (a finite sum over templates and slots)
+ * and {@code E_t[L]} the expected sentence length, the long-run relative frequency of {@code w} in
+ * the corpus is {@code Σ_t P(t) E_t[c_w] / Σ_t P(t) E_t[L]} (renewal-reward theorem: sentences are
+ * i.i.d. given their topic, and the number of sentences per line is independent of the topic). The
+ * newline is not counted. Every word belongs to exactly one class and templates have distinct slot
+ * sequences, so {@link #logProbability(String)} gives the exact probability of a line.
  */
 public final class GroundTruthLanguage {
 
-  /**
-   * Parameters of the language; the seed fixes the vocabulary, topics and templates.
-   *
-   * @param seed the language's seed
-   * @param nouns number of nouns (likewise verbs, adjectives, adverbs)
-   * @param topics number of topics
-   * @param zipf exponent of the global word laws
-   * @param topicZipf exponent of the topic prior
-   * @param topicLexicon words per open class in each topic's lexicon
-   * @param topicWeight λ, the topic lexicon's share in an open-class slot
-   */
-  public record Config(
-      long seed,
-      int nouns,
-      int verbs,
-      int adjectives,
-      int adverbs,
-      int topics,
-      double zipf,
-      double topicZipf,
-      int topicLexicon,
-      double topicWeight) {
-    public Config {
-      if (nouns < 10 || verbs < 10 || adjectives < 10 || adverbs < 10 || topics < 4) {
-        throw new IllegalArgumentException("language too small: " + this);
-      }
-      if (topicLexicon < 1 || topicLexicon > Math.min(Math.min(nouns, verbs), Math.min(adjectives, adverbs))) {
-        throw new IllegalArgumentException("topicLexicon out of range: " + topicLexicon);
-      }
-      if (!(topicWeight >= 0 && topicWeight <= 1)) {
-        throw new IllegalArgumentException("topicWeight must be in [0, 1]: " + topicWeight);
-      }
-    }
-
-    /** About 3,200 words and 24 topics. */
-    public static Config defaults(long seed) {
-      return new Config(seed, 1600, 800, 600, 200, 24, 1.3, 1.0, 40, 0.4);
-    }
-  }
-
-  /** Word classes; the closed ones have fixed word lists. */
-  enum WordClass {
-    NOUN, VERB, ADJ, ADV, DET, PREP, CONJ, PRON, COMMA, PERIOD
-  }
-
-  private static final Map<WordClass, List<String>> CLOSED = new LinkedHashMap<>();
-
-  static {
-    CLOSED.put(WordClass.DET, List.of("the", "a", "this", "that", "every", "some", "no"));
-    CLOSED.put(WordClass.PREP, List.of("of", "in", "on", "with", "from", "by", "near", "under"));
-    CLOSED.put(WordClass.CONJ, List.of("and", "but", "or", "so"));
-    CLOSED.put(WordClass.PRON, List.of("it", "they", "she", "he", "we", "you"));
-    CLOSED.put(WordClass.COMMA, List.of(","));
-    CLOSED.put(WordClass.PERIOD, List.of("."));
-  }
-
-  /** Templates as class letters: D det, A adj, N noun, V verb, R adv, P prep, C conj, O pron, "," and ".". */
-  private static final String[] TEMPLATES = {
-    "D N V .",
-    "D A N V D N .",
-    "O V D N P D N .",
-    "D N R V .",
-    "D A N V P D A N .",
-    "O R V D N , C O V .",
-    "D N V D N C D N V .",
-    "D N P D N V R .",
-    "O V .",
-    "D A A N V D N .",
-    "P D N , D N V .",
-    "D N V D A N P D N .",
-    "O V D A N , C D N R V .",
-    "D N P D A N V D N P D N .",
-  };
-
-  private static final int MAX_SENTENCES = 3;
-
-  private final Config config;
-  private final List<String> words = new ArrayList<>();
-  private final Map<String, Integer> index = new HashMap<>();
-  private final WordClass[] classOf;
-  private final Map<WordClass, int[]> members = new LinkedHashMap<>();
-  private final WordClass[][] templates;
-  private final Map<String, Integer> templateBySignature = new HashMap<>();
-  private final double[] topicPrior;
-  private final double[][] templateWeights; // [topic][template]
-  /** [topic][class ordinal] → probability over members(class), same order. */
-  private final double[][][] slotLaw;
-  /** Cumulative versions of slotLaw and templateWeights, for sampling. */
-  private final double[][][] slotCdf;
-  private final double[][] templateCdf;
-  private final double[] topicCdf;
-  private final int[][] topicLexicons; // [topic] → word ids in any topic lexicon of that topic
-  private final double[] unigram;
-
-  /** Builds the language of {@code config} (deterministic: the same config gives the same language). */
-  public GroundTruthLanguage(Config config) {
-    this.config = config;
-    SplittableRandom random = new SplittableRandom(config.seed());
-    Set<String> taken = new HashSet<>();
-    CLOSED.values().forEach(taken::addAll);
-    taken.add("\n");
-    List<WordClass> classes = new ArrayList<>();
-    int[] sizes = {config.nouns(), config.verbs(), config.adjectives(), config.adverbs()};
-    WordClass[] open = {WordClass.NOUN, WordClass.VERB, WordClass.ADJ, WordClass.ADV};
-    for (int c = 0; c < open.length; c++) {
-      List<String> made = pronounceableWords(sizes[c], random, taken, open[c]);
-      int[] ids = new int[made.size()];
-      for (int i = 0; i < made.size(); i++) {
-        ids[i] = add(made.get(i), classes, open[c]);
-      }
-      members.put(open[c], ids);
-    }
-    for (Map.Entry<WordClass, List<String>> e : CLOSED.entrySet()) {
-      int[] ids = e.getValue().stream().mapToInt(w -> add(w, classes, e.getKey())).toArray();
-      members.put(e.getKey(), ids);
-    }
-    classOf = classes.toArray(new WordClass[0]);
-
-    templates = new WordClass[TEMPLATES.length][];
-    for (int k = 0; k < TEMPLATES.length; k++) {
-      String[] slots = TEMPLATES[k].split(" ");
-      templates[k] = new WordClass[slots.length];
-      for (int s = 0; s < slots.length; s++) {
-        templates[k][s] = classOfLetter(slots[s]);
-      }
-      if (templateBySignature.put(signature(templates[k]), k) != null) {
-        throw new IllegalStateException("duplicate template " + TEMPLATES[k]);
-      }
-    }
-
-    int topics = config.topics();
-    topicPrior = normalize(zipf(topics, config.topicZipf()));
-    templateWeights = new double[topics][];
-    slotLaw = new double[topics][WordClass.values().length][];
-    topicLexicons = new int[topics][];
-    for (int t = 0; t < topics; t++) {
-      double[] w = new double[TEMPLATES.length];
-      for (int k = 0; k < w.length; k++) {
-        double u = random.nextDouble();
-        w[k] = 0.05 + u * u * u; // every template possible in every topic, some favoured
-      }
-      templateWeights[t] = normalize(w);
-      List<Integer> lexicon = new ArrayList<>();
-      for (WordClass c : WordClass.values()) {
-        int n = members.get(c).length;
-        double[] global = normalize(zipf(n, c.ordinal() < 4 ? config.zipf() : 1.0));
-        if (c.ordinal() >= 4) {
-          slotLaw[t][c.ordinal()] = global; // closed classes ignore topics
-          continue;
+    /**
+     * Parameters of the language; the seed fixes the vocabulary, topics and templates.
+     *
+     * @param seed the language's seed
+     * @param nouns number of nouns (likewise verbs, adjectives, adverbs)
+     * @param topics number of topics
+     * @param zipf exponent of the global word laws
+     * @param topicZipf exponent of the topic prior
+     * @param topicLexicon words per open class in each topic's lexicon
+     * @param topicWeight λ, the topic lexicon's share in an open-class slot
+     */
+    public record Config(
+            long seed,
+            int nouns,
+            int verbs,
+            int adjectives,
+            int adverbs,
+            int topics,
+            double zipf,
+            double topicZipf,
+            int topicLexicon,
+            double topicWeight) {
+        public Config {
+            if (nouns < 10 || verbs < 10 || adjectives < 10 || adverbs < 10 || topics < 4) {
+                throw new IllegalArgumentException("language too small: " + this);
+            }
+            if (topicLexicon < 1
+                    || topicLexicon
+                            > Math.min(Math.min(nouns, verbs), Math.min(adjectives, adverbs))) {
+                throw new IllegalArgumentException("topicLexicon out of range: " + topicLexicon);
+            }
+            if (!(topicWeight >= 0 && topicWeight <= 1)) {
+                throw new IllegalArgumentException("topicWeight must be in [0, 1]: " + topicWeight);
+            }
         }
-        int[] perm = permutation(n, random);
-        double[] topicZipf = normalize(zipf(config.topicLexicon(), 1.0));
-        double lambda = config.topicWeight();
-        double[] law = new double[n];
-        for (int i = 0; i < n; i++) {
-          law[i] = (1 - lambda) * global[i];
+
+        /** About 3,200 words and 24 topics. */
+        public static Config defaults(long seed) {
+            return new Config(seed, 1600, 800, 600, 200, 24, 1.3, 1.0, 40, 0.4);
         }
-        for (int r = 0; r < config.topicLexicon(); r++) {
-          law[perm[r]] += lambda * topicZipf[r];
-          lexicon.add(members.get(c)[perm[r]]);
-        }
-        slotLaw[t][c.ordinal()] = law;
-      }
-      topicLexicons[t] = lexicon.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    slotCdf = new double[topics][WordClass.values().length][];
-    templateCdf = new double[topics][];
-    for (int t = 0; t < topics; t++) {
-      templateCdf[t] = cumulative(templateWeights[t]);
-      for (WordClass c : WordClass.values()) {
-        slotCdf[t][c.ordinal()] = cumulative(slotLaw[t][c.ordinal()]);
-      }
+    /** Word classes; the closed ones have fixed word lists. */
+    enum WordClass {
+        NOUN,
+        VERB,
+        ADJ,
+        ADV,
+        DET,
+        PREP,
+        CONJ,
+        PRON,
+        COMMA,
+        PERIOD
     }
-    topicCdf = cumulative(topicPrior);
-    unigram = exactUnigram();
-  }
 
-  public Config config() {
-    return config;
-  }
+    private static final Map<WordClass, List<String>> CLOSED = new LinkedHashMap<>();
 
-  /** The word types (ids are positions in this list); does not include the newline. */
-  public List<String> vocabulary() {
-    return Collections.unmodifiableList(words);
-  }
-
-  /**
-   * The exact long-run relative frequency of every word type (indexed like {@link #vocabulary()}), summing to 1;
-   * computed analytically (see the class comment), not estimated.
-   */
-  public double[] unigram() {
-    return unigram.clone();
-  }
-
-  /** {@link #unigram()} as word → probability. */
-  public Map<String, Double> unigramMap() {
-    Map<String, Double> m = new LinkedHashMap<>();
-    for (int i = 0; i < words.size(); i++) {
-      m.put(words.get(i), unigram[i]);
+    static {
+        CLOSED.put(WordClass.DET, List.of("the", "a", "this", "that", "every", "some", "no"));
+        CLOSED.put(
+                WordClass.PREP, List.of("of", "in", "on", "with", "from", "by", "near", "under"));
+        CLOSED.put(WordClass.CONJ, List.of("and", "but", "or", "so"));
+        CLOSED.put(WordClass.PRON, List.of("it", "they", "she", "he", "we", "you"));
+        CLOSED.put(WordClass.COMMA, List.of(","));
+        CLOSED.put(WordClass.PERIOD, List.of("."));
     }
-    return m;
-  }
 
-  /** The topic prior, most probable topic first. */
-  public double[] topicPrior() {
-    return topicPrior.clone();
-  }
-
-  /**
-   * The tail of the type distribution: the ⌈10%⌉ word types with the smallest true probability (ties broken by
-   * word id).
-   */
-  public Set<String> bottomDecileTypes() {
-    Integer[] order = new Integer[words.size()];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> unigram[i]).thenComparing(i -> i));
-    Set<String> out = new java.util.LinkedHashSet<>();
-    int n = (int) Math.ceil(0.1 * words.size());
-    for (int i = 0; i < n; i++) {
-      out.add(words.get(order[i]));
-    }
-    return out;
-  }
-
-  /** The rare topics: the least probable quarter of topics (ids are positions in {@link #topicPrior()}). */
-  public Set<Integer> rareTopics() {
-    Set<Integer> out = new java.util.TreeSet<>();
-    int topics = config.topics();
-    for (int t = topics - Math.max(1, topics / 4); t < topics; t++) {
-      out.add(t);
-    }
-    return out;
-  }
-
-  /** The words of topic {@code t}'s lexicons (nouns, verbs, adjectives, adverbs favoured by the topic). */
-  public Set<String> topicWords(int t) {
-    Set<String> out = new java.util.LinkedHashSet<>();
-    for (int id : topicLexicons[t]) {
-      out.add(words.get(id));
-    }
-    return out;
-  }
-
-  /** Samples one line (paragraph) with its newline. */
-  public String sampleLine(SplittableRandom random) {
-    int topic = draw(topicCdf, random);
-    int sentences = 1 + random.nextInt(MAX_SENTENCES);
-    StringBuilder sb = new StringBuilder();
-    for (int s = 0; s < sentences; s++) {
-      WordClass[] template = templates[draw(templateCdf[topic], random)];
-      for (WordClass c : template) {
-        if (sb.length() > 0) {
-          sb.append(' ');
-        }
-        int[] ids = members.get(c);
-        sb.append(words.get(ids[draw(slotCdf[topic][c.ordinal()], random)]));
-      }
-    }
-    return sb.append('\n').toString();
-  }
-
-  /** {@code count} lines drawn with a generator seeded by {@code seed}. */
-  public List<String> sample(int count, long seed) {
-    SplittableRandom random = new SplittableRandom(seed);
-    List<String> lines = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      lines.add(sampleLine(random));
-    }
-    return lines;
-  }
-
-  /**
-   * A corpus of the given sizes (in lines); the splits use independent streams derived from the language seed, so
-   * the same language and sizes give the same corpus.
-   */
-  public Corpus corpus(int trainLines, int validationLines, int testLines) {
-    long base = config.seed() * 0x9E3779B97F4A7C15L;
-    return new Corpus(
-        "ground-truth-" + config.seed(),
-        new TextSplit(sample(trainLines, base + 1)),
-        new TextSplit(sample(validationLines, base + 2)),
-        new TextSplit(sample(testLines, base + 3)));
-  }
-
-  /**
-   * Writes {@code train.txt}, {@code validation.txt}, {@code test.txt} (readable by {@link TextCorpora#load}) and
-   * {@code truth.json} (the vocabulary with exact probabilities and classes, topic prior, tails) to {@code dir}, each
-   * atomically.
-   */
-  public Corpus writeCorpus(Path dir, int trainLines, int validationLines, int testLines) {
-    Corpus corpus = corpus(trainLines, validationLines, testLines);
-    for (Split split : Split.values()) {
-      AtomicFile.write(dir.resolve(split.label() + ".txt"), corpus.get(split).text().getBytes(StandardCharsets.UTF_8));
-    }
-    Map<String, Object> truth = new LinkedHashMap<>();
-    truth.put("config", config);
-    truth.put("unigram_method", "exact (analytic expected counts per sentence, renewal-reward ratio)");
-    List<Map<String, Object>> vocab = new ArrayList<>();
-    for (int i = 0; i < words.size(); i++) {
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("word", words.get(i));
-      row.put("class", classOf[i].name());
-      row.put("p", unigram[i]);
-      vocab.add(row);
-    }
-    truth.put("vocabulary", vocab);
-    truth.put("topic_prior", topicPrior);
-    truth.put("rare_topics", rareTopics());
-    truth.put("bottom_decile_types", bottomDecileTypes());
-    try {
-      AtomicFile.write(
-          dir.resolve("truth.json"),
-          new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(truth));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-    return corpus;
-  }
-
-  /**
-   * Exact natural-log probability of one line (with or without its trailing newline) under the language, summing
-   * over topics; {@code -Infinity} if the line cannot be generated.
-   */
-  public double logProbability(String line) {
-    String body = line.endsWith("\n") ? line.substring(0, line.length() - 1) : line;
-    if (body.isEmpty()) {
-      return Double.NEGATIVE_INFINITY;
-    }
-    String[] tokens = body.split(" ", -1);
-    List<int[]> sentences = new ArrayList<>();
-    List<Integer> sentenceTemplates = new ArrayList<>();
-    int start = 0;
-    for (int i = 0; i < tokens.length; i++) {
-      if (tokens[i].equals(".")) {
-        int[] ids = new int[i + 1 - start];
-        WordClass[] sig = new WordClass[ids.length];
-        for (int j = start; j <= i; j++) {
-          Integer id = index.get(tokens[j]);
-          if (id == null) {
-            return Double.NEGATIVE_INFINITY;
-          }
-          ids[j - start] = id;
-          sig[j - start] = classOf[id];
-        }
-        Integer k = templateBySignature.get(signature(sig));
-        if (k == null) {
-          return Double.NEGATIVE_INFINITY;
-        }
-        sentences.add(ids);
-        sentenceTemplates.add(k);
-        start = i + 1;
-      }
-    }
-    if (start != tokens.length || sentences.isEmpty() || sentences.size() > MAX_SENTENCES) {
-      return Double.NEGATIVE_INFINITY;
-    }
-    double[] perTopic = new double[config.topics()];
-    double max = Double.NEGATIVE_INFINITY;
-    for (int t = 0; t < perTopic.length; t++) {
-      double lp = Math.log(topicPrior[t]);
-      for (int s = 0; s < sentences.size(); s++) {
-        lp += Math.log(templateWeights[t][sentenceTemplates.get(s)]);
-        for (int id : sentences.get(s)) {
-          lp += Math.log(slotLaw[t][classOf[id].ordinal()][rankInClass(id)]);
-        }
-      }
-      perTopic[t] = lp;
-      max = Math.max(max, lp);
-    }
-    if (max == Double.NEGATIVE_INFINITY) {
-      return max;
-    }
-    double sum = 0;
-    for (double lp : perTopic) {
-      sum += Math.exp(lp - max);
-    }
-    return max + Math.log(sum) - Math.log(MAX_SENTENCES);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-
-  private double[] exactUnigram() {
-    double[] expected = new double[words.size()];
-    double expectedLength = 0;
-    for (int t = 0; t < config.topics(); t++) {
-      for (int k = 0; k < templates.length; k++) {
-        double w = topicPrior[t] * templateWeights[t][k];
-        expectedLength += w * templates[k].length;
-        for (WordClass c : templates[k]) {
-          int[] ids = members.get(c);
-          double[] law = slotLaw[t][c.ordinal()];
-          for (int i = 0; i < ids.length; i++) {
-            expected[ids[i]] += w * law[i];
-          }
-        }
-      }
-    }
-    for (int i = 0; i < expected.length; i++) {
-      expected[i] /= expectedLength;
-    }
-    return expected;
-  }
-
-  private final Map<Integer, Integer> rankCache = new HashMap<>();
-
-  private int rankInClass(int id) {
-    return rankCache.computeIfAbsent(id, k -> {
-      int[] ids = members.get(classOf[k]);
-      for (int i = 0; i < ids.length; i++) {
-        if (ids[i] == k) {
-          return i;
-        }
-      }
-      throw new IllegalStateException();
-    });
-  }
-
-  private int add(String word, List<WordClass> classes, WordClass c) {
-    int id = words.size();
-    words.add(word);
-    classes.add(c);
-    index.put(word, id);
-    return id;
-  }
-
-  private static final String[] ONSETS = {
-    "b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "ch", "sh", "th", "br", "tr", "pl", "st", "gr"
-  };
-  private static final String[] VOWELS = {"a", "e", "i", "o", "u", "ai", "ou", "ea"};
-  private static final String[] CODAS = {"", "", "", "n", "r", "s", "l", "k", "m"};
-  private static final Map<WordClass, String[]> SUFFIXES = Map.of(
-      WordClass.NOUN, new String[] {"", "", "", "", "et", "on"},
-      WordClass.VERB, new String[] {"", "", "", "es", "ed"},
-      WordClass.ADJ, new String[] {"", "", "ish", "al", "y"},
-      WordClass.ADV, new String[] {"ly"});
-
-  /**
-   * {@code n} distinct pronounceable words, shortest first (shorter words get the higher ranks, as in natural
-   * languages).
-   */
-  private static List<String> pronounceableWords(int n, SplittableRandom random, Set<String> taken, WordClass c) {
-    List<String> out = new ArrayList<>(n);
-    String[] suffixes = SUFFIXES.get(c);
-    int attempts = 0;
-    while (out.size() < n) {
-      if (++attempts > 1000 * n) {
-        throw new IllegalStateException("cannot make " + n + " distinct words");
-      }
-      int syllables = 1 + random.nextInt(3);
-      StringBuilder sb = new StringBuilder();
-      for (int s = 0; s < syllables; s++) {
-        sb.append(ONSETS[random.nextInt(ONSETS.length)]);
-        sb.append(VOWELS[random.nextInt(VOWELS.length)]);
-        sb.append(CODAS[random.nextInt(CODAS.length)]);
-      }
-      sb.append(suffixes[random.nextInt(suffixes.length)]);
-      String w = sb.toString();
-      if (taken.add(w)) {
-        out.add(w);
-      }
-    }
-    // stable sort by length keeps the random order among equal lengths
-    out.sort(Comparator.comparingInt(String::length));
-    return out;
-  }
-
-  private static WordClass classOfLetter(String s) {
-    return switch (s) {
-      case "D" -> WordClass.DET;
-      case "A" -> WordClass.ADJ;
-      case "N" -> WordClass.NOUN;
-      case "V" -> WordClass.VERB;
-      case "R" -> WordClass.ADV;
-      case "P" -> WordClass.PREP;
-      case "C" -> WordClass.CONJ;
-      case "O" -> WordClass.PRON;
-      case "," -> WordClass.COMMA;
-      case "." -> WordClass.PERIOD;
-      default -> throw new IllegalStateException("bad template slot " + s);
+    /**
+     * Templates as class letters: D det, A adj, N noun, V verb, R adv, P prep, C conj, O pron, ","
+     * and ".".
+     */
+    private static final String[] TEMPLATES = {
+        "D N V .",
+        "D A N V D N .",
+        "O V D N P D N .",
+        "D N R V .",
+        "D A N V P D A N .",
+        "O R V D N , C O V .",
+        "D N V D N C D N V .",
+        "D N P D N V R .",
+        "O V .",
+        "D A A N V D N .",
+        "P D N , D N V .",
+        "D N V D A N P D N .",
+        "O V D A N , C D N R V .",
+        "D N P D A N V D N P D N .",
     };
-  }
 
-  private static String signature(WordClass[] slots) {
-    StringBuilder sb = new StringBuilder();
-    for (WordClass c : slots) {
-      sb.append((char) ('A' + c.ordinal()));
-    }
-    return sb.toString();
-  }
+    private static final int MAX_SENTENCES = 3;
 
-  private static double[] zipf(int n, double s) {
-    double[] w = new double[n];
-    for (int r = 0; r < n; r++) {
-      w[r] = Math.pow(r + 1, -s);
-    }
-    return w;
-  }
+    private final Config config;
+    private final List<String> words = new ArrayList<>();
+    private final Map<String, Integer> index = new HashMap<>();
+    private final WordClass[] classOf;
+    private final Map<WordClass, int[]> members = new LinkedHashMap<>();
+    private final WordClass[][] templates;
+    private final Map<String, Integer> templateBySignature = new HashMap<>();
+    private final double[] topicPrior;
+    private final double[][] templateWeights; // [topic][template]
 
-  private static double[] normalize(double[] w) {
-    double sum = 0;
-    for (double x : w) {
-      sum += x;
-    }
-    double[] out = new double[w.length];
-    for (int i = 0; i < w.length; i++) {
-      out[i] = w[i] / sum;
-    }
-    return out;
-  }
+    /** [topic][class ordinal] → probability over members(class), same order. */
+    private final double[][][] slotLaw;
 
-  private static double[] cumulative(double[] p) {
-    double[] c = new double[p.length];
-    double acc = 0;
-    for (int i = 0; i < p.length; i++) {
-      acc += p[i];
-      c[i] = acc;
-    }
-    c[c.length - 1] = Double.POSITIVE_INFINITY; // rounding can never fall off the end
-    return c;
-  }
+    /** Cumulative versions of slotLaw and templateWeights, for sampling. */
+    private final double[][][] slotCdf;
 
-  /** Index {@code i} with {@code cdf[i-1] <= u < cdf[i]} for a uniform {@code u} in [0, 1). */
-  private static int draw(double[] cdf, SplittableRandom random) {
-    double u = random.nextDouble();
-    int i = Arrays.binarySearch(cdf, u);
-    return i >= 0 ? i + 1 : -i - 1;
-  }
+    private final double[][] templateCdf;
+    private final double[] topicCdf;
+    private final int[][] topicLexicons; // [topic] → word ids in any topic lexicon of that topic
+    private final double[] unigram;
 
-  private static int[] permutation(int n, SplittableRandom random) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
+    /**
+     * Builds the language of {@code config} (deterministic: the same config gives the same
+     * language).
+     */
+    public GroundTruthLanguage(Config config) {
+        this.config = config;
+        SplittableRandom random = new SplittableRandom(config.seed());
+        Set<String> taken = new HashSet<>();
+        CLOSED.values().forEach(taken::addAll);
+        taken.add("\n");
+        List<WordClass> classes = new ArrayList<>();
+        int[] sizes = {config.nouns(), config.verbs(), config.adjectives(), config.adverbs()};
+        WordClass[] open = {WordClass.NOUN, WordClass.VERB, WordClass.ADJ, WordClass.ADV};
+        for (int c = 0; c < open.length; c++) {
+            List<String> made = pronounceableWords(sizes[c], random, taken, open[c]);
+            int[] ids = new int[made.size()];
+            for (int i = 0; i < made.size(); i++) {
+                ids[i] = add(made.get(i), classes, open[c]);
+            }
+            members.put(open[c], ids);
+        }
+        for (Map.Entry<WordClass, List<String>> e : CLOSED.entrySet()) {
+            int[] ids = e.getValue().stream().mapToInt(w -> add(w, classes, e.getKey())).toArray();
+            members.put(e.getKey(), ids);
+        }
+        classOf = classes.toArray(new WordClass[0]);
+
+        templates = new WordClass[TEMPLATES.length][];
+        for (int k = 0; k < TEMPLATES.length; k++) {
+            String[] slots = TEMPLATES[k].split(" ");
+            templates[k] = new WordClass[slots.length];
+            for (int s = 0; s < slots.length; s++) {
+                templates[k][s] = classOfLetter(slots[s]);
+            }
+            if (templateBySignature.put(signature(templates[k]), k) != null) {
+                throw new IllegalStateException("duplicate template " + TEMPLATES[k]);
+            }
+        }
+
+        int topics = config.topics();
+        topicPrior = normalize(zipf(topics, config.topicZipf()));
+        templateWeights = new double[topics][];
+        slotLaw = new double[topics][WordClass.values().length][];
+        topicLexicons = new int[topics][];
+        for (int t = 0; t < topics; t++) {
+            double[] w = new double[TEMPLATES.length];
+            for (int k = 0; k < w.length; k++) {
+                double u = random.nextDouble();
+                w[k] = 0.05 + u * u * u; // every template possible in every topic, some favoured
+            }
+            templateWeights[t] = normalize(w);
+            List<Integer> lexicon = new ArrayList<>();
+            for (WordClass c : WordClass.values()) {
+                int n = members.get(c).length;
+                double[] global = normalize(zipf(n, c.ordinal() < 4 ? config.zipf() : 1.0));
+                if (c.ordinal() >= 4) {
+                    slotLaw[t][c.ordinal()] = global; // closed classes ignore topics
+                    continue;
+                }
+                int[] perm = permutation(n, random);
+                double[] topicZipf = normalize(zipf(config.topicLexicon(), 1.0));
+                double lambda = config.topicWeight();
+                double[] law = new double[n];
+                for (int i = 0; i < n; i++) {
+                    law[i] = (1 - lambda) * global[i];
+                }
+                for (int r = 0; r < config.topicLexicon(); r++) {
+                    law[perm[r]] += lambda * topicZipf[r];
+                    lexicon.add(members.get(c)[perm[r]]);
+                }
+                slotLaw[t][c.ordinal()] = law;
+            }
+            topicLexicons[t] = lexicon.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        slotCdf = new double[topics][WordClass.values().length][];
+        templateCdf = new double[topics][];
+        for (int t = 0; t < topics; t++) {
+            templateCdf[t] = cumulative(templateWeights[t]);
+            for (WordClass c : WordClass.values()) {
+                slotCdf[t][c.ordinal()] = cumulative(slotLaw[t][c.ordinal()]);
+            }
+        }
+        topicCdf = cumulative(topicPrior);
+        unigram = exactUnigram();
     }
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int tmp = p[i];
-      p[i] = p[j];
-      p[j] = tmp;
+
+    public Config config() {
+        return config;
     }
-    return p;
-  }
+
+    /** The word types (ids are positions in this list); does not include the newline. */
+    public List<String> vocabulary() {
+        return Collections.unmodifiableList(words);
+    }
+
+    /**
+     * The exact long-run relative frequency of every word type (indexed like {@link
+     * #vocabulary()}), summing to 1; computed analytically (see the class comment), not estimated.
+     */
+    public double[] unigram() {
+        return unigram.clone();
+    }
+
+    /** {@link #unigram()} as word → probability. */
+    public Map<String, Double> unigramMap() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (int i = 0; i < words.size(); i++) {
+            m.put(words.get(i), unigram[i]);
+        }
+        return m;
+    }
+
+    /** The topic prior, most probable topic first. */
+    public double[] topicPrior() {
+        return topicPrior.clone();
+    }
+
+    /**
+     * The tail of the type distribution: the ⌈10%⌉ word types with the smallest true probability
+     * (ties broken by word id).
+     */
+    public Set<String> bottomDecileTypes() {
+        Integer[] order = new Integer[words.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(
+                order, Comparator.<Integer>comparingDouble(i -> unigram[i]).thenComparing(i -> i));
+        Set<String> out = new java.util.LinkedHashSet<>();
+        int n = (int) Math.ceil(0.1 * words.size());
+        for (int i = 0; i < n; i++) {
+            out.add(words.get(order[i]));
+        }
+        return out;
+    }
+
+    /**
+     * The rare topics: the least probable quarter of topics (ids are positions in {@link
+     * #topicPrior()}).
+     */
+    public Set<Integer> rareTopics() {
+        Set<Integer> out = new java.util.TreeSet<>();
+        int topics = config.topics();
+        for (int t = topics - Math.max(1, topics / 4); t < topics; t++) {
+            out.add(t);
+        }
+        return out;
+    }
+
+    /**
+     * The words of topic {@code t}'s lexicons (nouns, verbs, adjectives, adverbs favoured by the
+     * topic).
+     */
+    public Set<String> topicWords(int t) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (int id : topicLexicons[t]) {
+            out.add(words.get(id));
+        }
+        return out;
+    }
+
+    /** Samples one line (paragraph) with its newline. */
+    public String sampleLine(SplittableRandom random) {
+        int topic = draw(topicCdf, random);
+        int sentences = 1 + random.nextInt(MAX_SENTENCES);
+        StringBuilder sb = new StringBuilder();
+        for (int s = 0; s < sentences; s++) {
+            WordClass[] template = templates[draw(templateCdf[topic], random)];
+            for (WordClass c : template) {
+                if (sb.length() > 0) {
+                    sb.append(' ');
+                }
+                int[] ids = members.get(c);
+                sb.append(words.get(ids[draw(slotCdf[topic][c.ordinal()], random)]));
+            }
+        }
+        return sb.append('\n').toString();
+    }
+
+    /** {@code count} lines drawn with a generator seeded by {@code seed}. */
+    public List<String> sample(int count, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<String> lines = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            lines.add(sampleLine(random));
+        }
+        return lines;
+    }
+
+    /**
+     * A corpus of the given sizes (in lines); the splits use independent streams derived from the
+     * language seed, so the same language and sizes give the same corpus.
+     */
+    public Corpus corpus(int trainLines, int validationLines, int testLines) {
+        long base = config.seed() * 0x9E3779B97F4A7C15L;
+        return new Corpus(
+                "ground-truth-" + config.seed(),
+                new TextSplit(sample(trainLines, base + 1)),
+                new TextSplit(sample(validationLines, base + 2)),
+                new TextSplit(sample(testLines, base + 3)));
+    }
+
+    /**
+     * Writes {@code train.txt}, {@code validation.txt}, {@code test.txt} (readable by {@link
+     * TextCorpora#load}) and {@code truth.json} (the vocabulary with exact probabilities and
+     * classes, topic prior, tails) to {@code dir}, each atomically.
+     */
+    public Corpus writeCorpus(Path dir, int trainLines, int validationLines, int testLines) {
+        Corpus corpus = corpus(trainLines, validationLines, testLines);
+        for (Split split : Split.values()) {
+            AtomicFile.write(
+                    dir.resolve(split.label() + ".txt"),
+                    corpus.get(split).text().getBytes(StandardCharsets.UTF_8));
+        }
+        Map<String, Object> truth = new LinkedHashMap<>();
+        truth.put("config", config);
+        truth.put(
+                "unigram_method",
+                "exact (analytic expected counts per sentence, renewal-reward ratio)");
+        List<Map<String, Object>> vocab = new ArrayList<>();
+        for (int i = 0; i < words.size(); i++) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("word", words.get(i));
+            row.put("class", classOf[i].name());
+            row.put("p", unigram[i]);
+            vocab.add(row);
+        }
+        truth.put("vocabulary", vocab);
+        truth.put("topic_prior", topicPrior);
+        truth.put("rare_topics", rareTopics());
+        truth.put("bottom_decile_types", bottomDecileTypes());
+        try {
+            AtomicFile.write(
+                    dir.resolve("truth.json"),
+                    new com.fasterxml.jackson.databind.ObjectMapper()
+                            .writerWithDefaultPrettyPrinter()
+                            .writeValueAsBytes(truth));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        return corpus;
+    }
+
+    /**
+     * Exact natural-log probability of one line (with or without its trailing newline) under the
+     * language, summing over topics; {@code -Infinity} if the line cannot be generated.
+     */
+    public double logProbability(String line) {
+        String body = line.endsWith("\n") ? line.substring(0, line.length() - 1) : line;
+        if (body.isEmpty()) {
+            return Double.NEGATIVE_INFINITY;
+        }
+        String[] tokens = body.split(" ", -1);
+        List<int[]> sentences = new ArrayList<>();
+        List<Integer> sentenceTemplates = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i].equals(".")) {
+                int[] ids = new int[i + 1 - start];
+                WordClass[] sig = new WordClass[ids.length];
+                for (int j = start; j <= i; j++) {
+                    Integer id = index.get(tokens[j]);
+                    if (id == null) {
+                        return Double.NEGATIVE_INFINITY;
+                    }
+                    ids[j - start] = id;
+                    sig[j - start] = classOf[id];
+                }
+                Integer k = templateBySignature.get(signature(sig));
+                if (k == null) {
+                    return Double.NEGATIVE_INFINITY;
+                }
+                sentences.add(ids);
+                sentenceTemplates.add(k);
+                start = i + 1;
+            }
+        }
+        if (start != tokens.length || sentences.isEmpty() || sentences.size() > MAX_SENTENCES) {
+            return Double.NEGATIVE_INFINITY;
+        }
+        double[] perTopic = new double[config.topics()];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int t = 0; t < perTopic.length; t++) {
+            double lp = Math.log(topicPrior[t]);
+            for (int s = 0; s < sentences.size(); s++) {
+                lp += Math.log(templateWeights[t][sentenceTemplates.get(s)]);
+                for (int id : sentences.get(s)) {
+                    lp += Math.log(slotLaw[t][classOf[id].ordinal()][rankInClass(id)]);
+                }
+            }
+            perTopic[t] = lp;
+            max = Math.max(max, lp);
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
+            return max;
+        }
+        double sum = 0;
+        for (double lp : perTopic) {
+            sum += Math.exp(lp - max);
+        }
+        return max + Math.log(sum) - Math.log(MAX_SENTENCES);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private double[] exactUnigram() {
+        double[] expected = new double[words.size()];
+        double expectedLength = 0;
+        for (int t = 0; t < config.topics(); t++) {
+            for (int k = 0; k < templates.length; k++) {
+                double w = topicPrior[t] * templateWeights[t][k];
+                expectedLength += w * templates[k].length;
+                for (WordClass c : templates[k]) {
+                    int[] ids = members.get(c);
+                    double[] law = slotLaw[t][c.ordinal()];
+                    for (int i = 0; i < ids.length; i++) {
+                        expected[ids[i]] += w * law[i];
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] /= expectedLength;
+        }
+        return expected;
+    }
+
+    private final Map<Integer, Integer> rankCache = new HashMap<>();
+
+    private int rankInClass(int id) {
+        return rankCache.computeIfAbsent(
+                id,
+                k -> {
+                    int[] ids = members.get(classOf[k]);
+                    for (int i = 0; i < ids.length; i++) {
+                        if (ids[i] == k) {
+                            return i;
+                        }
+                    }
+                    throw new IllegalStateException();
+                });
+    }
+
+    private int add(String word, List<WordClass> classes, WordClass c) {
+        int id = words.size();
+        words.add(word);
+        classes.add(c);
+        index.put(word, id);
+        return id;
+    }
+
+    private static final String[] ONSETS = {
+        "b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "ch", "sh", "th",
+        "br", "tr", "pl", "st", "gr"
+    };
+    private static final String[] VOWELS = {"a", "e", "i", "o", "u", "ai", "ou", "ea"};
+    private static final String[] CODAS = {"", "", "", "n", "r", "s", "l", "k", "m"};
+    private static final Map<WordClass, String[]> SUFFIXES =
+            Map.of(
+                    WordClass.NOUN, new String[] {"", "", "", "", "et", "on"},
+                    WordClass.VERB, new String[] {"", "", "", "es", "ed"},
+                    WordClass.ADJ, new String[] {"", "", "ish", "al", "y"},
+                    WordClass.ADV, new String[] {"ly"});
+
+    /**
+     * {@code n} distinct pronounceable words, shortest first (shorter words get the higher ranks,
+     * as in natural languages).
+     */
+    private static List<String> pronounceableWords(
+            int n, SplittableRandom random, Set<String> taken, WordClass c) {
+        List<String> out = new ArrayList<>(n);
+        String[] suffixes = SUFFIXES.get(c);
+        int attempts = 0;
+        while (out.size() < n) {
+            if (++attempts > 1000 * n) {
+                throw new IllegalStateException("cannot make " + n + " distinct words");
+            }
+            int syllables = 1 + random.nextInt(3);
+            StringBuilder sb = new StringBuilder();
+            for (int s = 0; s < syllables; s++) {
+                sb.append(ONSETS[random.nextInt(ONSETS.length)]);
+                sb.append(VOWELS[random.nextInt(VOWELS.length)]);
+                sb.append(CODAS[random.nextInt(CODAS.length)]);
+            }
+            sb.append(suffixes[random.nextInt(suffixes.length)]);
+            String w = sb.toString();
+            if (taken.add(w)) {
+                out.add(w);
+            }
+        }
+        // stable sort by length keeps the random order among equal lengths
+        out.sort(Comparator.comparingInt(String::length));
+        return out;
+    }
+
+    private static WordClass classOfLetter(String s) {
+        return switch (s) {
+            case "D" -> WordClass.DET;
+            case "A" -> WordClass.ADJ;
+            case "N" -> WordClass.NOUN;
+            case "V" -> WordClass.VERB;
+            case "R" -> WordClass.ADV;
+            case "P" -> WordClass.PREP;
+            case "C" -> WordClass.CONJ;
+            case "O" -> WordClass.PRON;
+            case "," -> WordClass.COMMA;
+            case "." -> WordClass.PERIOD;
+            default -> throw new IllegalStateException("bad template slot " + s);
+        };
+    }
+
+    private static String signature(WordClass[] slots) {
+        StringBuilder sb = new StringBuilder();
+        for (WordClass c : slots) {
+            sb.append((char) ('A' + c.ordinal()));
+        }
+        return sb.toString();
+    }
+
+    private static double[] zipf(int n, double s) {
+        double[] w = new double[n];
+        for (int r = 0; r < n; r++) {
+            w[r] = Math.pow(r + 1, -s);
+        }
+        return w;
+    }
+
+    private static double[] normalize(double[] w) {
+        double sum = 0;
+        for (double x : w) {
+            sum += x;
+        }
+        double[] out = new double[w.length];
+        for (int i = 0; i < w.length; i++) {
+            out[i] = w[i] / sum;
+        }
+        return out;
+    }
+
+    private static double[] cumulative(double[] p) {
+        double[] c = new double[p.length];
+        double acc = 0;
+        for (int i = 0; i < p.length; i++) {
+            acc += p[i];
+            c[i] = acc;
+        }
+        c[c.length - 1] = Double.POSITIVE_INFINITY; // rounding can never fall off the end
+        return c;
+    }
+
+    /** Index {@code i} with {@code cdf[i-1] <= u < cdf[i]} for a uniform {@code u} in [0, 1). */
+    private static int draw(double[] cdf, SplittableRandom random) {
+        double u = random.nextDouble();
+        int i = Arrays.binarySearch(cdf, u);
+        return i >= 0 ? i + 1 : -i - 1;
+    }
+
+    private static int[] permutation(int n, SplittableRandom random) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int tmp = p[i];
+            p[i] = p[j];
+            p[j] = tmp;
+        }
+        return p;
+    }
 }

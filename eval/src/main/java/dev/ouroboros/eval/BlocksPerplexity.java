@@ -1,8 +1,9 @@
 package dev.ouroboros.eval;
 
 /**
- * Result of the {@code blocks} protocol (DESIGN.md), comparable with Shumailov et al.'s 34 / 115: over the blocks
- * of a split, {@code ppl = exp(Σ NLL / Σ predictions)}, each block predicting its B−1 next tokens.
+ * Result of the {@code blocks} protocol (DESIGN.md), comparable with Shumailov et al.'s 34 / 115:
+ * over the blocks of a split, {@code ppl = exp(Σ NLL / Σ predictions)}, each block predicting its
+ * B−1 next tokens.
  *
  * @param block B
  * @param nBlocks blocks scored
@@ -10,10 +11,10 @@ package dev.ouroboros.eval;
  * @param nllSum Σ NLL in nats (raw sum, so results aggregate exactly)
  */
 public record BlocksPerplexity(int block, long nBlocks, long nPredictions, double nllSum) {
-  /** Metric name and version, recorded beside the numbers. */
-  public static final String METRIC = "ppl_blocks/v1";
+    /** Metric name and version, recorded beside the numbers. */
+    public static final String METRIC = "ppl_blocks/v1";
 
-  public double perplexity() {
-    return Math.exp(nllSum / nPredictions);
-  }
+    public double perplexity() {
+        return Math.exp(nllSum / nPredictions);
+    }
 }

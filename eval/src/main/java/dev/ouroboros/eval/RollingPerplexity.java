@@ -1,9 +1,10 @@
 package dev.ouroboros.eval;
 
 /**
- * Result of the {@code rolling} protocol (DESIGN.md), comparable with lm-evaluation-harness's wikitext task: the
- * document is tokenized once; disjoint windows of at most W tokens each predict all their tokens, the first from
- * the last token of the previous window (BOS for the first window).
+ * Result of the {@code rolling} protocol (DESIGN.md), comparable with lm-evaluation-harness's
+ * wikitext task: the document is tokenized once; disjoint windows of at most W tokens each predict
+ * all their tokens, the first from the last token of the previous window (BOS for the first
+ * window).
  *
  * @param window W
  * @param nllSum Σ NLL in nats over every token of the document
@@ -12,22 +13,22 @@ package dev.ouroboros.eval;
  * @param nBytes UTF-8 bytes of the document
  */
 public record RollingPerplexity(int window, double nllSum, long nTokens, long nWords, long nBytes) {
-  public static final String METRIC = "ppl_rolling/v1";
+    public static final String METRIC = "ppl_rolling/v1";
 
-  public double tokenPerplexity() {
-    return Math.exp(nllSum / nTokens);
-  }
+    public double tokenPerplexity() {
+        return Math.exp(nllSum / nTokens);
+    }
 
-  /** lm-eval's {@code word_perplexity} (the ~27.65 reported for OPT-125m on wikitext). */
-  public double wordPerplexity() {
-    return Math.exp(nllSum / nWords);
-  }
+    /** lm-eval's {@code word_perplexity} (the ~27.65 reported for OPT-125m on wikitext). */
+    public double wordPerplexity() {
+        return Math.exp(nllSum / nWords);
+    }
 
-  public double bytePerplexity() {
-    return Math.exp(nllSum / nBytes);
-  }
+    public double bytePerplexity() {
+        return Math.exp(nllSum / nBytes);
+    }
 
-  public double bitsPerByte() {
-    return nllSum / nBytes / Math.log(2);
-  }
+    public double bitsPerByte() {
+        return nllSum / nBytes / Math.log(2);
+    }
 }

@@ -17,78 +17,78 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code ouro} command line. Exit codes: 0 success, 2 bad input (one line naming the culprit, no stack
- * trace), 1 internal failure.
+ * The {@code ouro} command line. Exit codes: 0 success, 2 bad input (one line naming the culprit,
+ * no stack trace), 1 internal failure.
  */
 @Command(
-    name = "ouro",
-    mixinStandardHelpOptions = true,
-    versionProvider = Version.class,
-    description = "Ouroboros: model-collapse studies on OPT causal LMs with DJL.",
-    subcommands = {
-      RunCommand.class,
-      ResumeCommand.class,
-      SweepCommand.class,
-      ValidateCommand.class,
-      LsCommand.class,
-      InitCommand.class,
-      TrainCommand.class,
-      EvalCommand.class,
-      GenerateCommand.class,
-      ConvertCommand.class,
-      ReportCommand.class,
-      CommandLine.HelpCommand.class
-    })
+        name = "ouro",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        description = "Ouroboros: model-collapse studies on OPT causal LMs with DJL.",
+        subcommands = {
+            RunCommand.class,
+            ResumeCommand.class,
+            SweepCommand.class,
+            ValidateCommand.class,
+            LsCommand.class,
+            InitCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
+            GenerateCommand.class,
+            ConvertCommand.class,
+            ReportCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Ouro {
-  public static final int EXIT_BAD_INPUT = 2;
-  public static final int EXIT_FAILURE = 1;
+    public static final int EXIT_BAD_INPUT = 2;
+    public static final int EXIT_FAILURE = 1;
 
-  public static void main(String[] args) {
-    System.exit(run(args));
-  }
-
-  /** Runs the CLI on stdout/stderr and returns its exit code. */
-  public static int run(String... args) {
-    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
-  }
-
-  /** Runs the CLI with the given streams and returns its exit code (tests call this). */
-  public static int run(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cl = new CommandLine(new Ouro());
-    cl.setOut(out);
-    cl.setErr(err);
-    cl.setExecutionExceptionHandler(Ouro::handle);
-    cl.setParameterExceptionHandler(
-        (ex, a) -> {
-          PrintWriter e = ex.getCommandLine().getErr();
-          e.println("ouro: " + ex.getMessage());
-          e.println("Try 'ouro " + ex.getCommandLine().getCommandName() + " --help'.");
-          e.flush();
-          return EXIT_BAD_INPUT;
-        });
-    return cl.execute(args);
-  }
-
-  private static int handle(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
-    PrintWriter err = cl.getErr();
-    Throwable bad = findUserError(ex);
-    if (bad != null) {
-      err.println("ouro: " + bad.getMessage());
-      err.flush();
-      return EXIT_BAD_INPUT;
+    public static void main(String[] args) {
+        System.exit(run(args));
     }
-    err.println("ouro: internal error: " + ex);
-    ex.printStackTrace(err);
-    err.flush();
-    return EXIT_FAILURE;
-  }
 
-  private static Throwable findUserError(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof UserInputException) {
-        return c;
-      }
+    /** Runs the CLI on stdout/stderr and returns its exit code. */
+    public static int run(String... args) {
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
     }
-    return null;
-  }
+
+    /** Runs the CLI with the given streams and returns its exit code (tests call this). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new Ouro());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler(Ouro::handle);
+        cl.setParameterExceptionHandler(
+                (ex, a) -> {
+                    PrintWriter e = ex.getCommandLine().getErr();
+                    e.println("ouro: " + ex.getMessage());
+                    e.println("Try 'ouro " + ex.getCommandLine().getCommandName() + " --help'.");
+                    e.flush();
+                    return EXIT_BAD_INPUT;
+                });
+        return cl.execute(args);
+    }
+
+    private static int handle(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        Throwable bad = findUserError(ex);
+        if (bad != null) {
+            err.println("ouro: " + bad.getMessage());
+            err.flush();
+            return EXIT_BAD_INPUT;
+        }
+        err.println("ouro: internal error: " + ex);
+        ex.printStackTrace(err);
+        err.flush();
+        return EXIT_FAILURE;
+    }
+
+    private static Throwable findUserError(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof UserInputException) {
+                return c;
+            }
+        }
+        return null;
+    }
 }

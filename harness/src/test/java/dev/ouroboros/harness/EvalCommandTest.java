@@ -13,102 +13,193 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code ouro eval} end to end: JSON on stdout, and one clean line with exit code 2 for bad input. */
+/**
+ * {@code ouro eval} end to end: JSON on stdout, and one clean line with exit code 2 for bad input.
+ */
 class EvalCommandTest {
-  static final Path GOLDEN = Path.of("../models/src/test/resources/golden").toAbsolutePath().normalize();
-  static final Path MODEL = GOLDEN.resolve("pre_ln_tied_safetensors/model");
-  static final Path TEXT = GOLDEN.resolve("eval.txt");
+    static final Path GOLDEN =
+            Path.of("../models/src/test/resources/golden").toAbsolutePath().normalize();
+    static final Path MODEL = GOLDEN.resolve("pre_ln_tied_safetensors/model");
+    static final Path TEXT = GOLDEN.resolve("eval.txt");
 
-  @Test
-  void blocksJsonMatchesTheReference() throws IOException {
-    CliRun r = CliRun.of("eval", "--model", MODEL.toString(), "--text", TEXT.toString(), "--block", "16", "--json");
-    assertEquals(0, r.exitCode(), r.err());
-    JsonNode got = new ObjectMapper().readTree(r.out());
-    JsonNode exp =
-        new ObjectMapper().readTree(GOLDEN.resolve("pre_ln_tied_safetensors/expected.json").toFile()).at("/eval/blocks");
-    assertEquals(exp.get("n_blocks").asLong(), got.get("n_blocks").asLong());
-    assertEquals(exp.get("n_predictions").asLong(), got.get("n_predictions").asLong());
-    double ppl = exp.get("perplexity").asDouble();
-    assertEquals(ppl, got.get("perplexity").asDouble(), 1e-5 * ppl);
-    assertEquals(1, r.out().strip().lines().count(), "exactly one JSON line on stdout");
-  }
-
-  @Test
-  void maxBlocksLimitsTheWorkAndRollingReportsAllThreePerplexities() throws IOException {
-    CliRun r =
-        CliRun.of("eval", "--model", MODEL.toString(), "--text", TEXT.toString(), "--block", "16", "--max-blocks", "3", "--json");
-    assertEquals(0, r.exitCode(), r.err());
-    assertEquals(3, new ObjectMapper().readTree(r.out()).get("n_blocks").asInt());
-
-    CliRun roll =
-        CliRun.of("eval", "--model", MODEL.toString(), "--text", TEXT.toString(), "--protocol", "rolling", "--window", "32", "--json");
-    assertEquals(0, roll.exitCode(), roll.err());
-    JsonNode j = new ObjectMapper().readTree(roll.out());
-    for (String k : new String[] {"token_perplexity", "word_perplexity", "byte_perplexity", "bits_per_byte", "nll_sum", "n_tokens", "n_words", "n_bytes"}) {
-      assertTrue(j.has(k), k);
+    @Test
+    void blocksJsonMatchesTheReference() throws IOException {
+        CliRun r =
+                CliRun.of(
+                        "eval",
+                        "--model",
+                        MODEL.toString(),
+                        "--text",
+                        TEXT.toString(),
+                        "--block",
+                        "16",
+                        "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode got = new ObjectMapper().readTree(r.out());
+        JsonNode exp =
+                new ObjectMapper()
+                        .readTree(GOLDEN.resolve("pre_ln_tied_safetensors/expected.json").toFile())
+                        .at("/eval/blocks");
+        assertEquals(exp.get("n_blocks").asLong(), got.get("n_blocks").asLong());
+        assertEquals(exp.get("n_predictions").asLong(), got.get("n_predictions").asLong());
+        double ppl = exp.get("perplexity").asDouble();
+        assertEquals(ppl, got.get("perplexity").asDouble(), 1e-5 * ppl);
+        assertEquals(1, r.out().strip().lines().count(), "exactly one JSON line on stdout");
     }
-    assertEquals(Math.exp(j.get("nll_sum").asDouble() / j.get("n_bytes").asDouble()), j.get("byte_perplexity").asDouble(), 1e-9);
-  }
 
-  @Test
-  void tableWithoutJson() {
-    CliRun r = CliRun.of("eval", "--model", MODEL.toString(), "--text", TEXT.toString(), "--block", "16");
-    assertEquals(0, r.exitCode(), r.err());
-    assertTrue(r.out().contains("perplexity"), r.out());
-  }
+    @Test
+    void maxBlocksLimitsTheWorkAndRollingReportsAllThreePerplexities() throws IOException {
+        CliRun r =
+                CliRun.of(
+                        "eval",
+                        "--model",
+                        MODEL.toString(),
+                        "--text",
+                        TEXT.toString(),
+                        "--block",
+                        "16",
+                        "--max-blocks",
+                        "3",
+                        "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(3, new ObjectMapper().readTree(r.out()).get("n_blocks").asInt());
 
-  @Test
-  void truncatedWeightsGiveOneLineAndExitCode2(@TempDir Path tmp) throws IOException {
-    Path dir = copyModel(tmp);
-    Path st = dir.resolve("model.safetensors");
-    byte[] all = Files.readAllBytes(st);
-    Files.write(st, java.util.Arrays.copyOf(all, all.length / 2));
-    assertBadInput(CliRun.of("eval", "--model", dir.toString(), "--text", TEXT.toString()), "model.safetensors");
-  }
-
-  @Test
-  void configThatDisagreesWithTheWeightsIsNamed(@TempDir Path tmp) throws IOException {
-    Path dir = copyModel(tmp);
-    Path cfg = dir.resolve("config.json");
-    Files.writeString(cfg, Files.readString(cfg).replace("\"ffn_dim\": 128", "\"ffn_dim\": 96"));
-    CliRun r = CliRun.of("eval", "--model", dir.toString(), "--text", TEXT.toString());
-    assertBadInput(r, "fc1.weight");
-  }
-
-  @Test
-  void missingRequiredConfigKeyIsNamed(@TempDir Path tmp) throws IOException {
-    Path dir = copyModel(tmp);
-    Path cfg = dir.resolve("config.json");
-    Files.writeString(cfg, Files.readString(cfg).replaceAll("\"hidden_size\": \\d+,", ""));
-    assertBadInput(CliRun.of("eval", "--model", dir.toString(), "--text", TEXT.toString()), "hidden_size");
-  }
-
-  @Test
-  void badOptionsAndFiles() {
-    assertBadInput(CliRun.of("eval", "--model", "/nonexistent", "--text", TEXT.toString()), "/nonexistent");
-    assertBadInput(CliRun.of("eval", "--model", MODEL.toString(), "--text", "/nonexistent.txt"), "/nonexistent.txt");
-    assertBadInput(CliRun.of("eval", "--model", MODEL.toString(), "--text", TEXT.toString(), "--block", "1"), "--block");
-    assertBadInput(CliRun.of("eval", "--model", MODEL.toString(), "--text", TEXT.toString(), "--block", "4096"), "context");
-    assertBadInput(CliRun.of("eval", "--model", MODEL.toString(), "--text", TEXT.toString(), "--device", "cuda"), "CUDA");
-    assertEquals(2, CliRun.of("eval", "--text", TEXT.toString()).exitCode());
-  }
-
-  static void assertBadInput(CliRun r, String culprit) {
-    assertEquals(2, r.exitCode(), r.err());
-    String firstLine = r.err().lines().findFirst().orElse("");
-    assertTrue(firstLine.startsWith("ouro: ") && firstLine.contains(culprit), r.err());
-    assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
-    assertTrue(r.out().isEmpty(), "nothing on stdout: " + r.out());
-  }
-
-  static Path copyModel(Path tmp) throws IOException {
-    Path dir = tmp.resolve("model");
-    Files.createDirectories(dir);
-    try (Stream<Path> s = Files.list(MODEL)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        Files.copy(p, dir.resolve(p.getFileName()));
-      }
+        CliRun roll =
+                CliRun.of(
+                        "eval",
+                        "--model",
+                        MODEL.toString(),
+                        "--text",
+                        TEXT.toString(),
+                        "--protocol",
+                        "rolling",
+                        "--window",
+                        "32",
+                        "--json");
+        assertEquals(0, roll.exitCode(), roll.err());
+        JsonNode j = new ObjectMapper().readTree(roll.out());
+        for (String k :
+                new String[] {
+                    "token_perplexity",
+                    "word_perplexity",
+                    "byte_perplexity",
+                    "bits_per_byte",
+                    "nll_sum",
+                    "n_tokens",
+                    "n_words",
+                    "n_bytes"
+                }) {
+            assertTrue(j.has(k), k);
+        }
+        assertEquals(
+                Math.exp(j.get("nll_sum").asDouble() / j.get("n_bytes").asDouble()),
+                j.get("byte_perplexity").asDouble(),
+                1e-9);
     }
-    return dir;
-  }
+
+    @Test
+    void tableWithoutJson() {
+        CliRun r =
+                CliRun.of(
+                        "eval",
+                        "--model",
+                        MODEL.toString(),
+                        "--text",
+                        TEXT.toString(),
+                        "--block",
+                        "16");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("perplexity"), r.out());
+    }
+
+    @Test
+    void truncatedWeightsGiveOneLineAndExitCode2(@TempDir Path tmp) throws IOException {
+        Path dir = copyModel(tmp);
+        Path st = dir.resolve("model.safetensors");
+        byte[] all = Files.readAllBytes(st);
+        Files.write(st, java.util.Arrays.copyOf(all, all.length / 2));
+        assertBadInput(
+                CliRun.of("eval", "--model", dir.toString(), "--text", TEXT.toString()),
+                "model.safetensors");
+    }
+
+    @Test
+    void configThatDisagreesWithTheWeightsIsNamed(@TempDir Path tmp) throws IOException {
+        Path dir = copyModel(tmp);
+        Path cfg = dir.resolve("config.json");
+        Files.writeString(
+                cfg, Files.readString(cfg).replace("\"ffn_dim\": 128", "\"ffn_dim\": 96"));
+        CliRun r = CliRun.of("eval", "--model", dir.toString(), "--text", TEXT.toString());
+        assertBadInput(r, "fc1.weight");
+    }
+
+    @Test
+    void missingRequiredConfigKeyIsNamed(@TempDir Path tmp) throws IOException {
+        Path dir = copyModel(tmp);
+        Path cfg = dir.resolve("config.json");
+        Files.writeString(cfg, Files.readString(cfg).replaceAll("\"hidden_size\": \\d+,", ""));
+        assertBadInput(
+                CliRun.of("eval", "--model", dir.toString(), "--text", TEXT.toString()),
+                "hidden_size");
+    }
+
+    @Test
+    void badOptionsAndFiles() {
+        assertBadInput(
+                CliRun.of("eval", "--model", "/nonexistent", "--text", TEXT.toString()),
+                "/nonexistent");
+        assertBadInput(
+                CliRun.of("eval", "--model", MODEL.toString(), "--text", "/nonexistent.txt"),
+                "/nonexistent.txt");
+        assertBadInput(
+                CliRun.of(
+                        "eval",
+                        "--model",
+                        MODEL.toString(),
+                        "--text",
+                        TEXT.toString(),
+                        "--block",
+                        "1"),
+                "--block");
+        assertBadInput(
+                CliRun.of(
+                        "eval",
+                        "--model",
+                        MODEL.toString(),
+                        "--text",
+                        TEXT.toString(),
+                        "--block",
+                        "4096"),
+                "context");
+        assertBadInput(
+                CliRun.of(
+                        "eval",
+                        "--model",
+                        MODEL.toString(),
+                        "--text",
+                        TEXT.toString(),
+                        "--device",
+                        "cuda"),
+                "CUDA");
+        assertEquals(2, CliRun.of("eval", "--text", TEXT.toString()).exitCode());
+    }
+
+    static void assertBadInput(CliRun r, String culprit) {
+        assertEquals(2, r.exitCode(), r.err());
+        String firstLine = r.err().lines().findFirst().orElse("");
+        assertTrue(firstLine.startsWith("ouro: ") && firstLine.contains(culprit), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        assertTrue(r.out().isEmpty(), "nothing on stdout: " + r.out());
+    }
+
+    static Path copyModel(Path tmp) throws IOException {
+        Path dir = tmp.resolve("model");
+        Files.createDirectories(dir);
+        try (Stream<Path> s = Files.list(MODEL)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Files.copy(p, dir.resolve(p.getFileName()));
+            }
+        }
+        return dir;
+    }
 }

@@ -17,81 +17,128 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code ouro generate}: a synthetic set of a few hundred blocks, killed midway (a child JVM halted after its 3rd
- * batch, as SIGKILL) and resumed, equals the uninterrupted set bit for bit; bad options get one line and exit 2.
+ * {@code ouro generate}: a synthetic set of a few hundred blocks, killed midway (a child JVM halted
+ * after its 3rd batch, as SIGKILL) and resumed, equals the uninterrupted set bit for bit; bad
+ * options get one line and exit 2.
  */
 class GenerateCommandTest {
-  static final Path GOLDEN = Path.of("../models/src/test/resources/golden").toAbsolutePath().normalize();
-  static final Path MODEL = GOLDEN.resolve("pre_ln_tied_safetensors/model");
+    static final Path GOLDEN =
+            Path.of("../models/src/test/resources/golden").toAbsolutePath().normalize();
+    static final Path MODEL = GOLDEN.resolve("pre_ln_tied_safetensors/model");
 
-  @TempDir Path tmp;
+    @TempDir Path tmp;
 
-  List<String> args(Path prompts, Path out) {
-    return List.of("generate", "--model", MODEL.toString(), "--prompts", prompts.toString(), "--out", out.toString(),
-        "--block", "8", "--new-tokens", "8", "--mode", "sample", "--top-k", "50", "--seed", "7", "--batch-size", "40");
-  }
+    List<String> args(Path prompts, Path out) {
+        return List.of(
+                "generate",
+                "--model",
+                MODEL.toString(),
+                "--prompts",
+                prompts.toString(),
+                "--out",
+                out.toString(),
+                "--block",
+                "8",
+                "--new-tokens",
+                "8",
+                "--mode",
+                "sample",
+                "--top-k",
+                "50",
+                "--seed",
+                "7",
+                "--batch-size",
+                "40");
+    }
 
-  @Test
-  void killedMidwayAndResumedEqualsUninterrupted() throws Exception {
-    Path prompts = tmp.resolve("prompts.txt");
-    String text = Files.readString(GOLDEN.resolve("eval.txt"));
-    Files.writeString(prompts, text.repeat(2));
-    Path ref = tmp.resolve("ref.bin");
-    CliRun r = CliRun.of(args(prompts, ref).toArray(String[]::new));
-    assertEquals(0, r.exitCode(), r.err());
-    Path crashed = tmp.resolve("crashed.bin");
-    assertEquals(137, child(args(prompts, crashed), "synthesize-batch:3"));
-    try (BlockFile partial = BlockFile.open(crashed, BlockFile.readHeader(crashed).tokenizerSha256(), 8)) {
-      assertEquals(120, partial.count(), "three batches of 40 committed before the kill");
+    @Test
+    void killedMidwayAndResumedEqualsUninterrupted() throws Exception {
+        Path prompts = tmp.resolve("prompts.txt");
+        String text = Files.readString(GOLDEN.resolve("eval.txt"));
+        Files.writeString(prompts, text.repeat(2));
+        Path ref = tmp.resolve("ref.bin");
+        CliRun r = CliRun.of(args(prompts, ref).toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        Path crashed = tmp.resolve("crashed.bin");
+        assertEquals(137, child(args(prompts, crashed), "synthesize-batch:3"));
+        try (BlockFile partial =
+                BlockFile.open(crashed, BlockFile.readHeader(crashed).tokenizerSha256(), 8)) {
+            assertEquals(120, partial.count(), "three batches of 40 committed before the kill");
+        }
+        assertEquals(0, child(args(prompts, crashed), null));
+        try (BlockFile a = BlockFile.open(ref, BlockFile.readHeader(ref).tokenizerSha256(), 8);
+                BlockFile b =
+                        BlockFile.open(
+                                crashed, BlockFile.readHeader(crashed).tokenizerSha256(), 8)) {
+            assertTrue(a.count() >= 190, "a few hundred blocks: " + a.count());
+            assertEquals(a.count(), b.count());
+            for (int i = 0; i < a.count(); i++) {
+                assertArrayEquals(a.block(i), b.block(i), "block " + i);
+            }
+        }
+        try (var in = new GZIPInputStream(Files.newInputStream(tmp.resolve("crashed.jsonl.gz")))) {
+            String jsonl = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(BlockFile.readHeader(ref).count(), jsonl.lines().count());
+            assertTrue(jsonl.startsWith("{\"index\":0,\"text\":"), jsonl.substring(0, 40));
+        }
     }
-    assertEquals(0, child(args(prompts, crashed), null));
-    try (BlockFile a = BlockFile.open(ref, BlockFile.readHeader(ref).tokenizerSha256(), 8);
-        BlockFile b = BlockFile.open(crashed, BlockFile.readHeader(crashed).tokenizerSha256(), 8)) {
-      assertTrue(a.count() >= 190, "a few hundred blocks: " + a.count());
-      assertEquals(a.count(), b.count());
-      for (int i = 0; i < a.count(); i++) {
-        assertArrayEquals(a.block(i), b.block(i), "block " + i);
-      }
-    }
-    try (var in = new GZIPInputStream(Files.newInputStream(tmp.resolve("crashed.jsonl.gz")))) {
-      String jsonl = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      assertEquals(BlockFile.readHeader(ref).count(), jsonl.lines().count());
-      assertTrue(jsonl.startsWith("{\"index\":0,\"text\":"), jsonl.substring(0, 40));
-    }
-  }
 
-  @Test
-  void badOptionsAreRejectedWithOneLine() {
-    Path prompts = GOLDEN.resolve("eval.txt");
-    Path out = tmp.resolve("x.bin");
-    String[][] bad = {
-      {"--num-beams", "0"}, {"--mode", "sample", "--top-p", "1.5"}, {"--mode", "sample", "--top-p", "0"},
-      {"--new-tokens", "200"}, {"--mode", "nucleus"}, {"--mode", "sample", "--temperature", "0"}
-    };
-    for (String[] extra : bad) {
-      List<String> a = new ArrayList<>(List.of("generate", "--model", MODEL.toString(), "--prompts", prompts.toString(), "--out", out.toString(), "--block", "16"));
-      a.addAll(List.of(extra));
-      CliRun r = CliRun.of(a.toArray(String[]::new));
-      assertEquals(2, r.exitCode(), String.join(" ", extra) + ": " + r.err());
-      assertEquals(1, r.err().lines().count(), r.err());
-      assertTrue(!Files.exists(out), "no output file for bad options");
+    @Test
+    void badOptionsAreRejectedWithOneLine() {
+        Path prompts = GOLDEN.resolve("eval.txt");
+        Path out = tmp.resolve("x.bin");
+        String[][] bad = {
+            {"--num-beams", "0"},
+            {"--mode", "sample", "--top-p", "1.5"},
+            {"--mode", "sample", "--top-p", "0"},
+            {"--new-tokens", "200"},
+            {"--mode", "nucleus"},
+            {"--mode", "sample", "--temperature", "0"}
+        };
+        for (String[] extra : bad) {
+            List<String> a =
+                    new ArrayList<>(
+                            List.of(
+                                    "generate",
+                                    "--model",
+                                    MODEL.toString(),
+                                    "--prompts",
+                                    prompts.toString(),
+                                    "--out",
+                                    out.toString(),
+                                    "--block",
+                                    "16"));
+            a.addAll(List.of(extra));
+            CliRun r = CliRun.of(a.toArray(String[]::new));
+            assertEquals(2, r.exitCode(), String.join(" ", extra) + ": " + r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(!Files.exists(out), "no output file for bad options");
+        }
     }
-  }
 
-  static int child(List<String> args, String crash) throws Exception {
-    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx1g", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1"));
-    if (crash != null) {
-      cmd.add("-Douro.crash=" + crash);
+    static int child(List<String> args, String crash) throws Exception {
+        String cp =
+                System.getProperty(
+                        "surefire.test.class.path", System.getProperty("java.class.path"));
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd =
+                new ArrayList<>(
+                        List.of(
+                                javaBin,
+                                "-Xmx1g",
+                                "-Dai.djl.offline=true",
+                                "-Dai.djl.pytorch.num_threads=1"));
+        if (crash != null) {
+            cmd.add("-Douro.crash=" + crash);
+        }
+        cmd.addAll(List.of("-cp", cp, Ouro.class.getName()));
+        cmd.addAll(args);
+        ProcessBuilder pb =
+                new ProcessBuilder(cmd).redirectErrorStream(true).directory(new File("."));
+        pb.environment().put("PYTORCH_FLAVOR", "cpu");
+        Process p = pb.start();
+        p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(180, TimeUnit.SECONDS));
+        return p.exitValue();
     }
-    cmd.addAll(List.of("-cp", cp, Ouro.class.getName()));
-    cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(new File("."));
-    pb.environment().put("PYTORCH_FLAVOR", "cpu");
-    Process p = pb.start();
-    p.getInputStream().readAllBytes();
-    assertTrue(p.waitFor(180, TimeUnit.SECONDS));
-    return p.exitValue();
-  }
 }

@@ -12,25 +12,27 @@ import picocli.CommandLine;
 
 /** Every verb documents itself: {@code --help} exits 0 and picocli has nothing to warn about. */
 class HelpTest {
-  @Test
-  void everyVerbHasCleanHelp() {
-    PrintStream saved = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try {
-      CliRun top = CliRun.of("--help");
-      assertEquals(0, top.exitCode());
-      for (String verb : new CommandLine(new Ouro()).getSubcommands().keySet()) {
-        if (verb.equals("help")) {
-          continue;
+    @Test
+    void everyVerbHasCleanHelp() {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            CliRun top = CliRun.of("--help");
+            assertEquals(0, top.exitCode());
+            for (String verb : new CommandLine(new Ouro()).getSubcommands().keySet()) {
+                if (verb.equals("help")) {
+                    continue;
+                }
+                CliRun r = CliRun.of(verb, "--help");
+                assertEquals(0, r.exitCode(), verb + ": " + r.err());
+                assertTrue(r.out().startsWith("Usage: ouro " + verb), verb + ": " + r.out());
+            }
+        } finally {
+            System.setErr(saved);
         }
-        CliRun r = CliRun.of(verb, "--help");
-        assertEquals(0, r.exitCode(), verb + ": " + r.err());
-        assertTrue(r.out().startsWith("Usage: ouro " + verb), verb + ": " + r.out());
-      }
-    } finally {
-      System.setErr(saved);
+        assertFalse(
+                captured.toString(StandardCharsets.UTF_8).contains("picocli WARN"),
+                captured.toString(StandardCharsets.UTF_8));
     }
-    assertFalse(captured.toString(StandardCharsets.UTF_8).contains("picocli WARN"), captured.toString(StandardCharsets.UTF_8));
-  }
 }

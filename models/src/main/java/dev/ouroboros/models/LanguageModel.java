@@ -19,134 +19,151 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * An OPT causal LM living on one device: the DJL {@link Model} (which owns the parameters' native memory), the
- * block, and one {@link ParameterStore} on the same device so that parameters are never copied (DJL-NOTES §1.4).
+ * An OPT causal LM living on one device: the DJL {@link Model} (which owns the parameters' native
+ * memory), the block, and one {@link ParameterStore} on the same device so that parameters are
+ * never copied (DJL-NOTES §1.4).
  */
 public final class LanguageModel implements AutoCloseable {
-  private final Model model;
-  private final OptForCausalLM block;
-  private final ParameterStore ps;
-  private final Map<Precision, AutocastStore> autocast = new java.util.EnumMap<>(Precision.class);
+    private final Model model;
+    private final OptForCausalLM block;
+    private final ParameterStore ps;
+    private final Map<Precision, AutocastStore> autocast = new java.util.EnumMap<>(Precision.class);
 
-  private LanguageModel(Model model, OptForCausalLM block) {
-    this.model = model;
-    this.block = block;
-    this.ps = new ParameterStore(model.getNDManager(), false);
-  }
-
-  /** Random initialisation from a seed (HF's init: N(0, init_std) weights, zero biases, unit LayerNorm). */
-  public static LanguageModel random(OptConfig cfg, long seed, Device device) {
-    Engine.getInstance().setRandomSeed((int) seed);
-    OptForCausalLM block = new OptForCausalLM(cfg);
-    Model model = Model.newInstance("opt", device);
-    model.setBlock(block);
-    block.initialize(model.getNDManager());
-    return new LanguageModel(model, block);
-  }
-
-  /**
-   * Loads an HF checkpoint directory: {@code config.json} plus {@code model.safetensors}, a sharded safetensors
-   * index, or {@code pytorch_model.bin}. Half-precision weights are widened to fp32.
-   */
-  public static LanguageModel load(Path dir, Device device) {
-    return load(dir, device, java.util.function.UnaryOperator.identity());
-  }
-
-  /**
-   * As {@link #load(Path, Device)}, with the checkpoint's config adjusted first (e.g. other dropout rates for
-   * fine-tuning); the adjustment must not change any shape.
-   */
-  public static LanguageModel load(Path dir, Device device, java.util.function.UnaryOperator<OptConfig> adjust) {
-    if (!Files.isDirectory(dir)) {
-      throw new UserInputException(dir + ": not a directory (expected an HF checkpoint directory)");
+    private LanguageModel(Model model, OptForCausalLM block) {
+        this.model = model;
+        this.block = block;
+        this.ps = new ParameterStore(model.getNDManager(), false);
     }
-    OptConfig cfg = adjust.apply(OptConfig.read(dir));
-    OptForCausalLM block = new OptForCausalLM(cfg);
-    Map<String, RawTensor> sd = StateDicts.read(dir);
-    OptWeights.bind(block, sd, dir.toString());
-    Model model = Model.newInstance("opt", device);
-    model.setBlock(block);
-    block.initialize(model.getNDManager());
-    return new LanguageModel(model, block);
-  }
 
-  /** Writes {@code config.json} and {@code model.safetensors} (F32, OPTForCausalLM keys), each atomically. */
-  public void save(Path dir) {
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    /**
+     * Random initialisation from a seed (HF's init: N(0, init_std) weights, zero biases, unit
+     * LayerNorm).
+     */
+    public static LanguageModel random(OptConfig cfg, long seed, Device device) {
+        Engine.getInstance().setRandomSeed((int) seed);
+        OptForCausalLM block = new OptForCausalLM(cfg);
+        Model model = Model.newInstance("opt", device);
+        model.setBlock(block);
+        block.initialize(model.getNDManager());
+        return new LanguageModel(model, block);
     }
-    Safetensors.write(dir.resolve("model.safetensors"), OptWeights.stateDict(block), Map.of("format", "pt"));
-    block.config().write(dir.resolve("config.json"));
-  }
 
-  public OptConfig config() {
-    return block.config();
-  }
-
-  public OptForCausalLM block() {
-    return block;
-  }
-
-  public ParameterStore parameterStore() {
-    return ps;
-  }
-
-  public NDManager manager() {
-    return model.getNDManager();
-  }
-
-  public Device device() {
-    return model.getNDManager().getDevice();
-  }
-
-  /** Number of parameters (tied embeddings counted once). */
-  public long parameterCount() {
-    long n = 0;
-    for (var p : block.parametersByName().values()) {
-      n += p.getShape().size();
+    /**
+     * Loads an HF checkpoint directory: {@code config.json} plus {@code model.safetensors}, a
+     * sharded safetensors index, or {@code pytorch_model.bin}. Half-precision weights are widened
+     * to fp32.
+     */
+    public static LanguageModel load(Path dir, Device device) {
+        return load(dir, device, java.util.function.UnaryOperator.identity());
     }
-    return n;
-  }
 
-  /** Forward pass; see {@link OptForCausalLM} for the inputs and outputs. */
-  public NDList forward(NDList inputs, boolean training) {
-    return block.forward(ps, inputs, training);
-  }
-
-  /**
-   * Forward pass computing in {@code precision} ({@link AutocastStore} for fp16/bf16): the parameters stay fp32,
-   * the logits come back fp32.
-   */
-  public NDList forward(NDList inputs, boolean training, Precision precision) {
-    if (!precision.isHalf()) {
-      return forward(inputs, training);
+    /**
+     * As {@link #load(Path, Device)}, with the checkpoint's config adjusted first (e.g. other
+     * dropout rates for fine-tuning); the adjustment must not change any shape.
+     */
+    public static LanguageModel load(
+            Path dir, Device device, java.util.function.UnaryOperator<OptConfig> adjust) {
+        if (!Files.isDirectory(dir)) {
+            throw new UserInputException(
+                    dir + ": not a directory (expected an HF checkpoint directory)");
+        }
+        OptConfig cfg = adjust.apply(OptConfig.read(dir));
+        OptForCausalLM block = new OptForCausalLM(cfg);
+        Map<String, RawTensor> sd = StateDicts.read(dir);
+        OptWeights.bind(block, sd, dir.toString());
+        Model model = Model.newInstance("opt", device);
+        model.setBlock(block);
+        block.initialize(model.getNDManager());
+        return new LanguageModel(model, block);
     }
-    AutocastStore a = autocast.computeIfAbsent(precision, p -> new AutocastStore(model.getNDManager(), p));
-    a.begin(block.linearParameters(), inputs.get(0).getManager(), training);
-    try {
-      return block.forward(a, inputs, training);
-    } finally {
-      a.end();
+
+    /**
+     * Writes {@code config.json} and {@code model.safetensors} (F32, OPTForCausalLM keys), each
+     * atomically.
+     */
+    public void save(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Safetensors.write(
+                dir.resolve("model.safetensors"),
+                OptWeights.stateDict(block),
+                Map.of("format", "pt"));
+        block.config().write(dir.resolve("config.json"));
     }
-  }
 
-  /** Logits {@code (B, T, V)} for a batch of equal-length rows with the given 0/1 attention mask. */
-  public NDArray logits(NDManager m, long[][] ids, long[][] mask) {
-    NDArray idArr = m.create(ids);
-    NDArray maskArr = m.create(mask);
-    return forward(new NDList(idArr, maskArr), false).get(0);
-  }
+    public OptConfig config() {
+        return block.config();
+    }
 
-  /** A batch of ids {@code (B, T)} with an all-ones mask. */
-  public static NDList unpadded(NDManager m, long[][] ids) {
-    NDArray idArr = m.create(ids);
-    return new NDList(idArr, m.ones(new Shape(ids.length, ids[0].length), DataType.INT64));
-  }
+    public OptForCausalLM block() {
+        return block;
+    }
 
-  @Override
-  public void close() {
-    model.close();
-  }
+    public ParameterStore parameterStore() {
+        return ps;
+    }
+
+    public NDManager manager() {
+        return model.getNDManager();
+    }
+
+    public Device device() {
+        return model.getNDManager().getDevice();
+    }
+
+    /** Number of parameters (tied embeddings counted once). */
+    public long parameterCount() {
+        long n = 0;
+        for (var p : block.parametersByName().values()) {
+            n += p.getShape().size();
+        }
+        return n;
+    }
+
+    /** Forward pass; see {@link OptForCausalLM} for the inputs and outputs. */
+    public NDList forward(NDList inputs, boolean training) {
+        return block.forward(ps, inputs, training);
+    }
+
+    /**
+     * Forward pass computing in {@code precision} ({@link AutocastStore} for fp16/bf16): the
+     * parameters stay fp32, the logits come back fp32.
+     */
+    public NDList forward(NDList inputs, boolean training, Precision precision) {
+        if (!precision.isHalf()) {
+            return forward(inputs, training);
+        }
+        AutocastStore a =
+                autocast.computeIfAbsent(
+                        precision, p -> new AutocastStore(model.getNDManager(), p));
+        a.begin(block.linearParameters(), inputs.get(0).getManager(), training);
+        try {
+            return block.forward(a, inputs, training);
+        } finally {
+            a.end();
+        }
+    }
+
+    /**
+     * Logits {@code (B, T, V)} for a batch of equal-length rows with the given 0/1 attention mask.
+     */
+    public NDArray logits(NDManager m, long[][] ids, long[][] mask) {
+        NDArray idArr = m.create(ids);
+        NDArray maskArr = m.create(mask);
+        return forward(new NDList(idArr, maskArr), false).get(0);
+    }
+
+    /** A batch of ids {@code (B, T)} with an all-ones mask. */
+    public static NDList unpadded(NDManager m, long[][] ids) {
+        NDArray idArr = m.create(ids);
+        return new NDList(idArr, m.ones(new Shape(ids.length, ids[0].length), DataType.INT64));
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
 }

@@ -20,205 +20,262 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * OPT causal language model as DJL blocks, computing exactly what HF {@code OPTForCausalLM} computes.
+ * OPT causal language model as DJL blocks, computing exactly what HF {@code OPTForCausalLM}
+ * computes.
  *
  * <p>Forward inputs (an {@link NDList}):
  *
  * <ol>
  *   <li>{@code inputIds (B, T)} INT64 — the new tokens;
- *   <li>{@code attentionMask (B, S)} INT64, 1 = real token, 0 = padding, covering the cached prefix and the new
- *       tokens ({@code S = past + T}); positions are derived from it (cumsum − 1, offset 2), so left padding works;
+ *   <li>{@code attentionMask (B, S)} INT64, 1 = real token, 0 = padding, covering the cached prefix
+ *       and the new tokens ({@code S = past + T}); positions are derived from it (cumsum − 1,
+ *       offset 2), so left padding works;
  *   <li>optionally the cache: {@code k_0, v_0, …, k_{L−1}, v_{L−1}}, each {@code (B, H, past, D)}.
  * </ol>
  *
- * <p>Outputs: {@code logits (B, T, V)} then the updated cache {@code k_i, v_i (B, H, S, D)} for every layer.
+ * <p>Outputs: {@code logits (B, T, V)} then the updated cache {@code k_i, v_i (B, H, S, D)} for
+ * every layer.
  *
- * <p>Parameters keep HF names (without the {@code model.} prefix) in {@link #parametersByName()}, which weight
- * IO uses; DJL's own concatenated names are never parsed (DJL-NOTES §1.6).
+ * <p>Parameters keep HF names (without the {@code model.} prefix) in {@link #parametersByName()},
+ * which weight IO uses; DJL's own concatenated names are never parsed (DJL-NOTES §1.6).
  */
 public final class OptForCausalLM extends AbstractBlock {
-  private final OptConfig cfg;
-  private final Parameter embedTokens; // (V, E)
-  private final Parameter embedPositions; // (P + 2, C)
-  private final Parameter projectIn; // (C, E) or null
-  private final Parameter projectOut; // (E, C) or null
-  private final Parameter finalLnW, finalLnB; // (C) or null
-  private final Parameter lmHead; // (V, E), null when tied
-  private final List<OptDecoderLayer> layers = new ArrayList<>();
-  private final Map<String, Parameter> byName = new LinkedHashMap<>();
+    private final OptConfig cfg;
+    private final Parameter embedTokens; // (V, E)
+    private final Parameter embedPositions; // (P + 2, C)
+    private final Parameter projectIn; // (C, E) or null
+    private final Parameter projectOut; // (E, C) or null
+    private final Parameter finalLnW, finalLnB; // (C) or null
+    private final Parameter lmHead; // (V, E), null when tied
+    private final List<OptDecoderLayer> layers = new ArrayList<>();
+    private final Map<String, Parameter> byName = new LinkedHashMap<>();
 
-  public OptForCausalLM(OptConfig cfg) {
-    this.cfg = cfg;
-    int c = cfg.hiddenSize();
-    int e = cfg.wordEmbedProjDim();
-    NormalInitializer normal = new NormalInitializer(cfg.initStd());
-    embedTokens = register("decoder.embed_tokens.weight", Parameter.Type.WEIGHT, normal, cfg.vocabSize(), e);
-    embedPositions =
-        register(
-            "decoder.embed_positions.weight",
-            Parameter.Type.WEIGHT,
-            normal,
-            cfg.maxPositionEmbeddings() + OptConfig.POSITION_OFFSET,
-            c);
-    projectIn = cfg.hasProjection() ? register("decoder.project_in.weight", Parameter.Type.WEIGHT, normal, c, e) : null;
-    projectOut =
-        cfg.hasProjection() ? register("decoder.project_out.weight", Parameter.Type.WEIGHT, normal, e, c) : null;
-    for (int i = 0; i < cfg.numHiddenLayers(); i++) {
-      OptDecoderLayer layer = addChildBlock("layers_" + i, new OptDecoderLayer(cfg));
-      layers.add(layer);
-      for (Map.Entry<String, Parameter> en : layer.parametersByName().entrySet()) {
-        byName.put("decoder.layers." + i + "." + en.getKey(), en.getValue());
-      }
+    public OptForCausalLM(OptConfig cfg) {
+        this.cfg = cfg;
+        int c = cfg.hiddenSize();
+        int e = cfg.wordEmbedProjDim();
+        NormalInitializer normal = new NormalInitializer(cfg.initStd());
+        embedTokens =
+                register(
+                        "decoder.embed_tokens.weight",
+                        Parameter.Type.WEIGHT,
+                        normal,
+                        cfg.vocabSize(),
+                        e);
+        embedPositions =
+                register(
+                        "decoder.embed_positions.weight",
+                        Parameter.Type.WEIGHT,
+                        normal,
+                        cfg.maxPositionEmbeddings() + OptConfig.POSITION_OFFSET,
+                        c);
+        projectIn =
+                cfg.hasProjection()
+                        ? register("decoder.project_in.weight", Parameter.Type.WEIGHT, normal, c, e)
+                        : null;
+        projectOut =
+                cfg.hasProjection()
+                        ? register(
+                                "decoder.project_out.weight", Parameter.Type.WEIGHT, normal, e, c)
+                        : null;
+        for (int i = 0; i < cfg.numHiddenLayers(); i++) {
+            OptDecoderLayer layer = addChildBlock("layers_" + i, new OptDecoderLayer(cfg));
+            layers.add(layer);
+            for (Map.Entry<String, Parameter> en : layer.parametersByName().entrySet()) {
+                byName.put("decoder.layers." + i + "." + en.getKey(), en.getValue());
+            }
+        }
+        boolean finalLn = cfg.hasFinalLayerNorm() && cfg.layerNormElementwiseAffine();
+        finalLnW =
+                finalLn
+                        ? register(
+                                "decoder.final_layer_norm.weight",
+                                Parameter.Type.GAMMA,
+                                Initializer.ONES,
+                                c)
+                        : null;
+        finalLnB =
+                finalLn
+                        ? register(
+                                "decoder.final_layer_norm.bias",
+                                Parameter.Type.BETA,
+                                Initializer.ZEROS,
+                                c)
+                        : null;
+        lmHead =
+                cfg.tieWordEmbeddings()
+                        ? null
+                        : register(
+                                "lm_head.weight",
+                                Parameter.Type.WEIGHT,
+                                normal,
+                                cfg.vocabSize(),
+                                e);
     }
-    boolean finalLn = cfg.hasFinalLayerNorm() && cfg.layerNormElementwiseAffine();
-    finalLnW = finalLn ? register("decoder.final_layer_norm.weight", Parameter.Type.GAMMA, Initializer.ONES, c) : null;
-    finalLnB = finalLn ? register("decoder.final_layer_norm.bias", Parameter.Type.BETA, Initializer.ZEROS, c) : null;
-    lmHead = cfg.tieWordEmbeddings() ? null : register("lm_head.weight", Parameter.Type.WEIGHT, normal, cfg.vocabSize(), e);
-  }
 
-  public OptConfig config() {
-    return cfg;
-  }
+    public OptConfig config() {
+        return cfg;
+    }
 
-  /**
-   * Every trainable parameter by HF state-dict name without the {@code model.} prefix ({@code decoder.…} and,
-   * when untied, {@code lm_head.weight}), in a stable order.
-   */
-  public Map<String, Parameter> parametersByName() {
-    return Collections.unmodifiableMap(byName);
-  }
+    /**
+     * Every trainable parameter by HF state-dict name without the {@code model.} prefix ({@code
+     * decoder.…} and, when untied, {@code lm_head.weight}), in a stable order.
+     */
+    public Map<String, Parameter> parametersByName() {
+        return Collections.unmodifiableMap(byName);
+    }
 
-  private Parameter register(String name, Parameter.Type type, Initializer init, int... shape) {
-    long[] dims = new long[shape.length];
-    for (int i = 0; i < shape.length; i++) {
-      dims[i] = shape[i];
+    private Parameter register(String name, Parameter.Type type, Initializer init, int... shape) {
+        long[] dims = new long[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            dims[i] = shape[i];
+        }
+        Parameter p =
+                addParameter(
+                        Parameter.builder()
+                                .setName(name.replace('.', '_'))
+                                .setType(type)
+                                .optShape(new Shape(dims))
+                                .optInitializer(init)
+                                .build());
+        byName.put(name, p);
+        return p;
     }
-    Parameter p =
-        addParameter(
-            Parameter.builder()
-                .setName(name.replace('.', '_'))
-                .setType(type)
-                .optShape(new Shape(dims))
-                .optInitializer(init)
-                .build());
-    byName.put(name, p);
-    return p;
-  }
 
-  /** Every parameter a linear layer multiplies with (what mixed precision casts to half), in a stable order. */
-  public List<Parameter> linearParameters() {
-    List<Parameter> out = new ArrayList<>();
-    if (projectIn != null) {
-      out.add(projectIn);
+    /**
+     * Every parameter a linear layer multiplies with (what mixed precision casts to half), in a
+     * stable order.
+     */
+    public List<Parameter> linearParameters() {
+        List<Parameter> out = new ArrayList<>();
+        if (projectIn != null) {
+            out.add(projectIn);
+        }
+        for (OptDecoderLayer layer : layers) {
+            out.addAll(layer.linearParameters());
+        }
+        if (projectOut != null) {
+            out.add(projectOut);
+        }
+        out.add(lmHead == null ? embedTokens : lmHead);
+        return out;
     }
-    for (OptDecoderLayer layer : layers) {
-      out.addAll(layer.linearParameters());
-    }
-    if (projectOut != null) {
-      out.add(projectOut);
-    }
-    out.add(lmHead == null ? embedTokens : lmHead);
-    return out;
-  }
 
-  /** Allocates (random-initialises) all parameters on {@code manager}'s device. */
-  public void initialize(NDManager manager) {
-    initialize(manager, DataType.FLOAT32, new Shape(1, 1), new Shape(1, 1));
-  }
+    /** Allocates (random-initialises) all parameters on {@code manager}'s device. */
+    public void initialize(NDManager manager) {
+        initialize(manager, DataType.FLOAT32, new Shape(1, 1), new Shape(1, 1));
+    }
 
-  @Override
-  protected NDList forwardInternal(
-      ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray ids = inputs.get(0); // (B, T)
-    NDArray attnMask = inputs.get(1); // (B, S)
-    long b = ids.getShape().get(0);
-    long t = ids.getShape().get(1);
-    long s = attnMask.getShape().get(1);
-    long past = s - t;
-    if (past < 0) {
-      throw new IllegalArgumentException("attention mask " + attnMask.getShape() + " shorter than ids " + ids.getShape());
-    }
-    if (inputs.size() != 2 && inputs.size() != 2 + 2 * layers.size()) {
-      throw new IllegalArgumentException("expected ids, mask and 0 or " + layers.size() + " cached (k, v) pairs");
-    }
-    NDManager m = ids.getManager();
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray ids = inputs.get(0); // (B, T)
+        NDArray attnMask = inputs.get(1); // (B, S)
+        long b = ids.getShape().get(0);
+        long t = ids.getShape().get(1);
+        long s = attnMask.getShape().get(1);
+        long past = s - t;
+        if (past < 0) {
+            throw new IllegalArgumentException(
+                    "attention mask "
+                            + attnMask.getShape()
+                            + " shorter than ids "
+                            + ids.getShape());
+        }
+        if (inputs.size() != 2 && inputs.size() != 2 + 2 * layers.size()) {
+            throw new IllegalArgumentException(
+                    "expected ids, mask and 0 or " + layers.size() + " cached (k, v) pairs");
+        }
+        NDManager m = ids.getManager();
 
-    // positions from the mask, as HF: cumsum(mask) * mask - 1, the last T columns, + offset 2
-    NDArray mask64 = attnMask.toType(DataType.INT64, false);
-    NDArray pos = mask64.cumSum(1).mul(mask64).sub(1); // (B, S); padding → -1
-    if (past > 0) {
-      pos = pos.get(":, {}:", past);
-    }
-    pos = pos.add(OptConfig.POSITION_OFFSET); // (B, T)
+        // positions from the mask, as HF: cumsum(mask) * mask - 1, the last T columns, + offset 2
+        NDArray mask64 = attnMask.toType(DataType.INT64, false);
+        NDArray pos = mask64.cumSum(1).mul(mask64).sub(1); // (B, S); padding → -1
+        if (past > 0) {
+            pos = pos.get(":, {}:", past);
+        }
+        pos = pos.add(OptConfig.POSITION_OFFSET); // (B, T)
 
-    NDArray x = embedding(ids, ps.getValue(embedTokens, ids.getDevice(), training)); // (B, T, E)
-    if (projectIn != null) {
-      x = OptDecoderLayer.linear(ps, x, projectIn, null, training); // (B, T, C)
-    }
-    x = x.add(embedding(pos, ps.getValue(embedPositions, x.getDevice(), training))); // (B, T, C)
+        NDArray x =
+                embedding(ids, ps.getValue(embedTokens, ids.getDevice(), training)); // (B, T, E)
+        if (projectIn != null) {
+            x = OptDecoderLayer.linear(ps, x, projectIn, null, training); // (B, T, C)
+        }
+        x =
+                x.add(
+                        embedding(
+                                pos,
+                                ps.getValue(embedPositions, x.getDevice(), training))); // (B, T, C)
 
-    NDArray additive = additiveMask(m, mask64, b, t, past, x.getDataType()); // (B, 1, T, S)
-    NDList out = new NDList(2 * layers.size() + 1);
-    out.add(null); // logits, filled below
-    for (int i = 0; i < layers.size(); i++) {
-      NDList in = new NDList(x, additive);
-      if (inputs.size() > 2) {
-        in.add(inputs.get(2 + 2 * i));
-        in.add(inputs.get(3 + 2 * i));
-      }
-      NDList y = layers.get(i).forward(ps, in, training);
-      x = y.get(0);
-      out.add(y.get(1));
-      out.add(y.get(2));
+        NDArray additive = additiveMask(m, mask64, b, t, past, x.getDataType()); // (B, 1, T, S)
+        NDList out = new NDList(2 * layers.size() + 1);
+        out.add(null); // logits, filled below
+        for (int i = 0; i < layers.size(); i++) {
+            NDList in = new NDList(x, additive);
+            if (inputs.size() > 2) {
+                in.add(inputs.get(2 + 2 * i));
+                in.add(inputs.get(3 + 2 * i));
+            }
+            NDList y = layers.get(i).forward(ps, in, training);
+            x = y.get(0);
+            out.add(y.get(1));
+            out.add(y.get(2));
+        }
+        if (cfg.hasFinalLayerNorm()) {
+            x = OptDecoderLayer.layerNorm(ps, x, finalLnW, finalLnB, training, cfg.hiddenSize());
+        }
+        if (projectOut != null) {
+            x = OptDecoderLayer.linear(ps, x, projectOut, null, training); // (B, T, E)
+        }
+        Parameter head = lmHead == null ? embedTokens : lmHead;
+        // x first: the result stays in the batch manager (DJL-NOTES §0 red flag 7a)
+        NDArray logits = OptDecoderLayer.linear(ps, x, head, null, training); // (B, T, V)
+        out.set(
+                0,
+                AutocastStore.fp32(
+                        ps, logits)); // the loss's log-softmax runs in fp32 (autocast's rule)
+        return out;
     }
-    if (cfg.hasFinalLayerNorm()) {
-      x = OptDecoderLayer.layerNorm(ps, x, finalLnW, finalLnB, training, cfg.hiddenSize());
-    }
-    if (projectOut != null) {
-      x = OptDecoderLayer.linear(ps, x, projectOut, null, training); // (B, T, E)
-    }
-    Parameter head = lmHead == null ? embedTokens : lmHead;
-    // x first: the result stays in the batch manager (DJL-NOTES §0 red flag 7a)
-    NDArray logits = OptDecoderLayer.linear(ps, x, head, null, training); // (B, T, V)
-    out.set(0, AutocastStore.fp32(ps, logits)); // the loss's log-softmax runs in fp32 (autocast's rule)
-    return out;
-  }
 
-  private static NDArray embedding(NDArray ids, NDArray table) {
-    return Embedding.embedding(ids, table, SparseFormat.DENSE).head();
-  }
-
-  /**
-   * Causal + padding mask as an additive bias: 0 where query i (absolute position past+i) may attend key j
-   * (j ≤ past+i and key j is not padding), a large negative number elsewhere. Shape (B, 1, T, S).
-   */
-  static NDArray additiveMask(NDManager m, NDArray mask64, long b, long t, long past, DataType dtype) {
-    long s = past + t;
-    NDArray qi = m.arange(past, s, 1, DataType.INT64).reshape(1, 1, t, 1);
-    NDArray kj = m.arange(0, s, 1, DataType.INT64).reshape(1, 1, 1, s);
-    NDArray causal = qi.gte(kj); // (1, 1, T, S) bool
-    NDArray keep = mask64.reshape(b, 1, 1, s).gt(0); // (B, 1, 1, S) bool
-    NDArray allowed = causal.logicalAnd(keep).toType(dtype, false); // (B, 1, T, S)
-    float neg = dtype == DataType.FLOAT16 ? -6.0e4f : -1.0e9f;
-    return allowed.sub(1f).mul(-neg); // allowed → 0, masked → neg
-  }
-
-  @Override
-  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-    for (OptDecoderLayer layer : layers) {
-      layer.initialize(manager, dataType, new Shape(1, 1, cfg.hiddenSize()), new Shape(1, 1, 1, 1));
+    private static NDArray embedding(NDArray ids, NDArray table) {
+        return Embedding.embedding(ids, table, SparseFormat.DENSE).head();
     }
-  }
 
-  @Override
-  public Shape[] getOutputShapes(Shape[] inputShapes) {
-    Shape ids = inputShapes[0];
-    Shape[] out = new Shape[1 + 2 * layers.size()];
-    out[0] = new Shape(ids.get(0), ids.get(1), cfg.vocabSize());
-    long s = inputShapes[1].get(1);
-    for (int i = 1; i < out.length; i++) {
-      out[i] = new Shape(ids.get(0), cfg.numAttentionHeads(), s, cfg.headDim());
+    /**
+     * Causal + padding mask as an additive bias: 0 where query i (absolute position past+i) may
+     * attend key j (j ≤ past+i and key j is not padding), a large negative number elsewhere. Shape
+     * (B, 1, T, S).
+     */
+    static NDArray additiveMask(
+            NDManager m, NDArray mask64, long b, long t, long past, DataType dtype) {
+        long s = past + t;
+        NDArray qi = m.arange(past, s, 1, DataType.INT64).reshape(1, 1, t, 1);
+        NDArray kj = m.arange(0, s, 1, DataType.INT64).reshape(1, 1, 1, s);
+        NDArray causal = qi.gte(kj); // (1, 1, T, S) bool
+        NDArray keep = mask64.reshape(b, 1, 1, s).gt(0); // (B, 1, 1, S) bool
+        NDArray allowed = causal.logicalAnd(keep).toType(dtype, false); // (B, 1, T, S)
+        float neg = dtype == DataType.FLOAT16 ? -6.0e4f : -1.0e9f;
+        return allowed.sub(1f).mul(-neg); // allowed → 0, masked → neg
     }
-    return out;
-  }
+
+    @Override
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
+        for (OptDecoderLayer layer : layers) {
+            layer.initialize(
+                    manager, dataType, new Shape(1, 1, cfg.hiddenSize()), new Shape(1, 1, 1, 1));
+        }
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape ids = inputShapes[0];
+        Shape[] out = new Shape[1 + 2 * layers.size()];
+        out[0] = new Shape(ids.get(0), ids.get(1), cfg.vocabSize());
+        long s = inputShapes[1].get(1);
+        for (int i = 1; i < out.length; i++) {
+            out[i] = new Shape(ids.get(0), cfg.numAttentionHeads(), s, cfg.headDim());
+        }
+        return out;
+    }
 }

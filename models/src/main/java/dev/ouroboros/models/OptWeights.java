@@ -16,81 +16,113 @@ import java.util.TreeSet;
 /**
  * Maps HF state dicts onto {@link OptForCausalLM} parameters and back.
  *
- * <p>Both key layouts seen in the wild are accepted: {@code decoder.*} (OPTModel, as facebook/opt-125m's
- * {@code pytorch_model.bin}) and {@code model.decoder.*} (OPTForCausalLM), with or without {@code lm_head.weight}.
- * Saving always uses the OPTForCausalLM layout that {@code transformers} writes.
+ * <p>Both key layouts seen in the wild are accepted: {@code decoder.*} (OPTModel, as
+ * facebook/opt-125m's {@code pytorch_model.bin}) and {@code model.decoder.*} (OPTForCausalLM), with
+ * or without {@code lm_head.weight}. Saving always uses the OPTForCausalLM layout that {@code
+ * transformers} writes.
  */
 public final class OptWeights {
-  private OptWeights() {}
+    private OptWeights() {}
 
-  /**
-   * Points every parameter's initializer at its tensor in {@code stateDict}, so that the next
-   * {@code block.initialize(...)} allocates the loaded values directly (no random init, no second copy).
-   *
-   * @param source file or directory the tensors came from, named in every error
-   */
-  public static void bind(OptForCausalLM block, Map<String, RawTensor> stateDict, String source) {
-    Map<String, RawTensor> byKey = normalise(stateDict, source);
-    Map<String, Parameter> params = block.parametersByName();
-    List<String> missing = new ArrayList<>();
-    for (Map.Entry<String, Parameter> e : params.entrySet()) {
-      RawTensor t = byKey.remove(e.getKey());
-      if (t == null) {
-        missing.add(e.getKey());
-        continue;
-      }
-      Parameter p = e.getValue();
-      long[] want = p.getShape().getShape();
-      if (!Arrays.equals(want, t.shape())) {
-        throw new UserInputException(
-            source + ": tensor " + t.name() + " has shape " + Arrays.toString(t.shape()) + " but config.json implies "
-                + Arrays.toString(want));
-      }
-      if (t.dtype() != DType.F32 && t.dtype() != DType.F16 && t.dtype() != DType.BF16 && t.dtype() != DType.F64) {
-        throw new UserInputException(source + ": tensor " + t.name() + " has dtype " + t.dtype() + ", expected a float type");
-      }
-      p.setInitializer((manager, shape, dataType) -> manager.create(FloatBuffer.wrap(t.toFloats()), shape));
+    /**
+     * Points every parameter's initializer at its tensor in {@code stateDict}, so that the next
+     * {@code block.initialize(...)} allocates the loaded values directly (no random init, no second
+     * copy).
+     *
+     * @param source file or directory the tensors came from, named in every error
+     */
+    public static void bind(OptForCausalLM block, Map<String, RawTensor> stateDict, String source) {
+        Map<String, RawTensor> byKey = normalise(stateDict, source);
+        Map<String, Parameter> params = block.parametersByName();
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            RawTensor t = byKey.remove(e.getKey());
+            if (t == null) {
+                missing.add(e.getKey());
+                continue;
+            }
+            Parameter p = e.getValue();
+            long[] want = p.getShape().getShape();
+            if (!Arrays.equals(want, t.shape())) {
+                throw new UserInputException(
+                        source
+                                + ": tensor "
+                                + t.name()
+                                + " has shape "
+                                + Arrays.toString(t.shape())
+                                + " but config.json implies "
+                                + Arrays.toString(want));
+            }
+            if (t.dtype() != DType.F32
+                    && t.dtype() != DType.F16
+                    && t.dtype() != DType.BF16
+                    && t.dtype() != DType.F64) {
+                throw new UserInputException(
+                        source
+                                + ": tensor "
+                                + t.name()
+                                + " has dtype "
+                                + t.dtype()
+                                + ", expected a float type");
+            }
+            p.setInitializer(
+                    (manager, shape, dataType) ->
+                            manager.create(FloatBuffer.wrap(t.toFloats()), shape));
+        }
+        byKey.remove("lm_head.weight"); // tied checkpoints may still carry the (identical) head
+        if (!missing.isEmpty()) {
+            throw new UserInputException(
+                    source
+                            + ": missing "
+                            + missing.size()
+                            + " tensor(s) the config needs: "
+                            + preview(missing));
+        }
+        if (!byKey.isEmpty()) {
+            throw new UserInputException(
+                    source
+                            + ": "
+                            + byKey.size()
+                            + " unexpected tensor(s) for this config.json: "
+                            + preview(new ArrayList<>(byKey.keySet())));
+        }
     }
-    byKey.remove("lm_head.weight"); // tied checkpoints may still carry the (identical) head
-    if (!missing.isEmpty()) {
-      throw new UserInputException(
-          source + ": missing " + missing.size() + " tensor(s) the config needs: " + preview(missing));
-    }
-    if (!byKey.isEmpty()) {
-      throw new UserInputException(
-          source + ": " + byKey.size() + " unexpected tensor(s) for this config.json: " + preview(new ArrayList<>(byKey.keySet())));
-    }
-  }
 
-  /** The parameters as F32 tensors under OPTForCausalLM keys ({@code model.decoder.*}, {@code lm_head.weight}). */
-  public static List<RawTensor> stateDict(OptForCausalLM block) {
-    List<RawTensor> out = new ArrayList<>();
-    for (Map.Entry<String, Parameter> e : block.parametersByName().entrySet()) {
-      NDArray a = e.getValue().getArray();
-      String key = e.getKey().startsWith("decoder.") ? "model." + e.getKey() : e.getKey();
-      Shape s = a.getShape();
-      out.add(RawTensor.ofFloats(key, s.getShape(), a.toFloatArray())); // parameters are fp32 masters
+    /**
+     * The parameters as F32 tensors under OPTForCausalLM keys ({@code model.decoder.*}, {@code
+     * lm_head.weight}).
+     */
+    public static List<RawTensor> stateDict(OptForCausalLM block) {
+        List<RawTensor> out = new ArrayList<>();
+        for (Map.Entry<String, Parameter> e : block.parametersByName().entrySet()) {
+            NDArray a = e.getValue().getArray();
+            String key = e.getKey().startsWith("decoder.") ? "model." + e.getKey() : e.getKey();
+            Shape s = a.getShape();
+            out.add(
+                    RawTensor.ofFloats(
+                            key, s.getShape(), a.toFloatArray())); // parameters are fp32 masters
+        }
+        return out;
     }
-    return out;
-  }
 
-  private static Map<String, RawTensor> normalise(Map<String, RawTensor> sd, String source) {
-    Map<String, RawTensor> out = new LinkedHashMap<>();
-    for (Map.Entry<String, RawTensor> e : sd.entrySet()) {
-      String k = e.getKey();
-      if (k.startsWith("model.")) {
-        k = k.substring("model.".length());
-      }
-      if (out.put(k, e.getValue()) != null) {
-        throw new UserInputException(source + ": tensor " + k + " appears under both key layouts");
-      }
+    private static Map<String, RawTensor> normalise(Map<String, RawTensor> sd, String source) {
+        Map<String, RawTensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, RawTensor> e : sd.entrySet()) {
+            String k = e.getKey();
+            if (k.startsWith("model.")) {
+                k = k.substring("model.".length());
+            }
+            if (out.put(k, e.getValue()) != null) {
+                throw new UserInputException(
+                        source + ": tensor " + k + " appears under both key layouts");
+            }
+        }
+        return out;
     }
-    return out;
-  }
 
-  private static String preview(List<String> keys) {
-    TreeSet<String> sorted = new TreeSet<>(keys);
-    List<String> first = new ArrayList<>(sorted).subList(0, Math.min(5, sorted.size()));
-    return String.join(", ", first) + (sorted.size() > 5 ? ", …" : "");
-  }
+    private static String preview(List<String> keys) {
+        TreeSet<String> sorted = new TreeSet<>(keys);
+        List<String> first = new ArrayList<>(sorted).subList(0, Math.min(5, sorted.size()));
+        return String.join(", ", first) + (sorted.size() > 5 ? ", …" : "");
+    }
 }

@@ -3,55 +3,59 @@ package dev.ouroboros.models;
 import java.util.Locale;
 
 /**
- * Compute precision of training: {@code fp32}, or {@code fp16} / {@code bf16} matmuls over fp32 master weights
- * ({@link AutocastStore}). Weights, gradients, optimizer state, checkpoints and evaluation stay fp32 in every mode.
+ * Compute precision of training: {@code fp32}, or {@code fp16} / {@code bf16} matmuls over fp32
+ * master weights ({@link AutocastStore}). Weights, gradients, optimizer state, checkpoints and
+ * evaluation stay fp32 in every mode.
  */
 public enum Precision {
-  FP32(null),
-  FP16("to_fp16"),
-  BF16("to_bf16");
+    FP32(null),
+    FP16("to_fp16"),
+    BF16("to_bf16");
 
-  private final String castMethod;
+    private final String castMethod;
 
-  Precision(String castMethod) {
-    this.castMethod = castMethod;
-  }
-
-  /** {@code fp32 | fp16 | bf16}; anything else is a user error naming {@code key}. */
-  public static Precision parse(String key, String value) {
-    for (Precision p : values()) {
-      if (p.label().equals(value)) {
-        return p;
-      }
+    Precision(String castMethod) {
+        this.castMethod = castMethod;
     }
-    throw new UserInputException(key + " must be fp32, fp16 or bf16, got '" + value + "'");
-  }
 
-  /** The config spelling: {@code fp32}, {@code fp16}, {@code bf16}. */
-  public String label() {
-    return name().toLowerCase(Locale.ROOT);
-  }
-
-  /** Whether the matmuls run in a 16-bit type. */
-  public boolean isHalf() {
-    return castMethod != null;
-  }
-
-  /** fp16's 5-bit exponent under-/overflows gradients: it needs dynamic loss scaling (bf16 does not). */
-  public boolean needsLossScaling() {
-    return this == FP16;
-  }
-
-  /** The {@link TorchOps#cast} method that produces this type. */
-  String castMethod() {
-    if (castMethod == null) {
-      throw new IllegalStateException("fp32 has no half cast");
+    /** {@code fp32 | fp16 | bf16}; anything else is a user error naming {@code key}. */
+    public static Precision parse(String key, String value) {
+        for (Precision p : values()) {
+            if (p.label().equals(value)) {
+                return p;
+            }
+        }
+        throw new UserInputException(key + " must be fp32, fp16 or bf16, got '" + value + "'");
     }
-    return castMethod;
-  }
 
-  /** The {@link TorchOps#castAll} method that produces this type. */
-  String castAllMethod() {
-    return "all_" + castMethod();
-  }
+    /** The config spelling: {@code fp32}, {@code fp16}, {@code bf16}. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether the matmuls run in a 16-bit type. */
+    public boolean isHalf() {
+        return castMethod != null;
+    }
+
+    /**
+     * fp16's 5-bit exponent under-/overflows gradients: it needs dynamic loss scaling (bf16 does
+     * not).
+     */
+    public boolean needsLossScaling() {
+        return this == FP16;
+    }
+
+    /** The {@link TorchOps#cast} method that produces this type. */
+    String castMethod() {
+        if (castMethod == null) {
+            throw new IllegalStateException("fp32 has no half cast");
+        }
+        return castMethod;
+    }
+
+    /** The {@link TorchOps#castAll} method that produces this type. */
+    String castAllMethod() {
+        return "all_" + castMethod();
+    }
 }

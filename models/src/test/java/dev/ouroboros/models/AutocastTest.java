@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
@@ -21,213 +20,274 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Mixed-precision forward and backward ({@link AutocastStore}) on the three golden architectures (pre-LN tied;
- * post-LN with project_in/out and GELU; untied, no biases, no LayerNorm affine), on CPU:
+ * Mixed-precision forward and backward ({@link AutocastStore}) on the three golden architectures
+ * (pre-LN tied; post-LN with project_in/out and GELU; untied, no biases, no LayerNorm affine), on
+ * CPU:
  *
  * <ul>
- *   <li>against fp32: the logits come back fp32 and close to fp32's, yet not equal (the matmuls really ran in half);
- *       gradients arrive on the fp32 parameters as fp32 and close to fp32's; the parameters stay fp32. (PyTorch's
- *       own autocast differs from fp32 by as much on these models: up to 1e-1 norm-rel on a gradient.)
- *   <li>against {@code torch.autocast} ({@code golden/autocast.json}, scripts/golden/make_autocast_fixture.py): loss,
- *       last-position logits and per-parameter gradient norms equal autocast's up to the fixture's rounding, in fp16
- *       and bf16 — two orders of magnitude closer than autocast is to fp32. Two fixes were needed for that: linear
- *       layers fold their input to 2-D (bias added inside the GEMM, see {@link AutocastStore#linear}), and the
- *       LayerNorm without affine parameters uses libtorch's kernel (a hand-written mean/var differed by an fp32 ulp,
- *       which flipped fp16 roundings downstream: loss off by 2e-5).
+ *   <li>against fp32: the logits come back fp32 and close to fp32's, yet not equal (the matmuls
+ *       really ran in half); gradients arrive on the fp32 parameters as fp32 and close to fp32's;
+ *       the parameters stay fp32. (PyTorch's own autocast differs from fp32 by as much on these
+ *       models: up to 1e-1 norm-rel on a gradient.)
+ *   <li>against {@code torch.autocast} ({@code golden/autocast.json},
+ *       scripts/golden/make_autocast_fixture.py): loss, last-position logits and per-parameter
+ *       gradient norms equal autocast's up to the fixture's rounding, in fp16 and bf16 — two orders
+ *       of magnitude closer than autocast is to fp32. Two fixes were needed for that: linear layers
+ *       fold their input to 2-D (bias added inside the GEMM, see {@link AutocastStore#linear}), and
+ *       the LayerNorm without affine parameters uses libtorch's kernel (a hand-written mean/var
+ *       differed by an fp32 ulp, which flipped fp16 roundings downstream: loss off by 2e-5).
  * </ul>
  */
 class AutocastTest {
-  @BeforeAll
-  static void oneThread() {
-    Engine.getInstance();
-    JniUtils.setNumThreads(1);
-  }
-
-  /** Logits and the gradient of every parameter, for the mean next-token loss of {@code ids}. */
-  record Pass(
-      double loss, float[] logits, DataType logitsType, Map<String, float[]> grads, Map<String, DataType> gradTypes) {
-    /** Logits of row {@code row}'s last position, vocabulary entries {@code [0, n)}. */
-    float[] lastLogits(int rows, int row, int n) {
-      int vocab = logits.length / rows / T;
-      float[] out = new float[n];
-      System.arraycopy(logits, (row * T + T - 1) * vocab, out, 0, n);
-      return out;
+    @BeforeAll
+    static void oneThread() {
+        Engine.getInstance();
+        JniUtils.setNumThreads(1);
     }
 
-    double gradNorm(String k) {
-      double s = 0;
-      for (float v : grads.get(k)) {
-        s += v * (double) v;
-      }
-      return Math.sqrt(s);
-    }
-  }
-
-  static final int T = 12;
-
-  static Pass pass(LanguageModel model, long[][] ids, Precision precision) {
-    try (NDManager m = model.manager().newSubManager()) {
-      NDArray logits;
-      double loss;
-      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        logits = model.forward(LanguageModel.unpadded(m, ids), true, precision).get(0);
-        NDArray nll = TokenNll.perPosition(logits, m.create(TokenNll.shiftedTargets(ids)));
-        NDArray mean = nll.sum().div(m.create((float) (ids.length * (ids[0].length - 1))));
-        loss = mean.getFloat();
-        gc.backward(mean);
-      }
-      JniUtils.setGradMode(false);
-      Map<String, float[]> grads = new LinkedHashMap<>();
-      Map<String, DataType> types = new LinkedHashMap<>();
-      for (Map.Entry<String, Parameter> e : model.block().parametersByName().entrySet()) {
-        assertEquals(DataType.FLOAT32, e.getValue().getArray().getDataType(), e.getKey() + " is no longer fp32");
-        NDArray g = e.getValue().getArray().getGradient();
-        g.attach(m);
-        types.put(e.getKey(), g.getDataType());
-        grads.put(e.getKey(), g.toFloatArray());
-        g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
-      }
-      return new Pass(loss, logits.toFloatArray(), logits.getDataType(), grads, types);
-    }
-  }
-
-  static long[][] ids(int vocab) {
-    SplittableRandom r = new SplittableRandom(5);
-    long[][] ids = new long[2][T];
-    for (long[] row : ids) {
-      for (int j = 0; j < row.length; j++) {
-        row[j] = 2 + r.nextInt(vocab - 2);
-      }
-    }
-    return ids;
-  }
-
-  /** max|a−b| / max|b|. */
-  static double maxRel(float[] a, float[] b) {
-    double num = 0;
-    double den = 0;
-    for (int i = 0; i < a.length; i++) {
-      num = Math.max(num, Math.abs(a[i] - b[i]));
-      den = Math.max(den, Math.abs(b[i]));
-    }
-    return num / den;
-  }
-
-  /** ‖a−b‖ / ‖b‖. */
-  static double normRel(float[] a, float[] b) {
-    double num = 0;
-    double den = 0;
-    for (int i = 0; i < a.length; i++) {
-      num += (a[i] - b[i]) * (double) (a[i] - b[i]);
-      den += b[i] * (double) b[i];
-    }
-    return Math.sqrt(num / den);
-  }
-
-  void check(Precision precision, double logitTol, double gradTol) {
-    List<String> report = new ArrayList<>();
-    for (String name : Golden.CASES) {
-      try (LanguageModel model = LanguageModel.load(Golden.model(name), Device.cpu(), c -> c.withDropout(0f, 0f))) {
-        long[][] ids = ids(model.config().vocabSize());
-        Pass ref = pass(model, ids, Precision.FP32);
-        Pass amp = pass(model, ids, precision);
-        assertEquals(DataType.FLOAT32, amp.logitsType(), "logits must come back fp32");
-        double lr = maxRel(amp.logits(), ref.logits());
-        assertTrue(lr > 0, name + ": " + precision + " logits equal fp32's bit for bit: no half compute happened");
-        assertTrue(lr < logitTol, name + ": logits max rel err " + lr);
-        double worst = 0;
-        String worstName = "";
-        for (String k : ref.grads().keySet()) {
-          assertEquals(DataType.FLOAT32, amp.gradTypes().get(k), k + " gradient type");
-          if (k.endsWith("k_proj.bias")) {
-            continue; // its exact gradient is 0 (softmax ignores a per-query constant): pure rounding noise
-          }
-          double e = normRel(amp.grads().get(k), ref.grads().get(k));
-          if (e > worst) {
-            worst = e;
-            worstName = k;
-          }
+    /** Logits and the gradient of every parameter, for the mean next-token loss of {@code ids}. */
+    record Pass(
+            double loss,
+            float[] logits,
+            DataType logitsType,
+            Map<String, float[]> grads,
+            Map<String, DataType> gradTypes) {
+        /** Logits of row {@code row}'s last position, vocabulary entries {@code [0, n)}. */
+        float[] lastLogits(int rows, int row, int n) {
+            int vocab = logits.length / rows / T;
+            float[] out = new float[n];
+            System.arraycopy(logits, (row * T + T - 1) * vocab, out, 0, n);
+            return out;
         }
-        assertTrue(worst < gradTol, name + ": gradient of " + worstName + " norm rel err " + worst);
-        report.add(String.format("%s: logits max-rel %.2e, worst grad norm-rel %.2e (%s)", name, lr, worst, worstName));
-      }
-    }
-    report.forEach(l -> System.out.println(precision + " " + l));
-  }
 
-  @Test
-  void fp16MatchesFp32() {
-    check(Precision.FP16, 5e-3, 5e-2);
-  }
-
-  @Test
-  void bf16MatchesFp32() {
-    check(Precision.BF16, 4e-2, 1.5e-1);
-  }
-
-  @Test
-  void castsWhereTorchAutocastCasts() {
-    com.fasterxml.jackson.databind.JsonNode fx;
-    try {
-      fx = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Golden.dir().resolve("autocast.json").toFile());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    for (String name : Golden.CASES) {
-      com.fasterxml.jackson.databind.JsonNode c = fx.get("cases").get(name);
-      long[][] ids = Golden.longs2(c.get("input_ids"));
-      try (LanguageModel model = LanguageModel.load(Golden.model(name), Device.cpu(), cf -> cf.withDropout(0f, 0f))) {
-        for (Precision p : Precision.values()) {
-          Pass ours = pass(model, ids, p);
-          com.fasterxml.jackson.databind.JsonNode torch = c.get(p.label());
-          com.fasterxml.jackson.databind.JsonNode torch32 = c.get("fp32");
-          double lossErr = Math.abs(ours.loss() - torch.get("loss").asDouble());
-          double lossGap = Math.abs(torch.get("loss").asDouble() - torch32.get("loss").asDouble());
-          double logitErr = 0;
-          double logitGap = 0;
-          for (int r = 0; r < ids.length; r++) {
-            float[] ol = ours.lastLogits(ids.length, r, 100);
-            for (int j = 0; j < 100; j++) {
-              double tv = torch.get("last_logits").get(r).get(j).asDouble();
-              logitErr = Math.max(logitErr, Math.abs(ol[j] - tv));
-              logitGap = Math.max(logitGap, Math.abs(tv - torch32.get("last_logits").get(r).get(j).asDouble()));
+        double gradNorm(String k) {
+            double s = 0;
+            for (float v : grads.get(k)) {
+                s += v * (double) v;
             }
-          }
-          double gradErr = 0;
-          double gradGap = 0;
-          var it = torch.get("grad_norms").fields();
-          while (it.hasNext()) {
-            var e = it.next();
-            if (e.getKey().endsWith("k_proj.bias")) {
-              continue;
-            }
-            double tv = e.getValue().asDouble();
-            gradErr = Math.max(gradErr, Math.abs(ours.gradNorm(e.getKey()) - tv) / tv);
-            gradGap = Math.max(gradGap, Math.abs(tv - torch32.get("grad_norms").get(e.getKey()).asDouble()) / tv);
-          }
-          System.out.printf("%s %s vs torch.autocast: loss |d| %.2e (autocast-fp32 gap %.2e), last logits max|d| %.2e (gap %.2e),"
-              + " grad norms max rel %.2e (gap %.2e)%n", name, p, lossErr, lossGap, logitErr, logitGap, gradErr, gradGap);
-          String what = name + " " + p;
-          if (p == Precision.FP32) {
-            assertTrue(lossErr < 1e-5 && logitErr < 1e-5 && gradErr < 1e-4, what + ": fp32 differs from torch");
-            continue;
-          }
-          // closer to torch.autocast than torch.autocast is to fp32: the casts sit where autocast puts them
-          assertTrue(lossErr < 0.25 * lossGap, what + ": loss " + lossErr + " vs gap " + lossGap);
-          assertTrue(logitErr < logitGap, what + ": logits " + logitErr + " vs gap " + logitGap);
-          assertTrue(gradErr < gradGap, what + ": grad norms " + gradErr + " vs gap " + gradGap);
-          // and in fact equal to it up to the fixture's rounding (libtorch 2.7.1 and torch 2.13 share the kernels)
-          assertTrue(lossErr < 1e-5 && logitErr < 1e-5 && gradErr < 1e-4, what + ": should match torch.autocast exactly");
+            return Math.sqrt(s);
         }
-      }
     }
-  }
 
-  @Test
-  void precisionParsesConfigSpellingsOnly() {
-    assertEquals(Precision.BF16, Precision.parse("precision", "bf16"));
-    UserInputException e =
-        org.junit.jupiter.api.Assertions.assertThrows(UserInputException.class, () -> Precision.parse("precision", "fp8"));
-    assertTrue(e.getMessage().contains("precision must be fp32, fp16 or bf16, got 'fp8'"), e.getMessage());
-  }
+    static final int T = 12;
+
+    static Pass pass(LanguageModel model, long[][] ids, Precision precision) {
+        try (NDManager m = model.manager().newSubManager()) {
+            NDArray logits;
+            double loss;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                logits = model.forward(LanguageModel.unpadded(m, ids), true, precision).get(0);
+                NDArray nll = TokenNll.perPosition(logits, m.create(TokenNll.shiftedTargets(ids)));
+                NDArray mean = nll.sum().div(m.create((float) (ids.length * (ids[0].length - 1))));
+                loss = mean.getFloat();
+                gc.backward(mean);
+            }
+            JniUtils.setGradMode(false);
+            Map<String, float[]> grads = new LinkedHashMap<>();
+            Map<String, DataType> types = new LinkedHashMap<>();
+            for (Map.Entry<String, Parameter> e : model.block().parametersByName().entrySet()) {
+                assertEquals(
+                        DataType.FLOAT32,
+                        e.getValue().getArray().getDataType(),
+                        e.getKey() + " is no longer fp32");
+                NDArray g = e.getValue().getArray().getGradient();
+                g.attach(m);
+                types.put(e.getKey(), g.getDataType());
+                grads.put(e.getKey(), g.toFloatArray());
+                g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
+            }
+            return new Pass(loss, logits.toFloatArray(), logits.getDataType(), grads, types);
+        }
+    }
+
+    static long[][] ids(int vocab) {
+        SplittableRandom r = new SplittableRandom(5);
+        long[][] ids = new long[2][T];
+        for (long[] row : ids) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = 2 + r.nextInt(vocab - 2);
+            }
+        }
+        return ids;
+    }
+
+    /** max|a−b| / max|b|. */
+    static double maxRel(float[] a, float[] b) {
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < a.length; i++) {
+            num = Math.max(num, Math.abs(a[i] - b[i]));
+            den = Math.max(den, Math.abs(b[i]));
+        }
+        return num / den;
+    }
+
+    /** ‖a−b‖ / ‖b‖. */
+    static double normRel(float[] a, float[] b) {
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < a.length; i++) {
+            num += (a[i] - b[i]) * (double) (a[i] - b[i]);
+            den += b[i] * (double) b[i];
+        }
+        return Math.sqrt(num / den);
+    }
+
+    void check(Precision precision, double logitTol, double gradTol) {
+        List<String> report = new ArrayList<>();
+        for (String name : Golden.CASES) {
+            try (LanguageModel model =
+                    LanguageModel.load(
+                            Golden.model(name), Device.cpu(), c -> c.withDropout(0f, 0f))) {
+                long[][] ids = ids(model.config().vocabSize());
+                Pass ref = pass(model, ids, Precision.FP32);
+                Pass amp = pass(model, ids, precision);
+                assertEquals(DataType.FLOAT32, amp.logitsType(), "logits must come back fp32");
+                double lr = maxRel(amp.logits(), ref.logits());
+                assertTrue(
+                        lr > 0,
+                        name
+                                + ": "
+                                + precision
+                                + " logits equal fp32's bit for bit: no half compute happened");
+                assertTrue(lr < logitTol, name + ": logits max rel err " + lr);
+                double worst = 0;
+                String worstName = "";
+                for (String k : ref.grads().keySet()) {
+                    assertEquals(DataType.FLOAT32, amp.gradTypes().get(k), k + " gradient type");
+                    if (k.endsWith("k_proj.bias")) {
+                        continue; // its exact gradient is 0 (softmax ignores a per-query constant):
+                        // pure rounding noise
+                    }
+                    double e = normRel(amp.grads().get(k), ref.grads().get(k));
+                    if (e > worst) {
+                        worst = e;
+                        worstName = k;
+                    }
+                }
+                assertTrue(
+                        worst < gradTol,
+                        name + ": gradient of " + worstName + " norm rel err " + worst);
+                report.add(
+                        String.format(
+                                "%s: logits max-rel %.2e, worst grad norm-rel %.2e (%s)",
+                                name, lr, worst, worstName));
+            }
+        }
+        report.forEach(l -> System.out.println(precision + " " + l));
+    }
+
+    @Test
+    void fp16MatchesFp32() {
+        check(Precision.FP16, 5e-3, 5e-2);
+    }
+
+    @Test
+    void bf16MatchesFp32() {
+        check(Precision.BF16, 4e-2, 1.5e-1);
+    }
+
+    @Test
+    void castsWhereTorchAutocastCasts() {
+        com.fasterxml.jackson.databind.JsonNode fx;
+        try {
+            fx =
+                    new com.fasterxml.jackson.databind.ObjectMapper()
+                            .readTree(Golden.dir().resolve("autocast.json").toFile());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        for (String name : Golden.CASES) {
+            com.fasterxml.jackson.databind.JsonNode c = fx.get("cases").get(name);
+            long[][] ids = Golden.longs2(c.get("input_ids"));
+            try (LanguageModel model =
+                    LanguageModel.load(
+                            Golden.model(name), Device.cpu(), cf -> cf.withDropout(0f, 0f))) {
+                for (Precision p : Precision.values()) {
+                    Pass ours = pass(model, ids, p);
+                    com.fasterxml.jackson.databind.JsonNode torch = c.get(p.label());
+                    com.fasterxml.jackson.databind.JsonNode torch32 = c.get("fp32");
+                    double lossErr = Math.abs(ours.loss() - torch.get("loss").asDouble());
+                    double lossGap =
+                            Math.abs(torch.get("loss").asDouble() - torch32.get("loss").asDouble());
+                    double logitErr = 0;
+                    double logitGap = 0;
+                    for (int r = 0; r < ids.length; r++) {
+                        float[] ol = ours.lastLogits(ids.length, r, 100);
+                        for (int j = 0; j < 100; j++) {
+                            double tv = torch.get("last_logits").get(r).get(j).asDouble();
+                            logitErr = Math.max(logitErr, Math.abs(ol[j] - tv));
+                            logitGap =
+                                    Math.max(
+                                            logitGap,
+                                            Math.abs(
+                                                    tv
+                                                            - torch32.get("last_logits")
+                                                                    .get(r)
+                                                                    .get(j)
+                                                                    .asDouble()));
+                        }
+                    }
+                    double gradErr = 0;
+                    double gradGap = 0;
+                    var it = torch.get("grad_norms").fields();
+                    while (it.hasNext()) {
+                        var e = it.next();
+                        if (e.getKey().endsWith("k_proj.bias")) {
+                            continue;
+                        }
+                        double tv = e.getValue().asDouble();
+                        gradErr = Math.max(gradErr, Math.abs(ours.gradNorm(e.getKey()) - tv) / tv);
+                        gradGap =
+                                Math.max(
+                                        gradGap,
+                                        Math.abs(
+                                                        tv
+                                                                - torch32.get("grad_norms")
+                                                                        .get(e.getKey())
+                                                                        .asDouble())
+                                                / tv);
+                    }
+                    System.out.printf(
+                            "%s %s vs torch.autocast: loss |d| %.2e (autocast-fp32 gap %.2e), last logits max|d| %.2e (gap %.2e),"
+                                    + " grad norms max rel %.2e (gap %.2e)%n",
+                            name, p, lossErr, lossGap, logitErr, logitGap, gradErr, gradGap);
+                    String what = name + " " + p;
+                    if (p == Precision.FP32) {
+                        assertTrue(
+                                lossErr < 1e-5 && logitErr < 1e-5 && gradErr < 1e-4,
+                                what + ": fp32 differs from torch");
+                        continue;
+                    }
+                    // closer to torch.autocast than torch.autocast is to fp32: the casts sit where
+                    // autocast puts them
+                    assertTrue(
+                            lossErr < 0.25 * lossGap,
+                            what + ": loss " + lossErr + " vs gap " + lossGap);
+                    assertTrue(
+                            logitErr < logitGap,
+                            what + ": logits " + logitErr + " vs gap " + logitGap);
+                    assertTrue(
+                            gradErr < gradGap,
+                            what + ": grad norms " + gradErr + " vs gap " + gradGap);
+                    // and in fact equal to it up to the fixture's rounding (libtorch 2.7.1 and
+                    // torch 2.13 share the kernels)
+                    assertTrue(
+                            lossErr < 1e-5 && logitErr < 1e-5 && gradErr < 1e-4,
+                            what + ": should match torch.autocast exactly");
+                }
+            }
+        }
+    }
+
+    @Test
+    void precisionParsesConfigSpellingsOnly() {
+        assertEquals(Precision.BF16, Precision.parse("precision", "bf16"));
+        UserInputException e =
+                org.junit.jupiter.api.Assertions.assertThrows(
+                        UserInputException.class, () -> Precision.parse("precision", "fp8"));
+        assertTrue(
+                e.getMessage().contains("precision must be fp32, fp16 or bf16, got 'fp8'"),
+                e.getMessage());
+    }
 }

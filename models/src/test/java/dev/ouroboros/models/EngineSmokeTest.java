@@ -8,12 +8,12 @@ import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
 
 class EngineSmokeTest {
-  @Test
-  void pytorchEngineLoadsOfflineOnCpu() {
-    assertEquals("PyTorch", Engine.getInstance().getEngineName());
-    try (NDManager m = NDManager.newBaseManager()) {
-      NDArray a = m.create(new float[] {1, 2, 3});
-      assertEquals(6f, a.sum().getFloat(), 0f);
+    @Test
+    void pytorchEngineLoadsOfflineOnCpu() {
+        assertEquals("PyTorch", Engine.getInstance().getEngineName());
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray a = m.create(new float[] {1, 2, 3});
+            assertEquals(6f, a.sum().getFloat(), 0f);
+        }
     }
-  }
 }

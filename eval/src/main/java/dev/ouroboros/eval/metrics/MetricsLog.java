@@ -26,207 +26,232 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code metrics.jsonl}: append-only, one {@link MetricsRow} per line.
  *
- * <p>Writing: each row is one {@code write} of one line under an exclusive file lock (several processes of a
- * sweep may share the file), followed by fsync. If the file does not end with a newline (a writer was killed
- * mid-line), a newline is written first so the torn fragment stays on a line of its own.
+ * <p>Writing: each row is one {@code write} of one line under an exclusive file lock (several
+ * processes of a sweep may share the file), followed by fsync. If the file does not end with a
+ * newline (a writer was killed mid-line), a newline is written first so the torn fragment stays on
+ * a line of its own.
  *
- * <p>Reading: lines that are not JSON (torn by a kill -9) are skipped with a warning and counted in {@link
- * Read#skipped()}; a line that is JSON but not a valid row is an error, since it means the writer and reader
- * disagree on the contract.
+ * <p>Reading: lines that are not JSON (torn by a kill -9) are skipped with a warning and counted in
+ * {@link Read#skipped()}; a line that is JSON but not a valid row is an error, since it means the
+ * writer and reader disagree on the contract.
  */
 public final class MetricsLog {
-  /** The file name inside a run directory. */
-  public static final String FILE = "metrics.jsonl";
+    /** The file name inside a run directory. */
+    public static final String FILE = "metrics.jsonl";
 
-  private static final Logger LOG = LoggerFactory.getLogger(MetricsLog.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Object IN_PROCESS = new Object();
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsLog.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Object IN_PROCESS = new Object();
 
-  /** What {@link #read} found. */
-  public record Read(List<MetricsRow> rows, List<String> skipped) {
-    public Read {
-      rows = List.copyOf(rows);
-      skipped = List.copyOf(skipped);
-    }
-  }
-
-  private MetricsLog() {}
-
-  /**
-   * Appends {@code row} to {@code file} (created if absent) and fsyncs it.
-   *
-   * @throws IllegalArgumentException if a metric name is not registered in {@link MetricDefs}
-   */
-  public static void append(Path file, MetricsRow row) {
-    for (String name : row.metrics().keySet()) {
-      MetricDefs.require(name);
-    }
-    byte[] line = (toJson(row) + "\n").getBytes(StandardCharsets.UTF_8);
-    synchronized (IN_PROCESS) { // FileLock is per process; threads of one JVM queue here
-      try {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-          Files.createDirectories(parent);
+    /** What {@link #read} found. */
+    public record Read(List<MetricsRow> rows, List<String> skipped) {
+        public Read {
+            rows = List.copyOf(rows);
+            skipped = List.copyOf(skipped);
         }
-        try (FileChannel ch =
-                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            FileLock lock = ch.lock()) {
-          long size = ch.size();
-          ByteBuffer buf = ByteBuffer.wrap(line);
-          if (size > 0) {
-            ByteBuffer last = ByteBuffer.allocate(1);
-            ch.read(last, size - 1);
-            if (last.get(0) != '\n') {
-              LOG.warn("{}: last line was torn (no newline); closing it before appending", file);
-              buf = ByteBuffer.allocate(line.length + 1).put((byte) '\n').put(line).flip();
+    }
+
+    private MetricsLog() {}
+
+    /**
+     * Appends {@code row} to {@code file} (created if absent) and fsyncs it.
+     *
+     * @throws IllegalArgumentException if a metric name is not registered in {@link MetricDefs}
+     */
+    public static void append(Path file, MetricsRow row) {
+        for (String name : row.metrics().keySet()) {
+            MetricDefs.require(name);
+        }
+        byte[] line = (toJson(row) + "\n").getBytes(StandardCharsets.UTF_8);
+        synchronized (IN_PROCESS) { // FileLock is per process; threads of one JVM queue here
+            try {
+                Path parent = file.toAbsolutePath().getParent();
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
+                try (FileChannel ch =
+                                FileChannel.open(
+                                        file,
+                                        StandardOpenOption.CREATE,
+                                        StandardOpenOption.READ,
+                                        StandardOpenOption.WRITE);
+                        FileLock lock = ch.lock()) {
+                    long size = ch.size();
+                    ByteBuffer buf = ByteBuffer.wrap(line);
+                    if (size > 0) {
+                        ByteBuffer last = ByteBuffer.allocate(1);
+                        ch.read(last, size - 1);
+                        if (last.get(0) != '\n') {
+                            LOG.warn(
+                                    "{}: last line was torn (no newline); closing it before appending",
+                                    file);
+                            buf =
+                                    ByteBuffer.allocate(line.length + 1)
+                                            .put((byte) '\n')
+                                            .put(line)
+                                            .flip();
+                        }
+                    }
+                    long pos = size;
+                    while (buf.hasRemaining()) {
+                        pos += ch.write(buf, pos);
+                    }
+                    ch.force(true);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(file + ": append failed: " + e.getMessage(), e);
             }
-          }
-          long pos = size;
-          while (buf.hasRemaining()) {
-            pos += ch.write(buf, pos);
-          }
-          ch.force(true);
         }
-      } catch (IOException e) {
-        throw new UncheckedIOException(file + ": append failed: " + e.getMessage(), e);
-      }
     }
-  }
 
-  /** One row as one line of JSON (no newline). */
-  public static String toJson(MetricsRow row) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("schema", row.schema());
-    o.put("policy", row.policy());
-    o.put("seed", row.seed());
-    o.put("generation", row.generation());
-    o.put("split", row.split());
-    ObjectNode m = o.putObject("metrics");
-    row.metrics().forEach(m::put);
-    ObjectNode r = o.putObject("raw");
-    row.raw().forEach((k, sums) -> {
-      ObjectNode s = r.putObject(k);
-      sums.forEach((f, v) -> {
-        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-          s.put(f, v.longValue()); // counts stay integers in the file
-        } else {
-          s.put(f, v);
+    /** One row as one line of JSON (no newline). */
+    public static String toJson(MetricsRow row) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("schema", row.schema());
+        o.put("policy", row.policy());
+        o.put("seed", row.seed());
+        o.put("generation", row.generation());
+        o.put("split", row.split());
+        ObjectNode m = o.putObject("metrics");
+        row.metrics().forEach(m::put);
+        ObjectNode r = o.putObject("raw");
+        row.raw()
+                .forEach(
+                        (k, sums) -> {
+                            ObjectNode s = r.putObject(k);
+                            sums.forEach(
+                                    (f, v) -> {
+                                        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+                                            s.put(f, v.longValue()); // counts stay integers
+                                            // in the file
+                                        } else {
+                                            s.put(f, v);
+                                        }
+                                    });
+                        });
+        o.put("time", row.time());
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
-      });
-    });
-    o.put("time", row.time());
-    try {
-      return JSON.writeValueAsString(o);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
     }
-  }
 
-  /**
-   * Parses one line.
-   *
-   * @throws IllegalArgumentException if the JSON is not a valid row
-   * @throws JsonProcessingException if the line is not JSON
-   */
-  public static MetricsRow parse(String line) throws JsonProcessingException {
-    JsonNode o = JSON.readTree(line);
-    if (o == null || !o.isObject()) {
-      throw new IllegalArgumentException("not a JSON object");
-    }
-    String schema = text(o, "schema");
-    if (!MetricsRow.SCHEMA.equals(schema)) {
-      throw new IllegalArgumentException("schema '" + schema + "' is not " + MetricsRow.SCHEMA);
-    }
-    Map<String, Double> metrics = new LinkedHashMap<>();
-    JsonNode m = o.get("metrics");
-    if (m == null || !m.isObject()) {
-      throw new IllegalArgumentException("'metrics' must be an object");
-    }
-    for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (!e.getValue().isNumber()) {
-        throw new IllegalArgumentException("metric " + e.getKey() + " is not a number: " + e.getValue());
-      }
-      metrics.put(e.getKey(), e.getValue().doubleValue());
-    }
-    Map<String, Map<String, Double>> raw = new LinkedHashMap<>();
-    JsonNode r = o.get("raw");
-    if (r != null && !r.isNull()) {
-      if (!r.isObject()) {
-        throw new IllegalArgumentException("'raw' must be an object");
-      }
-      for (Iterator<Map.Entry<String, JsonNode>> it = r.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        Map<String, Double> sums = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> f = e.getValue().fields(); f.hasNext(); ) {
-          Map.Entry<String, JsonNode> s = f.next();
-          if (!s.getValue().isNumber()) {
-            throw new IllegalArgumentException("raw " + e.getKey() + "." + s.getKey() + " is not a number");
-          }
-          sums.put(s.getKey(), s.getValue().doubleValue());
+    /**
+     * Parses one line.
+     *
+     * @throws IllegalArgumentException if the JSON is not a valid row
+     * @throws JsonProcessingException if the line is not JSON
+     */
+    public static MetricsRow parse(String line) throws JsonProcessingException {
+        JsonNode o = JSON.readTree(line);
+        if (o == null || !o.isObject()) {
+            throw new IllegalArgumentException("not a JSON object");
         }
-        raw.put(e.getKey(), sums);
-      }
+        String schema = text(o, "schema");
+        if (!MetricsRow.SCHEMA.equals(schema)) {
+            throw new IllegalArgumentException(
+                    "schema '" + schema + "' is not " + MetricsRow.SCHEMA);
+        }
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        JsonNode m = o.get("metrics");
+        if (m == null || !m.isObject()) {
+            throw new IllegalArgumentException("'metrics' must be an object");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isNumber()) {
+                throw new IllegalArgumentException(
+                        "metric " + e.getKey() + " is not a number: " + e.getValue());
+            }
+            metrics.put(e.getKey(), e.getValue().doubleValue());
+        }
+        Map<String, Map<String, Double>> raw = new LinkedHashMap<>();
+        JsonNode r = o.get("raw");
+        if (r != null && !r.isNull()) {
+            if (!r.isObject()) {
+                throw new IllegalArgumentException("'raw' must be an object");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = r.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                Map<String, Double> sums = new LinkedHashMap<>();
+                for (Iterator<Map.Entry<String, JsonNode>> f = e.getValue().fields();
+                        f.hasNext(); ) {
+                    Map.Entry<String, JsonNode> s = f.next();
+                    if (!s.getValue().isNumber()) {
+                        throw new IllegalArgumentException(
+                                "raw " + e.getKey() + "." + s.getKey() + " is not a number");
+                    }
+                    sums.put(s.getKey(), s.getValue().doubleValue());
+                }
+                raw.put(e.getKey(), sums);
+            }
+        }
+        return new MetricsRow(
+                schema,
+                text(o, "policy"),
+                integer(o, "seed"),
+                integer(o, "generation"),
+                text(o, "split"),
+                metrics,
+                raw,
+                text(o, "time"));
     }
-    return new MetricsRow(
-        schema,
-        text(o, "policy"),
-        integer(o, "seed"),
-        integer(o, "generation"),
-        text(o, "split"),
-        metrics,
-        raw,
-        text(o, "time"));
-  }
 
-  private static String text(JsonNode o, String field) {
-    JsonNode v = o.get(field);
-    if (v == null || !v.isTextual()) {
-      throw new IllegalArgumentException("'" + field + "' must be a string");
+    private static String text(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        if (v == null || !v.isTextual()) {
+            throw new IllegalArgumentException("'" + field + "' must be a string");
+        }
+        return v.asText();
     }
-    return v.asText();
-  }
 
-  private static int integer(JsonNode o, String field) {
-    JsonNode v = o.get(field);
-    if (v == null || !v.canConvertToInt() || !v.isIntegralNumber()) {
-      throw new IllegalArgumentException("'" + field + "' must be an integer");
+    private static int integer(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        if (v == null || !v.canConvertToInt() || !v.isIntegralNumber()) {
+            throw new IllegalArgumentException("'" + field + "' must be an integer");
+        }
+        return v.intValue();
     }
-    return v.intValue();
-  }
 
-  /**
-   * Reads every complete row of {@code file}. Lines that are not JSON (a write torn by a kill) are skipped with a
-   * warning; blank lines are ignored.
-   *
-   * @throws UserInputException if the file is missing or unreadable, or a line is JSON but not a valid row
-   */
-  public static Read read(Path file) {
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new UserInputException(file + ": no such file");
-    } catch (IOException e) {
-      throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")");
+    /**
+     * Reads every complete row of {@code file}. Lines that are not JSON (a write torn by a kill)
+     * are skipped with a warning; blank lines are ignored.
+     *
+     * @throws UserInputException if the file is missing or unreadable, or a line is JSON but not a
+     *     valid row
+     */
+    public static Read read(Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new UserInputException(file + ": no such file");
+        } catch (IOException e) {
+            throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+        List<MetricsRow> rows = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                rows.add(parse(line));
+            } catch (JsonProcessingException e) {
+                String what =
+                        file
+                                + ":"
+                                + (i + 1)
+                                + ": skipped a line that is not complete JSON (torn write?)";
+                LOG.warn(what);
+                skipped.add(what);
+            } catch (IllegalArgumentException e) {
+                throw new UserInputException(
+                        file + ":" + (i + 1) + ": not a valid metrics row: " + e.getMessage());
+            }
+        }
+        return new Read(rows, skipped);
     }
-    List<MetricsRow> rows = new ArrayList<>();
-    List<String> skipped = new ArrayList<>();
-    for (int i = 0; i < lines.size(); i++) {
-      String line = lines.get(i);
-      if (line.isBlank()) {
-        continue;
-      }
-      try {
-        rows.add(parse(line));
-      } catch (JsonProcessingException e) {
-        String what = file + ":" + (i + 1) + ": skipped a line that is not complete JSON (torn write?)";
-        LOG.warn(what);
-        skipped.add(what);
-      } catch (IllegalArgumentException e) {
-        throw new UserInputException(file + ":" + (i + 1) + ": not a valid metrics row: " + e.getMessage());
-      }
-    }
-    return new Read(rows, skipped);
-  }
 }

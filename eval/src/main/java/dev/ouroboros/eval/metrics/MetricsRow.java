@@ -18,100 +18,106 @@ import java.util.regex.Pattern;
  *  "time":"2025-01-01T12:00:00Z"}
  * }</pre>
  *
- * @param policy the mixing policy as the config spells it ({@code replace}, {@code keep-real:0.1}, …)
+ * @param policy the mixing policy as the config spells it ({@code replace}, {@code keep-real:0.1},
+ *     …)
  * @param seed the run's seed index (not a derived seed)
  * @param generation 0 = trained on real data
- * @param split what was measured: {@code test}, {@code validation} (real held-out text scored by this
- *     generation's model), {@code synthetic} (text this generation's model generated), {@code reference} (the
- *     real text the synthetic metrics compare with)
- * @param metrics metric name → finite value; names are registered in {@link MetricDefs}. An undefined value
- *     (e.g. MTLD of a text with no repeated word) is left out, never written as NaN
- * @param raw metric name → the exact sums it derives from ({@code nll_sum}, {@code n_predictions}, …), so
- *     aggregation can stay exact; may be empty
+ * @param split what was measured: {@code test}, {@code validation} (real held-out text scored by
+ *     this generation's model), {@code synthetic} (text this generation's model generated), {@code
+ *     reference} (the real text the synthetic metrics compare with)
+ * @param metrics metric name → finite value; names are registered in {@link MetricDefs}. An
+ *     undefined value (e.g. MTLD of a text with no repeated word) is left out, never written as NaN
+ * @param raw metric name → the exact sums it derives from ({@code nll_sum}, {@code n_predictions},
+ *     …), so aggregation can stay exact; may be empty
  * @param time when the row was written, ISO-8601 instant
  */
 public record MetricsRow(
-    String schema,
-    String policy,
-    int seed,
-    int generation,
-    String split,
-    Map<String, Double> metrics,
-    Map<String, Map<String, Double>> raw,
-    String time) {
+        String schema,
+        String policy,
+        int seed,
+        int generation,
+        String split,
+        Map<String, Double> metrics,
+        Map<String, Map<String, Double>> raw,
+        String time) {
 
-  /** The schema this code writes and reads. */
-  public static final String SCHEMA = "ouro.metrics/v1";
+    /** The schema this code writes and reads. */
+    public static final String SCHEMA = "ouro.metrics/v1";
 
-  /** What metric, raw-field and split names look like. */
-  static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
+    /** What metric, raw-field and split names look like. */
+    static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
 
-  public MetricsRow {
-    if (!SCHEMA.equals(schema)) {
-      throw new IllegalArgumentException("schema must be " + SCHEMA + ", got " + schema);
-    }
-    if (policy == null || policy.isBlank() || policy.contains("/") || policy.contains("\n")) {
-      throw new IllegalArgumentException("policy must be a non-blank name without '/', got " + policy);
-    }
-    if (seed < 0) {
-      throw new IllegalArgumentException("seed must be ≥ 0, got " + seed);
-    }
-    if (generation < 0) {
-      throw new IllegalArgumentException("generation must be ≥ 0, got " + generation);
-    }
-    if (split == null || !NAME.matcher(split).matches()) {
-      throw new IllegalArgumentException("split must match " + NAME + ", got " + split);
-    }
-    Objects.requireNonNull(metrics, "metrics");
-    Map<String, Double> m = new LinkedHashMap<>();
-    metrics.forEach(
-        (k, v) -> {
-          if (k == null || !NAME.matcher(k).matches()) {
-            throw new IllegalArgumentException("metric name must match " + NAME + ", got " + k);
-          }
-          if (v == null || !Double.isFinite(v)) {
-            throw new IllegalArgumentException("metric " + k + " must be finite, got " + v + " (leave it out)");
-          }
-          m.put(k, v);
-        });
-    metrics = Collections.unmodifiableMap(m);
-    Map<String, Map<String, Double>> r = new LinkedHashMap<>();
-    if (raw != null) {
-      raw.forEach(
-          (k, sums) -> {
-            Map<String, Double> s = new LinkedHashMap<>();
-            sums.forEach(
-                (f, v) -> {
-                  if (v == null || !Double.isFinite(v)) {
-                    throw new IllegalArgumentException("raw " + k + "." + f + " must be finite, got " + v);
-                  }
-                  s.put(f, v);
+    public MetricsRow {
+        if (!SCHEMA.equals(schema)) {
+            throw new IllegalArgumentException("schema must be " + SCHEMA + ", got " + schema);
+        }
+        if (policy == null || policy.isBlank() || policy.contains("/") || policy.contains("\n")) {
+            throw new IllegalArgumentException(
+                    "policy must be a non-blank name without '/', got " + policy);
+        }
+        if (seed < 0) {
+            throw new IllegalArgumentException("seed must be ≥ 0, got " + seed);
+        }
+        if (generation < 0) {
+            throw new IllegalArgumentException("generation must be ≥ 0, got " + generation);
+        }
+        if (split == null || !NAME.matcher(split).matches()) {
+            throw new IllegalArgumentException("split must match " + NAME + ", got " + split);
+        }
+        Objects.requireNonNull(metrics, "metrics");
+        Map<String, Double> m = new LinkedHashMap<>();
+        metrics.forEach(
+                (k, v) -> {
+                    if (k == null || !NAME.matcher(k).matches()) {
+                        throw new IllegalArgumentException(
+                                "metric name must match " + NAME + ", got " + k);
+                    }
+                    if (v == null || !Double.isFinite(v)) {
+                        throw new IllegalArgumentException(
+                                "metric " + k + " must be finite, got " + v + " (leave it out)");
+                    }
+                    m.put(k, v);
                 });
-            r.put(k, Collections.unmodifiableMap(s));
-          });
+        metrics = Collections.unmodifiableMap(m);
+        Map<String, Map<String, Double>> r = new LinkedHashMap<>();
+        if (raw != null) {
+            raw.forEach(
+                    (k, sums) -> {
+                        Map<String, Double> s = new LinkedHashMap<>();
+                        sums.forEach(
+                                (f, v) -> {
+                                    if (v == null || !Double.isFinite(v)) {
+                                        throw new IllegalArgumentException(
+                                                "raw " + k + "." + f + " must be finite, got " + v);
+                                    }
+                                    s.put(f, v);
+                                });
+                        r.put(k, Collections.unmodifiableMap(s));
+                    });
+        }
+        raw = Collections.unmodifiableMap(r);
+        Objects.requireNonNull(time, "time");
+        try {
+            Instant.parse(time);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("time must be an ISO-8601 instant, got " + time);
+        }
     }
-    raw = Collections.unmodifiableMap(r);
-    Objects.requireNonNull(time, "time");
-    try {
-      Instant.parse(time);
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("time must be an ISO-8601 instant, got " + time);
+
+    /** A row stamped now. */
+    public static MetricsRow of(
+            String policy,
+            int seed,
+            int generation,
+            String split,
+            Map<String, Double> metrics,
+            Map<String, Map<String, Double>> raw) {
+        return new MetricsRow(
+                SCHEMA, policy, seed, generation, split, metrics, raw, Instant.now().toString());
     }
-  }
 
-  /** A row stamped now. */
-  public static MetricsRow of(
-      String policy,
-      int seed,
-      int generation,
-      String split,
-      Map<String, Double> metrics,
-      Map<String, Map<String, Double>> raw) {
-    return new MetricsRow(SCHEMA, policy, seed, generation, split, metrics, raw, Instant.now().toString());
-  }
-
-  /** The group a row belongs to when seeds are averaged (everything but the seed). */
-  public String groupKey() {
-    return policy + "|" + generation + "|" + split;
-  }
+    /** The group a row belongs to when seeds are averaged (everything but the seed). */
+    public String groupKey() {
+        return policy + "|" + generation + "|" + split;
+    }
 }

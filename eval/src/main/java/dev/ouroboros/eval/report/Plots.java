@@ -24,213 +24,255 @@ import org.knowm.xchart.style.Styler.LegendPosition;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * PNG plots with XChart. Metric vs generation: one line per policy (the mean over seeds), a 95% CI band, faint
- * per-seed lines, n in the legend, log y for perplexities. Per-sample perplexity histograms: one panel per policy,
- * generations overlaid on shared log-spaced bins.
+ * PNG plots with XChart. Metric vs generation: one line per policy (the mean over seeds), a 95% CI
+ * band, faint per-seed lines, n in the legend, log y for perplexities. Per-sample perplexity
+ * histograms: one panel per policy, generations overlaid on shared log-spaced bins.
  */
 public final class Plots {
-  /** Okabe–Ito, colour-blind safe. */
-  private static final Color[] PALETTE = {
-    new Color(0x0072B2), new Color(0xD55E00), new Color(0x009E73), new Color(0xCC79A7),
-    new Color(0xE69F00), new Color(0x56B4E9), new Color(0xF0E442), new Color(0x000000)
-  };
+    /** Okabe–Ito, colour-blind safe. */
+    private static final Color[] PALETTE = {
+        new Color(0x0072B2), new Color(0xD55E00), new Color(0x009E73), new Color(0xCC79A7),
+        new Color(0xE69F00), new Color(0x56B4E9), new Color(0xF0E442), new Color(0x000000)
+    };
 
-  static {
-    System.setProperty("java.awt.headless", "true");
-  }
+    static {
+        System.setProperty("java.awt.headless", "true");
+    }
 
-  private Plots() {}
+    private Plots() {}
 
-  /** One rendered plot. */
-  public record Png(String fileName, String title, byte[] bytes) {}
+    /** One rendered plot. */
+    public record Png(String fileName, String title, byte[] bytes) {}
 
-  /** Colour of the i-th policy. */
-  static Color color(int i) {
-    return PALETTE[i % PALETTE.length];
-  }
+    /** Colour of the i-th policy. */
+    static Color color(int i) {
+        return PALETTE[i % PALETTE.length];
+    }
 
-  private static Color alpha(Color c, int a) {
-    return new Color(c.getRed(), c.getGreen(), c.getBlue(), a);
-  }
+    private static Color alpha(Color c, int a) {
+        return new Color(c.getRed(), c.getGreen(), c.getBlue(), a);
+    }
 
-  /** {@code <metric>-vs-generation[-<split>].png}; the split is left out for {@code test}. */
-  public static String fileName(String metric, String split) {
-    return safe(metric) + "-vs-generation" + (split.equals("test") ? "" : "-" + safe(split)) + ".png";
-  }
+    /** {@code <metric>-vs-generation[-<split>].png}; the split is left out for {@code test}. */
+    public static String fileName(String metric, String split) {
+        return safe(metric)
+                + "-vs-generation"
+                + (split.equals("test") ? "" : "-" + safe(split))
+                + ".png";
+    }
 
-  /** Keeps file names portable: anything but [A-Za-z0-9._-] becomes '_'. */
-  static String safe(String s) {
-    return s.replaceAll("[^A-Za-z0-9._-]", "_");
-  }
+    /** Keeps file names portable: anything but [A-Za-z0-9._-] becomes '_'. */
+    static String safe(String s) {
+        return s.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
 
-  /** Metric vs generation for one split; policies in {@code policies} order fix the colours. */
-  public static Png metricVsGeneration(Summary s, List<String> policies, String split, String metric) {
-    Optional<MetricDef> def = MetricDefs.find(metric);
-    boolean log = def.map(MetricDef::logScale).orElse(false);
-    String arrow = def.map(d -> d.better().arrow()).orElse("?");
-    String title = metric + " " + arrow + " vs generation (" + split + ")";
-    XYChart c = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle("generation")
-        .yAxisTitle(metric + def.map(d -> " [" + d.unit() + "]").orElse("")).build();
-    style(c);
-    c.getStyler().setYAxisLogarithmic(log);
-    // label 20, 30, 50 … for perplexities; decades only for quantities that span many of them (testbed variances)
-    c.getStyler().setYAxisLogarithmicDecadeOnly(def.map(d -> !d.unit().equals("ppl")).orElse(true));
-    c.getStyler().setXAxisDecimalPattern("0");
-    boolean any = false;
-    for (int pi = 0; pi < policies.size(); pi++) {
-      String p = policies.get(pi);
-      List<Summary.Cell> cells = s.cells().stream()
-          .filter(x -> x.policy().equals(p) && x.split().equals(split) && x.metric().equals(metric))
-          .toList();
-      if (cells.isEmpty()) {
-        continue;
-      }
-      any = true;
-      Color col = color(pi);
-      // faint per-seed lines
-      SortedMap<Integer, List<double[]>> bySeed = new TreeMap<>();
-      for (Summary.Cell cell : cells) {
-        cell.seedValues().forEach((seed, v) ->
-            bySeed.computeIfAbsent(seed, k -> new ArrayList<>()).add(new double[] {cell.generation(), v}));
-      }
-      for (Map.Entry<Integer, List<double[]>> e : bySeed.entrySet()) {
-        XYSeries ss = c.addSeries(p + " seed " + e.getKey(), col(e.getValue(), 0), col(e.getValue(), 1));
-        ss.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
-        ss.setMarker(SeriesMarkers.NONE);
-        ss.setLineColor(alpha(col, 70));
-        ss.setLineWidth(1f);
-        ss.setShowInLegend(false);
-      }
-      // CI band (cells with n ≥ 2)
-      List<Summary.Cell> withCi = cells.stream().filter(x -> x.n() > 1).toList();
-      if (withCi.size() > 1) {
-        int k = withCi.size();
-        double[] bx = new double[2 * k];
-        double[] by = new double[2 * k];
-        for (int i = 0; i < k; i++) {
-          Summary.Cell cell = withCi.get(i);
-          Summary.Cell back = withCi.get(k - 1 - i);
-          bx[i] = cell.generation();
-          by[i] = cell.ciHi();
-          bx[k + i] = back.generation();
-          by[k + i] = log ? Math.max(back.ciLo(), back.mean() / 1e3) : back.ciLo(); // a log axis cannot show ≤ 0
+    /** Metric vs generation for one split; policies in {@code policies} order fix the colours. */
+    public static Png metricVsGeneration(
+            Summary s, List<String> policies, String split, String metric) {
+        Optional<MetricDef> def = MetricDefs.find(metric);
+        boolean log = def.map(MetricDef::logScale).orElse(false);
+        String arrow = def.map(d -> d.better().arrow()).orElse("?");
+        String title = metric + " " + arrow + " vs generation (" + split + ")";
+        XYChart c =
+                new XYChartBuilder()
+                        .width(800)
+                        .height(500)
+                        .title(title)
+                        .xAxisTitle("generation")
+                        .yAxisTitle(metric + def.map(d -> " [" + d.unit() + "]").orElse(""))
+                        .build();
+        style(c);
+        c.getStyler().setYAxisLogarithmic(log);
+        // label 20, 30, 50 … for perplexities; decades only for quantities that span many of them
+        // (testbed variances)
+        c.getStyler()
+                .setYAxisLogarithmicDecadeOnly(def.map(d -> !d.unit().equals("ppl")).orElse(true));
+        c.getStyler().setXAxisDecimalPattern("0");
+        boolean any = false;
+        for (int pi = 0; pi < policies.size(); pi++) {
+            String p = policies.get(pi);
+            List<Summary.Cell> cells =
+                    s.cells().stream()
+                            .filter(
+                                    x ->
+                                            x.policy().equals(p)
+                                                    && x.split().equals(split)
+                                                    && x.metric().equals(metric))
+                            .toList();
+            if (cells.isEmpty()) {
+                continue;
+            }
+            any = true;
+            Color col = color(pi);
+            // faint per-seed lines
+            SortedMap<Integer, List<double[]>> bySeed = new TreeMap<>();
+            for (Summary.Cell cell : cells) {
+                cell.seedValues()
+                        .forEach(
+                                (seed, v) ->
+                                        bySeed.computeIfAbsent(seed, k -> new ArrayList<>())
+                                                .add(new double[] {cell.generation(), v}));
+            }
+            for (Map.Entry<Integer, List<double[]>> e : bySeed.entrySet()) {
+                XYSeries ss =
+                        c.addSeries(
+                                p + " seed " + e.getKey(),
+                                col(e.getValue(), 0),
+                                col(e.getValue(), 1));
+                ss.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
+                ss.setMarker(SeriesMarkers.NONE);
+                ss.setLineColor(alpha(col, 70));
+                ss.setLineWidth(1f);
+                ss.setShowInLegend(false);
+            }
+            // CI band (cells with n ≥ 2)
+            List<Summary.Cell> withCi = cells.stream().filter(x -> x.n() > 1).toList();
+            if (withCi.size() > 1) {
+                int k = withCi.size();
+                double[] bx = new double[2 * k];
+                double[] by = new double[2 * k];
+                for (int i = 0; i < k; i++) {
+                    Summary.Cell cell = withCi.get(i);
+                    Summary.Cell back = withCi.get(k - 1 - i);
+                    bx[i] = cell.generation();
+                    by[i] = cell.ciHi();
+                    bx[k + i] = back.generation();
+                    by[k + i] =
+                            log
+                                    ? Math.max(back.ciLo(), back.mean() / 1e3)
+                                    : back.ciLo(); // a log axis cannot show ≤ 0
+                }
+                XYSeries band = c.addSeries(p + " 95% CI", bx, by);
+                band.setXYSeriesRenderStyle(XYSeriesRenderStyle.PolygonArea);
+                band.setMarker(SeriesMarkers.NONE);
+                band.setFillColor(alpha(col, 45));
+                band.setLineColor(alpha(col, 0));
+                band.setShowInLegend(false);
+            }
+            int nMin = cells.stream().mapToInt(Summary.Cell::n).min().orElse(0);
+            int nMax = cells.stream().mapToInt(Summary.Cell::n).max().orElse(0);
+            String n = nMin == nMax ? "n=" + nMin : "n=" + nMin + "–" + nMax;
+            double[] gx = cells.stream().mapToDouble(Summary.Cell::generation).toArray();
+            double[] gy = cells.stream().mapToDouble(Summary.Cell::mean).toArray();
+            XYSeries mean = c.addSeries(p + " (" + n + ")", gx, gy);
+            mean.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
+            mean.setMarker(SeriesMarkers.CIRCLE);
+            mean.setMarkerColor(col);
+            mean.setLineColor(col);
+            mean.setLineWidth(2.5f);
         }
-        XYSeries band = c.addSeries(p + " 95% CI", bx, by);
-        band.setXYSeriesRenderStyle(XYSeriesRenderStyle.PolygonArea);
-        band.setMarker(SeriesMarkers.NONE);
-        band.setFillColor(alpha(col, 45));
-        band.setLineColor(alpha(col, 0));
-        band.setShowInLegend(false);
-      }
-      int nMin = cells.stream().mapToInt(Summary.Cell::n).min().orElse(0);
-      int nMax = cells.stream().mapToInt(Summary.Cell::n).max().orElse(0);
-      String n = nMin == nMax ? "n=" + nMin : "n=" + nMin + "–" + nMax;
-      double[] gx = cells.stream().mapToDouble(Summary.Cell::generation).toArray();
-      double[] gy = cells.stream().mapToDouble(Summary.Cell::mean).toArray();
-      XYSeries mean = c.addSeries(p + " (" + n + ")", gx, gy);
-      mean.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
-      mean.setMarker(SeriesMarkers.CIRCLE);
-      mean.setMarkerColor(col);
-      mean.setLineColor(col);
-      mean.setLineWidth(2.5f);
-    }
-    if (!any) {
-      throw new IllegalArgumentException("no cells for " + metric + " on " + split);
-    }
-    return new Png(fileName(metric, split), title, encode(c));
-  }
-
-  /**
-   * Histograms of per-sample perplexity: one panel per policy (side by side in one PNG), one step line per
-   * generation (light to dark), each the share of that generation's samples (pooled over seeds) per bin.
-   *
-   * @param data policy → generation → values (pooled over seeds)
-   * @param edges shared log-spaced edges ({@link Distribution#logEdges})
-   */
-  public static Png histograms(String split, Map<String, SortedMap<Integer, double[]>> data, double[] edges) {
-    List<XYChart> panels = new ArrayList<>();
-    int maxGen = data.values().stream().flatMap(m -> m.keySet().stream()).mapToInt(Integer::intValue).max().orElse(0);
-    for (Map.Entry<String, SortedMap<Integer, double[]>> e : data.entrySet()) {
-      XYChart c = new XYChartBuilder().width(600).height(420)
-          .title(e.getKey() + ": per-sample ppl (" + split + ", gen-0 scorer)")
-          .xAxisTitle("perplexity under the generation-0 model (log)").yAxisTitle("share of samples").build();
-      style(c);
-      c.getStyler().setXAxisLogarithmic(true);
-      for (Map.Entry<Integer, double[]> g : e.getValue().entrySet()) {
-        long[] h = Distribution.histogram(g.getValue(), edges);
-        double total = g.getValue().length;
-        // a step outline: (e_i, h_i) → (e_{i+1}, h_i)
-        double[] x = new double[2 * h.length];
-        double[] y = new double[2 * h.length];
-        for (int i = 0; i < h.length; i++) {
-          x[2 * i] = edges[i];
-          x[2 * i + 1] = edges[i + 1];
-          y[2 * i] = y[2 * i + 1] = total == 0 ? 0 : h[i] / total;
+        if (!any) {
+            throw new IllegalArgumentException("no cells for " + metric + " on " + split);
         }
-        XYSeries s = c.addSeries("gen " + g.getKey() + " (N=" + g.getValue().length + ")", x, y);
-        s.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
-        s.setMarker(SeriesMarkers.NONE);
-        s.setLineColor(generationColor(g.getKey(), maxGen));
-        s.setLineWidth(2f);
-      }
-      panels.add(c);
+        return new Png(fileName(metric, split), title, encode(c));
     }
-    int cols = Math.min(3, Math.max(1, panels.size()));
-    int rows = (panels.size() + cols - 1) / cols;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try {
-      BitmapEncoder.saveBitmap(panels, rows, cols, out, BitmapFormat.PNG);
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
+
+    /**
+     * Histograms of per-sample perplexity: one panel per policy (side by side in one PNG), one step
+     * line per generation (light to dark), each the share of that generation's samples (pooled over
+     * seeds) per bin.
+     *
+     * @param data policy → generation → values (pooled over seeds)
+     * @param edges shared log-spaced edges ({@link Distribution#logEdges})
+     */
+    public static Png histograms(
+            String split, Map<String, SortedMap<Integer, double[]>> data, double[] edges) {
+        List<XYChart> panels = new ArrayList<>();
+        int maxGen =
+                data.values().stream()
+                        .flatMap(m -> m.keySet().stream())
+                        .mapToInt(Integer::intValue)
+                        .max()
+                        .orElse(0);
+        for (Map.Entry<String, SortedMap<Integer, double[]>> e : data.entrySet()) {
+            XYChart c =
+                    new XYChartBuilder()
+                            .width(600)
+                            .height(420)
+                            .title(e.getKey() + ": per-sample ppl (" + split + ", gen-0 scorer)")
+                            .xAxisTitle("perplexity under the generation-0 model (log)")
+                            .yAxisTitle("share of samples")
+                            .build();
+            style(c);
+            c.getStyler().setXAxisLogarithmic(true);
+            for (Map.Entry<Integer, double[]> g : e.getValue().entrySet()) {
+                long[] h = Distribution.histogram(g.getValue(), edges);
+                double total = g.getValue().length;
+                // a step outline: (e_i, h_i) → (e_{i+1}, h_i)
+                double[] x = new double[2 * h.length];
+                double[] y = new double[2 * h.length];
+                for (int i = 0; i < h.length; i++) {
+                    x[2 * i] = edges[i];
+                    x[2 * i + 1] = edges[i + 1];
+                    y[2 * i] = y[2 * i + 1] = total == 0 ? 0 : h[i] / total;
+                }
+                XYSeries s =
+                        c.addSeries("gen " + g.getKey() + " (N=" + g.getValue().length + ")", x, y);
+                s.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
+                s.setMarker(SeriesMarkers.NONE);
+                s.setLineColor(generationColor(g.getKey(), maxGen));
+                s.setLineWidth(2f);
+            }
+            panels.add(c);
+        }
+        int cols = Math.min(3, Math.max(1, panels.size()));
+        int rows = (panels.size() + cols - 1) / cols;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            BitmapEncoder.saveBitmap(panels, rows, cols, out, BitmapFormat.PNG);
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        return new Png(
+                "per-sample-ppl-histogram-" + safe(split) + ".png",
+                "Per-sample perplexity (" + split + ") by generation",
+                out.toByteArray());
     }
-    return new Png("per-sample-ppl-histogram-" + safe(split) + ".png",
-        "Per-sample perplexity (" + split + ") by generation", out.toByteArray());
-  }
 
-  /** From light yellow-green (generation 0) to dark blue (the last), viridis-like. */
-  static Color generationColor(int g, int maxGen) {
-    double t = maxGen == 0 ? 0 : (double) g / maxGen;
-    Color a = new Color(0x440154);
-    Color m = new Color(0x21918C);
-    Color b = new Color(0xB5DE2B);
-    Color from = t < 0.5 ? b : m;
-    Color to = t < 0.5 ? m : a;
-    double u = t < 0.5 ? t * 2 : (t - 0.5) * 2;
-    return new Color(
-        (int) Math.round(from.getRed() + u * (to.getRed() - from.getRed())),
-        (int) Math.round(from.getGreen() + u * (to.getGreen() - from.getGreen())),
-        (int) Math.round(from.getBlue() + u * (to.getBlue() - from.getBlue())));
-  }
-
-  private static double[] col(List<double[]> pts, int j) {
-    return pts.stream().mapToDouble(p -> p[j]).toArray();
-  }
-
-  private static void style(XYChart c) {
-    c.getStyler().setLegendPosition(LegendPosition.OutsideS);
-    c.getStyler().setChartBackgroundColor(Color.WHITE);
-    c.getStyler().setPlotBackgroundColor(Color.WHITE);
-    c.getStyler().setPlotGridLinesColor(new Color(0xE0E0E0));
-    c.getStyler().setLegendBorderColor(Color.WHITE);
-    c.getStyler().setChartTitleBoxVisible(false);
-    c.getStyler().setPlotBorderVisible(false);
-    c.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-    c.getStyler().setAntiAlias(true);
-    c.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-    c.getStyler().setAxisTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
-    c.getStyler().setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-  }
-
-  private static byte[] encode(XYChart c) {
-    try {
-      return BitmapEncoder.getBitmapBytes(c, BitmapFormat.PNG);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    /** From light yellow-green (generation 0) to dark blue (the last), viridis-like. */
+    static Color generationColor(int g, int maxGen) {
+        double t = maxGen == 0 ? 0 : (double) g / maxGen;
+        Color a = new Color(0x440154);
+        Color m = new Color(0x21918C);
+        Color b = new Color(0xB5DE2B);
+        Color from = t < 0.5 ? b : m;
+        Color to = t < 0.5 ? m : a;
+        double u = t < 0.5 ? t * 2 : (t - 0.5) * 2;
+        return new Color(
+                (int) Math.round(from.getRed() + u * (to.getRed() - from.getRed())),
+                (int) Math.round(from.getGreen() + u * (to.getGreen() - from.getGreen())),
+                (int) Math.round(from.getBlue() + u * (to.getBlue() - from.getBlue())));
     }
-  }
 
-  /** Policies in sorted order (fixes the colours). */
-  static List<String> policyOrder(Summary s) {
-    return new ArrayList<>(new TreeSet<>(s.policies()));
-  }
+    private static double[] col(List<double[]> pts, int j) {
+        return pts.stream().mapToDouble(p -> p[j]).toArray();
+    }
+
+    private static void style(XYChart c) {
+        c.getStyler().setLegendPosition(LegendPosition.OutsideS);
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
+        c.getStyler().setPlotBackgroundColor(Color.WHITE);
+        c.getStyler().setPlotGridLinesColor(new Color(0xE0E0E0));
+        c.getStyler().setLegendBorderColor(Color.WHITE);
+        c.getStyler().setChartTitleBoxVisible(false);
+        c.getStyler().setPlotBorderVisible(false);
+        c.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        c.getStyler().setAntiAlias(true);
+        c.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        c.getStyler().setAxisTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
+        c.getStyler().setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+    }
+
+    private static byte[] encode(XYChart c) {
+        try {
+            return BitmapEncoder.getBitmapBytes(c, BitmapFormat.PNG);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Policies in sorted order (fixes the colours). */
+    static List<String> policyOrder(Summary s) {
+        return new ArrayList<>(new TreeSet<>(s.policies()));
+    }
 }

@@ -21,192 +21,272 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * {@code ouro report RUN_DIR}: reads what a run has written so far (rows of metrics.jsonl, per-sample
- * perplexities of each generation's eval.json; no DONE marker needed) and writes {@code RUN_DIR/report/}:
- * summary.csv, summary.md, plots/*.png and a self-contained index.html.
+ * {@code ouro report RUN_DIR}: reads what a run has written so far (rows of metrics.jsonl,
+ * per-sample perplexities of each generation's eval.json; no DONE marker needed) and writes {@code
+ * RUN_DIR/report/}: summary.csv, summary.md, plots/*.png and a self-contained index.html.
  *
- * <p>The report is built in a temporary sibling directory and swapped in with renames, so a reader sees the old
- * report or the new one, never a half-written one (between the two renames {@code report/} is briefly absent).
+ * <p>The report is built in a temporary sibling directory and swapped in with renames, so a reader
+ * sees the old report or the new one, never a half-written one (between the two renames {@code
+ * report/} is briefly absent).
  */
 public final class Report {
-  /** Bins of the per-sample perplexity histograms. */
-  public static final int HISTOGRAM_BINS = 40;
+    /** Bins of the per-sample perplexity histograms. */
+    public static final int HISTOGRAM_BINS = 40;
 
-  /** Quantiles reported for per-sample perplexity. */
-  public static final double[] QUANTILES = {0.1, 0.5, 0.9};
+    /** Quantiles reported for per-sample perplexity. */
+    public static final double[] QUANTILES = {0.1, 0.5, 0.9};
 
-  private static final Pattern GEN_DIR = Pattern.compile("(?:.*/)?policy=([^/]+)/seed=(\\d+)/gen=(\\d+)");
+    private static final Pattern GEN_DIR =
+            Pattern.compile("(?:.*/)?policy=([^/]+)/seed=(\\d+)/gen=(\\d+)");
 
-  /** What was written. */
-  public record Result(Path dir, int rows, List<String> skipped, List<Path> files) {}
+    /** What was written. */
+    public record Result(Path dir, int rows, List<String> skipped, List<Path> files) {}
 
-  /** Per-sample perplexities: split → policy → generation → values pooled over seeds. */
-  public record Samples(Map<String, Map<String, SortedMap<Integer, double[]>>> bySplit) {}
+    /** Per-sample perplexities: split → policy → generation → values pooled over seeds. */
+    public record Samples(Map<String, Map<String, SortedMap<Integer, double[]>>> bySplit) {}
 
-  private Report() {}
+    private Report() {}
 
-  /** Builds the report of {@code runDir}. */
-  public static Result write(Path runDir) {
-    Path dir = checkRunDir(runDir);
-    Path log = dir.resolve(MetricsLog.FILE);
-    MetricsLog.Read read =
-        Files.exists(log) ? MetricsLog.read(log) : new MetricsLog.Read(List.of(), List.of());
-    Summary summary = Summary.of(read.rows());
-    Samples samples = readSamples(dir);
-    List<Plots.Png> plots = new ArrayList<>();
-    List<String> policies = Plots.policyOrder(summary);
-    for (List<String> sm : summary.splitMetrics()) {
-      plots.add(Plots.metricVsGeneration(summary, policies, sm.get(0), sm.get(1)));
-    }
-    List<Plots.Png> histograms = new ArrayList<>();
-    samples.bySplit().forEach((split, byPolicy) -> {
-      List<double[]> all = new ArrayList<>();
-      byPolicy.values().forEach(g -> all.addAll(g.values()));
-      if (all.stream().anyMatch(a -> a.length > 0)) {
-        histograms.add(Plots.histograms(split, byPolicy, Distribution.logEdges(
-            all.stream().filter(a -> a.length > 0).toList(), HISTOGRAM_BINS)));
-      }
-    });
-    String html = HtmlReport.render(dir, read, summary, samples, plots, histograms, Instant.now());
-
-    Path tmp;
-    try {
-      tmp = Files.createTempDirectory(dir, ".report-tmp-");
-      try { // createTempDirectory makes it rwx------; a report is for sharing
-        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-      } catch (UnsupportedOperationException e) {
-        // not POSIX: keep the default
-      }
-      Path plotDir = Files.createDirectories(tmp.resolve("plots"));
-      Files.writeString(tmp.resolve("summary.csv"), summary.toCsv(), StandardCharsets.UTF_8);
-      Files.writeString(tmp.resolve("summary.md"), markdown(dir, read, summary, samples), StandardCharsets.UTF_8);
-      for (Plots.Png p : plots) {
-        Files.write(plotDir.resolve(p.fileName()), p.bytes());
-      }
-      for (Plots.Png p : histograms) {
-        Files.write(plotDir.resolve(p.fileName()), p.bytes());
-      }
-      Files.writeString(tmp.resolve("index.html"), html, StandardCharsets.UTF_8);
-      List<Path> files;
-      try (Stream<Path> s = Files.walk(tmp)) {
-        files = s.filter(Files::isRegularFile).map(p -> dir.resolve("report").resolve(tmp.relativize(p))).sorted().toList();
-      }
-      swap(tmp, dir.resolve("report"));
-      return new Result(dir.resolve("report"), read.rows().size(), read.skipped(), files);
-    } catch (IOException e) {
-      throw new UncheckedIOException(dir + ": writing the report failed: " + e.getMessage(), e);
-    }
-  }
-
-  /** The run directory, absolute; one-line errors for what is not a run directory. */
-  static Path checkRunDir(Path runDir) {
-    Path dir = runDir.toAbsolutePath().normalize();
-    if (!Files.exists(dir)) {
-      throw new UserInputException(runDir + ": no such run directory");
-    }
-    if (!Files.isDirectory(dir)) {
-      throw new UserInputException(runDir + ": not a directory");
-    }
-    if (!Files.exists(dir.resolve(MetricsLog.FILE)) && !Files.exists(dir.resolve("manifest.json"))) {
-      throw new UserInputException(runDir + ": not a run directory (no " + MetricsLog.FILE + " or manifest.json)");
-    }
-    return dir;
-  }
-
-  /** Reads {@code per_sample_ppl} of every generation directory's eval.json present. */
-  public static Samples readSamples(Path dir) {
-    Map<String, Map<String, SortedMap<Integer, List<double[]>>>> acc = new TreeMap<>();
-    for (Path evalJson : evalJsons(dir)) {
-      Matcher m = GEN_DIR.matcher(dir.relativize(evalJson.getParent()).toString().replace('\\', '/'));
-      if (!m.matches()) {
-        continue;
-      }
-      String policy = m.group(1);
-      int gen = Integer.parseInt(m.group(3));
-      PerSamplePpl.read(evalJson).forEach((split, v) ->
-          acc.computeIfAbsent(split, k -> new TreeMap<>())
-              .computeIfAbsent(policy, k -> new TreeMap<>())
-              .computeIfAbsent(gen, k -> new ArrayList<>())
-              .add(v));
-    }
-    Map<String, Map<String, SortedMap<Integer, double[]>>> out = new TreeMap<>();
-    acc.forEach((split, byPolicy) -> byPolicy.forEach((policy, byGen) -> byGen.forEach((gen, parts) ->
-        out.computeIfAbsent(split, k -> new TreeMap<>())
-            .computeIfAbsent(policy, k -> new TreeMap<>())
-            .put(gen, parts.stream().flatMapToDouble(java.util.Arrays::stream).toArray()))));
-    return new Samples(out);
-  }
-
-  /** Every eval.json in a policy=P/seed=S/gen=N directory under {@code dir}: a run, or a sweep of runs (cells one level down). */
-  private static List<Path> evalJsons(Path dir) {
-    try (java.util.stream.Stream<Path> s = Files.walk(dir, 5)) {
-      return s.filter(p -> p.getFileName().toString().equals("eval.json"))
-          .filter(p -> GEN_DIR.matcher(dir.relativize(p.getParent()).toString().replace('\\', '/')).matches())
-          .sorted(Comparator.naturalOrder())
-          .toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(dir + ": cannot list generation directories: " + e.getMessage(), e);
-    }
-  }
-
-
-  /** summary.md: the header, per-sample quantiles, then {@link Summary#toMarkdown()}. */
-  static String markdown(Path dir, MetricsLog.Read read, Summary summary, Samples samples) {
-    StringBuilder b = new StringBuilder("# Report: ").append(dir.getFileName()).append("\n\n");
-    b.append(read.rows().size()).append(" rows from ").append(MetricsLog.FILE);
-    if (!read.skipped().isEmpty()) {
-      b.append(", ").append(read.skipped().size()).append(" torn line(s) skipped");
-    }
-    if (summary.duplicates() > 0) {
-      b.append(", ").append(summary.duplicates()).append(" superseded by later rows");
-    }
-    b.append(". Cells: mean ± 95% CI half-width t₀.₉₇₅,ₙ₋₁·s/√n over seeds (n seeds). ↑ higher is better, ↓ lower")
-        .append(" is better, · compare with the reference.\n\n");
-    samples.bySplit().forEach((split, byPolicy) -> {
-      b.append("### per-sample perplexity quantiles — ").append(split)
-          .append(" (generation-0 scorer, pooled over seeds; type-7 quantiles)\n\n")
-          .append("| policy | generation | N | p10 | p50 | p90 |\n|---|---:|---:|---:|---:|---:|\n");
-      byPolicy.forEach((policy, byGen) -> byGen.forEach((gen, v) -> {
-        b.append("| ").append(policy).append(" | ").append(gen).append(" | ").append(v.length);
-        for (double q : QUANTILES) {
-          b.append(" | ").append(Summary.fmt(Distribution.quantile(v, q)));
+    /** Builds the report of {@code runDir}. */
+    public static Result write(Path runDir) {
+        Path dir = checkRunDir(runDir);
+        Path log = dir.resolve(MetricsLog.FILE);
+        MetricsLog.Read read =
+                Files.exists(log)
+                        ? MetricsLog.read(log)
+                        : new MetricsLog.Read(List.of(), List.of());
+        Summary summary = Summary.of(read.rows());
+        Samples samples = readSamples(dir);
+        List<Plots.Png> plots = new ArrayList<>();
+        List<String> policies = Plots.policyOrder(summary);
+        for (List<String> sm : summary.splitMetrics()) {
+            plots.add(Plots.metricVsGeneration(summary, policies, sm.get(0), sm.get(1)));
         }
-        b.append(" |\n");
-      }));
-      b.append('\n');
-    });
-    return b.append(summary.toMarkdown()).toString();
-  }
+        List<Plots.Png> histograms = new ArrayList<>();
+        samples.bySplit()
+                .forEach(
+                        (split, byPolicy) -> {
+                            List<double[]> all = new ArrayList<>();
+                            byPolicy.values().forEach(g -> all.addAll(g.values()));
+                            if (all.stream().anyMatch(a -> a.length > 0)) {
+                                histograms.add(
+                                        Plots.histograms(
+                                                split,
+                                                byPolicy,
+                                                Distribution.logEdges(
+                                                        all.stream()
+                                                                .filter(a -> a.length > 0)
+                                                                .toList(),
+                                                        HISTOGRAM_BINS)));
+                            }
+                        });
+        String html =
+                HtmlReport.render(dir, read, summary, samples, plots, histograms, Instant.now());
 
-  /** Puts {@code fresh} at {@code target}: the old report is renamed aside, the new one renamed in, the old deleted. */
-  private static void swap(Path fresh, Path target) throws IOException {
-    Path old = null;
-    if (Files.exists(target)) {
-      old = fresh.resolveSibling(".report-old-" + Long.toHexString(System.nanoTime()));
-      Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        Path tmp;
+        try {
+            tmp = Files.createTempDirectory(dir, ".report-tmp-");
+            try { // createTempDirectory makes it rwx------; a report is for sharing
+                Files.setPosixFilePermissions(
+                        tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (UnsupportedOperationException e) {
+                // not POSIX: keep the default
+            }
+            Path plotDir = Files.createDirectories(tmp.resolve("plots"));
+            Files.writeString(tmp.resolve("summary.csv"), summary.toCsv(), StandardCharsets.UTF_8);
+            Files.writeString(
+                    tmp.resolve("summary.md"),
+                    markdown(dir, read, summary, samples),
+                    StandardCharsets.UTF_8);
+            for (Plots.Png p : plots) {
+                Files.write(plotDir.resolve(p.fileName()), p.bytes());
+            }
+            for (Plots.Png p : histograms) {
+                Files.write(plotDir.resolve(p.fileName()), p.bytes());
+            }
+            Files.writeString(tmp.resolve("index.html"), html, StandardCharsets.UTF_8);
+            List<Path> files;
+            try (Stream<Path> s = Files.walk(tmp)) {
+                files =
+                        s.filter(Files::isRegularFile)
+                                .map(p -> dir.resolve("report").resolve(tmp.relativize(p)))
+                                .sorted()
+                                .toList();
+            }
+            swap(tmp, dir.resolve("report"));
+            return new Result(dir.resolve("report"), read.rows().size(), read.skipped(), files);
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    dir + ": writing the report failed: " + e.getMessage(), e);
+        }
     }
-    Files.move(fresh, target, StandardCopyOption.ATOMIC_MOVE);
-    if (old != null) {
-      deleteTree(old);
-    }
-  }
 
-  private static void deleteTree(Path p) throws IOException {
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(x);
-      }
+    /** The run directory, absolute; one-line errors for what is not a run directory. */
+    static Path checkRunDir(Path runDir) {
+        Path dir = runDir.toAbsolutePath().normalize();
+        if (!Files.exists(dir)) {
+            throw new UserInputException(runDir + ": no such run directory");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new UserInputException(runDir + ": not a directory");
+        }
+        if (!Files.exists(dir.resolve(MetricsLog.FILE))
+                && !Files.exists(dir.resolve("manifest.json"))) {
+            throw new UserInputException(
+                    runDir + ": not a run directory (no " + MetricsLog.FILE + " or manifest.json)");
+        }
+        return dir;
     }
-  }
 
-  /** For the HTML: rows grouped by policy and seed → generations present (shows how far a live run got). */
-  static Map<String, SortedMap<Integer, java.util.SortedSet<Integer>>> progress(List<MetricsRow> rows) {
-    Map<String, SortedMap<Integer, java.util.SortedSet<Integer>>> out = new TreeMap<>();
-    for (MetricsRow r : rows) {
-      out.computeIfAbsent(r.policy(), k -> new TreeMap<>())
-          .computeIfAbsent(r.seed(), k -> new java.util.TreeSet<>())
-          .add(r.generation());
+    /** Reads {@code per_sample_ppl} of every generation directory's eval.json present. */
+    public static Samples readSamples(Path dir) {
+        Map<String, Map<String, SortedMap<Integer, List<double[]>>>> acc = new TreeMap<>();
+        for (Path evalJson : evalJsons(dir)) {
+            Matcher m =
+                    GEN_DIR.matcher(
+                            dir.relativize(evalJson.getParent()).toString().replace('\\', '/'));
+            if (!m.matches()) {
+                continue;
+            }
+            String policy = m.group(1);
+            int gen = Integer.parseInt(m.group(3));
+            PerSamplePpl.read(evalJson)
+                    .forEach(
+                            (split, v) ->
+                                    acc.computeIfAbsent(split, k -> new TreeMap<>())
+                                            .computeIfAbsent(policy, k -> new TreeMap<>())
+                                            .computeIfAbsent(gen, k -> new ArrayList<>())
+                                            .add(v));
+        }
+        Map<String, Map<String, SortedMap<Integer, double[]>>> out = new TreeMap<>();
+        acc.forEach(
+                (split, byPolicy) ->
+                        byPolicy.forEach(
+                                (policy, byGen) ->
+                                        byGen.forEach(
+                                                (gen, parts) ->
+                                                        out.computeIfAbsent(
+                                                                        split, k -> new TreeMap<>())
+                                                                .computeIfAbsent(
+                                                                        policy,
+                                                                        k -> new TreeMap<>())
+                                                                .put(
+                                                                        gen,
+                                                                        parts.stream()
+                                                                                .flatMapToDouble(
+                                                                                        java.util
+                                                                                                        .Arrays
+                                                                                                ::stream)
+                                                                                .toArray()))));
+        return new Samples(out);
     }
-    return out;
-  }
+
+    /**
+     * Every eval.json in a policy=P/seed=S/gen=N directory under {@code dir}: a run, or a sweep of
+     * runs (cells one level down).
+     */
+    private static List<Path> evalJsons(Path dir) {
+        try (java.util.stream.Stream<Path> s = Files.walk(dir, 5)) {
+            return s.filter(p -> p.getFileName().toString().equals("eval.json"))
+                    .filter(
+                            p ->
+                                    GEN_DIR.matcher(
+                                                    dir.relativize(p.getParent())
+                                                            .toString()
+                                                            .replace('\\', '/'))
+                                            .matches())
+                    .sorted(Comparator.naturalOrder())
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    dir + ": cannot list generation directories: " + e.getMessage(), e);
+        }
+    }
+
+    /** summary.md: the header, per-sample quantiles, then {@link Summary#toMarkdown()}. */
+    static String markdown(Path dir, MetricsLog.Read read, Summary summary, Samples samples) {
+        StringBuilder b = new StringBuilder("# Report: ").append(dir.getFileName()).append("\n\n");
+        b.append(read.rows().size()).append(" rows from ").append(MetricsLog.FILE);
+        if (!read.skipped().isEmpty()) {
+            b.append(", ").append(read.skipped().size()).append(" torn line(s) skipped");
+        }
+        if (summary.duplicates() > 0) {
+            b.append(", ").append(summary.duplicates()).append(" superseded by later rows");
+        }
+        b.append(
+                        ". Cells: mean ± 95% CI half-width t₀.₉₇₅,ₙ₋₁·s/√n over seeds (n seeds). ↑ higher is better, ↓ lower")
+                .append(" is better, · compare with the reference.\n\n");
+        samples.bySplit()
+                .forEach(
+                        (split, byPolicy) -> {
+                            b.append("### per-sample perplexity quantiles — ")
+                                    .append(split)
+                                    .append(
+                                            " (generation-0 scorer, pooled over seeds; type-7 quantiles)\n\n")
+                                    .append(
+                                            "| policy | generation | N | p10 | p50 | p90 |\n|---|---:|---:|---:|---:|---:|\n");
+                            byPolicy.forEach(
+                                    (policy, byGen) ->
+                                            byGen.forEach(
+                                                    (gen, v) -> {
+                                                        b.append("| ")
+                                                                .append(policy)
+                                                                .append(" | ")
+                                                                .append(gen)
+                                                                .append(" | ")
+                                                                .append(v.length);
+                                                        for (double q : QUANTILES) {
+                                                            b.append(" | ")
+                                                                    .append(
+                                                                            Summary.fmt(
+                                                                                    Distribution
+                                                                                            .quantile(
+                                                                                                    v,
+                                                                                                    q)));
+                                                        }
+                                                        b.append(" |\n");
+                                                    }));
+                            b.append('\n');
+                        });
+        return b.append(summary.toMarkdown()).toString();
+    }
+
+    /**
+     * Puts {@code fresh} at {@code target}: the old report is renamed aside, the new one renamed
+     * in, the old deleted.
+     */
+    private static void swap(Path fresh, Path target) throws IOException {
+        Path old = null;
+        if (Files.exists(target)) {
+            old = fresh.resolveSibling(".report-old-" + Long.toHexString(System.nanoTime()));
+            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(fresh, target, StandardCopyOption.ATOMIC_MOVE);
+        if (old != null) {
+            deleteTree(old);
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(x);
+            }
+        }
+    }
+
+    /**
+     * For the HTML: rows grouped by policy and seed → generations present (shows how far a live run
+     * got).
+     */
+    static Map<String, SortedMap<Integer, java.util.SortedSet<Integer>>> progress(
+            List<MetricsRow> rows) {
+        Map<String, SortedMap<Integer, java.util.SortedSet<Integer>>> out = new TreeMap<>();
+        for (MetricsRow r : rows) {
+            out.computeIfAbsent(r.policy(), k -> new TreeMap<>())
+                    .computeIfAbsent(r.seed(), k -> new java.util.TreeSet<>())
+                    .add(r.generation());
+        }
+        return out;
+    }
 }

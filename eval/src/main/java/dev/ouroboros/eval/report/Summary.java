@@ -18,236 +18,303 @@ import java.util.TreeSet;
 import org.apache.commons.math3.distribution.TDistribution;
 
 /**
- * Seed grouping: every (policy, generation, split, metric) cell averaged over seeds, with a 95% Student-t
- * confidence interval. When a (policy, seed, generation, split) appears in several rows (a stage re-evaluated on
- * resume) the last row wins.
+ * Seed grouping: every (policy, generation, split, metric) cell averaged over seeds, with a 95%
+ * Student-t confidence interval. When a (policy, seed, generation, split) appears in several rows
+ * (a stage re-evaluated on resume) the last row wins.
  */
 public final class Summary {
-  /** One aggregated cell. {@code seedValues} maps seed → value. */
-  public record Cell(
-      String policy,
-      int generation,
-      String split,
-      String metric,
-      int n,
-      double mean,
-      double std,
-      double ciHalf,
-      SortedMap<Integer, Double> seedValues) {
-    /** mean − half-width (NaN for n &lt; 2). */
-    public double ciLo() {
-      return mean - ciHalf;
-    }
-
-    /** mean + half-width (NaN for n &lt; 2). */
-    public double ciHi() {
-      return mean + ciHalf;
-    }
-
-    /** ↑ ↓ · from the registry, ? for an unregistered name. */
-    public String arrow() {
-      return MetricDefs.find(metric).map(d -> d.better().arrow()).orElse("?");
-    }
-  }
-
-  private final List<Cell> cells;
-  private final int duplicates;
-
-  private Summary(List<Cell> cells, int duplicates) {
-    this.cells = List.copyOf(cells);
-    this.duplicates = duplicates;
-  }
-
-  /** Aggregates {@code rows} (in file order). */
-  public static Summary of(List<MetricsRow> rows) {
-    // key (policy, generation, split, metric) → seed → value; last row for a (policy, seed, gen, split) wins
-    Map<String, MetricsRow> latest = new LinkedHashMap<>();
-    int dup = 0;
-    for (MetricsRow r : rows) {
-      String k = r.policy() + "\u0000" + r.seed() + "\u0000" + r.generation() + "\u0000" + r.split();
-      if (latest.remove(k) != null) {
-        dup++;
-      }
-      latest.put(k, r);
-    }
-    record Key(String policy, int generation, String split, String metric) {}
-    Map<Key, SortedMap<Integer, Double>> groups = new TreeMap<>(
-        Comparator.comparing(Key::policy)
-            .thenComparingInt(k -> metricOrder(k.metric()))
-            .thenComparing(Key::metric)
-            .thenComparingInt(k -> splitOrder(k.split()))
-            .thenComparing(Key::split)
-            .thenComparingInt(Key::generation));
-    for (MetricsRow r : latest.values()) {
-      r.metrics().forEach((m, v) ->
-          groups.computeIfAbsent(new Key(r.policy(), r.generation(), r.split(), m), x -> new TreeMap<>())
-              .put(r.seed(), v));
-    }
-    List<Cell> cells = new ArrayList<>();
-    groups.forEach((k, seeds) -> {
-      double[] x = seeds.values().stream().mapToDouble(Double::doubleValue).toArray();
-      int n = x.length;
-      double mean = 0;
-      for (double v : x) {
-        mean += v;
-      }
-      mean /= n;
-      double ss = 0;
-      for (double v : x) {
-        ss += (v - mean) * (v - mean);
-      }
-      double std = n > 1 ? Math.sqrt(ss / (n - 1)) : Double.NaN;
-      double half = n > 1 ? tQuantile975(n - 1) * std / Math.sqrt(n) : Double.NaN;
-      cells.add(new Cell(k.policy(), k.generation(), k.split(), k.metric(), n, mean, std, half, seeds));
-    });
-    return new Summary(cells, dup);
-  }
-
-  /** t_{0.975, df}: the two-sided 95% Student-t critical value. */
-  public static double tQuantile975(int df) {
-    return new TDistribution(df).inverseCumulativeProbability(0.975);
-  }
-
-  /** Registry order first (so perplexities lead), unregistered names last. */
-  static int metricOrder(String metric) {
-    List<MetricDef> all = MetricDefs.all();
-    for (int i = 0; i < all.size(); i++) {
-      if (all.get(i).name().equals(metric)) {
-        return i;
-      }
-    }
-    return metric.startsWith("ppl_blocks") ? 0 : all.size();
-  }
-
-  /** test, validation, synthetic, reference first (in that order), other splits after. */
-  static int splitOrder(String split) {
-    int i = List.of("test", "validation", "synthetic", "reference").indexOf(split);
-    return i < 0 ? 4 : i;
-  }
-
-  /** All cells, sorted by policy, metric (registry order), split, generation. */
-  public List<Cell> cells() {
-    return cells;
-  }
-
-  /** How many rows were superseded by a later row for the same (policy, seed, generation, split). */
-  public int duplicates() {
-    return duplicates;
-  }
-
-  /** The cell, if present. */
-  public Optional<Cell> cell(String policy, int generation, String split, String metric) {
-    return cells.stream()
-        .filter(c -> c.policy().equals(policy) && c.generation() == generation && c.split().equals(split) && c.metric().equals(metric))
-        .findFirst();
-  }
-
-  /** Policies in order of appearance in the sorted cells. */
-  public Set<String> policies() {
-    Set<String> s = new TreeSet<>();
-    cells.forEach(c -> s.add(c.policy()));
-    return s;
-  }
-
-  /** (split, metric) pairs present: metrics in registry order, then splits (test first). */
-  public Set<List<String>> splitMetrics() {
-    Set<List<String>> s = new TreeSet<>(
-        Comparator.<List<String>>comparingInt(l -> metricOrder(l.get(1)))
-            .thenComparing(l -> l.get(1))
-            .thenComparing(l -> splitOrder(l.get(0)))
-            .thenComparing(l -> l.get(0)));
-    cells.forEach(c -> s.add(List.of(c.split(), c.metric())));
-    return s;
-  }
-
-  /** The CSV: one line per cell. */
-  public String toCsv() {
-    StringBuilder b = new StringBuilder(
-        "policy,generation,split,metric,version,better,n,mean,std,ci95_half,ci95_lo,ci95_hi\n");
-    for (Cell c : cells) {
-      Optional<MetricDef> d = MetricDefs.find(c.metric());
-      b.append(csv(c.policy())).append(',')
-          .append(c.generation()).append(',')
-          .append(csv(c.split())).append(',')
-          .append(csv(c.metric())).append(',')
-          .append(d.map(x -> "v" + x.version()).orElse("")).append(',')
-          .append(d.map(x -> x.better().name().toLowerCase(Locale.ROOT)).orElse("unknown")).append(',')
-          .append(c.n()).append(',')
-          .append(num(c.mean())).append(',')
-          .append(num(c.std())).append(',')
-          .append(num(c.ciHalf())).append(',')
-          .append(num(c.ciLo())).append(',')
-          .append(num(c.ciHi())).append('\n');
-    }
-    return b.toString();
-  }
-
-  /**
-   * Markdown: per split and metric, a table with one row per generation and one column per policy, each cell
-   * {@code mean ± half-width (n)}.
-   */
-  public String toMarkdown() {
-    StringBuilder b = new StringBuilder();
-    List<String> policies = new ArrayList<>(policies());
-    for (List<String> sm : splitMetrics()) {
-      String split = sm.get(0);
-      String metric = sm.get(1);
-      Optional<MetricDef> d = MetricDefs.find(metric);
-      b.append("### ").append(metric).append(' ').append(d.map(x -> x.better().arrow()).orElse("?"))
-          .append(" — ").append(split).append("\n\n");
-      d.ifPresent(x -> b.append(x.description()).append(" (").append(x.unit()).append(", ")
-          .append(x.versionedName()).append(")\n\n"));
-      b.append("| generation |");
-      policies.forEach(p -> b.append(' ').append(p).append(" |"));
-      b.append("\n|---:|");
-      policies.forEach(p -> b.append("---:|"));
-      b.append('\n');
-      for (int g : generations(split, metric)) {
-        b.append("| ").append(g).append(" |");
-        for (String p : policies) {
-          b.append(' ').append(cell(p, g, split, metric).map(Summary::meanCi).orElse("")).append(" |");
+    /** One aggregated cell. {@code seedValues} maps seed → value. */
+    public record Cell(
+            String policy,
+            int generation,
+            String split,
+            String metric,
+            int n,
+            double mean,
+            double std,
+            double ciHalf,
+            SortedMap<Integer, Double> seedValues) {
+        /** mean − half-width (NaN for n &lt; 2). */
+        public double ciLo() {
+            return mean - ciHalf;
         }
-        b.append('\n');
-      }
-      b.append('\n');
+
+        /** mean + half-width (NaN for n &lt; 2). */
+        public double ciHi() {
+            return mean + ciHalf;
+        }
+
+        /** ↑ ↓ · from the registry, ? for an unregistered name. */
+        public String arrow() {
+            return MetricDefs.find(metric).map(d -> d.better().arrow()).orElse("?");
+        }
     }
-    return b.toString();
-  }
 
-  /** Generations present for a (split, metric), ascending. */
-  public Set<Integer> generations(String split, String metric) {
-    Set<Integer> g = new LinkedHashSet<>();
-    cells.stream()
-        .filter(c -> c.split().equals(split) && c.metric().equals(metric))
-        .map(Cell::generation)
-        .sorted()
-        .forEach(g::add);
-    return g;
-  }
+    private final List<Cell> cells;
+    private final int duplicates;
 
-  /** {@code mean ± half (n=k)}, or {@code mean (n=1)}. */
-  public static String meanCi(Cell c) {
-    String m = fmt(c.mean());
-    return c.n() > 1 ? m + " ± " + fmt(c.ciHalf()) + " (n=" + c.n() + ")" : m + " (n=1)";
-  }
-
-  /** Four significant digits, plain notation between 1e-3 and 1e6. */
-  public static String fmt(double v) {
-    if (!Double.isFinite(v)) {
-      return "—";
+    private Summary(List<Cell> cells, int duplicates) {
+        this.cells = List.copyOf(cells);
+        this.duplicates = duplicates;
     }
-    double a = Math.abs(v);
-    if (a != 0 && (a < 1e-3 || a >= 1e6)) {
-      return String.format(Locale.ROOT, "%.3e", v);
+
+    /** Aggregates {@code rows} (in file order). */
+    public static Summary of(List<MetricsRow> rows) {
+        // key (policy, generation, split, metric) → seed → value; last row for a (policy, seed,
+        // gen, split) wins
+        Map<String, MetricsRow> latest = new LinkedHashMap<>();
+        int dup = 0;
+        for (MetricsRow r : rows) {
+            String k =
+                    r.policy()
+                            + "\u0000"
+                            + r.seed()
+                            + "\u0000"
+                            + r.generation()
+                            + "\u0000"
+                            + r.split();
+            if (latest.remove(k) != null) {
+                dup++;
+            }
+            latest.put(k, r);
+        }
+        record Key(String policy, int generation, String split, String metric) {}
+        Map<Key, SortedMap<Integer, Double>> groups =
+                new TreeMap<>(
+                        Comparator.comparing(Key::policy)
+                                .thenComparingInt(k -> metricOrder(k.metric()))
+                                .thenComparing(Key::metric)
+                                .thenComparingInt(k -> splitOrder(k.split()))
+                                .thenComparing(Key::split)
+                                .thenComparingInt(Key::generation));
+        for (MetricsRow r : latest.values()) {
+            r.metrics()
+                    .forEach(
+                            (m, v) ->
+                                    groups.computeIfAbsent(
+                                                    new Key(
+                                                            r.policy(),
+                                                            r.generation(),
+                                                            r.split(),
+                                                            m),
+                                                    x -> new TreeMap<>())
+                                            .put(r.seed(), v));
+        }
+        List<Cell> cells = new ArrayList<>();
+        groups.forEach(
+                (k, seeds) -> {
+                    double[] x = seeds.values().stream().mapToDouble(Double::doubleValue).toArray();
+                    int n = x.length;
+                    double mean = 0;
+                    for (double v : x) {
+                        mean += v;
+                    }
+                    mean /= n;
+                    double ss = 0;
+                    for (double v : x) {
+                        ss += (v - mean) * (v - mean);
+                    }
+                    double std = n > 1 ? Math.sqrt(ss / (n - 1)) : Double.NaN;
+                    double half = n > 1 ? tQuantile975(n - 1) * std / Math.sqrt(n) : Double.NaN;
+                    cells.add(
+                            new Cell(
+                                    k.policy(),
+                                    k.generation(),
+                                    k.split(),
+                                    k.metric(),
+                                    n,
+                                    mean,
+                                    std,
+                                    half,
+                                    seeds));
+                });
+        return new Summary(cells, dup);
     }
-    return new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
-  }
 
-  private static String num(double v) {
-    return Double.isFinite(v) ? Double.toString(v) : "";
-  }
+    /** t_{0.975, df}: the two-sided 95% Student-t critical value. */
+    public static double tQuantile975(int df) {
+        return new TDistribution(df).inverseCumulativeProbability(0.975);
+    }
 
-  private static String csv(String s) {
-    return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
-  }
+    /** Registry order first (so perplexities lead), unregistered names last. */
+    static int metricOrder(String metric) {
+        List<MetricDef> all = MetricDefs.all();
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).name().equals(metric)) {
+                return i;
+            }
+        }
+        return metric.startsWith("ppl_blocks") ? 0 : all.size();
+    }
+
+    /** test, validation, synthetic, reference first (in that order), other splits after. */
+    static int splitOrder(String split) {
+        int i = List.of("test", "validation", "synthetic", "reference").indexOf(split);
+        return i < 0 ? 4 : i;
+    }
+
+    /** All cells, sorted by policy, metric (registry order), split, generation. */
+    public List<Cell> cells() {
+        return cells;
+    }
+
+    /**
+     * How many rows were superseded by a later row for the same (policy, seed, generation, split).
+     */
+    public int duplicates() {
+        return duplicates;
+    }
+
+    /** The cell, if present. */
+    public Optional<Cell> cell(String policy, int generation, String split, String metric) {
+        return cells.stream()
+                .filter(
+                        c ->
+                                c.policy().equals(policy)
+                                        && c.generation() == generation
+                                        && c.split().equals(split)
+                                        && c.metric().equals(metric))
+                .findFirst();
+    }
+
+    /** Policies in order of appearance in the sorted cells. */
+    public Set<String> policies() {
+        Set<String> s = new TreeSet<>();
+        cells.forEach(c -> s.add(c.policy()));
+        return s;
+    }
+
+    /** (split, metric) pairs present: metrics in registry order, then splits (test first). */
+    public Set<List<String>> splitMetrics() {
+        Set<List<String>> s =
+                new TreeSet<>(
+                        Comparator.<List<String>>comparingInt(l -> metricOrder(l.get(1)))
+                                .thenComparing(l -> l.get(1))
+                                .thenComparing(l -> splitOrder(l.get(0)))
+                                .thenComparing(l -> l.get(0)));
+        cells.forEach(c -> s.add(List.of(c.split(), c.metric())));
+        return s;
+    }
+
+    /** The CSV: one line per cell. */
+    public String toCsv() {
+        StringBuilder b =
+                new StringBuilder(
+                        "policy,generation,split,metric,version,better,n,mean,std,ci95_half,ci95_lo,ci95_hi\n");
+        for (Cell c : cells) {
+            Optional<MetricDef> d = MetricDefs.find(c.metric());
+            b.append(csv(c.policy()))
+                    .append(',')
+                    .append(c.generation())
+                    .append(',')
+                    .append(csv(c.split()))
+                    .append(',')
+                    .append(csv(c.metric()))
+                    .append(',')
+                    .append(d.map(x -> "v" + x.version()).orElse(""))
+                    .append(',')
+                    .append(
+                            d.map(x -> x.better().name().toLowerCase(Locale.ROOT))
+                                    .orElse("unknown"))
+                    .append(',')
+                    .append(c.n())
+                    .append(',')
+                    .append(num(c.mean()))
+                    .append(',')
+                    .append(num(c.std()))
+                    .append(',')
+                    .append(num(c.ciHalf()))
+                    .append(',')
+                    .append(num(c.ciLo()))
+                    .append(',')
+                    .append(num(c.ciHi()))
+                    .append('\n');
+        }
+        return b.toString();
+    }
+
+    /**
+     * Markdown: per split and metric, a table with one row per generation and one column per
+     * policy, each cell {@code mean ± half-width (n)}.
+     */
+    public String toMarkdown() {
+        StringBuilder b = new StringBuilder();
+        List<String> policies = new ArrayList<>(policies());
+        for (List<String> sm : splitMetrics()) {
+            String split = sm.get(0);
+            String metric = sm.get(1);
+            Optional<MetricDef> d = MetricDefs.find(metric);
+            b.append("### ")
+                    .append(metric)
+                    .append(' ')
+                    .append(d.map(x -> x.better().arrow()).orElse("?"))
+                    .append(" — ")
+                    .append(split)
+                    .append("\n\n");
+            d.ifPresent(
+                    x ->
+                            b.append(x.description())
+                                    .append(" (")
+                                    .append(x.unit())
+                                    .append(", ")
+                                    .append(x.versionedName())
+                                    .append(")\n\n"));
+            b.append("| generation |");
+            policies.forEach(p -> b.append(' ').append(p).append(" |"));
+            b.append("\n|---:|");
+            policies.forEach(p -> b.append("---:|"));
+            b.append('\n');
+            for (int g : generations(split, metric)) {
+                b.append("| ").append(g).append(" |");
+                for (String p : policies) {
+                    b.append(' ')
+                            .append(cell(p, g, split, metric).map(Summary::meanCi).orElse(""))
+                            .append(" |");
+                }
+                b.append('\n');
+            }
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
+    /** Generations present for a (split, metric), ascending. */
+    public Set<Integer> generations(String split, String metric) {
+        Set<Integer> g = new LinkedHashSet<>();
+        cells.stream()
+                .filter(c -> c.split().equals(split) && c.metric().equals(metric))
+                .map(Cell::generation)
+                .sorted()
+                .forEach(g::add);
+        return g;
+    }
+
+    /** {@code mean ± half (n=k)}, or {@code mean (n=1)}. */
+    public static String meanCi(Cell c) {
+        String m = fmt(c.mean());
+        return c.n() > 1 ? m + " ± " + fmt(c.ciHalf()) + " (n=" + c.n() + ")" : m + " (n=1)";
+    }
+
+    /** Four significant digits, plain notation between 1e-3 and 1e6. */
+    public static String fmt(double v) {
+        if (!Double.isFinite(v)) {
+            return "—";
+        }
+        double a = Math.abs(v);
+        if (a != 0 && (a < 1e-3 || a >= 1e6)) {
+            return String.format(Locale.ROOT, "%.3e", v);
+        }
+        return new java.math.BigDecimal(v)
+                .round(new java.math.MathContext(4))
+                .stripTrailingZeros()
+                .toPlainString();
+    }
+
+    private static String num(double v) {
+        return Double.isFinite(v) ? Double.toString(v) : "";
+    }
+
+    private static String csv(String s) {
+        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
 }

@@ -13,29 +13,29 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class MetricDefsTest {
-  @Test
-  void docsTableAndRegistryAgree() throws Exception {
-    String doc = Files.readString(Path.of("../docs/metrics.md"));
-    Set<String> documented = new HashSet<>();
-    Matcher m = Pattern.compile("(?m)^\\| `([a-z0-9_]+/v\\d+)` \\| (.) \\|").matcher(doc);
-    while (m.find()) {
-      documented.add(m.group(1) + " " + m.group(2));
+    @Test
+    void docsTableAndRegistryAgree() throws Exception {
+        String doc = Files.readString(Path.of("../docs/metrics.md"));
+        Set<String> documented = new HashSet<>();
+        Matcher m = Pattern.compile("(?m)^\\| `([a-z0-9_]+/v\\d+)` \\| (.) \\|").matcher(doc);
+        while (m.find()) {
+            documented.add(m.group(1) + " " + m.group(2));
+        }
+        Set<String> registered = new HashSet<>();
+        for (MetricDef d : MetricDefs.all()) {
+            registered.add(d.versionedName() + " " + d.better().arrow());
+        }
+        assertEquals(registered, documented);
     }
-    Set<String> registered = new HashSet<>();
-    for (MetricDef d : MetricDefs.all()) {
-      registered.add(d.versionedName() + " " + d.better().arrow());
-    }
-    assertEquals(registered, documented);
-  }
 
-  @Test
-  void namesAreUniqueAndFindable() {
-    List<MetricDef> all = MetricDefs.all();
-    assertEquals(all.size(), all.stream().map(MetricDef::name).distinct().count());
-    for (MetricDef d : all) {
-      assertEquals(d, MetricDefs.require(d.name()));
+    @Test
+    void namesAreUniqueAndFindable() {
+        List<MetricDef> all = MetricDefs.all();
+        assertEquals(all.size(), all.stream().map(MetricDef::name).distinct().count());
+        for (MetricDef d : all) {
+            assertEquals(d, MetricDefs.require(d.name()));
+        }
+        assertTrue(MetricDefs.find("ppl_blocks1").isEmpty());
+        assertTrue(MetricDefs.find("nonsense").isEmpty());
     }
-    assertTrue(MetricDefs.find("ppl_blocks1").isEmpty());
-    assertTrue(MetricDefs.find("nonsense").isEmpty());
-  }
 }

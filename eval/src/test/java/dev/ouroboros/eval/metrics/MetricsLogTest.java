@@ -17,86 +17,121 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MetricsLogTest {
-  @TempDir Path dir;
+    @TempDir Path dir;
 
-  static MetricsRow row(int seed, int gen) {
-    return new MetricsRow(MetricsRow.SCHEMA, "keep-real:0.1", seed, gen, "test",
-        Map.of("ppl_blocks64", 34.1 + gen, "distinct_2", 0.41),
-        Map.of("ppl_blocks64", Map.of("nll_sum", 81234.5, "n_predictions", 23121.0)),
-        "2025-01-01T12:00:00Z");
-  }
+    static MetricsRow row(int seed, int gen) {
+        return new MetricsRow(
+                MetricsRow.SCHEMA,
+                "keep-real:0.1",
+                seed,
+                gen,
+                "test",
+                Map.of("ppl_blocks64", 34.1 + gen, "distinct_2", 0.41),
+                Map.of("ppl_blocks64", Map.of("nll_sum", 81234.5, "n_predictions", 23121.0)),
+                "2025-01-01T12:00:00Z");
+    }
 
-  @Test
-  void roundTripsAndKeepsCountsIntegral() throws Exception {
-    Path f = dir.resolve("metrics.jsonl");
-    MetricsLog.append(f, row(0, 0));
-    MetricsLog.append(f, row(1, 2));
-    String text = Files.readString(f);
-    assertTrue(text.contains("\"n_predictions\":23121"), text);
-    assertTrue(text.startsWith("{\"schema\":\"ouro.metrics/v1\",\"policy\":\"keep-real:0.1\",\"seed\":0,\"generation\":0,"));
-    MetricsLog.Read r = MetricsLog.read(f);
-    assertEquals(List.of(row(0, 0), row(1, 2)), r.rows());
-    assertTrue(r.skipped().isEmpty());
-  }
+    @Test
+    void roundTripsAndKeepsCountsIntegral() throws Exception {
+        Path f = dir.resolve("metrics.jsonl");
+        MetricsLog.append(f, row(0, 0));
+        MetricsLog.append(f, row(1, 2));
+        String text = Files.readString(f);
+        assertTrue(text.contains("\"n_predictions\":23121"), text);
+        assertTrue(
+                text.startsWith(
+                        "{\"schema\":\"ouro.metrics/v1\",\"policy\":\"keep-real:0.1\",\"seed\":0,\"generation\":0,"));
+        MetricsLog.Read r = MetricsLog.read(f);
+        assertEquals(List.of(row(0, 0), row(1, 2)), r.rows());
+        assertTrue(r.skipped().isEmpty());
+    }
 
-  @Test
-  void tornLastLineIsSkippedAndTheNextAppendStartsAFreshLine() throws Exception {
-    Path f = dir.resolve("metrics.jsonl");
-    MetricsLog.append(f, row(0, 0));
-    String full = MetricsLog.toJson(row(0, 1));
-    Files.writeString(f, full.substring(0, full.length() / 2), StandardOpenOption.APPEND); // kill -9 mid-write
-    MetricsLog.Read r = MetricsLog.read(f);
-    assertEquals(1, r.rows().size());
-    assertEquals(1, r.skipped().size());
-    assertTrue(r.skipped().get(0).contains("metrics.jsonl:2"), r.skipped().get(0));
-    MetricsLog.append(f, row(0, 1)); // resume redoes the stage
-    r = MetricsLog.read(f);
-    assertEquals(List.of(row(0, 0), row(0, 1)), r.rows());
-    assertEquals(1, r.skipped().size());
-  }
+    @Test
+    void tornLastLineIsSkippedAndTheNextAppendStartsAFreshLine() throws Exception {
+        Path f = dir.resolve("metrics.jsonl");
+        MetricsLog.append(f, row(0, 0));
+        String full = MetricsLog.toJson(row(0, 1));
+        Files.writeString(
+                f,
+                full.substring(0, full.length() / 2),
+                StandardOpenOption.APPEND); // kill -9 mid-write
+        MetricsLog.Read r = MetricsLog.read(f);
+        assertEquals(1, r.rows().size());
+        assertEquals(1, r.skipped().size());
+        assertTrue(r.skipped().get(0).contains("metrics.jsonl:2"), r.skipped().get(0));
+        MetricsLog.append(f, row(0, 1)); // resume redoes the stage
+        r = MetricsLog.read(f);
+        assertEquals(List.of(row(0, 0), row(0, 1)), r.rows());
+        assertEquals(1, r.skipped().size());
+    }
 
-  @Test
-  void validJsonThatIsNotARowIsAnError() throws Exception {
-    Path f = dir.resolve("metrics.jsonl");
-    Files.writeString(f, MetricsLog.toJson(row(0, 0)) + "\n" + "{\"schema\":\"ouro.metrics/v2\"}\n");
-    UserInputException e = assertThrows(UserInputException.class, () -> MetricsLog.read(f));
-    assertTrue(e.getMessage().contains("metrics.jsonl:2") && e.getMessage().contains("ouro.metrics/v2"), e.getMessage());
-    assertThrows(UserInputException.class, () -> MetricsLog.read(dir.resolve("absent.jsonl")));
-  }
+    @Test
+    void validJsonThatIsNotARowIsAnError() throws Exception {
+        Path f = dir.resolve("metrics.jsonl");
+        Files.writeString(
+                f, MetricsLog.toJson(row(0, 0)) + "\n" + "{\"schema\":\"ouro.metrics/v2\"}\n");
+        UserInputException e = assertThrows(UserInputException.class, () -> MetricsLog.read(f));
+        assertTrue(
+                e.getMessage().contains("metrics.jsonl:2")
+                        && e.getMessage().contains("ouro.metrics/v2"),
+                e.getMessage());
+        assertThrows(UserInputException.class, () -> MetricsLog.read(dir.resolve("absent.jsonl")));
+    }
 
-  @Test
-  void rowsAreValidated() {
-    assertThrows(IllegalArgumentException.class, () -> MetricsRow.of("replace", 0, 0, "test", Map.of("mtld", Double.NaN), null));
-    assertThrows(IllegalArgumentException.class, () -> MetricsRow.of("replace", -1, 0, "test", Map.of(), null));
-    assertThrows(IllegalArgumentException.class, () -> MetricsRow.of("replace", 0, 0, "Test", Map.of(), null));
-    assertThrows(IllegalArgumentException.class, () -> MetricsRow.of("a/b", 0, 0, "test", Map.of(), null));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> MetricsLog.append(dir.resolve("m.jsonl"), MetricsRow.of("replace", 0, 0, "test", Map.of("distinct2", 0.4), null)));
-    assertTrue(e.getMessage().contains("did you mean distinct_2"), e.getMessage());
-    assertFalse(Files.exists(dir.resolve("m.jsonl")));
-    assertEquals("ppl_blocks32", MetricDefs.require("ppl_blocks32").name());
-  }
+    @Test
+    void rowsAreValidated() {
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> MetricsRow.of("replace", 0, 0, "test", Map.of("mtld", Double.NaN), null));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> MetricsRow.of("replace", -1, 0, "test", Map.of(), null));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> MetricsRow.of("replace", 0, 0, "Test", Map.of(), null));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> MetricsRow.of("a/b", 0, 0, "test", Map.of(), null));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                MetricsLog.append(
+                                        dir.resolve("m.jsonl"),
+                                        MetricsRow.of(
+                                                "replace",
+                                                0,
+                                                0,
+                                                "test",
+                                                Map.of("distinct2", 0.4),
+                                                null)));
+        assertTrue(e.getMessage().contains("did you mean distinct_2"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("m.jsonl")));
+        assertEquals("ppl_blocks32", MetricDefs.require("ppl_blocks32").name());
+    }
 
-  @Test
-  void concurrentAppendsStayWholeLines() throws Exception {
-    Path f = dir.resolve("metrics.jsonl");
-    List<Thread> threads = new ArrayList<>();
-    for (int t = 0; t < 4; t++) {
-      int seed = t;
-      Thread th = new Thread(() -> {
-        for (int g = 0; g < 25; g++) {
-          MetricsLog.append(f, row(seed, g));
+    @Test
+    void concurrentAppendsStayWholeLines() throws Exception {
+        Path f = dir.resolve("metrics.jsonl");
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int seed = t;
+            Thread th =
+                    new Thread(
+                            () -> {
+                                for (int g = 0; g < 25; g++) {
+                                    MetricsLog.append(f, row(seed, g));
+                                }
+                            });
+            th.start();
+            threads.add(th);
         }
-      });
-      th.start();
-      threads.add(th);
+        for (Thread t : threads) {
+            t.join();
+        }
+        MetricsLog.Read r = MetricsLog.read(f);
+        assertEquals(100, r.rows().size());
+        assertTrue(r.skipped().isEmpty());
+        assertEquals(100, Files.readAllLines(f, StandardCharsets.UTF_8).size());
     }
-    for (Thread t : threads) {
-      t.join();
-    }
-    MetricsLog.Read r = MetricsLog.read(f);
-    assertEquals(100, r.rows().size());
-    assertTrue(r.skipped().isEmpty());
-    assertEquals(100, Files.readAllLines(f, StandardCharsets.UTF_8).size());
-  }
 }

@@ -27,179 +27,251 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A synthetic run: 2 policies × 3 seeds × 4 generations with numbers known in closed form. */
 class ReportTest {
-  static final List<String> POLICIES = List.of("accumulate", "replace");
-  static final double T975_DF2 = 4.302652729749464; // t_{0.975, 2}, from tables (scipy.stats.t.ppf(0.975, 2))
+    static final List<String> POLICIES = List.of("accumulate", "replace");
+    static final double T975_DF2 =
+            4.302652729749464; // t_{0.975, 2}, from tables (scipy.stats.t.ppf(0.975, 2))
 
-  @TempDir Path run;
+    @TempDir Path run;
 
-  /** ppl_blocks64: replace grows 30 → 30·1.5^g, accumulate stays ≈30; seed s adds 2s. */
-  static double ppl(String policy, int seed, int gen) {
-    return (policy.equals("replace") ? 30 * Math.pow(1.5, gen) : 30 + 0.5 * gen) + 2 * seed;
-  }
+    /** ppl_blocks64: replace grows 30 → 30·1.5^g, accumulate stays ≈30; seed s adds 2s. */
+    static double ppl(String policy, int seed, int gen) {
+        return (policy.equals("replace") ? 30 * Math.pow(1.5, gen) : 30 + 0.5 * gen) + 2 * seed;
+    }
 
-  static double distinct2(String policy, int seed, int gen) {
-    return (policy.equals("replace") ? 0.6 - 0.1 * gen : 0.6 - 0.01 * gen) + 0.01 * seed * seed;
-  }
+    static double distinct2(String policy, int seed, int gen) {
+        return (policy.equals("replace") ? 0.6 - 0.1 * gen : 0.6 - 0.01 * gen) + 0.01 * seed * seed;
+    }
 
-  /** Writes the synthetic run into {@code run} (also used to make the demo report for check-report.sh). */
-  static void makeRun(Path run, boolean withSamples) throws Exception {
-    Path log = run.resolve("metrics.jsonl");
-    for (String p : POLICIES) {
-      for (int s = 0; s < 3; s++) {
-        for (int g = 0; g < 4; g++) {
-          Map<String, Double> m = new LinkedHashMap<>();
-          m.put("ppl_blocks64", ppl(p, s, g));
-          m.put("distinct_2", distinct2(p, s, g));
-          MetricsLog.append(log, MetricsRow.of(p, s, g, "test", m,
-              Map.of("ppl_blocks64", Map.of("nll_sum", 1000.0 * Math.log(ppl(p, s, g)), "n_predictions", 1000.0))));
-          MetricsLog.append(log, MetricsRow.of(p, s, g, "synthetic", Map.of("mtld", 80.0 - g * (p.equals("replace") ? 15 : 2) + s), Map.of()));
-          if (withSamples) {
-            SplittableRandom rng = new SplittableRandom(1000L * s + g);
-            double[] v = new double[200];
-            for (int i = 0; i < v.length; i++) {
-              // log-normal around 20, narrowing and shifting down with each replace generation (Shumailov Fig. 1)
-              double sd = p.equals("replace") ? 0.6 / (1 + g) : 0.6;
-              v[i] = 20 * Math.exp(sd * gauss(rng) - (p.equals("replace") ? 0.2 * g : 0));
+    /**
+     * Writes the synthetic run into {@code run} (also used to make the demo report for
+     * check-report.sh).
+     */
+    static void makeRun(Path run, boolean withSamples) throws Exception {
+        Path log = run.resolve("metrics.jsonl");
+        for (String p : POLICIES) {
+            for (int s = 0; s < 3; s++) {
+                for (int g = 0; g < 4; g++) {
+                    Map<String, Double> m = new LinkedHashMap<>();
+                    m.put("ppl_blocks64", ppl(p, s, g));
+                    m.put("distinct_2", distinct2(p, s, g));
+                    MetricsLog.append(
+                            log,
+                            MetricsRow.of(
+                                    p,
+                                    s,
+                                    g,
+                                    "test",
+                                    m,
+                                    Map.of(
+                                            "ppl_blocks64",
+                                            Map.of(
+                                                    "nll_sum",
+                                                    1000.0 * Math.log(ppl(p, s, g)),
+                                                    "n_predictions",
+                                                    1000.0))));
+                    MetricsLog.append(
+                            log,
+                            MetricsRow.of(
+                                    p,
+                                    s,
+                                    g,
+                                    "synthetic",
+                                    Map.of("mtld", 80.0 - g * (p.equals("replace") ? 15 : 2) + s),
+                                    Map.of()));
+                    if (withSamples) {
+                        SplittableRandom rng = new SplittableRandom(1000L * s + g);
+                        double[] v = new double[200];
+                        for (int i = 0; i < v.length; i++) {
+                            // log-normal around 20, narrowing and shifting down with each replace
+                            // generation (Shumailov Fig. 1)
+                            double sd = p.equals("replace") ? 0.6 / (1 + g) : 0.6;
+                            v[i] =
+                                    20
+                                            * Math.exp(
+                                                    sd * gauss(rng)
+                                                            - (p.equals("replace") ? 0.2 * g : 0));
+                        }
+                        ObjectNode e = new ObjectMapper().createObjectNode();
+                        e.put("generation", g);
+                        PerSamplePpl.put(e, Map.of("synthetic", v));
+                        Path gd =
+                                Files.createDirectories(
+                                        run.resolve(
+                                                "policy="
+                                                        + p
+                                                        + "/seed="
+                                                        + s
+                                                        + "/gen="
+                                                        + String.format("%03d", g)));
+                        Files.writeString(gd.resolve("eval.json"), e.toString());
+                    }
+                }
             }
-            ObjectNode e = new ObjectMapper().createObjectNode();
-            e.put("generation", g);
-            PerSamplePpl.put(e, Map.of("synthetic", v));
-            Path gd = Files.createDirectories(run.resolve("policy=" + p + "/seed=" + s + "/gen=" + String.format("%03d", g)));
-            Files.writeString(gd.resolve("eval.json"), e.toString());
-          }
         }
-      }
+        Files.writeString(
+                run.resolve("config.resolved.yaml"),
+                "# scripts/ouro run configs/x.yaml\nname: <script>alert(1)</script>\nseeds: 3\n");
+        Files.writeString(
+                run.resolve("manifest.json"), "{\"git\":\"abc123\",\"device\":\"cpu\"}\n");
     }
-    Files.writeString(run.resolve("config.resolved.yaml"), "# scripts/ouro run configs/x.yaml\nname: <script>alert(1)</script>\nseeds: 3\n");
-    Files.writeString(run.resolve("manifest.json"), "{\"git\":\"abc123\",\"device\":\"cpu\"}\n");
-  }
 
-  static double gauss(SplittableRandom r) {
-    return Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble());
-  }
-
-  @Test
-  void summaryNumbersAreTheSeedStatistics() throws Exception {
-    makeRun(run, true);
-    Report.Result r = Report.write(run);
-    assertEquals(POLICIES.size() * 3 * 4 * 2, r.rows());
-    List<String> csv = Files.readAllLines(run.resolve("report/summary.csv"));
-    assertEquals("policy,generation,split,metric,version,better,n,mean,std,ci95_half,ci95_lo,ci95_hi", csv.get(0));
-    Map<String, String[]> byKey = new HashMap<>();
-    for (String line : csv.subList(1, csv.size())) {
-      String[] f = line.split(",");
-      byKey.put(f[0] + "|" + f[1] + "|" + f[2] + "|" + f[3], f);
+    static double gauss(SplittableRandom r) {
+        return Math.sqrt(-2 * Math.log(1 - r.nextDouble()))
+                * Math.cos(2 * Math.PI * r.nextDouble());
     }
-    assertEquals(2 * 4 * 3, byKey.size()); // policies × generations × (2 test metrics + 1 synthetic)
-    for (String p : POLICIES) {
-      for (int g = 0; g < 4; g++) {
-        double[] x = {ppl(p, 0, g), ppl(p, 1, g), ppl(p, 2, g)};
-        double mean = (x[0] + x[1] + x[2]) / 3;
-        double s = Math.sqrt(((x[0] - mean) * (x[0] - mean) + (x[1] - mean) * (x[1] - mean) + (x[2] - mean) * (x[2] - mean)) / 2);
-        assertEquals(2.0, s, 1e-9); // seeds add 0, 2, 4
-        String[] f = byKey.get(p + "|" + g + "|test|ppl_blocks64");
-        assertNotNull(f, p + " " + g);
-        assertEquals("v1", f[4]);
-        assertEquals("lower", f[5]);
-        assertEquals("3", f[6]);
-        assertEquals(mean, Double.parseDouble(f[7]), 1e-9);
-        assertEquals(s, Double.parseDouble(f[8]), 1e-9);
-        assertEquals(T975_DF2 * s / Math.sqrt(3), Double.parseDouble(f[9]), 1e-9);
-        assertEquals(mean - T975_DF2 * s / Math.sqrt(3), Double.parseDouble(f[10]), 1e-9);
-        double[] d = {distinct2(p, 0, g), distinct2(p, 1, g), distinct2(p, 2, g)};
-        double dm = (d[0] + d[1] + d[2]) / 3;
-        double ds = Math.sqrt(((d[0] - dm) * (d[0] - dm) + (d[1] - dm) * (d[1] - dm) + (d[2] - dm) * (d[2] - dm)) / 2);
-        String[] h = byKey.get(p + "|" + g + "|test|distinct_2");
-        assertEquals("higher", h[5]);
-        assertEquals(dm, Double.parseDouble(h[7]), 1e-12);
-        assertEquals(T975_DF2 * ds / Math.sqrt(3), Double.parseDouble(h[9]), 1e-12);
-      }
-    }
-    String md = Files.readString(run.resolve("report/summary.md"));
-    assertTrue(md.contains("### ppl_blocks64 ↓ — test"), md);
-    assertTrue(md.contains("| generation | accumulate | replace |"), md);
-    // gen 0, both policies: 30, 32, 34 → 32 ± 4.303·2/√3 = 4.968
-    assertTrue(md.contains("| 0 | 32 ± 4.968 (n=3) | 32 ± 4.968 (n=3) |"), md);
-    assertTrue(md.contains("per-sample perplexity quantiles — synthetic"), md);
-  }
 
-  @Test
-  void plotsDecodeAndHtmlIsSelfContained() throws Exception {
-    makeRun(run, true);
-    Report.write(run);
-    Path plots = run.resolve("report/plots");
-    List<String> names;
-    try (Stream<Path> s = Files.list(plots)) {
-      names = s.map(p -> p.getFileName().toString()).sorted().toList();
+    @Test
+    void summaryNumbersAreTheSeedStatistics() throws Exception {
+        makeRun(run, true);
+        Report.Result r = Report.write(run);
+        assertEquals(POLICIES.size() * 3 * 4 * 2, r.rows());
+        List<String> csv = Files.readAllLines(run.resolve("report/summary.csv"));
+        assertEquals(
+                "policy,generation,split,metric,version,better,n,mean,std,ci95_half,ci95_lo,ci95_hi",
+                csv.get(0));
+        Map<String, String[]> byKey = new HashMap<>();
+        for (String line : csv.subList(1, csv.size())) {
+            String[] f = line.split(",");
+            byKey.put(f[0] + "|" + f[1] + "|" + f[2] + "|" + f[3], f);
+        }
+        assertEquals(
+                2 * 4 * 3, byKey.size()); // policies × generations × (2 test metrics + 1 synthetic)
+        for (String p : POLICIES) {
+            for (int g = 0; g < 4; g++) {
+                double[] x = {ppl(p, 0, g), ppl(p, 1, g), ppl(p, 2, g)};
+                double mean = (x[0] + x[1] + x[2]) / 3;
+                double s =
+                        Math.sqrt(
+                                ((x[0] - mean) * (x[0] - mean)
+                                                + (x[1] - mean) * (x[1] - mean)
+                                                + (x[2] - mean) * (x[2] - mean))
+                                        / 2);
+                assertEquals(2.0, s, 1e-9); // seeds add 0, 2, 4
+                String[] f = byKey.get(p + "|" + g + "|test|ppl_blocks64");
+                assertNotNull(f, p + " " + g);
+                assertEquals("v1", f[4]);
+                assertEquals("lower", f[5]);
+                assertEquals("3", f[6]);
+                assertEquals(mean, Double.parseDouble(f[7]), 1e-9);
+                assertEquals(s, Double.parseDouble(f[8]), 1e-9);
+                assertEquals(T975_DF2 * s / Math.sqrt(3), Double.parseDouble(f[9]), 1e-9);
+                assertEquals(mean - T975_DF2 * s / Math.sqrt(3), Double.parseDouble(f[10]), 1e-9);
+                double[] d = {distinct2(p, 0, g), distinct2(p, 1, g), distinct2(p, 2, g)};
+                double dm = (d[0] + d[1] + d[2]) / 3;
+                double ds =
+                        Math.sqrt(
+                                ((d[0] - dm) * (d[0] - dm)
+                                                + (d[1] - dm) * (d[1] - dm)
+                                                + (d[2] - dm) * (d[2] - dm))
+                                        / 2);
+                String[] h = byKey.get(p + "|" + g + "|test|distinct_2");
+                assertEquals("higher", h[5]);
+                assertEquals(dm, Double.parseDouble(h[7]), 1e-12);
+                assertEquals(T975_DF2 * ds / Math.sqrt(3), Double.parseDouble(h[9]), 1e-12);
+            }
+        }
+        String md = Files.readString(run.resolve("report/summary.md"));
+        assertTrue(md.contains("### ppl_blocks64 ↓ — test"), md);
+        assertTrue(md.contains("| generation | accumulate | replace |"), md);
+        // gen 0, both policies: 30, 32, 34 → 32 ± 4.303·2/√3 = 4.968
+        assertTrue(md.contains("| 0 | 32 ± 4.968 (n=3) | 32 ± 4.968 (n=3) |"), md);
+        assertTrue(md.contains("per-sample perplexity quantiles — synthetic"), md);
     }
-    assertEquals(List.of(
-        "mtld-vs-generation-synthetic.png",
-        "per-sample-ppl-histogram-synthetic.png",
-        "distinct_2-vs-generation.png",
-        "ppl_blocks64-vs-generation.png").stream().sorted().toList(), names);
-    for (String n : names) {
-      BufferedImage img = ImageIO.read(plots.resolve(n).toFile());
-      assertNotNull(img, n);
-      assertTrue(img.getWidth() >= 600 && img.getHeight() >= 400 && img.getWidth() <= 4000, n + " " + img.getWidth() + "x" + img.getHeight());
+
+    @Test
+    void plotsDecodeAndHtmlIsSelfContained() throws Exception {
+        makeRun(run, true);
+        Report.write(run);
+        Path plots = run.resolve("report/plots");
+        List<String> names;
+        try (Stream<Path> s = Files.list(plots)) {
+            names = s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertEquals(
+                List.of(
+                                "mtld-vs-generation-synthetic.png",
+                                "per-sample-ppl-histogram-synthetic.png",
+                                "distinct_2-vs-generation.png",
+                                "ppl_blocks64-vs-generation.png")
+                        .stream()
+                        .sorted()
+                        .toList(),
+                names);
+        for (String n : names) {
+            BufferedImage img = ImageIO.read(plots.resolve(n).toFile());
+            assertNotNull(img, n);
+            assertTrue(
+                    img.getWidth() >= 600 && img.getHeight() >= 400 && img.getWidth() <= 4000,
+                    n + " " + img.getWidth() + "x" + img.getHeight());
+        }
+        String html = Files.readString(run.resolve("report/index.html"));
+        assertEquals(names.size(), html.split("src=\"data:image/png;base64,", -1).length - 1);
+        assertTrue(html.contains("<table class=\"summary\">"));
+        assertTrue(html.contains("<td>32 ± 4.968 (n=3)</td>"), "replace gen 0 ppl cell");
+        assertTrue(html.contains("name: &lt;script&gt;alert(1)&lt;/script&gt;"), "config escaped");
+        assertFalse(html.contains("<script>"));
+        assertTrue(html.contains("&quot;git&quot;:&quot;abc123&quot;"), "manifest embedded");
+        assertFalse(html.matches("(?s).*(src|href)=\"https?:.*"), "nothing fetched");
+        assertTrue(html.contains("ppl_blocks64/v1"));
+        // no temporary directories left behind
+        try (Stream<Path> s = Files.list(run)) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".report")));
+        }
     }
-    String html = Files.readString(run.resolve("report/index.html"));
-    assertEquals(names.size(), html.split("src=\"data:image/png;base64,", -1).length - 1);
-    assertTrue(html.contains("<table class=\"summary\">"));
-    assertTrue(html.contains("<td>32 ± 4.968 (n=3)</td>"), "replace gen 0 ppl cell");
-    assertTrue(html.contains("name: &lt;script&gt;alert(1)&lt;/script&gt;"), "config escaped");
-    assertFalse(html.contains("<script>"));
-    assertTrue(html.contains("&quot;git&quot;:&quot;abc123&quot;"), "manifest embedded");
-    assertFalse(html.matches("(?s).*(src|href)=\"https?:.*"), "nothing fetched");
-    assertTrue(html.contains("ppl_blocks64/v1"));
-    // no temporary directories left behind
-    try (Stream<Path> s = Files.list(run)) {
-      assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".report")));
+
+    @Test
+    void aRunInProgressWithATornLastLineStillReports() throws Exception {
+        makeRun(run, false);
+        Path log = run.resolve("metrics.jsonl");
+        Files.writeString(
+                log,
+                "{\"schema\":\"ouro.metrics/v1\",\"policy\":\"replace\",\"se",
+                StandardOpenOption.APPEND);
+        Report.write(run);
+        Report.Result again = Report.write(run); // replaces the previous report
+        assertEquals(48, again.rows());
+        assertEquals(1, again.skipped().size());
+        String html = Files.readString(run.resolve("report/index.html"));
+        assertTrue(html.contains("were not complete JSON"), "torn line reported");
+        assertTrue(Files.exists(run.resolve("report/summary.csv")));
     }
-  }
 
-  @Test
-  void aRunInProgressWithATornLastLineStillReports() throws Exception {
-    makeRun(run, false);
-    Path log = run.resolve("metrics.jsonl");
-    Files.writeString(log, "{\"schema\":\"ouro.metrics/v1\",\"policy\":\"replace\",\"se", StandardOpenOption.APPEND);
-    Report.write(run);
-    Report.Result again = Report.write(run); // replaces the previous report
-    assertEquals(48, again.rows());
-    assertEquals(1, again.skipped().size());
-    String html = Files.readString(run.resolve("report/index.html"));
-    assertTrue(html.contains("were not complete JSON"), "torn line reported");
-    assertTrue(Files.exists(run.resolve("report/summary.csv")));
-  }
-
-  @Test
-  void aRunWithNoRowsYetGetsAnEmptyReport() throws Exception {
-    Files.writeString(run.resolve("manifest.json"), "{}");
-    Report.write(run);
-    assertTrue(Files.readString(run.resolve("report/index.html")).contains("No metrics rows yet"));
-  }
-
-  @Test
-  void badRunDirectoryIsOneLine() throws Exception {
-    UserInputException a = assertThrows(UserInputException.class, () -> Report.write(run.resolve("nope")));
-    assertTrue(a.getMessage().endsWith("nope: no such run directory"), a.getMessage());
-    UserInputException b = assertThrows(UserInputException.class, () -> Report.write(run));
-    assertTrue(b.getMessage().contains("not a run directory"), b.getMessage());
-    Files.writeString(run.resolve("metrics.jsonl"), "{\"schema\":\"ouro.metrics/v1\",\"policy\":\"x\"}\n");
-    UserInputException c = assertThrows(UserInputException.class, () -> Report.write(run));
-    assertTrue(c.getMessage().contains("metrics.jsonl:1: not a valid metrics row"), c.getMessage());
-    for (UserInputException e : List.of(a, b, c)) {
-      assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    @Test
+    void aRunWithNoRowsYetGetsAnEmptyReport() throws Exception {
+        Files.writeString(run.resolve("manifest.json"), "{}");
+        Report.write(run);
+        assertTrue(
+                Files.readString(run.resolve("report/index.html")).contains("No metrics rows yet"));
     }
-  }
 
-  /**
-   * Writes the synthetic run and its report into args[0], for looking at by hand:
-   * {@code java -cp <eval test classpath> dev.ouroboros.eval.report.ReportTest /tmp/demo-run && scripts/check-report.sh /tmp/demo-run}.
-   */
-  public static void main(String[] args) throws Exception {
-    Path dir = Path.of(args[0]);
-    Files.createDirectories(dir);
-    makeRun(dir, true);
-    System.out.println(Report.write(dir).dir().resolve("index.html"));
-  }
+    @Test
+    void badRunDirectoryIsOneLine() throws Exception {
+        UserInputException a =
+                assertThrows(UserInputException.class, () -> Report.write(run.resolve("nope")));
+        assertTrue(a.getMessage().endsWith("nope: no such run directory"), a.getMessage());
+        UserInputException b = assertThrows(UserInputException.class, () -> Report.write(run));
+        assertTrue(b.getMessage().contains("not a run directory"), b.getMessage());
+        Files.writeString(
+                run.resolve("metrics.jsonl"),
+                "{\"schema\":\"ouro.metrics/v1\",\"policy\":\"x\"}\n");
+        UserInputException c = assertThrows(UserInputException.class, () -> Report.write(run));
+        assertTrue(
+                c.getMessage().contains("metrics.jsonl:1: not a valid metrics row"),
+                c.getMessage());
+        for (UserInputException e : List.of(a, b, c)) {
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        }
+    }
+
+    /**
+     * Writes the synthetic run and its report into args[0], for looking at by hand: {@code java -cp
+     * <eval test classpath> dev.ouroboros.eval.report.ReportTest /tmp/demo-run &&
+     * scripts/check-report.sh /tmp/demo-run}.
+     */
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        Files.createDirectories(dir);
+        makeRun(dir, true);
+        System.out.println(Report.write(dir).dir().resolve("index.html"));
+    }
 }

@@ -13,108 +13,176 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code ouro generate}: a synthetic set from a checkpoint, the Shumailov protocol by default. */
 @Command(
-    name = "generate",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Continue every prompt block by exactly --new-tokens tokens; only the new tokens form the synthetic block.",
-      "Writes FILE (int32 token blocks) and FILE minus .bin + .jsonl.gz (decoded text), both atomically;",
-      "a killed run resumes from its last finished batch when started again with the same arguments.",
-      "Default: Shumailov et al. (5-beam search, repetition penalty 3.0, 64 new tokens)."
-    })
+        name = "generate",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Continue every prompt block by exactly --new-tokens tokens; only the new tokens form the synthetic block.",
+            "Writes FILE (int32 token blocks) and FILE minus .bin + .jsonl.gz (decoded text), both atomically;",
+            "a killed run resumes from its last finished batch when started again with the same arguments.",
+            "Default: Shumailov et al. (5-beam search, repetition penalty 3.0, 64 new tokens)."
+        })
 public final class GenerateCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
+    @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, description = "HF checkpoint directory.")
-  Path model;
+    @Option(names = "--model", required = true, description = "HF checkpoint directory.")
+    Path model;
 
-  @Option(names = "--prompts", required = true,
-      description = "A token-block file (.bin/.blocks, as ouro writes) or a UTF-8 text file (Shumailov-blocked into --block tokens).")
-  Path prompts;
+    @Option(
+            names = "--prompts",
+            required = true,
+            description =
+                    "A token-block file (.bin/.blocks, as ouro writes) or a UTF-8 text file (Shumailov-blocked into --block tokens).")
+    Path prompts;
 
-  @Option(names = "--out", required = true, description = "Output token-block file, e.g. synthetic.bin.")
-  Path out;
+    @Option(
+            names = "--out",
+            required = true,
+            description = "Output token-block file, e.g. synthetic.bin.")
+    Path out;
 
-  @Option(names = "--block", defaultValue = "64", description = "Prompt block size for text prompts (default: ${DEFAULT-VALUE}).")
-  int block;
+    @Option(
+            names = "--block",
+            defaultValue = "64",
+            description = "Prompt block size for text prompts (default: ${DEFAULT-VALUE}).")
+    int block;
 
-  @Option(names = "--mode", defaultValue = "beam", description = "beam | greedy | sample (default: ${DEFAULT-VALUE}).")
-  String mode;
+    @Option(
+            names = "--mode",
+            defaultValue = "beam",
+            description = "beam | greedy | sample (default: ${DEFAULT-VALUE}).")
+    String mode;
 
-  @Option(names = "--num-beams", defaultValue = "5", description = "Beams (default: ${DEFAULT-VALUE}).")
-  int beams;
+    @Option(
+            names = "--num-beams",
+            defaultValue = "5",
+            description = "Beams (default: ${DEFAULT-VALUE}).")
+    int beams;
 
-  @Option(names = "--repetition-penalty", defaultValue = "3.0", description = "HF repetition penalty; the paper also mentions 2.0 (default: ${DEFAULT-VALUE}).")
-  double repetitionPenalty;
+    @Option(
+            names = "--repetition-penalty",
+            defaultValue = "3.0",
+            description =
+                    "HF repetition penalty; the paper also mentions 2.0 (default: ${DEFAULT-VALUE}).")
+    double repetitionPenalty;
 
-  @Option(names = "--new-tokens", defaultValue = "64", description = "Exactly this many new tokens per prompt (default: ${DEFAULT-VALUE}).")
-  int newTokens;
+    @Option(
+            names = "--new-tokens",
+            defaultValue = "64",
+            description = "Exactly this many new tokens per prompt (default: ${DEFAULT-VALUE}).")
+    int newTokens;
 
-  @Option(names = "--length-penalty", defaultValue = "1.0", description = "Beam length penalty (default: ${DEFAULT-VALUE}).")
-  double lengthPenalty;
+    @Option(
+            names = "--length-penalty",
+            defaultValue = "1.0",
+            description = "Beam length penalty (default: ${DEFAULT-VALUE}).")
+    double lengthPenalty;
 
-  @Option(names = "--temperature", defaultValue = "1.0", description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
-  double temperature;
+    @Option(
+            names = "--temperature",
+            defaultValue = "1.0",
+            description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
+    double temperature;
 
-  @Option(names = "--top-k", defaultValue = "0", description = "Sampling top-k, 0 = off (default: ${DEFAULT-VALUE}).")
-  int topK;
+    @Option(
+            names = "--top-k",
+            defaultValue = "0",
+            description = "Sampling top-k, 0 = off (default: ${DEFAULT-VALUE}).")
+    int topK;
 
-  @Option(names = "--top-p", defaultValue = "1.0", description = "Sampling nucleus in (0, 1], 1 = off (default: ${DEFAULT-VALUE}).")
-  double topP;
+    @Option(
+            names = "--top-p",
+            defaultValue = "1.0",
+            description = "Sampling nucleus in (0, 1], 1 = off (default: ${DEFAULT-VALUE}).")
+    double topP;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
-  long seed;
+    @Option(
+            names = "--seed",
+            defaultValue = "0",
+            description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    long seed;
 
-  @Option(names = "--batch-size", defaultValue = "16", description = "Prompts per batch (default: ${DEFAULT-VALUE}).")
-  int batchSize;
+    @Option(
+            names = "--batch-size",
+            defaultValue = "16",
+            description = "Prompts per batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
 
-  @Option(names = "--max-prompts", description = "Use only the first N prompt blocks.")
-  Integer maxPrompts;
+    @Option(names = "--max-prompts", description = "Use only the first N prompt blocks.")
+    Integer maxPrompts;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu | cuda | cuda:N (default: ${DEFAULT-VALUE}).")
-  String device;
+    @Option(
+            names = "--device",
+            defaultValue = "cpu",
+            description = "cpu | cuda | cuda:N (default: ${DEFAULT-VALUE}).")
+    String device;
 
-  @Override
-  public Integer call() {
-    if (!java.util.List.of("beam", "greedy", "sample").contains(mode)) {
-      throw new UserInputException("--mode must be beam, greedy or sample, got '" + mode + "'");
+    @Override
+    public Integer call() {
+        if (!java.util.List.of("beam", "greedy", "sample").contains(mode)) {
+            throw new UserInputException(
+                    "--mode must be beam, greedy or sample, got '" + mode + "'");
+        }
+        if (batchSize < 1) {
+            throw new UserInputException("--batch-size must be at least 1, got " + batchSize);
+        }
+        RunConfig.Generate g =
+                new RunConfig.Generate(
+                        mode,
+                        beams,
+                        repetitionPenalty,
+                        newTokens,
+                        lengthPenalty,
+                        temperature,
+                        topK,
+                        topP,
+                        batchSize);
+        try (LanguageModel m = LanguageModel.load(model, Devices.parse(device));
+                OptTokenizer tok = OptTokenizer.load(model)) {
+            BlockSource source = promptBlocks(tok);
+            if (maxPrompts != null) {
+                source =
+                        source.select(
+                                java.util.stream.IntStream.range(
+                                                0, Math.min(maxPrompts, source.count()))
+                                        .toArray());
+            }
+            int context = m.config().maxPositionEmbeddings();
+            if (source.blockSize() + newTokens > context) {
+                throw new UserInputException(
+                        "--new-tokens "
+                                + newTokens
+                                + ": prompt ("
+                                + source.blockSize()
+                                + ") + new tokens exceed the model's context ("
+                                + context
+                                + ")");
+            }
+            Synthesizer.options(g, seed); // validates every option before any work
+            BlockFile f = Synthesizer.make(m, tok, source, g, seed, out, "generate");
+            spec.commandLine()
+                    .getOut()
+                    .printf(
+                            "%s: %d synthetic blocks of %d tokens%n",
+                            out, f.count(), f.blockSize());
+        }
+        return 0;
     }
-    if (batchSize < 1) {
-      throw new UserInputException("--batch-size must be at least 1, got " + batchSize);
-    }
-    RunConfig.Generate g = new RunConfig.Generate(mode, beams, repetitionPenalty, newTokens, lengthPenalty, temperature, topK, topP, batchSize);
-    try (LanguageModel m = LanguageModel.load(model, Devices.parse(device));
-        OptTokenizer tok = OptTokenizer.load(model)) {
-      BlockSource source = promptBlocks(tok);
-      if (maxPrompts != null) {
-        source = source.select(java.util.stream.IntStream.range(0, Math.min(maxPrompts, source.count())).toArray());
-      }
-      int context = m.config().maxPositionEmbeddings();
-      if (source.blockSize() + newTokens > context) {
-        throw new UserInputException("--new-tokens " + newTokens + ": prompt (" + source.blockSize() + ") + new tokens exceed the model's context ("
-            + context + ")");
-      }
-      Synthesizer.options(g, seed); // validates every option before any work
-      BlockFile f = Synthesizer.make(m, tok, source, g, seed, out, "generate");
-      spec.commandLine().getOut().printf("%s: %d synthetic blocks of %d tokens%n", out, f.count(), f.blockSize());
-    }
-    return 0;
-  }
 
-  private BlockSource promptBlocks(OptTokenizer tok) {
-    if (!Files.isRegularFile(prompts)) {
-      throw new UserInputException(prompts + ": no such file");
+    private BlockSource promptBlocks(OptTokenizer tok) {
+        if (!Files.isRegularFile(prompts)) {
+            throw new UserInputException(prompts + ": no such file");
+        }
+        String name = prompts.getFileName().toString();
+        if (name.endsWith(".bin") || name.endsWith(".blocks")) {
+            BlockFile.Header h = BlockFile.readHeader(prompts);
+            return BlockFile.open(prompts, tok.sha256(), h.blockSize());
+        }
+        return ShumailovBlocking.blocks(EvalCommand.readText(prompts), tok, block);
     }
-    String name = prompts.getFileName().toString();
-    if (name.endsWith(".bin") || name.endsWith(".blocks")) {
-      BlockFile.Header h = BlockFile.readHeader(prompts);
-      return BlockFile.open(prompts, tok.sha256(), h.blockSize());
-    }
-    return ShumailovBlocking.blocks(EvalCommand.readText(prompts), tok, block);
-  }
 }

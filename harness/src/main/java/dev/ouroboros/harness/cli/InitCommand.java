@@ -1,61 +1,95 @@
 package dev.ouroboros.harness.cli;
 
 import ai.djl.Device;
-import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.LanguageModel;
-import dev.ouroboros.models.UserInputException;
+import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code ouro init}: a random-initialised OPT checkpoint in HF layout, for training from scratch and smoke tests. */
+/**
+ * {@code ouro init}: a random-initialised OPT checkpoint in HF layout, for training from scratch
+ * and smoke tests.
+ */
 @Command(
-    name = "init",
-    mixinStandardHelpOptions = true,
-    description = "Write a random-initialised OPT checkpoint (config.json, model.safetensors, tokenizer) in HF layout.")
+        name = "init",
+        mixinStandardHelpOptions = true,
+        description =
+                "Write a random-initialised OPT checkpoint (config.json, model.safetensors, tokenizer) in HF layout.")
 public final class InitCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
+    @Spec CommandSpec spec;
 
-  @Option(names = "--tokenizer", required = true, description = "Directory with tokenizer.json or vocab.json + merges.txt.")
-  Path tokenizer;
+    @Option(
+            names = "--tokenizer",
+            required = true,
+            description = "Directory with tokenizer.json or vocab.json + merges.txt.")
+    Path tokenizer;
 
-  @Option(names = "--out", required = true, description = "Output directory (must not exist or be empty).")
-  Path out;
+    @Option(
+            names = "--out",
+            required = true,
+            description = "Output directory (must not exist or be empty).")
+    Path out;
 
-  @Option(names = "--layers", defaultValue = "2", description = "num_hidden_layers (default: ${DEFAULT-VALUE}).")
-  int layers;
+    @Option(
+            names = "--layers",
+            defaultValue = "2",
+            description = "num_hidden_layers (default: ${DEFAULT-VALUE}).")
+    int layers;
 
-  @Option(names = "--hidden", defaultValue = "64", description = "hidden_size (default: ${DEFAULT-VALUE}).")
-  int hidden;
+    @Option(
+            names = "--hidden",
+            defaultValue = "64",
+            description = "hidden_size (default: ${DEFAULT-VALUE}).")
+    int hidden;
 
-  @Option(names = "--heads", defaultValue = "4", description = "num_attention_heads (default: ${DEFAULT-VALUE}).")
-  int heads;
+    @Option(
+            names = "--heads",
+            defaultValue = "4",
+            description = "num_attention_heads (default: ${DEFAULT-VALUE}).")
+    int heads;
 
-  @Option(names = "--ffn", defaultValue = "256", description = "ffn_dim (default: ${DEFAULT-VALUE}).")
-  int ffn;
+    @Option(
+            names = "--ffn",
+            defaultValue = "256",
+            description = "ffn_dim (default: ${DEFAULT-VALUE}).")
+    int ffn;
 
-  @Option(names = "--positions", defaultValue = "256", description = "max_position_embeddings (default: ${DEFAULT-VALUE}).")
-  int positions;
+    @Option(
+            names = "--positions",
+            defaultValue = "256",
+            description = "max_position_embeddings (default: ${DEFAULT-VALUE}).")
+    int positions;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Initialisation seed (default: ${DEFAULT-VALUE}).")
-  long seed;
+    @Option(
+            names = "--seed",
+            defaultValue = "0",
+            description = "Initialisation seed (default: ${DEFAULT-VALUE}).")
+    long seed;
 
-  @Override
-  public Integer call() throws Exception {
-    OutputDirs.requireEmpty(out);
-    try (OptTokenizer tok = OptTokenizer.load(tokenizer)) {
-      int vocab = (tok.vocabSize() + 7) / 8 * 8; // as OPT: embedding rows rounded up to a multiple of 8
-      OptConfig cfg = OptConfig.tiny(vocab, hidden, layers, heads, ffn, positions);
-      try (LanguageModel model = LanguageModel.random(cfg, seed, Device.cpu())) {
-        model.save(out);
-        tok.save(out);
-        spec.commandLine().getOut().printf("%s: random OPT, %d parameters, vocab %d%n", out, model.parameterCount(), vocab);
-      }
+    @Override
+    public Integer call() throws Exception {
+        OutputDirs.requireEmpty(out);
+        try (OptTokenizer tok = OptTokenizer.load(tokenizer)) {
+            int vocab =
+                    (tok.vocabSize() + 7)
+                            / 8
+                            * 8; // as OPT: embedding rows rounded up to a multiple of 8
+            OptConfig cfg = OptConfig.tiny(vocab, hidden, layers, heads, ffn, positions);
+            try (LanguageModel model = LanguageModel.random(cfg, seed, Device.cpu())) {
+                model.save(out);
+                tok.save(out);
+                spec.commandLine()
+                        .getOut()
+                        .printf(
+                                "%s: random OPT, %d parameters, vocab %d%n",
+                                out, model.parameterCount(), vocab);
+            }
+        }
+        return 0;
     }
-    return 0;
-  }
 }

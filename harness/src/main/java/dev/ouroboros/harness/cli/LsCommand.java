@@ -27,122 +27,148 @@ import picocli.CommandLine.Spec;
 
 /** {@code ouro ls [RUNS_DIR]}: one line per run directory (sweep cells included). */
 @Command(
-    name = "ls",
-    mixinStandardHelpOptions = true,
-    description = {
-      "List the run directories under RUNS_DIR (default runs), sweep cells as SWEEP/CELL: policies x seeds,",
-      "generations DONE/planned per (policy, seed), last modified, and whether a process holds its lock now."
-    })
+        name = "ls",
+        mixinStandardHelpOptions = true,
+        description = {
+            "List the run directories under RUNS_DIR (default runs), sweep cells as SWEEP/CELL: policies x seeds,",
+            "generations DONE/planned per (policy, seed), last modified, and whether a process holds its lock now."
+        })
 public final class LsCommand implements Callable<Integer> {
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneId.systemDefault());
 
-  @Spec CommandSpec spec;
+    @Spec CommandSpec spec;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "RUNS_DIR", description = "Default: runs.")
-  Path runs = Path.of("runs");
+    @Parameters(
+            index = "0",
+            arity = "0..1",
+            paramLabel = "RUNS_DIR",
+            description = "Default: runs.")
+    Path runs = Path.of("runs");
 
-  @Override
-  public Integer call() throws IOException {
-    if (!Files.isDirectory(runs)) {
-      throw new UserInputException(runs + ": no such directory");
-    }
-    PrintWriter out = spec.commandLine().getOut();
-    List<String> lines = new ArrayList<>();
-    if (isRun(runs)) {
-      lines.add(line(runs, runs.getFileName().toString()));
-    }
-    for (Path d : children(runs)) {
-      if (isRun(d)) {
-        lines.add(line(d, d.getFileName().toString()));
-      } else if (Files.exists(d.resolve(SweepMetrics.MARKER)) || !SweepMetrics.cells(d).isEmpty()) {
-        for (Path c : children(d)) {
-          if (isRun(c)) {
-            lines.add(line(c, d.getFileName() + "/" + c.getFileName()));
-          }
+    @Override
+    public Integer call() throws IOException {
+        if (!Files.isDirectory(runs)) {
+            throw new UserInputException(runs + ": no such directory");
         }
-      }
+        PrintWriter out = spec.commandLine().getOut();
+        List<String> lines = new ArrayList<>();
+        if (isRun(runs)) {
+            lines.add(line(runs, runs.getFileName().toString()));
+        }
+        for (Path d : children(runs)) {
+            if (isRun(d)) {
+                lines.add(line(d, d.getFileName().toString()));
+            } else if (Files.exists(d.resolve(SweepMetrics.MARKER))
+                    || !SweepMetrics.cells(d).isEmpty()) {
+                for (Path c : children(d)) {
+                    if (isRun(c)) {
+                        lines.add(line(c, d.getFileName() + "/" + c.getFileName()));
+                    }
+                }
+            }
+        }
+        if (lines.isEmpty()) {
+            out.println("no run directories under " + runs);
+        }
+        lines.forEach(out::println);
+        out.flush();
+        return 0;
     }
-    if (lines.isEmpty()) {
-      out.println("no run directories under " + runs);
-    }
-    lines.forEach(out::println);
-    out.flush();
-    return 0;
-  }
 
-  static boolean isRun(Path d) {
-    return Files.isRegularFile(d.resolve("config.resolved.yaml")) || Files.isRegularFile(d.resolve("manifest.json"));
-  }
+    static boolean isRun(Path d) {
+        return Files.isRegularFile(d.resolve("config.resolved.yaml"))
+                || Files.isRegularFile(d.resolve("manifest.json"));
+    }
 
-  private static List<Path> children(Path d) throws IOException {
-    try (Stream<Path> s = Files.list(d)) {
-      return s.filter(Files::isDirectory).sorted().toList();
+    private static List<Path> children(Path d) throws IOException {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.filter(Files::isDirectory).sorted().toList();
+        }
     }
-  }
 
-  /** {@code name  P policies x S seeds  gens p/s=d/G ...  modified  locked|idle}. */
-  static String line(Path run, String name) throws IOException {
-    List<String> policies = new ArrayList<>();
-    List<Long> seeds = new ArrayList<>();
-    int planned = -1;
-    try {
-      JsonNode c = YamlConfig.YAML.readTree(run.resolve("config.resolved.yaml").toFile());
-      c.path("policies").forEach(p -> policies.add(p.asText()));
-      c.path("seeds").forEach(s -> seeds.add(s.asLong()));
-      planned = c.path("generations").asInt(-1);
-    } catch (IOException e) {
-      // no readable config: show what is on disk
-    }
-    StringBuilder gens = new StringBuilder();
-    for (String p : policies) {
-      for (long s : seeds) {
-        Path cell = RunDir.cell(run, p, s);
-        gens.append(' ').append(p).append('/').append(s).append('=').append(countDone(cell)).append('/')
-            .append(planned < 0 ? "?" : planned);
-      }
-    }
-    return String.format("%-40s %d policies x %d seeds %s  modified %s  %s", name, policies.size(), seeds.size(),
-        gens.length() == 0 ? " (no config)" : " gens" + gens, TIME.format(lastModified(run).toInstant()), lockState(run));
-  }
-
-  static int countDone(Path cell) throws IOException {
-    if (!Files.isDirectory(cell)) {
-      return 0;
-    }
-    try (Stream<Path> s = Files.list(cell)) {
-      return (int) s.filter(g -> g.getFileName().toString().startsWith("gen=") && RunDir.done(g)).count();
-    }
-  }
-
-  static FileTime lastModified(Path run) throws IOException {
-    try (Stream<Path> s = Files.walk(run, 5)) {
-      return s.map(p -> {
+    /** {@code name P policies x S seeds gens p/s=d/G ... modified locked|idle}. */
+    static String line(Path run, String name) throws IOException {
+        List<String> policies = new ArrayList<>();
+        List<Long> seeds = new ArrayList<>();
+        int planned = -1;
         try {
-          return Files.getLastModifiedTime(p);
+            JsonNode c = YamlConfig.YAML.readTree(run.resolve("config.resolved.yaml").toFile());
+            c.path("policies").forEach(p -> policies.add(p.asText()));
+            c.path("seeds").forEach(s -> seeds.add(s.asLong()));
+            planned = c.path("generations").asInt(-1);
         } catch (IOException e) {
-          return FileTime.fromMillis(0);
+            // no readable config: show what is on disk
         }
-      }).max(FileTime::compareTo).orElse(FileTime.fromMillis(0));
+        StringBuilder gens = new StringBuilder();
+        for (String p : policies) {
+            for (long s : seeds) {
+                Path cell = RunDir.cell(run, p, s);
+                gens.append(' ')
+                        .append(p)
+                        .append('/')
+                        .append(s)
+                        .append('=')
+                        .append(countDone(cell))
+                        .append('/')
+                        .append(planned < 0 ? "?" : planned);
+            }
+        }
+        return String.format(
+                "%-40s %d policies x %d seeds %s  modified %s  %s",
+                name,
+                policies.size(),
+                seeds.size(),
+                gens.length() == 0 ? " (no config)" : " gens" + gens,
+                TIME.format(lastModified(run).toInstant()),
+                lockState(run));
     }
-  }
 
-  /** "LOCKED (running)" when another holder has the .lock now; the probe lock is released at once. */
-  static String lockState(Path run) {
-    Path lock = run.resolve(".lock");
-    if (!Files.exists(lock)) {
-      return "idle";
+    static int countDone(Path cell) throws IOException {
+        if (!Files.isDirectory(cell)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(cell)) {
+            return (int)
+                    s.filter(g -> g.getFileName().toString().startsWith("gen=") && RunDir.done(g))
+                            .count();
+        }
     }
-    try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE)) {
-      FileLock l = ch.tryLock();
-      if (l == null) {
-        return "LOCKED (running)";
-      }
-      l.release();
-      return "idle";
-    } catch (OverlappingFileLockException e) {
-      return "LOCKED (running)";
-    } catch (IOException e) {
-      return "lock unreadable";
+
+    static FileTime lastModified(Path run) throws IOException {
+        try (Stream<Path> s = Files.walk(run, 5)) {
+            return s.map(
+                            p -> {
+                                try {
+                                    return Files.getLastModifiedTime(p);
+                                } catch (IOException e) {
+                                    return FileTime.fromMillis(0);
+                                }
+                            })
+                    .max(FileTime::compareTo)
+                    .orElse(FileTime.fromMillis(0));
+        }
     }
-  }
+
+    /**
+     * "LOCKED (running)" when another holder has the .lock now; the probe lock is released at once.
+     */
+    static String lockState(Path run) {
+        Path lock = run.resolve(".lock");
+        if (!Files.exists(lock)) {
+            return "idle";
+        }
+        try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE)) {
+            FileLock l = ch.tryLock();
+            if (l == null) {
+                return "LOCKED (running)";
+            }
+            l.release();
+            return "idle";
+        } catch (OverlappingFileLockException e) {
+            return "LOCKED (running)";
+        } catch (IOException e) {
+            return "lock unreadable";
+        }
+    }
 }

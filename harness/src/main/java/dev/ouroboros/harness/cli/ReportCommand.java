@@ -12,32 +12,40 @@ import picocli.CommandLine.Spec;
 
 /** {@code ouro report RUN_DIR}: seed-averaged tables, plots and a self-contained index.html. */
 @Command(
-    name = "report",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Aggregate a run directory over seeds (mean, std, 95%% Student-t CI) and write RUN_DIR/report/:",
-      "summary.csv, summary.md, plots/*.png and index.html (self-contained).",
-      "Works on a run that is still going or was killed: it reads the rows that are there.",
-      "On a sweep directory (ouro sweep) the cells' metrics.jsonl are merged into its own first."
-    })
+        name = "report",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Aggregate a run directory over seeds (mean, std, 95%% Student-t CI) and write RUN_DIR/report/:",
+            "summary.csv, summary.md, plots/*.png and index.html (self-contained).",
+            "Works on a run that is still going or was killed: it reads the rows that are there.",
+            "On a sweep directory (ouro sweep) the cells' metrics.jsonl are merged into its own first."
+        })
 public final class ReportCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
+    @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "RUN_DIR", description = "The run directory (holds metrics.jsonl).")
-  Path runDir;
+    @Parameters(
+            index = "0",
+            paramLabel = "RUN_DIR",
+            description = "The run directory (holds metrics.jsonl).")
+    Path runDir;
 
-  @Override
-  public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    if (java.nio.file.Files.isDirectory(runDir) && SweepMetrics.isSweep(runDir)) {
-      out.printf("sweep: merged %d rows of %d cell(s) into %s%n", SweepMetrics.merge(runDir),
-          SweepMetrics.cells(runDir).size(), runDir.resolve("metrics.jsonl"));
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (java.nio.file.Files.isDirectory(runDir) && SweepMetrics.isSweep(runDir)) {
+            out.printf(
+                    "sweep: merged %d rows of %d cell(s) into %s%n",
+                    SweepMetrics.merge(runDir),
+                    SweepMetrics.cells(runDir).size(),
+                    runDir.resolve("metrics.jsonl"));
+        }
+        Report.Result r = Report.write(runDir);
+        out.printf(
+                "report: %d rows%s → %s%n",
+                r.rows(),
+                r.skipped().isEmpty() ? "" : " (" + r.skipped().size() + " torn line(s) skipped)",
+                r.dir().resolve("index.html"));
+        out.flush();
+        return 0;
     }
-    Report.Result r = Report.write(runDir);
-    out.printf("report: %d rows%s → %s%n", r.rows(),
-        r.skipped().isEmpty() ? "" : " (" + r.skipped().size() + " torn line(s) skipped)",
-        r.dir().resolve("index.html"));
-    out.flush();
-    return 0;
-  }
 }

@@ -14,25 +14,27 @@ import picocli.CommandLine.Parameters;
 
 /** {@code ouro resume RUN_DIR}: continue a run from its saved config.resolved.yaml. */
 @Command(
-    name = "resume",
-    mixinStandardHelpOptions = true,
-    description = "Continue a run where it stopped (finished generations are skipped, half-done ones continued).")
+        name = "resume",
+        mixinStandardHelpOptions = true,
+        description =
+                "Continue a run where it stopped (finished generations are skipped, half-done ones continued).")
 public final class ResumeCommand implements Callable<Integer> {
-  private static final Logger LOG = LoggerFactory.getLogger(ResumeCommand.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ResumeCommand.class);
 
-  @Parameters(index = "0", paramLabel = "RUN_DIR")
-  Path runDir;
+    @Parameters(index = "0", paramLabel = "RUN_DIR")
+    Path runDir;
 
-  @Override
-  public Integer call() {
-    Path cfgFile = runDir.resolve("config.resolved.yaml");
-    if (!Files.isRegularFile(cfgFile)) {
-      throw new UserInputException(runDir + ": not a run directory (no config.resolved.yaml)");
+    @Override
+    public Integer call() {
+        Path cfgFile = runDir.resolve("config.resolved.yaml");
+        if (!Files.isRegularFile(cfgFile)) {
+            throw new UserInputException(
+                    runDir + ": not a run directory (no config.resolved.yaml)");
+        }
+        Path parent = runDir.toAbsolutePath().normalize().getParent();
+        String name = runDir.toAbsolutePath().normalize().getFileName().toString();
+        RunConfig cfg = RunConfig.load(cfgFile, List.of("out=" + parent, "name=" + name));
+        Study.run(cfg, List.of(), LOG::info);
+        return 0;
     }
-    Path parent = runDir.toAbsolutePath().normalize().getParent();
-    String name = runDir.toAbsolutePath().normalize().getFileName().toString();
-    RunConfig cfg = RunConfig.load(cfgFile, List.of("out=" + parent, "name=" + name));
-    Study.run(cfg, List.of(), LOG::info);
-    return 0;
-  }
 }

@@ -15,53 +15,71 @@ import picocli.CommandLine.Parameters;
 
 /** {@code ouro run CONFIG [key=value ...]}: a whole model-collapse study, resumable. */
 @Command(
-    name = "run",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Run a model-collapse study: every policy x seed, generations 0..G-1, into out/name.",
-      "An existing run directory with the same config is resumed; a different config is refused.",
-      "Overrides use dotted keys: train.epochs=2 policies=[replace,accumulate] seeds=[0,1]."
-    })
+        name = "run",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run a model-collapse study: every policy x seed, generations 0..G-1, into out/name.",
+            "An existing run directory with the same config is resumed; a different config is refused.",
+            "Overrides use dotted keys: train.epochs=2 policies=[replace,accumulate] seeds=[0,1]."
+        })
 public final class RunCommand implements Callable<Integer> {
-  private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
-  @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML config (configs/*.yaml).")
-  Path config;
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML config (configs/*.yaml).")
+    Path config;
 
-  @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "Dotted overrides.")
-  List<String> overrides = new ArrayList<>();
+    @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "Dotted overrides.")
+    List<String> overrides = new ArrayList<>();
 
-  @Option(names = "--fresh-jvm",
-      description = "Run each generation in its own child JVM (long GPU runs: native memory fragmentation does not build up).")
-  boolean freshJvm;
+    @Option(
+            names = "--fresh-jvm",
+            description =
+                    "Run each generation in its own child JVM (long GPU runs: native memory fragmentation does not build up).")
+    boolean freshJvm;
 
-  @Option(names = "--generations-per-process", hidden = true, description = "Stop after finishing this many generations.")
-  int perProcess = Integer.MAX_VALUE;
+    @Option(
+            names = "--generations-per-process",
+            hidden = true,
+            description = "Stop after finishing this many generations.")
+    int perProcess = Integer.MAX_VALUE;
 
-  @Override
-  public Integer call() throws Exception {
-    RunConfig cfg = RunConfig.load(config, overrides);
-    if (!freshJvm) {
-      Study.run(cfg, overrides, LOG::info, perProcess);
-      return 0;
-    }
-    while (!Study.isComplete(cfg)) {
-      List<String> cmd = new ArrayList<>(List.of(
-          ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path")));
-      for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-        if (a.startsWith("-X") || a.startsWith("-D")) {
-          cmd.add(a);
+    @Override
+    public Integer call() throws Exception {
+        RunConfig cfg = RunConfig.load(config, overrides);
+        if (!freshJvm) {
+            Study.run(cfg, overrides, LOG::info, perProcess);
+            return 0;
         }
-      }
-      cmd.addAll(List.of(Ouro.class.getName(), "run", config.toString(), "--generations-per-process", "1"));
-      cmd.addAll(overrides);
-      LOG.info("--fresh-jvm: starting a child JVM for the next generation");
-      int code = new ProcessBuilder(cmd).inheritIO().start().waitFor();
-      if (code != 0) {
-        LOG.error("child JVM exited with {}; the run directory is consistent, resume with the same command", code);
-        return code;
-      }
+        while (!Study.isComplete(cfg)) {
+            List<String> cmd =
+                    new ArrayList<>(
+                            List.of(
+                                    ProcessHandle.current().info().command().orElse("java"),
+                                    "-cp",
+                                    System.getProperty("java.class.path")));
+            for (String a :
+                    java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                if (a.startsWith("-X") || a.startsWith("-D")) {
+                    cmd.add(a);
+                }
+            }
+            cmd.addAll(
+                    List.of(
+                            Ouro.class.getName(),
+                            "run",
+                            config.toString(),
+                            "--generations-per-process",
+                            "1"));
+            cmd.addAll(overrides);
+            LOG.info("--fresh-jvm: starting a child JVM for the next generation");
+            int code = new ProcessBuilder(cmd).inheritIO().start().waitFor();
+            if (code != 0) {
+                LOG.error(
+                        "child JVM exited with {}; the run directory is consistent, resume with the same command",
+                        code);
+                return code;
+            }
+        }
+        return 0;
     }
-    return 0;
-  }
 }

@@ -26,194 +26,316 @@ import picocli.CommandLine.Spec;
 
 /** {@code ouro validate CONFIG [key=value ...]}: checks a study can start, without training. */
 @Command(
-    name = "validate",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Check a run config without training: the config, the model files (config.json, weights, tokenizer),",
-      "tokenizer/vocab agreement, the corpus, disk space for the planned checkpoints and synthetic sets, and",
-      "the device DJL picks. Prints a checklist; exit 0 when every check passes, 2 otherwise."
-    })
+        name = "validate",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Check a run config without training: the config, the model files (config.json, weights, tokenizer),",
+            "tokenizer/vocab agreement, the corpus, disk space for the planned checkpoints and synthetic sets, and",
+            "the device DJL picks. Prints a checklist; exit 0 when every check passes, 2 otherwise."
+        })
 public final class ValidateCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
+    @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "CONFIG")
-  Path config;
+    @Parameters(index = "0", paramLabel = "CONFIG")
+    Path config;
 
-  @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "Dotted overrides, as for ouro run.")
-  List<String> overrides = new ArrayList<>();
+    @Parameters(
+            index = "1..*",
+            paramLabel = "KEY=VALUE",
+            description = "Dotted overrides, as for ouro run.")
+    List<String> overrides = new ArrayList<>();
 
-  private final List<String> lines = new ArrayList<>();
-  private boolean ok = true;
+    private final List<String> lines = new ArrayList<>();
+    private boolean ok = true;
 
-  @Override
-  public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    try {
-      check(out);
-    } finally {
-      out.println(ok ? "valid: " + config : "NOT valid: " + config);
-      out.flush();
-    }
-    return ok ? 0 : 2;
-  }
-
-  private void pass(PrintWriter out, String s) {
-    out.println("✓ " + s);
-  }
-
-  private void fail(PrintWriter out, String s) {
-    ok = false;
-    out.println("✗ " + s);
-  }
-
-  private void check(PrintWriter out) {
-    RunConfig cfg;
-    try {
-      cfg = RunConfig.load(config, overrides);
-      if (cfg.generate().newTokens() != cfg.data().blockSize()) {
-        throw new dev.ouroboros.models.UserInputException("generate.new_tokens (" + cfg.generate().newTokens()
-            + ") must equal data.block_size (" + cfg.data().blockSize() + ")");
-      }
-      pass(out, "config " + config + ": name " + cfg.name() + ", " + cfg.policies().size() + " policies x "
-          + cfg.seeds().size() + " seeds x " + cfg.generations() + " generations (hash " + cfg.hash() + ")");
-    } catch (RuntimeException e) {
-      fail(out, "config: " + e.getMessage());
-      return;
-    }
-    RunConfig.Model m = cfg.model();
-
-    // model files
-    long params = -1;
-    int configVocab = m.vocabSize();
-    if (m.base() != null) {
-      Path base = Path.of(m.base());
-      if (!Files.isDirectory(base)) {
-        fail(out, "model.base " + base + ": no such directory (scripts/fetch-opt125m.sh " + base + ")");
-      } else {
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
         try {
-          OptConfig oc = OptConfig.read(base);
-          configVocab = oc.vocabSize();
-          pass(out, "model.base " + base + "/config.json: OPT " + oc.numHiddenLayers() + " layers, hidden "
-              + oc.hiddenSize() + ", vocab " + oc.vocabSize());
+            check(out);
+        } finally {
+            out.println(ok ? "valid: " + config : "NOT valid: " + config);
+            out.flush();
+        }
+        return ok ? 0 : 2;
+    }
+
+    private void pass(PrintWriter out, String s) {
+        out.println("✓ " + s);
+    }
+
+    private void fail(PrintWriter out, String s) {
+        ok = false;
+        out.println("✗ " + s);
+    }
+
+    private void check(PrintWriter out) {
+        RunConfig cfg;
+        try {
+            cfg = RunConfig.load(config, overrides);
+            if (cfg.generate().newTokens() != cfg.data().blockSize()) {
+                throw new dev.ouroboros.models.UserInputException(
+                        "generate.new_tokens ("
+                                + cfg.generate().newTokens()
+                                + ") must equal data.block_size ("
+                                + cfg.data().blockSize()
+                                + ")");
+            }
+            pass(
+                    out,
+                    "config "
+                            + config
+                            + ": name "
+                            + cfg.name()
+                            + ", "
+                            + cfg.policies().size()
+                            + " policies x "
+                            + cfg.seeds().size()
+                            + " seeds x "
+                            + cfg.generations()
+                            + " generations (hash "
+                            + cfg.hash()
+                            + ")");
         } catch (RuntimeException e) {
-          fail(out, "model.base " + base + ": config.json: " + e.getMessage());
+            fail(out, "config: " + e.getMessage());
+            return;
+        }
+        RunConfig.Model m = cfg.model();
+
+        // model files
+        long params = -1;
+        int configVocab = m.vocabSize();
+        if (m.base() != null) {
+            Path base = Path.of(m.base());
+            if (!Files.isDirectory(base)) {
+                fail(
+                        out,
+                        "model.base "
+                                + base
+                                + ": no such directory (scripts/fetch-opt125m.sh "
+                                + base
+                                + ")");
+            } else {
+                try {
+                    OptConfig oc = OptConfig.read(base);
+                    configVocab = oc.vocabSize();
+                    pass(
+                            out,
+                            "model.base "
+                                    + base
+                                    + "/config.json: OPT "
+                                    + oc.numHiddenLayers()
+                                    + " layers, hidden "
+                                    + oc.hiddenSize()
+                                    + ", vocab "
+                                    + oc.vocabSize());
+                } catch (RuntimeException e) {
+                    fail(out, "model.base " + base + ": config.json: " + e.getMessage());
+                }
+                try {
+                    Map<String, RawTensor> sd = StateDicts.read(base);
+                    params = sd.values().stream().mapToLong(RawTensor::numel).sum();
+                    pass(
+                            out,
+                            "model.base "
+                                    + base
+                                    + ": weights readable, "
+                                    + sd.size()
+                                    + " tensors, "
+                                    + params
+                                    + " parameters");
+                } catch (RuntimeException e) {
+                    fail(out, "model.base " + base + ": weights: " + e.getMessage());
+                }
+            }
+        } else if (cfg.init().equals("base")) {
+            fail(out, "model.base: init is 'base' but model.base is not set");
+        }
+        String tokDir = m.tokenizer() != null ? m.tokenizer() : m.base();
+        if (tokDir != null) {
+            Path t = Path.of(tokDir);
+            if (!Files.isDirectory(t)) {
+                fail(out, "tokenizer " + t + ": no such directory");
+            } else {
+                try (OptTokenizer tok = OptTokenizer.load(t)) {
+                    if (configVocab > 0 && tok.vocabSize() > configVocab) {
+                        fail(
+                                out,
+                                "tokenizer "
+                                        + t
+                                        + ": "
+                                        + tok.vocabSize()
+                                        + " tokens, more than the model's vocab_size "
+                                        + configVocab);
+                    } else {
+                        pass(
+                                out,
+                                "tokenizer "
+                                        + t
+                                        + ": "
+                                        + tok.vocabSize()
+                                        + " tokens"
+                                        + (configVocab > 0
+                                                ? " ≤ vocab_size " + configVocab
+                                                : " (vocab_size from the tokenizer)"));
+                    }
+                } catch (RuntimeException e) {
+                    fail(out, "tokenizer " + t + ": " + e.getMessage());
+                }
+            }
+        } else if (cfg.data().corpus().equals("ground-truth")) {
+            pass(out, "tokenizer: the ground-truth language's word-level tokenizer (built in)");
+        } else {
+            fail(
+                    out,
+                    "tokenizer: model.tokenizer (or model.base) is required for data.corpus '"
+                            + cfg.data().corpus()
+                            + "'");
+        }
+
+        // data
+        long trainChars = -1;
+        RunConfig.Data d = cfg.data();
+        if (d.corpus().equals("ground-truth")) {
+            pass(
+                    out,
+                    "data: ground-truth language (built in), "
+                            + d.groundTruth().trainLines()
+                            + " train lines");
+        } else {
+            Path p = Path.of(d.path());
+            if (!Files.exists(p)) {
+                fail(
+                        out,
+                        "data.path "
+                                + p
+                                + ": does not exist"
+                                + (d.corpus().equals("wikitext2")
+                                        ? " (scripts/fetch-wikitext2.sh)"
+                                        : ""));
+            } else {
+                try {
+                    Corpus c =
+                            d.corpus().equals("wikitext2")
+                                    ? Wikitext2.load(p)
+                                    : TextCorpora.load(
+                                            p,
+                                            d.validationFraction(),
+                                            d.testFraction(),
+                                            cfg.seeds().get(0));
+                    trainChars = c.train().lines().stream().mapToLong(String::length).sum();
+                    pass(
+                            out,
+                            "data "
+                                    + p
+                                    + ": "
+                                    + c.train().size()
+                                    + " / "
+                                    + c.validation().size()
+                                    + " / "
+                                    + c.test().size()
+                                    + " train / validation / test lines");
+                } catch (RuntimeException e) {
+                    fail(out, "data " + p + ": " + e.getMessage());
+                }
+            }
+        }
+
+        // disk
+        if (params < 0) {
+            long h = m.hiddenSize();
+            long f = m.ffnDim();
+            long v = configVocab > 0 ? configVocab : 50272;
+            params =
+                    v * h
+                            + (m.maxPositionEmbeddings() + 2L) * h
+                            + m.numHiddenLayers() * (4 * h * h + 4 * h + 2 * h * f + f + h + 4 * h)
+                            + 2 * h;
+        }
+        long seeds = cfg.seeds().size();
+        long cells = cfg.policies().size() * seeds;
+        int g = cfg.generations();
+        long keptPerCell =
+                switch (cfg.keep()) {
+                    case "all" -> g;
+                    case "last" -> Math.min(g, 3);
+                    default -> Math.min(g, 2);
+                };
+        long blocks =
+                d.maxTrainBlocks() > 0
+                        ? d.maxTrainBlocks()
+                        : trainChars > 0
+                                ? trainChars / 4 / d.blockSize()
+                                : d.groundTruth().trainLines();
+        long modelBytes = params * 4;
+        // generation 0 (its model and S_1) is shared by the policies of a seed: hard links, counted
+        // once
+        long models = keptPerCell * cells - (cfg.keep().equals("all") ? cells - seeds : 0);
+        long syntheticSets = g < 2 ? 0 : cells * (g - 1L) - (cells - seeds);
+        long synthetic =
+                syntheticSets * blocks * d.blockSize() * 4 * 2; // int32 blocks + decoded text
+        long need =
+                modelBytes * models
+                        + modelBytes * 3
+                        + synthetic; // + a training checkpoint (weights, Adam m, v)
+        Path outDir = cfg.runDir().toAbsolutePath().normalize();
+        Path existing = outDir;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
         }
         try {
-          Map<String, RawTensor> sd = StateDicts.read(base);
-          params = sd.values().stream().mapToLong(RawTensor::numel).sum();
-          pass(out, "model.base " + base + ": weights readable, " + sd.size() + " tensors, " + params + " parameters");
-        } catch (RuntimeException e) {
-          fail(out, "model.base " + base + ": weights: " + e.getMessage());
+            long free = Files.getFileStore(existing).getUsableSpace();
+            String what =
+                    "disk: ~"
+                            + human(need)
+                            + " planned ("
+                            + human(modelBytes)
+                            + " per model x "
+                            + models
+                            + " kept over "
+                            + cells
+                            + " cells, + "
+                            + syntheticSets
+                            + " synthetic sets and a checkpoint), "
+                            + human(free)
+                            + " free at "
+                            + existing;
+            if (free >= need) {
+                pass(out, what);
+            } else {
+                fail(out, what);
+            }
+        } catch (IOException | RuntimeException e) {
+            fail(
+                    out,
+                    "disk: cannot measure free space at " + existing + " (" + e.getMessage() + ")");
         }
-      }
-    } else if (cfg.init().equals("base")) {
-      fail(out, "model.base: init is 'base' but model.base is not set");
-    }
-    String tokDir = m.tokenizer() != null ? m.tokenizer() : m.base();
-    if (tokDir != null) {
-      Path t = Path.of(tokDir);
-      if (!Files.isDirectory(t)) {
-        fail(out, "tokenizer " + t + ": no such directory");
-      } else {
-        try (OptTokenizer tok = OptTokenizer.load(t)) {
-          if (configVocab > 0 && tok.vocabSize() > configVocab) {
-            fail(out, "tokenizer " + t + ": " + tok.vocabSize() + " tokens, more than the model's vocab_size " + configVocab);
-          } else {
-            pass(out, "tokenizer " + t + ": " + tok.vocabSize() + " tokens"
-                + (configVocab > 0 ? " ≤ vocab_size " + configVocab : " (vocab_size from the tokenizer)"));
-          }
-        } catch (RuntimeException e) {
-          fail(out, "tokenizer " + t + ": " + e.getMessage());
-        }
-      }
-    } else if (cfg.data().corpus().equals("ground-truth")) {
-      pass(out, "tokenizer: the ground-truth language's word-level tokenizer (built in)");
-    } else {
-      fail(out, "tokenizer: model.tokenizer (or model.base) is required for data.corpus '" + cfg.data().corpus() + "'");
-    }
 
-    // data
-    long trainChars = -1;
-    RunConfig.Data d = cfg.data();
-    if (d.corpus().equals("ground-truth")) {
-      pass(out, "data: ground-truth language (built in), " + d.groundTruth().trainLines() + " train lines");
-    } else {
-      Path p = Path.of(d.path());
-      if (!Files.exists(p)) {
-        fail(out, "data.path " + p + ": does not exist" + (d.corpus().equals("wikitext2") ? " (scripts/fetch-wikitext2.sh)" : ""));
-      } else {
+        // device
         try {
-          Corpus c = d.corpus().equals("wikitext2") ? Wikitext2.load(p)
-              : TextCorpora.load(p, d.validationFraction(), d.testFraction(), cfg.seeds().get(0));
-          trainChars = c.train().lines().stream().mapToLong(String::length).sum();
-          pass(out, "data " + p + ": " + c.train().size() + " / " + c.validation().size() + " / " + c.test().size()
-              + " train / validation / test lines");
+            Device dev = Devices.parse(cfg.device());
+            Trainer.checkPrecision(cfg.precision(), dev);
+            pass(
+                    out,
+                    "device "
+                            + cfg.device()
+                            + ": DJL runs on "
+                            + Devices.describe(dev)
+                            + ", precision "
+                            + cfg.precision());
         } catch (RuntimeException e) {
-          fail(out, "data " + p + ": " + e.getMessage());
+            fail(out, "device " + cfg.device() + ": " + e.getMessage());
         }
-      }
     }
 
-    // disk
-    if (params < 0) {
-      long h = m.hiddenSize();
-      long f = m.ffnDim();
-      long v = configVocab > 0 ? configVocab : 50272;
-      params = v * h + (m.maxPositionEmbeddings() + 2L) * h + m.numHiddenLayers() * (4 * h * h + 4 * h + 2 * h * f + f + h + 4 * h) + 2 * h;
+    static String human(long bytes) {
+        double b = bytes;
+        String[] u = {"B", "KiB", "MiB", "GiB", "TiB"};
+        int i = 0;
+        while (b >= 1024 && i < u.length - 1) {
+            b /= 1024;
+            i++;
+        }
+        return String.format("%.1f %s", b, u[i]);
     }
-    long seeds = cfg.seeds().size();
-    long cells = cfg.policies().size() * seeds;
-    int g = cfg.generations();
-    long keptPerCell = switch (cfg.keep()) {
-      case "all" -> g;
-      case "last" -> Math.min(g, 3);
-      default -> Math.min(g, 2);
-    };
-    long blocks = d.maxTrainBlocks() > 0 ? d.maxTrainBlocks()
-        : trainChars > 0 ? trainChars / 4 / d.blockSize() : d.groundTruth().trainLines();
-    long modelBytes = params * 4;
-    // generation 0 (its model and S_1) is shared by the policies of a seed: hard links, counted once
-    long models = keptPerCell * cells - (cfg.keep().equals("all") ? cells - seeds : 0);
-    long syntheticSets = g < 2 ? 0 : cells * (g - 1L) - (cells - seeds);
-    long synthetic = syntheticSets * blocks * d.blockSize() * 4 * 2; // int32 blocks + decoded text
-    long need = modelBytes * models + modelBytes * 3 + synthetic; // + a training checkpoint (weights, Adam m, v)
-    Path outDir = cfg.runDir().toAbsolutePath().normalize();
-    Path existing = outDir;
-    while (existing != null && !Files.exists(existing)) {
-      existing = existing.getParent();
-    }
-    try {
-      long free = Files.getFileStore(existing).getUsableSpace();
-      String what = "disk: ~" + human(need) + " planned (" + human(modelBytes) + " per model x " + models
-          + " kept over " + cells + " cells, + " + syntheticSets + " synthetic sets and a checkpoint), " + human(free)
-          + " free at " + existing;
-      if (free >= need) {
-        pass(out, what);
-      } else {
-        fail(out, what);
-      }
-    } catch (IOException | RuntimeException e) {
-      fail(out, "disk: cannot measure free space at " + existing + " (" + e.getMessage() + ")");
-    }
-
-    // device
-    try {
-      Device dev = Devices.parse(cfg.device());
-      Trainer.checkPrecision(cfg.precision(), dev);
-      pass(out, "device " + cfg.device() + ": DJL runs on " + Devices.describe(dev) + ", precision " + cfg.precision());
-    } catch (RuntimeException e) {
-      fail(out, "device " + cfg.device() + ": " + e.getMessage());
-    }
-  }
-
-  static String human(long bytes) {
-    double b = bytes;
-    String[] u = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int i = 0;
-    while (b >= 1024 && i < u.length - 1) {
-      b /= 1024;
-      i++;
-    }
-    return String.format("%.1f %s", b, u[i]);
-  }
 }

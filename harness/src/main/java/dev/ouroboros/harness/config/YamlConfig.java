@@ -23,188 +23,225 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * YAML configs as validated records: a defaults file (a classpath resource that lists every accepted key) ← the
- * user's YAML ← dotted overrides {@code a.b=value} (each value parsed as YAML). A key that is not in the defaults is
- * an error naming the closest known key; the record's compact constructor validates values.
+ * YAML configs as validated records: a defaults file (a classpath resource that lists every
+ * accepted key) ← the user's YAML ← dotted overrides {@code a.b=value} (each value parsed as YAML).
+ * A key that is not in the defaults is an error naming the closest known key; the record's compact
+ * constructor validates values.
  */
 public final class YamlConfig {
-  /** snake_case YAML ↔ camelCase records, strict about unknown keys. */
-  public static final ObjectMapper YAML =
-      new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER))
-          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    /** snake_case YAML ↔ camelCase records, strict about unknown keys. */
+    public static final ObjectMapper YAML =
+            new ObjectMapper(
+                            new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER))
+                    .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                    .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
-  private YamlConfig() {}
+    private YamlConfig() {}
 
-  /** Reads {@code file} over the defaults, applies {@code overrides}, binds to {@code type}. */
-  public static <T> T load(Class<T> type, String defaultsResource, Path file, List<String> overrides) {
-    return bind(type, tree(defaultsResource, readFile(file), file.toString(), overrides), file.toString());
-  }
+    /** Reads {@code file} over the defaults, applies {@code overrides}, binds to {@code type}. */
+    public static <T> T load(
+            Class<T> type, String defaultsResource, Path file, List<String> overrides) {
+        return bind(
+                type,
+                tree(defaultsResource, readFile(file), file.toString(), overrides),
+                file.toString());
+    }
 
-  /** The merged tree (defaults ← yaml ← overrides), before binding. */
-  public static ObjectNode tree(String defaultsResource, String yaml, String source, List<String> overrides) {
-    ObjectNode tree = defaults(defaultsResource);
-    JsonNode user;
-    try {
-      user = YAML.readTree(yaml);
-    } catch (JsonProcessingException e) {
-      throw new UserInputException(source + ": not valid YAML (" + firstLine(e.getOriginalMessage()) + ")");
-    }
-    if (user != null && !user.isMissingNode() && !user.isNull()) {
-      if (!user.isObject()) {
-        throw new UserInputException(source + ": the config must be a YAML mapping");
-      }
-      merge(tree, (ObjectNode) user, "", source);
-    }
-    for (String o : overrides) {
-      override(tree, o);
-    }
-    return tree;
-  }
-
-  public static String readFile(Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new UserInputException(file + ": no such config file");
-    } catch (IOException e) {
-      throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")");
-    }
-  }
-
-  public static ObjectNode defaults(String resource) {
-    try (InputStream in = YamlConfig.class.getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IllegalStateException(resource + " is missing from the classpath");
-      }
-      return (ObjectNode) YAML.readTree(in);
-    } catch (IOException e) {
-      throw new IllegalStateException(resource + " is unreadable", e);
-    }
-  }
-
-  public static <T> T bind(Class<T> type, ObjectNode tree, String source) {
-    try {
-      return YAML.treeToValue(tree, type);
-    } catch (JsonProcessingException e) {
-      Throwable c = e;
-      while (c.getCause() != null && !(c instanceof UserInputException)) {
-        c = c.getCause();
-      }
-      if (c instanceof UserInputException u) {
-        throw new UserInputException(source + ": " + u.getMessage().replaceFirst("^config: ", ""));
-      }
-      String path = e instanceof JsonMappingException m ? pathOf(m) : "?";
-      throw new UserInputException(source + ": bad value for '" + path + "' (" + firstLine(e.getOriginalMessage()) + ")");
-    }
-  }
-
-  public static String toYaml(Object value) {
-    try {
-      return YAML.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void merge(ObjectNode into, ObjectNode from, String prefix, String source) {
-    for (Iterator<Map.Entry<String, JsonNode>> it = from.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      String key = e.getKey();
-      String path = prefix + key;
-      if (!into.has(key)) {
-        throw unknown(source, prefix, key, into);
-      }
-      JsonNode cur = into.get(key);
-      if (cur.isObject() && !e.getValue().isNull()) {
-        if (!e.getValue().isObject()) {
-          throw new UserInputException(source + ": '" + path + "' is a section; expected keys " + keys(cur));
-        }
-        merge((ObjectNode) cur, (ObjectNode) e.getValue(), path + ".", source);
-      } else {
-        if (e.getValue().isObject() || (e.getValue().isArray() && !cur.isArray())) {
-          throw new UserInputException(source + ": '" + path + "' takes a single value");
-        }
-        into.set(key, e.getValue());
-      }
-    }
-  }
-
-  /** Applies {@code key.path=value}; the value is parsed as YAML ({@code [a, b]} is a list). */
-  public static void override(ObjectNode tree, String o) {
-    int eq = o.indexOf('=');
-    if (eq <= 0) {
-      throw new UserInputException("override '" + o + "': expected key=value, e.g. train.lr=3e-5");
-    }
-    String[] path = o.substring(0, eq).trim().split("\\.");
-    String raw = o.substring(eq + 1);
-    ObjectNode node = tree;
-    StringBuilder prefix = new StringBuilder();
-    for (int i = 0; i < path.length; i++) {
-      String key = path[i];
-      if (!node.has(key)) {
-        throw unknown("override '" + o + "'", prefix.toString(), key, node);
-      }
-      if (i < path.length - 1) {
-        if (!node.get(key).isObject()) {
-          throw new UserInputException("override '" + o + "': '" + prefix + key + "' is not a section");
-        }
-        node = (ObjectNode) node.get(key);
-        prefix.append(key).append('.');
-      } else {
-        if (node.get(key).isObject()) {
-          throw new UserInputException(
-              "override '" + o + "': '" + prefix + key + "' is a section; set one of " + keys(node.get(key)));
-        }
-        JsonNode v;
+    /** The merged tree (defaults ← yaml ← overrides), before binding. */
+    public static ObjectNode tree(
+            String defaultsResource, String yaml, String source, List<String> overrides) {
+        ObjectNode tree = defaults(defaultsResource);
+        JsonNode user;
         try {
-          v = raw.isEmpty() ? YAML.getNodeFactory().nullNode() : YAML.readTree(raw);
+            user = YAML.readTree(yaml);
         } catch (JsonProcessingException e) {
-          v = YAML.getNodeFactory().textNode(raw);
+            throw new UserInputException(
+                    source + ": not valid YAML (" + firstLine(e.getOriginalMessage()) + ")");
         }
-        if (v == null || v.isMissingNode()) {
-          v = YAML.getNodeFactory().nullNode();
+        if (user != null && !user.isMissingNode() && !user.isNull()) {
+            if (!user.isObject()) {
+                throw new UserInputException(source + ": the config must be a YAML mapping");
+            }
+            merge(tree, (ObjectNode) user, "", source);
         }
-        node.set(key, v);
-      }
-    }
-  }
-
-  private static UserInputException unknown(String source, String prefix, String key, JsonNode siblings) {
-    List<String> known = new ArrayList<>();
-    siblings.fieldNames().forEachRemaining(known::add);
-    String where = prefix.isEmpty() ? "at the top level" : "in section '" + prefix.substring(0, prefix.length() - 1) + "'";
-    String best = DidYouMean.closest(key, known);
-    String hint = best == null ? "" : "; did you mean '" + prefix + best + "'?";
-    return new UserInputException(
-        source + ": unknown key '" + prefix + key + "' " + where + hint + " (known: " + String.join(", ", known) + ")");
-  }
-
-  private static String keys(JsonNode n) {
-    List<String> k = new ArrayList<>();
-    n.fieldNames().forEachRemaining(k::add);
-    return String.join(", ", k);
-  }
-
-  private static String pathOf(JsonMappingException e) {
-    StringBuilder sb = new StringBuilder();
-    for (var ref : e.getPath()) {
-      if (ref.getFieldName() != null) {
-        if (sb.length() > 0) {
-          sb.append('.');
+        for (String o : overrides) {
+            override(tree, o);
         }
-        sb.append(ref.getFieldName());
-      }
+        return tree;
     }
-    return sb.toString();
-  }
 
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "unreadable";
+    public static String readFile(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new UserInputException(file + ": no such config file");
+        } catch (IOException e) {
+            throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")");
+        }
     }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
-  }
+
+    public static ObjectNode defaults(String resource) {
+        try (InputStream in = YamlConfig.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException(resource + " is missing from the classpath");
+            }
+            return (ObjectNode) YAML.readTree(in);
+        } catch (IOException e) {
+            throw new IllegalStateException(resource + " is unreadable", e);
+        }
+    }
+
+    public static <T> T bind(Class<T> type, ObjectNode tree, String source) {
+        try {
+            return YAML.treeToValue(tree, type);
+        } catch (JsonProcessingException e) {
+            Throwable c = e;
+            while (c.getCause() != null && !(c instanceof UserInputException)) {
+                c = c.getCause();
+            }
+            if (c instanceof UserInputException u) {
+                throw new UserInputException(
+                        source + ": " + u.getMessage().replaceFirst("^config: ", ""));
+            }
+            String path = e instanceof JsonMappingException m ? pathOf(m) : "?";
+            throw new UserInputException(
+                    source
+                            + ": bad value for '"
+                            + path
+                            + "' ("
+                            + firstLine(e.getOriginalMessage())
+                            + ")");
+        }
+    }
+
+    public static String toYaml(Object value) {
+        try {
+            return YAML.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void merge(ObjectNode into, ObjectNode from, String prefix, String source) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = from.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = e.getKey();
+            String path = prefix + key;
+            if (!into.has(key)) {
+                throw unknown(source, prefix, key, into);
+            }
+            JsonNode cur = into.get(key);
+            if (cur.isObject() && !e.getValue().isNull()) {
+                if (!e.getValue().isObject()) {
+                    throw new UserInputException(
+                            source + ": '" + path + "' is a section; expected keys " + keys(cur));
+                }
+                merge((ObjectNode) cur, (ObjectNode) e.getValue(), path + ".", source);
+            } else {
+                if (e.getValue().isObject() || (e.getValue().isArray() && !cur.isArray())) {
+                    throw new UserInputException(source + ": '" + path + "' takes a single value");
+                }
+                into.set(key, e.getValue());
+            }
+        }
+    }
+
+    /** Applies {@code key.path=value}; the value is parsed as YAML ({@code [a, b]} is a list). */
+    public static void override(ObjectNode tree, String o) {
+        int eq = o.indexOf('=');
+        if (eq <= 0) {
+            throw new UserInputException(
+                    "override '" + o + "': expected key=value, e.g. train.lr=3e-5");
+        }
+        String[] path = o.substring(0, eq).trim().split("\\.");
+        String raw = o.substring(eq + 1);
+        ObjectNode node = tree;
+        StringBuilder prefix = new StringBuilder();
+        for (int i = 0; i < path.length; i++) {
+            String key = path[i];
+            if (!node.has(key)) {
+                throw unknown("override '" + o + "'", prefix.toString(), key, node);
+            }
+            if (i < path.length - 1) {
+                if (!node.get(key).isObject()) {
+                    throw new UserInputException(
+                            "override '" + o + "': '" + prefix + key + "' is not a section");
+                }
+                node = (ObjectNode) node.get(key);
+                prefix.append(key).append('.');
+            } else {
+                if (node.get(key).isObject()) {
+                    throw new UserInputException(
+                            "override '"
+                                    + o
+                                    + "': '"
+                                    + prefix
+                                    + key
+                                    + "' is a section; set one of "
+                                    + keys(node.get(key)));
+                }
+                JsonNode v;
+                try {
+                    v = raw.isEmpty() ? YAML.getNodeFactory().nullNode() : YAML.readTree(raw);
+                } catch (JsonProcessingException e) {
+                    v = YAML.getNodeFactory().textNode(raw);
+                }
+                if (v == null || v.isMissingNode()) {
+                    v = YAML.getNodeFactory().nullNode();
+                }
+                node.set(key, v);
+            }
+        }
+    }
+
+    private static UserInputException unknown(
+            String source, String prefix, String key, JsonNode siblings) {
+        List<String> known = new ArrayList<>();
+        siblings.fieldNames().forEachRemaining(known::add);
+        String where =
+                prefix.isEmpty()
+                        ? "at the top level"
+                        : "in section '" + prefix.substring(0, prefix.length() - 1) + "'";
+        String best = DidYouMean.closest(key, known);
+        String hint = best == null ? "" : "; did you mean '" + prefix + best + "'?";
+        return new UserInputException(
+                source
+                        + ": unknown key '"
+                        + prefix
+                        + key
+                        + "' "
+                        + where
+                        + hint
+                        + " (known: "
+                        + String.join(", ", known)
+                        + ")");
+    }
+
+    private static String keys(JsonNode n) {
+        List<String> k = new ArrayList<>();
+        n.fieldNames().forEachRemaining(k::add);
+        return String.join(", ", k);
+    }
+
+    private static String pathOf(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (var ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(ref.getFieldName());
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unreadable";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
 }

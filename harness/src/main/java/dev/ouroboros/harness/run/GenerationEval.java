@@ -25,173 +25,238 @@ import java.util.random.RandomGeneratorFactory;
  * The evaluation of one generation: the rows it appends to metrics.jsonl.
  *
  * <ul>
- *   <li>split {@code test}: perplexity of the real test blocks (protocol blocks with B = data.block_size, and rolling
- *       when eval.rolling_window > 0);
- *   <li>split {@code generated}: the model continues the even-numbered test blocks; lexical diversity, self-BLEU and
- *       tail metrics of those continuations;
- *   <li>split {@code real}: the same metrics of the real continuations (the odd-numbered blocks that follow each
- *       prompt): the reference line, equal-length text;
- *   <li>split {@code synthetic}: quantiles of the per-sample perplexity, under the generation-0 model, of the
- *       synthetic set this generation made (Shumailov et al. Fig. 1).
+ *   <li>split {@code test}: perplexity of the real test blocks (protocol blocks with B =
+ *       data.block_size, and rolling when eval.rolling_window > 0);
+ *   <li>split {@code generated}: the model continues the even-numbered test blocks; lexical
+ *       diversity, self-BLEU and tail metrics of those continuations;
+ *   <li>split {@code real}: the same metrics of the real continuations (the odd-numbered blocks
+ *       that follow each prompt): the reference line, equal-length text;
+ *   <li>split {@code synthetic}: quantiles of the per-sample perplexity, under the generation-0
+ *       model, of the synthetic set this generation made (Shumailov et al. Fig. 1).
  * </ul>
  */
 final class GenerationEval {
-  private GenerationEval() {}
+    private GenerationEval() {}
 
-  static List<MetricsRow> rows(
-      RunConfig cfg, StudyData data, LanguageModel model, String policy, long seed, int t, double[] syntheticPpl) {
-    List<MetricsRow> rows = new ArrayList<>();
-    int b = cfg.data().blockSize();
+    static List<MetricsRow> rows(
+            RunConfig cfg,
+            StudyData data,
+            LanguageModel model,
+            String policy,
+            long seed,
+            int t,
+            double[] syntheticPpl) {
+        List<MetricsRow> rows = new ArrayList<>();
+        int b = cfg.data().blockSize();
 
-    Map<String, Double> test = new LinkedHashMap<>();
-    Map<String, Map<String, Double>> raw = new LinkedHashMap<>();
-    BlocksPerplexity bp = Perplexity.blocks(model, data.test().toTokenBlocks(), cfg.eval().batchSize(), n -> {});
-    test.put("ppl_blocks" + b, bp.perplexity());
-    raw.put("ppl_blocks" + b, ordered("nll_sum", bp.nllSum(), "n_predictions", (double) bp.nPredictions()));
-    if (cfg.eval().rollingWindow() > 0) {
-      long[] ids = data.tokenizer().encodeNoSpecial(data.testText());
-      RollingPerplexity rp =
-          Perplexity.rolling(model, data.testText(), ids, data.tokenizer().bosId(), cfg.eval().rollingWindow(), cfg.eval().batchSize(), n -> {});
-      test.put("ppl_rolling_token", rp.tokenPerplexity());
-      test.put("ppl_rolling_word", rp.wordPerplexity());
-      test.put("ppl_rolling_byte", rp.bytePerplexity());
-      test.put("bits_per_byte", rp.bitsPerByte());
-      raw.put("ppl_rolling", ordered("nll_sum", rp.nllSum(), "n_tokens", (double) rp.nTokens(), "n_words", (double) rp.nWords(), "n_bytes", (double) rp.nBytes()));
-    }
-    rows.add(MetricsRow.of(policy, (int) seed, t, "test", test, raw));
-
-    int k = Math.min(cfg.eval().diversityPrompts(), data.test().count() / 2);
-    if (k > 0) {
-      OptTokenizer tok = data.tokenizer();
-      List<long[]> prompts = new ArrayList<>();
-      List<String> realText = new ArrayList<>();
-      for (int i = 0; i < k; i++) {
-        prompts.add(Synthesizer.toLong(data.test().block(2 * i)));
-        realText.add(tok.decode(Synthesizer.toLong(data.test().block(2 * i + 1))));
-      }
-      List<String> genText = new ArrayList<>();
-      for (int start = 0; start < k; start += cfg.generate().batchSize()) {
-        List<long[]> batch = prompts.subList(start, Math.min(k, start + cfg.generate().batchSize()));
-        for (long[] news : Synthesizer.continuations(model, batch, cfg.generate(), Seeds.mix(Seeds.eval(seed, t), start))) {
-          genText.add(tok.decode(news));
+        Map<String, Double> test = new LinkedHashMap<>();
+        Map<String, Map<String, Double>> raw = new LinkedHashMap<>();
+        BlocksPerplexity bp =
+                Perplexity.blocks(
+                        model, data.test().toTokenBlocks(), cfg.eval().batchSize(), n -> {});
+        test.put("ppl_blocks" + b, bp.perplexity());
+        raw.put(
+                "ppl_blocks" + b,
+                ordered("nll_sum", bp.nllSum(), "n_predictions", (double) bp.nPredictions()));
+        if (cfg.eval().rollingWindow() > 0) {
+            long[] ids = data.tokenizer().encodeNoSpecial(data.testText());
+            RollingPerplexity rp =
+                    Perplexity.rolling(
+                            model,
+                            data.testText(),
+                            ids,
+                            data.tokenizer().bosId(),
+                            cfg.eval().rollingWindow(),
+                            cfg.eval().batchSize(),
+                            n -> {});
+            test.put("ppl_rolling_token", rp.tokenPerplexity());
+            test.put("ppl_rolling_word", rp.wordPerplexity());
+            test.put("ppl_rolling_byte", rp.bytePerplexity());
+            test.put("bits_per_byte", rp.bitsPerByte());
+            raw.put(
+                    "ppl_rolling",
+                    ordered(
+                            "nll_sum",
+                            rp.nllSum(),
+                            "n_tokens",
+                            (double) rp.nTokens(),
+                            "n_words",
+                            (double) rp.nWords(),
+                            "n_bytes",
+                            (double) rp.nBytes()));
         }
-      }
-      List<List<String>> real = Words.ofAll(realText);
-      List<List<String>> gen = Words.ofAll(genText);
-      Map<String, Double> generated = diversity(cfg, gen, real, data.truth(), seed, t);
-      Map<String, Long> refCounts = Words.counts(real);
-      putFinite(generated, "rare_mass_decile", rareMass(model, tok, prompts, TailMetrics.bottomDecile(refCounts)));
-      putFinite(generated, "rare_mass_hapax", rareMass(model, tok, prompts, TailMetrics.hapaxes(refCounts)));
-      rows.add(MetricsRow.of(policy, (int) seed, t, "generated", generated, Map.of()));
-      rows.add(MetricsRow.of(policy, (int) seed, t, "real", diversity(cfg, real, real, data.truth(), seed, t), Map.of()));
-    }
+        rows.add(MetricsRow.of(policy, (int) seed, t, "test", test, raw));
 
-    if (syntheticPpl != null && syntheticPpl.length > 0) {
-      Map<String, Double> q = new LinkedHashMap<>();
-      q.put("ppl_sample_p10", Distribution.quantile(syntheticPpl, 0.1));
-      q.put("ppl_sample_p50", Distribution.quantile(syntheticPpl, 0.5));
-      q.put("ppl_sample_p90", Distribution.quantile(syntheticPpl, 0.9));
-      rows.add(MetricsRow.of(policy, (int) seed, t, "synthetic", q, Map.of()));
-    }
-    return rows;
-  }
-
-  /** Diversity, self-BLEU and tail metrics of {@code texts} against the real reference continuations. */
-  private static Map<String, Double> diversity(
-      RunConfig cfg, List<List<String>> texts, List<List<String>> reference, GroundTruthLanguage truth, long seed, int t) {
-    Map<String, Double> m = new LinkedHashMap<>(LexicalDiversity.all(texts));
-    double bleu = SelfBleu.of(texts, cfg.eval().selfBleuSamples(), RandomGeneratorFactory.of("L64X128MixRandom").create(Seeds.eval(seed, t)));
-    if (Double.isFinite(bleu)) {
-      m.put("self_bleu4", bleu);
-    }
-    Map<String, Long> refCounts = Words.counts(reference);
-    Map<String, Long> counts = Words.counts(texts);
-    Set<String> decile = TailMetrics.bottomDecile(refCounts);
-    Set<String> hapax = TailMetrics.hapaxes(refCounts);
-    putFinite(m, "rare_recall_decile", TailMetrics.recall(decile, counts));
-    putFinite(m, "rare_recall_hapax", TailMetrics.recall(hapax, counts));
-    if (truth != null) {
-      List<String> vocab = truth.vocabulary();
-      double[] p = truth.unigram();
-      long[] c = new long[vocab.size()];
-      Map<String, Integer> index = new java.util.HashMap<>();
-      for (int i = 0; i < vocab.size(); i++) {
-        index.put(vocab.get(i), i);
-      }
-      counts.forEach((w, n) -> {
-        Integer i = index.get(w);
-        if (i != null) {
-          c[i] += n;
+        int k = Math.min(cfg.eval().diversityPrompts(), data.test().count() / 2);
+        if (k > 0) {
+            OptTokenizer tok = data.tokenizer();
+            List<long[]> prompts = new ArrayList<>();
+            List<String> realText = new ArrayList<>();
+            for (int i = 0; i < k; i++) {
+                prompts.add(Synthesizer.toLong(data.test().block(2 * i)));
+                realText.add(tok.decode(Synthesizer.toLong(data.test().block(2 * i + 1))));
+            }
+            List<String> genText = new ArrayList<>();
+            for (int start = 0; start < k; start += cfg.generate().batchSize()) {
+                List<long[]> batch =
+                        prompts.subList(start, Math.min(k, start + cfg.generate().batchSize()));
+                for (long[] news :
+                        Synthesizer.continuations(
+                                model,
+                                batch,
+                                cfg.generate(),
+                                Seeds.mix(Seeds.eval(seed, t), start))) {
+                    genText.add(tok.decode(news));
+                }
+            }
+            List<List<String>> real = Words.ofAll(realText);
+            List<List<String>> gen = Words.ofAll(genText);
+            Map<String, Double> generated = diversity(cfg, gen, real, data.truth(), seed, t);
+            Map<String, Long> refCounts = Words.counts(real);
+            putFinite(
+                    generated,
+                    "rare_mass_decile",
+                    rareMass(model, tok, prompts, TailMetrics.bottomDecile(refCounts)));
+            putFinite(
+                    generated,
+                    "rare_mass_hapax",
+                    rareMass(model, tok, prompts, TailMetrics.hapaxes(refCounts)));
+            rows.add(MetricsRow.of(policy, (int) seed, t, "generated", generated, Map.of()));
+            rows.add(
+                    MetricsRow.of(
+                            policy,
+                            (int) seed,
+                            t,
+                            "real",
+                            diversity(cfg, real, real, data.truth(), seed, t),
+                            Map.of()));
         }
-      });
-      double[] q = TailMetrics.unigram(c);
-      putFinite(m, "kl_model_true", TailMetrics.klBits(q, p));
-      putFinite(m, "kl_true_model", TailMetrics.klBits(p, q));
-      putFinite(m, "tail_mass_lost", TailMetrics.tailMassLost(p, q));
-    }
-    return m;
-  }
 
-  /**
-   * Mean over the prompts of the model's next-token probability on the tokens that start the given words (with and
-   * without a leading space, so both word-level and byte-level BPE vocabularies are covered).
-   */
-  static double rareMass(LanguageModel model, OptTokenizer tok, List<long[]> prompts, Set<String> words) {
-    Set<Integer> ids = new java.util.HashSet<>();
-    for (String w : words) {
-      for (String form : new String[] {w, " " + w}) {
-        long[] e = tok.encodeNoSpecial(form);
-        if (e.length > 0) {
-          ids.add((int) e[0]);
+        if (syntheticPpl != null && syntheticPpl.length > 0) {
+            Map<String, Double> q = new LinkedHashMap<>();
+            q.put("ppl_sample_p10", Distribution.quantile(syntheticPpl, 0.1));
+            q.put("ppl_sample_p50", Distribution.quantile(syntheticPpl, 0.5));
+            q.put("ppl_sample_p90", Distribution.quantile(syntheticPpl, 0.9));
+            rows.add(MetricsRow.of(policy, (int) seed, t, "synthetic", q, Map.of()));
         }
-      }
+        return rows;
     }
-    if (ids.isEmpty() || prompts.isEmpty()) {
-      return Double.NaN;
-    }
-    double sum = 0;
-    try (ai.djl.ndarray.NDManager m = model.manager().newSubManager()) {
-      ai.djl.ndarray.NDArray logits = model.forward(LanguageModel.unpadded(m, prompts.toArray(long[][]::new)), false).get(0);
-      float[] p = logits.get(":, -1, :").softmax(-1).toFloatArray(); // (K, V)
-      int v = (int) logits.getShape().get(2);
-      for (int k = 0; k < prompts.size(); k++) {
-        for (int id : ids) {
-          sum += id < v ? p[k * v + id] : 0;
+
+    /**
+     * Diversity, self-BLEU and tail metrics of {@code texts} against the real reference
+     * continuations.
+     */
+    private static Map<String, Double> diversity(
+            RunConfig cfg,
+            List<List<String>> texts,
+            List<List<String>> reference,
+            GroundTruthLanguage truth,
+            long seed,
+            int t) {
+        Map<String, Double> m = new LinkedHashMap<>(LexicalDiversity.all(texts));
+        double bleu =
+                SelfBleu.of(
+                        texts,
+                        cfg.eval().selfBleuSamples(),
+                        RandomGeneratorFactory.of("L64X128MixRandom").create(Seeds.eval(seed, t)));
+        if (Double.isFinite(bleu)) {
+            m.put("self_bleu4", bleu);
         }
-      }
+        Map<String, Long> refCounts = Words.counts(reference);
+        Map<String, Long> counts = Words.counts(texts);
+        Set<String> decile = TailMetrics.bottomDecile(refCounts);
+        Set<String> hapax = TailMetrics.hapaxes(refCounts);
+        putFinite(m, "rare_recall_decile", TailMetrics.recall(decile, counts));
+        putFinite(m, "rare_recall_hapax", TailMetrics.recall(hapax, counts));
+        if (truth != null) {
+            List<String> vocab = truth.vocabulary();
+            double[] p = truth.unigram();
+            long[] c = new long[vocab.size()];
+            Map<String, Integer> index = new java.util.HashMap<>();
+            for (int i = 0; i < vocab.size(); i++) {
+                index.put(vocab.get(i), i);
+            }
+            counts.forEach(
+                    (w, n) -> {
+                        Integer i = index.get(w);
+                        if (i != null) {
+                            c[i] += n;
+                        }
+                    });
+            double[] q = TailMetrics.unigram(c);
+            putFinite(m, "kl_model_true", TailMetrics.klBits(q, p));
+            putFinite(m, "kl_true_model", TailMetrics.klBits(p, q));
+            putFinite(m, "tail_mass_lost", TailMetrics.tailMassLost(p, q));
+        }
+        return m;
     }
-    return sum / prompts.size();
-  }
 
-  /** A map that keeps the given key order (metrics.jsonl stays byte-stable across runs). */
-  private static Map<String, Double> ordered(Object... kv) {
-    Map<String, Double> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      m.put((String) kv[i], (Double) kv[i + 1]);
+    /**
+     * Mean over the prompts of the model's next-token probability on the tokens that start the
+     * given words (with and without a leading space, so both word-level and byte-level BPE
+     * vocabularies are covered).
+     */
+    static double rareMass(
+            LanguageModel model, OptTokenizer tok, List<long[]> prompts, Set<String> words) {
+        Set<Integer> ids = new java.util.HashSet<>();
+        for (String w : words) {
+            for (String form : new String[] {w, " " + w}) {
+                long[] e = tok.encodeNoSpecial(form);
+                if (e.length > 0) {
+                    ids.add((int) e[0]);
+                }
+            }
+        }
+        if (ids.isEmpty() || prompts.isEmpty()) {
+            return Double.NaN;
+        }
+        double sum = 0;
+        try (ai.djl.ndarray.NDManager m = model.manager().newSubManager()) {
+            ai.djl.ndarray.NDArray logits =
+                    model.forward(LanguageModel.unpadded(m, prompts.toArray(long[][]::new)), false)
+                            .get(0);
+            float[] p = logits.get(":, -1, :").softmax(-1).toFloatArray(); // (K, V)
+            int v = (int) logits.getShape().get(2);
+            for (int k = 0; k < prompts.size(); k++) {
+                for (int id : ids) {
+                    sum += id < v ? p[k * v + id] : 0;
+                }
+            }
+        }
+        return sum / prompts.size();
     }
-    return m;
-  }
 
-  private static void putFinite(Map<String, Double> m, String k, double v) {
-    if (Double.isFinite(v)) {
-      m.put(k, v);
+    /** A map that keeps the given key order (metrics.jsonl stays byte-stable across runs). */
+    private static Map<String, Double> ordered(Object... kv) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], (Double) kv[i + 1]);
+        }
+        return m;
     }
-  }
 
-  /** Per-block perplexity of {@code blocks} under {@code model}: exp(NLL / (B − 1)) of each block. */
-  static double[] perSamplePpl(LanguageModel model, BlockSource blocks, int batchSize) {
-    double[] out = new double[blocks.count()];
-    for (int start = 0; start < blocks.count(); start += batchSize) {
-      int end = Math.min(blocks.count(), start + batchSize);
-      long[][] ids = new long[end - start][];
-      for (int i = start; i < end; i++) {
-        ids[i - start] = Synthesizer.toLong(blocks.block(i));
-      }
-      double[] nll = Perplexity.rowSums(model, ids, TokenNll.shiftedTargets(ids));
-      for (int i = 0; i < nll.length; i++) {
-        out[start + i] = Math.exp(nll[i] / (blocks.blockSize() - 1));
-      }
+    private static void putFinite(Map<String, Double> m, String k, double v) {
+        if (Double.isFinite(v)) {
+            m.put(k, v);
+        }
     }
-    return out;
-  }
+
+    /**
+     * Per-block perplexity of {@code blocks} under {@code model}: exp(NLL / (B − 1)) of each block.
+     */
+    static double[] perSamplePpl(LanguageModel model, BlockSource blocks, int batchSize) {
+        double[] out = new double[blocks.count()];
+        for (int start = 0; start < blocks.count(); start += batchSize) {
+            int end = Math.min(blocks.count(), start + batchSize);
+            long[][] ids = new long[end - start][];
+            for (int i = start; i < end; i++) {
+                ids[i - start] = Synthesizer.toLong(blocks.block(i));
+            }
+            double[] nll = Perplexity.rowSums(model, ids, TokenNll.shiftedTargets(ids));
+            for (int i = 0; i < nll.length; i++) {
+                out[start + i] = Math.exp(nll[i] / (blocks.blockSize() - 1));
+            }
+        }
+        return out;
+    }
 }

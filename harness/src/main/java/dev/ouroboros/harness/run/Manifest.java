@@ -11,44 +11,55 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
-/** What a run was made with: git sha, config hash, DJL/libtorch/CUDA/JVM versions and the device DJL picked. */
+/**
+ * What a run was made with: git sha, config hash, DJL/libtorch/CUDA/JVM versions and the device DJL
+ * picked.
+ */
 final class Manifest {
-  private Manifest() {}
+    private Manifest() {}
 
-  static ObjectNode describe(RunConfig cfg, Device device) {
-    ObjectNode m = new ObjectMapper().createObjectNode();
-    m.put("schema", "ouro.manifest/v1");
-    m.put("name", cfg.name());
-    m.put("created", Instant.now().toString());
-    m.put("config_hash", cfg.hash());
-    m.put("git_sha", gitSha());
-    m.put("ouroboros", String.join("; ", new Version().getVersion()));
-    Engine e = Engine.getInstance();
-    m.put("engine", e.getEngineName() + " " + e.getVersion());
-    m.put("device", Devices.describe(device));
-    m.put("cuda", device.isGpu() ? String.valueOf(ai.djl.util.cuda.CudaUtils.getCudaVersionString()) : "n/a (cpu)");
-    m.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-    m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-    m.put("init", cfg.init());
-    m.put("keep", cfg.keep());
-    return m;
-  }
-
-  /** HEAD of the git checkout the process runs from, or "unknown". */
-  static String gitSha() {
-    try {
-      Process p = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
-      if (!p.waitFor(5, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return "unknown";
-      }
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      return p.exitValue() == 0 && out.matches("[0-9a-f]{40}") ? out : "unknown";
-    } catch (IOException e) {
-      return "unknown";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "unknown";
+    static ObjectNode describe(RunConfig cfg, Device device) {
+        ObjectNode m = new ObjectMapper().createObjectNode();
+        m.put("schema", "ouro.manifest/v1");
+        m.put("name", cfg.name());
+        m.put("created", Instant.now().toString());
+        m.put("config_hash", cfg.hash());
+        m.put("git_sha", gitSha());
+        m.put("ouroboros", String.join("; ", new Version().getVersion()));
+        Engine e = Engine.getInstance();
+        m.put("engine", e.getEngineName() + " " + e.getVersion());
+        m.put("device", Devices.describe(device));
+        m.put(
+                "cuda",
+                device.isGpu()
+                        ? String.valueOf(ai.djl.util.cuda.CudaUtils.getCudaVersionString())
+                        : "n/a (cpu)");
+        m.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        m.put("init", cfg.init());
+        m.put("keep", cfg.keep());
+        return m;
     }
-  }
+
+    /** HEAD of the git checkout the process runs from, or "unknown". */
+    static String gitSha() {
+        try {
+            Process p =
+                    new ProcessBuilder("git", "rev-parse", "HEAD")
+                            .redirectErrorStream(true)
+                            .start();
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return "unknown";
+            }
+            String out =
+                    new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            return p.exitValue() == 0 && out.matches("[0-9a-f]{40}") ? out : "unknown";
+        } catch (IOException e) {
+            return "unknown";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
+    }
 }

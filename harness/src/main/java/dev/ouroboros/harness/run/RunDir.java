@@ -21,74 +21,82 @@ import java.nio.file.StandardOpenOption;
  * </pre>
  */
 public final class RunDir implements AutoCloseable {
-  public static final String DONE = "DONE";
+    public static final String DONE = "DONE";
 
-  private final Path root;
-  private final FileChannel lockChannel;
-  private final FileLock lock;
+    private final Path root;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
 
-  private RunDir(Path root, FileChannel ch, FileLock lock) {
-    this.root = root;
-    this.lockChannel = ch;
-    this.lock = lock;
-  }
-
-  /** Creates the directory if needed and takes its lock; a second process gets a clear error. */
-  public static RunDir lock(Path root) {
-    try {
-      Files.createDirectories(root);
-      FileChannel ch = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock l;
-      try {
-        l = ch.tryLock();
-      } catch (OverlappingFileLockException e) {
-        l = null;
-      }
-      if (l == null) {
-        ch.close();
-        throw new UserInputException(root + ": another ouro process is writing this run directory (lock " + root.resolve(".lock") + ")");
-      }
-      return new RunDir(root, ch, l);
-    } catch (IOException e) {
-      throw new UncheckedIOException(root + ": cannot create or lock", e);
+    private RunDir(Path root, FileChannel ch, FileLock lock) {
+        this.root = root;
+        this.lockChannel = ch;
+        this.lock = lock;
     }
-  }
 
-  public Path root() {
-    return root;
-  }
-
-  public Path data() {
-    return root.resolve("data");
-  }
-
-  public Path metrics() {
-    return root.resolve(dev.ouroboros.eval.metrics.MetricsLog.FILE);
-  }
-
-  public static Path cell(Path root, String policy, long seed) {
-    return root.resolve("policy=" + policy).resolve("seed=" + seed);
-  }
-
-  public static Path gen(Path cell, int generation) {
-    return cell.resolve(String.format("gen=%03d", generation));
-  }
-
-  public static boolean done(Path genDir) {
-    return Files.isRegularFile(genDir.resolve(DONE));
-  }
-
-  public static void markDone(Path genDir, String content) {
-    AtomicFile.write(genDir.resolve(DONE), content.getBytes(StandardCharsets.UTF_8));
-  }
-
-  @Override
-  public void close() {
-    try {
-      lock.release();
-      lockChannel.close();
-    } catch (IOException e) {
-      // the OS drops the lock with the process anyway
+    /** Creates the directory if needed and takes its lock; a second process gets a clear error. */
+    public static RunDir lock(Path root) {
+        try {
+            Files.createDirectories(root);
+            FileChannel ch =
+                    FileChannel.open(
+                            root.resolve(".lock"),
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.WRITE);
+            FileLock l;
+            try {
+                l = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                l = null;
+            }
+            if (l == null) {
+                ch.close();
+                throw new UserInputException(
+                        root
+                                + ": another ouro process is writing this run directory (lock "
+                                + root.resolve(".lock")
+                                + ")");
+            }
+            return new RunDir(root, ch, l);
+        } catch (IOException e) {
+            throw new UncheckedIOException(root + ": cannot create or lock", e);
+        }
     }
-  }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path data() {
+        return root.resolve("data");
+    }
+
+    public Path metrics() {
+        return root.resolve(dev.ouroboros.eval.metrics.MetricsLog.FILE);
+    }
+
+    public static Path cell(Path root, String policy, long seed) {
+        return root.resolve("policy=" + policy).resolve("seed=" + seed);
+    }
+
+    public static Path gen(Path cell, int generation) {
+        return cell.resolve(String.format("gen=%03d", generation));
+    }
+
+    public static boolean done(Path genDir) {
+        return Files.isRegularFile(genDir.resolve(DONE));
+    }
+
+    public static void markDone(Path genDir, String content) {
+        AtomicFile.write(genDir.resolve(DONE), content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() {
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            // the OS drops the lock with the process anyway
+        }
+    }
 }

@@ -22,92 +22,129 @@ import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Synthetic data as Shumailov et al. made it: every prompt (a real training block) is continued by exactly {@code
- * new_tokens} tokens and only the new tokens form the synthetic block. Written batch by batch to an int32 block
- * file; a killed set resumes from its last committed batch. The decoded text goes to a gzipped JSONL afterwards.
+ * Synthetic data as Shumailov et al. made it: every prompt (a real training block) is continued by
+ * exactly {@code new_tokens} tokens and only the new tokens form the synthetic block. Written batch
+ * by batch to an int32 block file; a killed set resumes from its last committed batch. The decoded
+ * text goes to a gzipped JSONL afterwards.
  */
 public final class Synthesizer {
-  private Synthesizer() {}
+    private Synthesizer() {}
 
-  /** The generation options of a run config; {@code stream} seeds sampling (one stream per batch). */
-  public static GenerationOptions options(RunConfig.Generate g, long stream) {
-    DecodingStrategy s =
-        switch (g.mode()) {
-          case "beam" -> new DecodingStrategy.BeamSearch(g.numBeams(), g.lengthPenalty(), DecodingStrategy.EarlyStopping.HEURISTIC);
-          case "greedy" -> new DecodingStrategy.Greedy();
-          default -> DecodingStrategy.Sampling.seeded(g.temperature(), g.topK(), g.topP(), stream);
-        };
-    return new GenerationOptions(
-        s, g.newTokens(), g.newTokens(), g.repetitionPenalty(), GenerationOptions.OPT_EOS, GenerationOptions.OPT_PAD, true);
-  }
-
-  /** Continues each prompt; returns the new tokens (exactly {@code new_tokens} per prompt). */
-  public static List<long[]> continuations(LanguageModel model, List<long[]> prompts, RunConfig.Generate g, long stream) {
-    GenerationResult r = new Generator(model).generate(prompts, options(g, stream));
-    return r.tokens();
-  }
-
-  /**
-   * Makes (or finishes) {@code out}: one synthetic block per prompt of {@code prompts}.
-   *
-   * @param seed base of the per-batch sampling streams (a resumed batch draws what it would have drawn)
-   */
-  public static BlockFile make(
-      LanguageModel model, OptTokenizer tok, BlockSource prompts, RunConfig.Generate g, long seed, Path out, String task) {
-    int n = prompts.count();
-    int b = g.newTokens();
-    try (BlockFileWriter w = BlockFileWriter.open(out, b, tok.sha256());
-        Progress progress = new Progress(task, "blocks", n, b)) {
-      progress.update(w.count());
-      for (int start = (int) w.count(); start < n; start += g.batchSize()) {
-        int end = Math.min(n, start + g.batchSize());
-        List<long[]> batch = new ArrayList<>();
-        for (int i = start; i < end; i++) {
-          batch.add(toLong(prompts.block(i)));
-        }
-        List<long[]> news = continuations(model, batch, g, Seeds.mix(seed, start / g.batchSize()));
-        int[] flat = new int[(end - start) * b];
-        for (int i = 0; i < news.size(); i++) {
-          long[] t = news.get(i);
-          if (t.length != b) {
-            throw new IllegalStateException("prompt " + (start + i) + ": " + t.length + " new tokens, expected " + b);
-          }
-          for (int j = 0; j < b; j++) {
-            flat[i * b + j] = (int) t[j];
-          }
-        }
-        w.append(new TokenBlocks(b, flat));
-        dev.ouroboros.models.CrashPoint.here("synthesize-batch");
-        progress.update(end);
-      }
+    /**
+     * The generation options of a run config; {@code stream} seeds sampling (one stream per batch).
+     */
+    public static GenerationOptions options(RunConfig.Generate g, long stream) {
+        DecodingStrategy s =
+                switch (g.mode()) {
+                    case "beam" ->
+                            new DecodingStrategy.BeamSearch(
+                                    g.numBeams(),
+                                    g.lengthPenalty(),
+                                    DecodingStrategy.EarlyStopping.HEURISTIC);
+                    case "greedy" -> new DecodingStrategy.Greedy();
+                    default ->
+                            DecodingStrategy.Sampling.seeded(
+                                    g.temperature(), g.topK(), g.topP(), stream);
+                };
+        return new GenerationOptions(
+                s,
+                g.newTokens(),
+                g.newTokens(),
+                g.repetitionPenalty(),
+                GenerationOptions.OPT_EOS,
+                GenerationOptions.OPT_PAD,
+                true);
     }
-    BlockFile file = BlockFile.open(out, tok.sha256(), b);
-    writeText(file, tok, Path.of(out.toString().replaceFirst("\\.bin$", "") + ".jsonl.gz"));
-    return file;
-  }
 
-  /** {@code {"index": i, "text": decoded}} per block, gzipped, atomically. */
-  static void writeText(BlockSource blocks, OptTokenizer tok, Path file) {
-    AtomicFile.write(file, ch -> {
-      // not closed here: AtomicFile fsyncs and closes the channel itself
-      GZIPOutputStream gz = new GZIPOutputStream(Channels.newOutputStream(ch), 1 << 16);
-      Writer w = new OutputStreamWriter(gz, StandardCharsets.UTF_8);
-      com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-      for (int i = 0; i < blocks.count(); i++) {
-        var row = json.createObjectNode().put("index", i).put("text", tok.decode(toLong(blocks.block(i))));
-        w.write(json.writeValueAsString(row));
-        w.write('\n');
-      }
-      w.flush();
-      gz.finish();
-    });
-  }
-
-  static long[] toLong(int[] a) {
-    long[] out = new long[a.length];
-    for (int i = 0; i < a.length; i++) {
-      out[i] = a[i];
+    /** Continues each prompt; returns the new tokens (exactly {@code new_tokens} per prompt). */
+    public static List<long[]> continuations(
+            LanguageModel model, List<long[]> prompts, RunConfig.Generate g, long stream) {
+        GenerationResult r = new Generator(model).generate(prompts, options(g, stream));
+        return r.tokens();
     }
-    return out;
-  }
+
+    /**
+     * Makes (or finishes) {@code out}: one synthetic block per prompt of {@code prompts}.
+     *
+     * @param seed base of the per-batch sampling streams (a resumed batch draws what it would have
+     *     drawn)
+     */
+    public static BlockFile make(
+            LanguageModel model,
+            OptTokenizer tok,
+            BlockSource prompts,
+            RunConfig.Generate g,
+            long seed,
+            Path out,
+            String task) {
+        int n = prompts.count();
+        int b = g.newTokens();
+        try (BlockFileWriter w = BlockFileWriter.open(out, b, tok.sha256());
+                Progress progress = new Progress(task, "blocks", n, b)) {
+            progress.update(w.count());
+            for (int start = (int) w.count(); start < n; start += g.batchSize()) {
+                int end = Math.min(n, start + g.batchSize());
+                List<long[]> batch = new ArrayList<>();
+                for (int i = start; i < end; i++) {
+                    batch.add(toLong(prompts.block(i)));
+                }
+                List<long[]> news =
+                        continuations(model, batch, g, Seeds.mix(seed, start / g.batchSize()));
+                int[] flat = new int[(end - start) * b];
+                for (int i = 0; i < news.size(); i++) {
+                    long[] t = news.get(i);
+                    if (t.length != b) {
+                        throw new IllegalStateException(
+                                "prompt "
+                                        + (start + i)
+                                        + ": "
+                                        + t.length
+                                        + " new tokens, expected "
+                                        + b);
+                    }
+                    for (int j = 0; j < b; j++) {
+                        flat[i * b + j] = (int) t[j];
+                    }
+                }
+                w.append(new TokenBlocks(b, flat));
+                dev.ouroboros.models.CrashPoint.here("synthesize-batch");
+                progress.update(end);
+            }
+        }
+        BlockFile file = BlockFile.open(out, tok.sha256(), b);
+        writeText(file, tok, Path.of(out.toString().replaceFirst("\\.bin$", "") + ".jsonl.gz"));
+        return file;
+    }
+
+    /** {@code {"index": i, "text": decoded}} per block, gzipped, atomically. */
+    static void writeText(BlockSource blocks, OptTokenizer tok, Path file) {
+        AtomicFile.write(
+                file,
+                ch -> {
+                    // not closed here: AtomicFile fsyncs and closes the channel itself
+                    GZIPOutputStream gz =
+                            new GZIPOutputStream(Channels.newOutputStream(ch), 1 << 16);
+                    Writer w = new OutputStreamWriter(gz, StandardCharsets.UTF_8);
+                    com.fasterxml.jackson.databind.ObjectMapper json =
+                            new com.fasterxml.jackson.databind.ObjectMapper();
+                    for (int i = 0; i < blocks.count(); i++) {
+                        var row =
+                                json.createObjectNode()
+                                        .put("index", i)
+                                        .put("text", tok.decode(toLong(blocks.block(i))));
+                        w.write(json.writeValueAsString(row));
+                        w.write('\n');
+                    }
+                    w.flush();
+                    gz.finish();
+                });
+    }
+
+    static long[] toLong(int[] a) {
+        long[] out = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i];
+        }
+        return out;
+    }
 }

@@ -24,282 +24,351 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
 /**
- * {@code ouro sweep}: one run directory per grid cell under {@code out/<name>/<cell>}, each an ordinary study
- * (what {@code ouro run CONFIG <cell overrides> out=out/<name> name=<cell>} makes), so every cell resumes on its own
- * and a finished cell is skipped.
+ * {@code ouro sweep}: one run directory per grid cell under {@code out/<name>/<cell>}, each an
+ * ordinary study (what {@code ouro run CONFIG <cell overrides> out=out/<name> name=<cell>} makes),
+ * so every cell resumes on its own and a finished cell is skipped.
  */
 public final class Sweep {
-  private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** A planned cell: its grid cell, resolved config, and directory. */
-  public record Planned(Grid.Cell cell, RunConfig config, Path dir) {
-    /** Every generation of every (policy, seed) of this cell is DONE. */
-    public boolean done() {
-      for (String p : config.policies()) {
-        for (long s : config.seeds()) {
-          for (int t = 0; t < config.generations(); t++) {
-            if (!RunDir.done(RunDir.gen(RunDir.cell(dir, p, s), t))) {
-              return false;
+    /** A planned cell: its grid cell, resolved config, and directory. */
+    public record Planned(Grid.Cell cell, RunConfig config, Path dir) {
+        /** Every generation of every (policy, seed) of this cell is DONE. */
+        public boolean done() {
+            for (String p : config.policies()) {
+                for (long s : config.seeds()) {
+                    for (int t = 0; t < config.generations(); t++) {
+                        if (!RunDir.done(RunDir.gen(RunDir.cell(dir, p, s), t))) {
+                            return false;
+                        }
+                    }
+                }
             }
-          }
+            return true;
         }
-      }
-      return true;
     }
-  }
 
-  /** What a sweep ran: cells finished before, run now, failed (name → reason). */
-  public record Outcome(List<String> skipped, List<String> ran, List<String> failed) {}
+    /** What a sweep ran: cells finished before, run now, failed (name → reason). */
+    public record Outcome(List<String> skipped, List<String> ran, List<String> failed) {}
 
-  private final Path config;
-  private final Grid grid;
-  private final RunConfig base;
-  private final Path dir;
-  private final List<Planned> cells;
+    private final Path config;
+    private final Grid grid;
+    private final RunConfig base;
+    private final Path dir;
+    private final List<Planned> cells;
 
-  private Sweep(Path config, Grid grid, RunConfig base, Path dir, List<Planned> cells) {
-    this.config = config;
-    this.grid = grid;
-    this.base = base;
-    this.dir = dir;
-    this.cells = cells;
-  }
-
-  /** Expands and validates every cell's config (no training, nothing written). */
-  public static Sweep plan(Path config, List<String> args) {
-    Grid grid = Grid.parse(args);
-    RunConfig base = RunConfig.load(config, grid.fixed());
-    Path dir = base.runDir();
-    List<Planned> cells = new ArrayList<>();
-    for (Grid.Cell c : grid.cells(base)) {
-      List<String> ov = new ArrayList<>(c.overrides());
-      ov.add("out=" + dir);
-      ov.add("name=" + c.name());
-      RunConfig cfg;
-      try {
-        cfg = RunConfig.load(config, ov);
-      } catch (UserInputException e) {
-        throw new UserInputException("sweep cell " + c.name() + ": " + e.getMessage());
-      }
-      cells.add(new Planned(c, cfg, dir.resolve(c.name())));
+    private Sweep(Path config, Grid grid, RunConfig base, Path dir, List<Planned> cells) {
+        this.config = config;
+        this.grid = grid;
+        this.base = base;
+        this.dir = dir;
+        this.cells = cells;
     }
-    return new Sweep(config, grid, base, dir, cells);
-  }
 
-  public Path dir() {
-    return dir;
-  }
-
-  public List<Planned> cells() {
-    return cells;
-  }
-
-  /** Writes sweep.json: the config, the shared overrides and every cell's overrides. */
-  public void writeMarker() {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("config", config.toString());
-    n.put("name", base.name());
-    ArrayNode f = n.putArray("overrides");
-    grid.fixed().forEach(f::add);
-    ArrayNode a = n.putArray("cells");
-    for (Planned p : cells) {
-      ObjectNode c = a.addObject();
-      c.put("name", p.cell().name());
-      ArrayNode o = c.putArray("overrides");
-      p.cell().overrides().forEach(o::add);
+    /** Expands and validates every cell's config (no training, nothing written). */
+    public static Sweep plan(Path config, List<String> args) {
+        Grid grid = Grid.parse(args);
+        RunConfig base = RunConfig.load(config, grid.fixed());
+        Path dir = base.runDir();
+        List<Planned> cells = new ArrayList<>();
+        for (Grid.Cell c : grid.cells(base)) {
+            List<String> ov = new ArrayList<>(c.overrides());
+            ov.add("out=" + dir);
+            ov.add("name=" + c.name());
+            RunConfig cfg;
+            try {
+                cfg = RunConfig.load(config, ov);
+            } catch (UserInputException e) {
+                throw new UserInputException("sweep cell " + c.name() + ": " + e.getMessage());
+            }
+            cells.add(new Planned(c, cfg, dir.resolve(c.name())));
+        }
+        return new Sweep(config, grid, base, dir, cells);
     }
-    AtomicFile.write(dir.resolve(SweepMetrics.MARKER), n.toPrettyString().getBytes(StandardCharsets.UTF_8));
-  }
 
-  /** Runs the unfinished cells one after another in this process, each through {@link Study#run}. */
-  public Outcome runInProcess(Consumer<String> console) {
-    writeMarker();
-    List<String> skipped = new ArrayList<>();
-    List<String> ran = new ArrayList<>();
-    List<String> failed = new ArrayList<>();
-    int i = 0;
-    for (Planned p : cells) {
-      i++;
-      if (p.done()) {
-        skipped.add(p.cell().name());
-        console.accept("sweep: [" + i + "/" + cells.size() + "] " + p.cell().name() + ": done, skipped");
-        continue;
-      }
-      console.accept("sweep: [" + i + "/" + cells.size() + "] " + p.cell().name());
-      Consumer<String> log = cellLog(p.dir(), console);
-      try {
-        Study.run(p.config(), p.cell().overrides(), log);
-        ran.add(p.cell().name());
-      } catch (RuntimeException e) {
-        log.accept("FAILED: " + e);
-        failed.add(p.cell().name() + ": " + e.getMessage());
-      }
+    public Path dir() {
+        return dir;
     }
-    return new Outcome(skipped, ran, failed);
-  }
 
-  /**
-   * Runs the unfinished cells as child processes ({@code java -cp <this classpath> dev.ouroboros.harness.Ouro run
-   * CONFIG <cell overrides> device=cuda:N}), one at a time per GPU, pulling from one queue; each cell logs to
-   * {@code <cell>/ouro.log}.
-   */
-  public Outcome runOnGpus(List<Integer> gpus, Consumer<String> console) {
-    writeMarker();
-    List<String> skipped = Collections.synchronizedList(new ArrayList<>());
-    List<String> ran = Collections.synchronizedList(new ArrayList<>());
-    List<String> failed = Collections.synchronizedList(new ArrayList<>());
-    ConcurrentLinkedQueue<Planned> queue = new ConcurrentLinkedQueue<>();
-    for (Planned p : cells) {
-      if (p.done()) {
-        skipped.add(p.cell().name());
-        console.accept("sweep: " + p.cell().name() + ": done, skipped");
-      } else {
-        queue.add(p);
-      }
+    public List<Planned> cells() {
+        return cells;
     }
-    List<Thread> workers = new ArrayList<>();
-    for (int gpu : gpus) {
-      Thread t = new Thread(() -> {
-        Planned p;
-        while ((p = queue.poll()) != null) {
-          List<String> cmd = childCommand(p, "cuda:" + gpu);
-          console.accept("sweep: gpu " + gpu + ": " + p.cell().name() + " (log " + p.dir().resolve("ouro.log") + ")");
-          try {
-            Files.createDirectories(p.dir());
-            Path log = p.dir().resolve("ouro.log");
-            Process proc = new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .start();
-            int rc = proc.waitFor();
-            if (rc == 0) {
-              ran.add(p.cell().name());
+
+    /** Writes sweep.json: the config, the shared overrides and every cell's overrides. */
+    public void writeMarker() {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("config", config.toString());
+        n.put("name", base.name());
+        ArrayNode f = n.putArray("overrides");
+        grid.fixed().forEach(f::add);
+        ArrayNode a = n.putArray("cells");
+        for (Planned p : cells) {
+            ObjectNode c = a.addObject();
+            c.put("name", p.cell().name());
+            ArrayNode o = c.putArray("overrides");
+            p.cell().overrides().forEach(o::add);
+        }
+        AtomicFile.write(
+                dir.resolve(SweepMetrics.MARKER),
+                n.toPrettyString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Runs the unfinished cells one after another in this process, each through {@link Study#run}.
+     */
+    public Outcome runInProcess(Consumer<String> console) {
+        writeMarker();
+        List<String> skipped = new ArrayList<>();
+        List<String> ran = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        int i = 0;
+        for (Planned p : cells) {
+            i++;
+            if (p.done()) {
+                skipped.add(p.cell().name());
+                console.accept(
+                        "sweep: ["
+                                + i
+                                + "/"
+                                + cells.size()
+                                + "] "
+                                + p.cell().name()
+                                + ": done, skipped");
+                continue;
+            }
+            console.accept("sweep: [" + i + "/" + cells.size() + "] " + p.cell().name());
+            Consumer<String> log = cellLog(p.dir(), console);
+            try {
+                Study.run(p.config(), p.cell().overrides(), log);
+                ran.add(p.cell().name());
+            } catch (RuntimeException e) {
+                log.accept("FAILED: " + e);
+                failed.add(p.cell().name() + ": " + e.getMessage());
+            }
+        }
+        return new Outcome(skipped, ran, failed);
+    }
+
+    /**
+     * Runs the unfinished cells as child processes ({@code java -cp <this classpath>
+     * dev.ouroboros.harness.Ouro run CONFIG <cell overrides> device=cuda:N}), one at a time per
+     * GPU, pulling from one queue; each cell logs to {@code <cell>/ouro.log}.
+     */
+    public Outcome runOnGpus(List<Integer> gpus, Consumer<String> console) {
+        writeMarker();
+        List<String> skipped = Collections.synchronizedList(new ArrayList<>());
+        List<String> ran = Collections.synchronizedList(new ArrayList<>());
+        List<String> failed = Collections.synchronizedList(new ArrayList<>());
+        ConcurrentLinkedQueue<Planned> queue = new ConcurrentLinkedQueue<>();
+        for (Planned p : cells) {
+            if (p.done()) {
+                skipped.add(p.cell().name());
+                console.accept("sweep: " + p.cell().name() + ": done, skipped");
             } else {
-              failed.add(p.cell().name() + ": exit " + rc + " (see " + log + ")");
+                queue.add(p);
             }
-          } catch (IOException e) {
-            failed.add(p.cell().name() + ": cannot start (" + e.getMessage() + ")");
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failed.add(p.cell().name() + ": interrupted");
-            return;
-          }
         }
-      }, "sweep-gpu-" + gpu);
-      t.start();
-      workers.add(t);
+        List<Thread> workers = new ArrayList<>();
+        for (int gpu : gpus) {
+            Thread t =
+                    new Thread(
+                            () -> {
+                                Planned p;
+                                while ((p = queue.poll()) != null) {
+                                    List<String> cmd = childCommand(p, "cuda:" + gpu);
+                                    console.accept(
+                                            "sweep: gpu "
+                                                    + gpu
+                                                    + ": "
+                                                    + p.cell().name()
+                                                    + " (log "
+                                                    + p.dir().resolve("ouro.log")
+                                                    + ")");
+                                    try {
+                                        Files.createDirectories(p.dir());
+                                        Path log = p.dir().resolve("ouro.log");
+                                        Process proc =
+                                                new ProcessBuilder(cmd)
+                                                        .redirectErrorStream(true)
+                                                        .redirectOutput(
+                                                                ProcessBuilder.Redirect.appendTo(
+                                                                        log.toFile()))
+                                                        .start();
+                                        int rc = proc.waitFor();
+                                        if (rc == 0) {
+                                            ran.add(p.cell().name());
+                                        } else {
+                                            failed.add(
+                                                    p.cell().name()
+                                                            + ": exit "
+                                                            + rc
+                                                            + " (see "
+                                                            + log
+                                                            + ")");
+                                        }
+                                    } catch (IOException e) {
+                                        failed.add(
+                                                p.cell().name()
+                                                        + ": cannot start ("
+                                                        + e.getMessage()
+                                                        + ")");
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                        failed.add(p.cell().name() + ": interrupted");
+                                        return;
+                                    }
+                                }
+                            },
+                            "sweep-gpu-" + gpu);
+            t.start();
+            workers.add(t);
+        }
+        for (Thread t : workers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for sweep cells", e);
+            }
+        }
+        return new Outcome(List.copyOf(skipped), List.copyOf(ran), List.copyOf(failed));
     }
-    for (Thread t : workers) {
-      try {
-        t.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for sweep cells", e);
-      }
-    }
-    return new Outcome(List.copyOf(skipped), List.copyOf(ran), List.copyOf(failed));
-  }
 
-  /** The child JVM's command line for one cell: same java, same classpath, same JVM options. */
-  public List<String> childCommand(Planned p, String device) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (!a.startsWith("-agentlib") && !a.startsWith("-javaagent") && !a.startsWith("-Djava.class.path")) {
-        cmd.add(a);
-      }
+    /** The child JVM's command line for one cell: same java, same classpath, same JVM options. */
+    public List<String> childCommand(Planned p, String device) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(
+                ProcessHandle.current()
+                        .info()
+                        .command()
+                        .orElse(
+                                Path.of(System.getProperty("java.home"), "bin", "java")
+                                        .toString()));
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!a.startsWith("-agentlib")
+                    && !a.startsWith("-javaagent")
+                    && !a.startsWith("-Djava.class.path")) {
+                cmd.add(a);
+            }
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.ouroboros.harness.Ouro");
+        cmd.add("run");
+        cmd.add(config.toAbsolutePath().toString());
+        cmd.addAll(p.cell().overrides());
+        cmd.add("out=" + dir.toAbsolutePath());
+        cmd.add("name=" + p.cell().name());
+        if (device != null) {
+            cmd.add("device=" + device);
+        }
+        return cmd;
     }
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("dev.ouroboros.harness.Ouro");
-    cmd.add("run");
-    cmd.add(config.toAbsolutePath().toString());
-    cmd.addAll(p.cell().overrides());
-    cmd.add("out=" + dir.toAbsolutePath());
-    cmd.add("name=" + p.cell().name());
-    if (device != null) {
-      cmd.add("device=" + device);
-    }
-    return cmd;
-  }
 
-  /**
-   * Writes {@code <sweep>/sweep.sbatch}: a Slurm array job, task i resuming cell i from the config.resolved.yaml
-   * written here (the same file {@code ouro run} writes on a new directory, so the task starts the cell as
-   * {@code ouro run} would). Returns the script's path.
-   */
-  public Path writeSlurm() {
-    writeMarker();
-    String cwd = Path.of("").toAbsolutePath().toString();
-    StringBuilder sb = new StringBuilder();
-    sb.append("#!/bin/bash\n");
-    sb.append("# Slurm array job for sweep ").append(base.name()).append(": ").append(cells.size()).append(" cell(s), one task each.\n");
-    sb.append("# Written by ouro sweep --slurm at ").append(Instant.now()).append(".\n");
-    sb.append("# Build the jar once before submitting (tasks share it): OURO_FLAVOR=cu128 scripts/ouro --version\n");
-    sb.append("# Submit: sbatch ").append(dir.resolve("sweep.sbatch")).append("   (add --partition/--account as your cluster needs)\n");
-    sb.append("#SBATCH --job-name=ouro-").append(base.name().replaceAll("[^A-Za-z0-9_.-]", "_")).append('\n');
-    sb.append("#SBATCH --array=0-").append(cells.size() - 1).append('\n');
-    sb.append("#SBATCH --nodes=1\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=8\n#SBATCH --gres=gpu:1\n#SBATCH --mem=64G\n");
-    sb.append("#SBATCH --output=").append(dir.toAbsolutePath()).append("/slurm-%A_%a.out\n");
-    sb.append("set -euo pipefail\n");
-    sb.append("cd ").append(shellQuote(cwd)).append('\n');
-    sb.append("export OURO_FLAVOR=\"${OURO_FLAVOR:-cu128}\"\n");
-    sb.append("case \"${SLURM_ARRAY_TASK_ID:?not running under a Slurm array}\" in\n");
-    for (int i = 0; i < cells.size(); i++) {
-      Planned p = cells.get(i);
-      prepare(p);
-      sb.append("  ").append(i).append(") exec scripts/ouro resume ").append(shellQuote(p.dir().toAbsolutePath().toString())).append(" ;;\n");
+    /**
+     * Writes {@code <sweep>/sweep.sbatch}: a Slurm array job, task i resuming cell i from the
+     * config.resolved.yaml written here (the same file {@code ouro run} writes on a new directory,
+     * so the task starts the cell as {@code ouro run} would). Returns the script's path.
+     */
+    public Path writeSlurm() {
+        writeMarker();
+        String cwd = Path.of("").toAbsolutePath().toString();
+        StringBuilder sb = new StringBuilder();
+        sb.append("#!/bin/bash\n");
+        sb.append("# Slurm array job for sweep ")
+                .append(base.name())
+                .append(": ")
+                .append(cells.size())
+                .append(" cell(s), one task each.\n");
+        sb.append("# Written by ouro sweep --slurm at ").append(Instant.now()).append(".\n");
+        sb.append(
+                "# Build the jar once before submitting (tasks share it): OURO_FLAVOR=cu128 scripts/ouro --version\n");
+        sb.append("# Submit: sbatch ")
+                .append(dir.resolve("sweep.sbatch"))
+                .append("   (add --partition/--account as your cluster needs)\n");
+        sb.append("#SBATCH --job-name=ouro-")
+                .append(base.name().replaceAll("[^A-Za-z0-9_.-]", "_"))
+                .append('\n');
+        sb.append("#SBATCH --array=0-").append(cells.size() - 1).append('\n');
+        sb.append(
+                "#SBATCH --nodes=1\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=8\n#SBATCH --gres=gpu:1\n#SBATCH --mem=64G\n");
+        sb.append("#SBATCH --output=").append(dir.toAbsolutePath()).append("/slurm-%A_%a.out\n");
+        sb.append("set -euo pipefail\n");
+        sb.append("cd ").append(shellQuote(cwd)).append('\n');
+        sb.append("export OURO_FLAVOR=\"${OURO_FLAVOR:-cu128}\"\n");
+        sb.append("case \"${SLURM_ARRAY_TASK_ID:?not running under a Slurm array}\" in\n");
+        for (int i = 0; i < cells.size(); i++) {
+            Planned p = cells.get(i);
+            prepare(p);
+            sb.append("  ")
+                    .append(i)
+                    .append(") exec scripts/ouro resume ")
+                    .append(shellQuote(p.dir().toAbsolutePath().toString()))
+                    .append(" ;;\n");
+        }
+        sb.append("  *) echo \"no cell for task $SLURM_ARRAY_TASK_ID\" >&2; exit 2 ;;\n");
+        sb.append("esac\n");
+        Path script = dir.resolve("sweep.sbatch");
+        AtomicFile.write(script, sb.toString().getBytes(StandardCharsets.UTF_8));
+        try {
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException e) {
+            script.toFile().setExecutable(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return script;
     }
-    sb.append("  *) echo \"no cell for task $SLURM_ARRAY_TASK_ID\" >&2; exit 2 ;;\n");
-    sb.append("esac\n");
-    Path script = dir.resolve("sweep.sbatch");
-    AtomicFile.write(script, sb.toString().getBytes(StandardCharsets.UTF_8));
-    try {
-      Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-    } catch (UnsupportedOperationException e) {
-      script.toFile().setExecutable(true);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+
+    /**
+     * Writes a cell's config.resolved.yaml (what `ouro resume` reads) unless the cell was started
+     * already.
+     */
+    private static void prepare(Planned p) {
+        Path resolved = p.dir().resolve("config.resolved.yaml");
+        if (Files.exists(p.dir().resolve("manifest.json")) || Files.exists(resolved)) {
+            return;
+        }
+        String text =
+                "# prepared by ouro sweep; resume with: scripts/ouro resume "
+                        + p.dir()
+                        + "\n"
+                        + "# cell overrides: "
+                        + String.join(" ", p.cell().overrides())
+                        + "\n"
+                        + p.config().toYaml();
+        AtomicFile.write(resolved, text.getBytes(StandardCharsets.UTF_8));
     }
-    return script;
-  }
 
-  /** Writes a cell's config.resolved.yaml (what `ouro resume` reads) unless the cell was started already. */
-  private static void prepare(Planned p) {
-    Path resolved = p.dir().resolve("config.resolved.yaml");
-    if (Files.exists(p.dir().resolve("manifest.json")) || Files.exists(resolved)) {
-      return;
+    /** Merges the cells' metrics into the sweep's metrics.jsonl; returns the rows. */
+    public int mergeMetrics() {
+        return SweepMetrics.merge(dir);
     }
-    String text = "# prepared by ouro sweep; resume with: scripts/ouro resume " + p.dir() + "\n"
-        + "# cell overrides: " + String.join(" ", p.cell().overrides()) + "\n" + p.config().toYaml();
-    AtomicFile.write(resolved, text.getBytes(StandardCharsets.UTF_8));
-  }
 
-  /** Merges the cells' metrics into the sweep's metrics.jsonl; returns the rows. */
-  public int mergeMetrics() {
-    return SweepMetrics.merge(dir);
-  }
-
-  /** Tees a cell's console lines into {@code <cell>/ouro.log}. */
-  private static Consumer<String> cellLog(Path cellDir, Consumer<String> console) {
-    try {
-      Files.createDirectories(cellDir);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    /** Tees a cell's console lines into {@code <cell>/ouro.log}. */
+    private static Consumer<String> cellLog(Path cellDir, Consumer<String> console) {
+        try {
+            Files.createDirectories(cellDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Path log = cellDir.resolve("ouro.log");
+        return line -> {
+            console.accept(line);
+            try {
+                Files.writeString(
+                        log,
+                        Instant.now() + " " + line + "\n",
+                        StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                // the console still has it
+            }
+        };
     }
-    Path log = cellDir.resolve("ouro.log");
-    return line -> {
-      console.accept(line);
-      try {
-        Files.writeString(log, Instant.now() + " " + line + "\n", StandardCharsets.UTF_8,
-            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-      } catch (IOException e) {
-        // the console still has it
-      }
-    };
-  }
 
-  static String shellQuote(String s) {
-    return "'" + s.replace("'", "'\\''") + "'";
-  }
+    static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
 }

@@ -15,76 +15,99 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A sweep directory's {@code metrics.jsonl}: the rows of every cell's metrics.jsonl, deduplicated by (policy, seed,
- * generation, split), rewritten atomically, so {@code ouro report SWEEP_DIR} aggregates the whole sweep. When a cell
- * varies more than policy and seed (e.g. {@code optim.lr=1e-4,policy=replace,seed=0}), its rows are relabelled
- * {@code replace [optim.lr=1e-4]} so cells that differ in those keys stay apart in the report.
+ * A sweep directory's {@code metrics.jsonl}: the rows of every cell's metrics.jsonl, deduplicated
+ * by (policy, seed, generation, split), rewritten atomically, so {@code ouro report SWEEP_DIR}
+ * aggregates the whole sweep. When a cell varies more than policy and seed (e.g. {@code
+ * optim.lr=1e-4,policy=replace,seed=0}), its rows are relabelled {@code replace [optim.lr=1e-4]} so
+ * cells that differ in those keys stay apart in the report.
  */
 public final class SweepMetrics {
-  private SweepMetrics() {}
+    private SweepMetrics() {}
 
-  /** Marks a sweep directory (written by {@code ouro sweep}). */
-  public static final String MARKER = "sweep.json";
+    /** Marks a sweep directory (written by {@code ouro sweep}). */
+    public static final String MARKER = "sweep.json";
 
-  /** The cell directories of {@code dir}: subdirectories holding a metrics.jsonl or manifest.json. */
-  public static List<Path> cells(Path dir) {
-    if (!Files.isDirectory(dir)) {
-      return List.of();
+    /**
+     * The cell directories of {@code dir}: subdirectories holding a metrics.jsonl or manifest.json.
+     */
+    public static List<Path> cells(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isDirectory)
+                    .filter(
+                            p ->
+                                    Files.exists(p.resolve(MetricsLog.FILE))
+                                            || Files.exists(p.resolve("manifest.json")))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(Files::isDirectory)
-          .filter(p -> Files.exists(p.resolve(MetricsLog.FILE)) || Files.exists(p.resolve("manifest.json")))
-          .sorted()
-          .toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
-  /** A sweep dir: has sweep.json, or cells with metrics and no metrics.jsonl of its own. */
-  public static boolean isSweep(Path dir) {
-    if (Files.exists(dir.resolve(MARKER))) {
-      return true;
+    /** A sweep dir: has sweep.json, or cells with metrics and no metrics.jsonl of its own. */
+    public static boolean isSweep(Path dir) {
+        if (Files.exists(dir.resolve(MARKER))) {
+            return true;
+        }
+        return !Files.exists(dir.resolve(MetricsLog.FILE))
+                && cells(dir).stream().anyMatch(c -> Files.exists(c.resolve(MetricsLog.FILE)));
     }
-    return !Files.exists(dir.resolve(MetricsLog.FILE))
-        && cells(dir).stream().anyMatch(c -> Files.exists(c.resolve(MetricsLog.FILE)));
-  }
 
-  /** Rewrites {@code dir/metrics.jsonl} from its cells; returns the number of rows. */
-  public static int merge(Path dir) {
-    Map<String, MetricsRow> rows = new LinkedHashMap<>();
-    for (Path cell : cells(dir)) {
-      Path log = cell.resolve(MetricsLog.FILE);
-      if (!Files.exists(log)) {
-        continue;
-      }
-      String cellName = cell.getFileName().toString();
-      for (MetricsRow r : MetricsLog.read(log).rows()) {
-        MetricsRow labelled = relabel(r, cellName);
-        rows.put(labelled.policy() + "|" + labelled.seed() + "|" + labelled.generation() + "|" + labelled.split(), labelled);
-      }
+    /** Rewrites {@code dir/metrics.jsonl} from its cells; returns the number of rows. */
+    public static int merge(Path dir) {
+        Map<String, MetricsRow> rows = new LinkedHashMap<>();
+        for (Path cell : cells(dir)) {
+            Path log = cell.resolve(MetricsLog.FILE);
+            if (!Files.exists(log)) {
+                continue;
+            }
+            String cellName = cell.getFileName().toString();
+            for (MetricsRow r : MetricsLog.read(log).rows()) {
+                MetricsRow labelled = relabel(r, cellName);
+                rows.put(
+                        labelled.policy()
+                                + "|"
+                                + labelled.seed()
+                                + "|"
+                                + labelled.generation()
+                                + "|"
+                                + labelled.split(),
+                        labelled);
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (MetricsRow r : rows.values()) {
+            sb.append(MetricsLog.toJson(r)).append('\n');
+        }
+        AtomicFile.write(
+                dir.resolve(MetricsLog.FILE), sb.toString().getBytes(StandardCharsets.UTF_8));
+        return rows.size();
     }
-    StringBuilder sb = new StringBuilder();
-    for (MetricsRow r : rows.values()) {
-      sb.append(MetricsLog.toJson(r)).append('\n');
-    }
-    AtomicFile.write(dir.resolve(MetricsLog.FILE), sb.toString().getBytes(StandardCharsets.UTF_8));
-    return rows.size();
-  }
 
-  /** The row with the cell's other axes (beyond policy and seed) appended to its policy label. */
-  static MetricsRow relabel(MetricsRow r, String cellName) {
-    String rest = cellName.replace("policy=" + r.policy(), "").replace("seed=" + r.seed(), "");
-    List<String> parts = new ArrayList<>();
-    for (String p : rest.split(",")) {
-      if (!p.isBlank()) {
-        parts.add(p.trim());
-      }
+    /** The row with the cell's other axes (beyond policy and seed) appended to its policy label. */
+    static MetricsRow relabel(MetricsRow r, String cellName) {
+        String rest = cellName.replace("policy=" + r.policy(), "").replace("seed=" + r.seed(), "");
+        List<String> parts = new ArrayList<>();
+        for (String p : rest.split(",")) {
+            if (!p.isBlank()) {
+                parts.add(p.trim());
+            }
+        }
+        if (parts.isEmpty() || !cellName.contains("policy=" + r.policy())) {
+            return r;
+        }
+        String policy = r.policy() + " [" + String.join(",", parts) + "]";
+        return new MetricsRow(
+                r.schema(),
+                policy,
+                r.seed(),
+                r.generation(),
+                r.split(),
+                r.metrics(),
+                r.raw(),
+                r.time());
     }
-    if (parts.isEmpty() || !cellName.contains("policy=" + r.policy())) {
-      return r;
-    }
-    String policy = r.policy() + " [" + String.join(",", parts) + "]";
-    return new MetricsRow(r.schema(), policy, r.seed(), r.generation(), r.split(), r.metrics(), r.raw(), r.time());
-  }
 }

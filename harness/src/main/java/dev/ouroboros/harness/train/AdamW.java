@@ -13,11 +13,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * AdamW with the semantics of {@code torch.optim.AdamW} ({@code amsgrad=False}, {@code maximize=False}), run by
- * libtorch's fused kernel ({@code torch._fused_adamw_}, what {@code AdamW(fused=True)} calls) through {@link
- * TorchOps}: DJL's own AdamW applies eps before bias correction and cannot save its state (DJL-NOTES §2.4), and the
- * same update written with DJL ops costs ~10 JNI calls per parameter tensor. For step {@code t} (1-based), per
- * parameter:
+ * AdamW with the semantics of {@code torch.optim.AdamW} ({@code amsgrad=False}, {@code
+ * maximize=False}), run by libtorch's fused kernel ({@code torch._fused_adamw_}, what {@code
+ * AdamW(fused=True)} calls) through {@link TorchOps}: DJL's own AdamW applies eps before bias
+ * correction and cannot save its state (DJL-NOTES §2.4), and the same update written with DJL ops
+ * costs ~10 JNI calls per parameter tensor. For step {@code t} (1-based), per parameter:
  *
  * <pre>
  *   p     ← p · (1 − lr·wd)                       (decoupled decay; wd = 0 for no-decay parameters)
@@ -27,121 +27,152 @@ import java.util.Map;
  *   p     ← p − (lr / (1 − β1^t)) · m / denom
  * </pre>
  *
- * <p>Moments are kept per HF parameter name (stable across runs, unlike DJL parameter ids) in a sub-manager of
- * the model's manager, and can be exported and restored bit-exactly ({@link #stateTensors}, {@link #load}).
- * Updates run in place inside libtorch (two calls per step: the decay group and the no-decay group).
+ * <p>Moments are kept per HF parameter name (stable across runs, unlike DJL parameter ids) in a
+ * sub-manager of the model's manager, and can be exported and restored bit-exactly ({@link
+ * #stateTensors}, {@link #load}). Updates run in place inside libtorch (two calls per step: the
+ * decay group and the no-decay group).
  */
 public final class AdamW implements AutoCloseable {
-  /** Prefixes of the moment tensors in a saved state. */
-  public static final String EXP_AVG = "exp_avg.";
+    /** Prefixes of the moment tensors in a saved state. */
+    public static final String EXP_AVG = "exp_avg.";
 
-  public static final String EXP_AVG_SQ = "exp_avg_sq.";
+    public static final String EXP_AVG_SQ = "exp_avg_sq.";
 
-  private final double beta1;
-  private final double beta2;
-  private final double eps;
-  private final double weightDecay;
-  private final NDManager state;
-  private final Map<String, NDArray> m = new LinkedHashMap<>();
-  private final Map<String, NDArray> v = new LinkedHashMap<>();
-  private long step;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private final NDManager state;
+    private final Map<String, NDArray> m = new LinkedHashMap<>();
+    private final Map<String, NDArray> v = new LinkedHashMap<>();
+    private long step;
 
-  public AdamW(NDManager parent, double beta1, double beta2, double eps, double weightDecay) {
-    this.beta1 = beta1;
-    this.beta2 = beta2;
-    this.eps = eps;
-    this.weightDecay = weightDecay;
-    this.state = parent.newSubManager();
-  }
-
-  /** Whether a parameter gets weight decay: matrices and embeddings (ndim ≥ 2), never biases or LayerNorm. */
-  public static boolean decays(Shape shape) {
-    return shape.dimension() >= 2;
-  }
-
-  /** Optimizer steps taken so far. */
-  public long steps() {
-    return step;
-  }
-
-  /**
-   * One update of every parameter in {@code weights} with its gradient in {@code grads} (same keys).
-   */
-  public void step(Map<String, NDArray> weights, Map<String, NDArray> grads, double lr) {
-    step++;
-    // two parameter groups (decay / no decay), each one fused libtorch call
-    List<List<NDArray>> decay = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-    List<List<NDArray>> plain = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-    for (Map.Entry<String, NDArray> e : weights.entrySet()) {
-      String name = e.getKey();
-      NDArray p = e.getValue();
-      NDArray g = grads.get(name);
-      if (g == null) {
-        throw new IllegalArgumentException("no gradient for " + name);
-      }
-      List<List<NDArray>> group = weightDecay != 0 && decays(p.getShape()) ? decay : plain;
-      group.get(0).add(p);
-      group.get(1).add(g);
-      group.get(2).add(m.computeIfAbsent(name, k -> zeros(p)));
-      group.get(3).add(v.computeIfAbsent(name, k -> zeros(p)));
+    public AdamW(NDManager parent, double beta1, double beta2, double eps, double weightDecay) {
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.state = parent.newSubManager();
     }
-    TorchOps.adamw(decay.get(0), decay.get(1), decay.get(2), decay.get(3), step, lr, beta1, beta2, eps, weightDecay);
-    TorchOps.adamw(plain.get(0), plain.get(1), plain.get(2), plain.get(3), step, lr, beta1, beta2, eps, 0);
-  }
 
-  private NDArray zeros(NDArray like) {
-    return state.zeros(like.getShape(), DataType.FLOAT32, like.getDevice());
-  }
-
-  /** The moments as F32 tensors named {@code exp_avg.<name>} / {@code exp_avg_sq.<name>} (parameter order). */
-  public List<RawTensor> stateTensors() {
-    List<RawTensor> out = new ArrayList<>();
-    for (String name : m.keySet()) {
-      out.add(raw(EXP_AVG + name, m.get(name)));
-      out.add(raw(EXP_AVG_SQ + name, v.get(name)));
+    /**
+     * Whether a parameter gets weight decay: matrices and embeddings (ndim ≥ 2), never biases or
+     * LayerNorm.
+     */
+    public static boolean decays(Shape shape) {
+        return shape.dimension() >= 2;
     }
-    return out;
-  }
 
-  private static RawTensor raw(String name, NDArray a) {
-    return RawTensor.ofFloats(name, a.getShape().getShape(), a.toFloatArray());
-  }
+    /** Optimizer steps taken so far. */
+    public long steps() {
+        return step;
+    }
 
-  /** Restores moments and the step counter written by {@link #stateTensors}. */
-  public void load(Map<String, RawTensor> tensors, long steps, Map<String, NDArray> weights) {
-    close();
-    m.clear();
-    v.clear();
-    for (Map.Entry<String, NDArray> e : weights.entrySet()) {
-      RawTensor a = tensors.get(EXP_AVG + e.getKey());
-      RawTensor b = tensors.get(EXP_AVG_SQ + e.getKey());
-      if (a == null || b == null) {
-        if (steps == 0) {
-          continue;
+    /**
+     * One update of every parameter in {@code weights} with its gradient in {@code grads} (same
+     * keys).
+     */
+    public void step(Map<String, NDArray> weights, Map<String, NDArray> grads, double lr) {
+        step++;
+        // two parameter groups (decay / no decay), each one fused libtorch call
+        List<List<NDArray>> decay =
+                List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        List<List<NDArray>> plain =
+                List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        for (Map.Entry<String, NDArray> e : weights.entrySet()) {
+            String name = e.getKey();
+            NDArray p = e.getValue();
+            NDArray g = grads.get(name);
+            if (g == null) {
+                throw new IllegalArgumentException("no gradient for " + name);
+            }
+            List<List<NDArray>> group = weightDecay != 0 && decays(p.getShape()) ? decay : plain;
+            group.get(0).add(p);
+            group.get(1).add(g);
+            group.get(2).add(m.computeIfAbsent(name, k -> zeros(p)));
+            group.get(3).add(v.computeIfAbsent(name, k -> zeros(p)));
         }
-        throw new IllegalStateException("optimizer state has no moments for " + e.getKey());
-      }
-      m.put(e.getKey(), create(a, e.getValue()));
-      v.put(e.getKey(), create(b, e.getValue()));
+        TorchOps.adamw(
+                decay.get(0),
+                decay.get(1),
+                decay.get(2),
+                decay.get(3),
+                step,
+                lr,
+                beta1,
+                beta2,
+                eps,
+                weightDecay);
+        TorchOps.adamw(
+                plain.get(0),
+                plain.get(1),
+                plain.get(2),
+                plain.get(3),
+                step,
+                lr,
+                beta1,
+                beta2,
+                eps,
+                0);
     }
-    this.step = steps;
-  }
 
-  private NDArray create(RawTensor t, NDArray like) {
-    if (!java.util.Arrays.equals(t.shape(), like.getShape().getShape())) {
-      throw new IllegalStateException(t.name() + ": shape mismatch with the parameter");
+    private NDArray zeros(NDArray like) {
+        return state.zeros(like.getShape(), DataType.FLOAT32, like.getDevice());
     }
-    return state.create(FloatBuffer.wrap(t.toFloats()), like.getShape()).toDevice(like.getDevice(), false);
-  }
 
-  /** Frees the moments (they are recreated lazily or by {@link #load}). */
-  @Override
-  public void close() {
-    for (NDArray a : m.values()) {
-      a.close();
+    /**
+     * The moments as F32 tensors named {@code exp_avg.<name>} / {@code exp_avg_sq.<name>}
+     * (parameter order).
+     */
+    public List<RawTensor> stateTensors() {
+        List<RawTensor> out = new ArrayList<>();
+        for (String name : m.keySet()) {
+            out.add(raw(EXP_AVG + name, m.get(name)));
+            out.add(raw(EXP_AVG_SQ + name, v.get(name)));
+        }
+        return out;
     }
-    for (NDArray a : v.values()) {
-      a.close();
+
+    private static RawTensor raw(String name, NDArray a) {
+        return RawTensor.ofFloats(name, a.getShape().getShape(), a.toFloatArray());
     }
-  }
+
+    /** Restores moments and the step counter written by {@link #stateTensors}. */
+    public void load(Map<String, RawTensor> tensors, long steps, Map<String, NDArray> weights) {
+        close();
+        m.clear();
+        v.clear();
+        for (Map.Entry<String, NDArray> e : weights.entrySet()) {
+            RawTensor a = tensors.get(EXP_AVG + e.getKey());
+            RawTensor b = tensors.get(EXP_AVG_SQ + e.getKey());
+            if (a == null || b == null) {
+                if (steps == 0) {
+                    continue;
+                }
+                throw new IllegalStateException("optimizer state has no moments for " + e.getKey());
+            }
+            m.put(e.getKey(), create(a, e.getValue()));
+            v.put(e.getKey(), create(b, e.getValue()));
+        }
+        this.step = steps;
+    }
+
+    private NDArray create(RawTensor t, NDArray like) {
+        if (!java.util.Arrays.equals(t.shape(), like.getShape().getShape())) {
+            throw new IllegalStateException(t.name() + ": shape mismatch with the parameter");
+        }
+        return state.create(FloatBuffer.wrap(t.toFloats()), like.getShape())
+                .toDevice(like.getDevice(), false);
+    }
+
+    /** Frees the moments (they are recreated lazily or by {@link #load}). */
+    @Override
+    public void close() {
+        for (NDArray a : m.values()) {
+            a.close();
+        }
+        for (NDArray a : v.values()) {
+            a.close();
+        }
+    }
 }

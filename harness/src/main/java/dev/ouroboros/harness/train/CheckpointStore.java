@@ -33,181 +33,201 @@ import java.util.stream.Stream;
  *   LATEST                    "step-00000120", replaced atomically after COMPLETE
  * </pre>
  *
- * Every file is written with {@link AtomicFile} (temporary file, fsync, rename, directory fsync). Older step
- * directories and best files no longer referenced are deleted only after LATEST points at the new state, so a
- * SIGKILL at any instant leaves at least one complete state. The data order and dropout masks are pure functions
- * of {@code (seed, step)}, so {@code step} is the whole data cursor and RNG state.
+ * Every file is written with {@link AtomicFile} (temporary file, fsync, rename, directory fsync).
+ * Older step directories and best files no longer referenced are deleted only after LATEST points
+ * at the new state, so a SIGKILL at any instant leaves at least one complete state. The data order
+ * and dropout masks are pure functions of {@code (seed, step)}, so {@code step} is the whole data
+ * cursor and RNG state.
  */
 public final class CheckpointStore {
-  public static final String COMPLETE = "COMPLETE";
-  public static final String LATEST = "LATEST";
-  static final String WEIGHTS = "weights.safetensors";
-  static final String ADAMW = "adamw.safetensors";
-  static final String STATE = "state.json";
+    public static final String COMPLETE = "COMPLETE";
+    public static final String LATEST = "LATEST";
+    static final String WEIGHTS = "weights.safetensors";
+    static final String ADAMW = "adamw.safetensors";
+    static final String STATE = "state.json";
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON =
+            new ObjectMapper()
+                    .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                    .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-  /** One validated epoch. */
-  public record EpochRecord(int epoch, long step, double trainLoss, double valLoss, boolean best) {}
+    /** One validated epoch. */
+    public record EpochRecord(
+            int epoch, long step, double trainLoss, double valLoss, boolean best) {}
 
-  /**
-   * The scalar part of a checkpoint. Version 2 added {@code optimizerSteps} (AdamW's bias-correction step, which
-   * lags {@code step} by the fp16 steps skipped on overflow) and the loss scaler's state; a version-1 file means
-   * {@code optimizerSteps = step} and no loss scaling.
-   */
-  public record State(
-      int version,
-      long step,
-      String configHash,
-      long seed,
-      int bestEpoch,
-      double bestValLoss,
-      String bestFile,
-      double initialValLoss,
-      long tokensSeen,
-      double epochLossSum,
-      long epochLossSteps,
-      List<EpochRecord> history,
-      long optimizerSteps,
-      double lossScale,
-      int lossScaleGoodSteps) {
-    public static final int VERSION = 2;
+    /**
+     * The scalar part of a checkpoint. Version 2 added {@code optimizerSteps} (AdamW's
+     * bias-correction step, which lags {@code step} by the fp16 steps skipped on overflow) and the
+     * loss scaler's state; a version-1 file means {@code optimizerSteps = step} and no loss
+     * scaling.
+     */
+    public record State(
+            int version,
+            long step,
+            String configHash,
+            long seed,
+            int bestEpoch,
+            double bestValLoss,
+            String bestFile,
+            double initialValLoss,
+            long tokensSeen,
+            double epochLossSum,
+            long epochLossSteps,
+            List<EpochRecord> history,
+            long optimizerSteps,
+            double lossScale,
+            int lossScaleGoodSteps) {
+        public static final int VERSION = 2;
 
-    /** AdamW's step count ({@code step} for version-1 files, written before steps could be skipped). */
-    public long adamwSteps() {
-      return version >= 2 ? optimizerSteps : step;
-    }
-  }
-
-  /** A complete checkpoint found on disk. */
-  public record Loaded(Path dir, State state) {
-    public Map<String, RawTensor> weights() {
-      return Safetensors.read(dir.resolve(WEIGHTS));
-    }
-
-    public Map<String, RawTensor> adamw() {
-      return Safetensors.read(dir.resolve(ADAMW));
-    }
-  }
-
-  private final Path root;
-
-  public CheckpointStore(Path root) {
-    this.root = root;
-  }
-
-  public Path root() {
-    return root;
-  }
-
-  /** The newest complete checkpoint: the one LATEST names, else the highest complete step directory. */
-  public Optional<Loaded> latest() {
-    if (!Files.isDirectory(root)) {
-      return Optional.empty();
-    }
-    Path latest = root.resolve(LATEST);
-    if (Files.isRegularFile(latest)) {
-      try {
-        Path dir = root.resolve(Files.readString(latest, StandardCharsets.UTF_8).trim());
-        if (Files.isRegularFile(dir.resolve(COMPLETE))) {
-          return Optional.of(new Loaded(dir, readState(dir)));
+        /**
+         * AdamW's step count ({@code step} for version-1 files, written before steps could be
+         * skipped).
+         */
+        public long adamwSteps() {
+            return version >= 2 ? optimizerSteps : step;
         }
-      } catch (IOException e) {
-        // fall through to the scan
-      }
     }
-    return stepDirs().stream()
-        .filter(d -> Files.isRegularFile(d.resolve(COMPLETE)))
-        .max(Comparator.comparing(Path::toString))
-        .map(d -> new Loaded(d, readState(d)));
-  }
 
-  /** Writes a complete checkpoint for {@code state.step()} and makes it the latest. */
-  public Path save(State state, List<RawTensor> weights, List<RawTensor> adamw) {
-    Path dir = root.resolve(String.format("step-%08d", state.step()));
-    try {
-      if (Files.exists(dir)) {
-        deleteTree(dir); // a torn directory from a crash (a complete one is never rewritten)
-      }
-      Files.createDirectories(dir);
-      Safetensors.write(dir.resolve(WEIGHTS), weights, Map.of("format", "pt"));
-      Safetensors.write(dir.resolve(ADAMW), adamw, Map.of("format", "ouroboros-adamw"));
-      AtomicFile.write(dir.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
-      AtomicFile.write(dir.resolve(COMPLETE), ("step " + state.step() + "\n").getBytes(StandardCharsets.UTF_8));
-      AtomicFile.write(root.resolve(LATEST), dir.getFileName().toString().getBytes(StandardCharsets.UTF_8));
-      for (Path old : stepDirs()) {
-        if (!old.equals(dir)) {
-          deleteTree(old);
+    /** A complete checkpoint found on disk. */
+    public record Loaded(Path dir, State state) {
+        public Map<String, RawTensor> weights() {
+            return Safetensors.read(dir.resolve(WEIGHTS));
         }
-      }
-      try (Stream<Path> s = Files.list(root)) {
-        for (Path p : (Iterable<Path>) s::iterator) {
-          String n = p.getFileName().toString();
-          if (n.startsWith("best-epoch-") && !n.equals(state.bestFile())) {
-            Files.deleteIfExists(p);
-          }
+
+        public Map<String, RawTensor> adamw() {
+            return Safetensors.read(dir.resolve(ADAMW));
         }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(dir + ": cannot write checkpoint", e);
     }
-    return dir;
-  }
 
-  /** Writes the best epoch's weights (before the checkpoint that names them) and returns the file name. */
-  public String writeBest(int epoch, List<RawTensor> weights) {
-    String name = String.format("best-epoch-%03d.safetensors", epoch);
-    Safetensors.write(root.resolve(name), weights, Map.of("format", "pt"));
-    return name;
-  }
+    private final Path root;
 
-  public Map<String, RawTensor> readBest(String name) {
-    return Safetensors.read(root.resolve(name));
-  }
-
-  /** Removes the whole checkpoint directory (after the final model is safely written). */
-  public void deleteAll() {
-    if (Files.exists(root)) {
-      deleteTree(root);
+    public CheckpointStore(Path root) {
+        this.root = root;
     }
-  }
 
-  private List<Path> stepDirs() {
-    if (!Files.isDirectory(root)) {
-      return List.of();
+    public Path root() {
+        return root;
     }
-    try (Stream<Path> s = Files.list(root)) {
-      List<Path> out = new ArrayList<>();
-      s.filter(p -> Files.isDirectory(p) && p.getFileName().toString().startsWith("step-")).forEach(out::add);
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
-  private static State readState(Path dir) {
-    try {
-      return JSON.readValue(dir.resolve(STATE).toFile(), State.class);
-    } catch (NoSuchFileException e) {
-      throw new IllegalStateException(dir + ": complete checkpoint without " + STATE);
-    } catch (IOException e) {
-      throw new UncheckedIOException(dir + ": unreadable " + STATE, e);
+    /**
+     * The newest complete checkpoint: the one LATEST names, else the highest complete step
+     * directory.
+     */
+    public Optional<Loaded> latest() {
+        if (!Files.isDirectory(root)) {
+            return Optional.empty();
+        }
+        Path latest = root.resolve(LATEST);
+        if (Files.isRegularFile(latest)) {
+            try {
+                Path dir = root.resolve(Files.readString(latest, StandardCharsets.UTF_8).trim());
+                if (Files.isRegularFile(dir.resolve(COMPLETE))) {
+                    return Optional.of(new Loaded(dir, readState(dir)));
+                }
+            } catch (IOException e) {
+                // fall through to the scan
+            }
+        }
+        return stepDirs().stream()
+                .filter(d -> Files.isRegularFile(d.resolve(COMPLETE)))
+                .max(Comparator.comparing(Path::toString))
+                .map(d -> new Loaded(d, readState(d)));
     }
-  }
 
-  private static void deleteTree(Path p) {
-    try (Stream<Path> s = Files.walk(p)) {
-      List<Path> all = new ArrayList<>();
-      s.forEach(all::add);
-      all.sort(Comparator.reverseOrder());
-      for (Path x : all) {
-        Files.deleteIfExists(x);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(p + ": cannot delete", e);
+    /** Writes a complete checkpoint for {@code state.step()} and makes it the latest. */
+    public Path save(State state, List<RawTensor> weights, List<RawTensor> adamw) {
+        Path dir = root.resolve(String.format("step-%08d", state.step()));
+        try {
+            if (Files.exists(dir)) {
+                deleteTree(
+                        dir); // a torn directory from a crash (a complete one is never rewritten)
+            }
+            Files.createDirectories(dir);
+            Safetensors.write(dir.resolve(WEIGHTS), weights, Map.of("format", "pt"));
+            Safetensors.write(dir.resolve(ADAMW), adamw, Map.of("format", "ouroboros-adamw"));
+            AtomicFile.write(
+                    dir.resolve(STATE),
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
+            AtomicFile.write(
+                    dir.resolve(COMPLETE),
+                    ("step " + state.step() + "\n").getBytes(StandardCharsets.UTF_8));
+            AtomicFile.write(
+                    root.resolve(LATEST),
+                    dir.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+            for (Path old : stepDirs()) {
+                if (!old.equals(dir)) {
+                    deleteTree(old);
+                }
+            }
+            try (Stream<Path> s = Files.list(root)) {
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    String n = p.getFileName().toString();
+                    if (n.startsWith("best-epoch-") && !n.equals(state.bestFile())) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": cannot write checkpoint", e);
+        }
+        return dir;
     }
-  }
+
+    /**
+     * Writes the best epoch's weights (before the checkpoint that names them) and returns the file
+     * name.
+     */
+    public String writeBest(int epoch, List<RawTensor> weights) {
+        String name = String.format("best-epoch-%03d.safetensors", epoch);
+        Safetensors.write(root.resolve(name), weights, Map.of("format", "pt"));
+        return name;
+    }
+
+    public Map<String, RawTensor> readBest(String name) {
+        return Safetensors.read(root.resolve(name));
+    }
+
+    /** Removes the whole checkpoint directory (after the final model is safely written). */
+    public void deleteAll() {
+        if (Files.exists(root)) {
+            deleteTree(root);
+        }
+    }
+
+    private List<Path> stepDirs() {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(root)) {
+            List<Path> out = new ArrayList<>();
+            s.filter(p -> Files.isDirectory(p) && p.getFileName().toString().startsWith("step-"))
+                    .forEach(out::add);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static State readState(Path dir) {
+        try {
+            return JSON.readValue(dir.resolve(STATE).toFile(), State.class);
+        } catch (NoSuchFileException e) {
+            throw new IllegalStateException(dir + ": complete checkpoint without " + STATE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": unreadable " + STATE, e);
+        }
+    }
+
+    private static void deleteTree(Path p) {
+        try (Stream<Path> s = Files.walk(p)) {
+            List<Path> all = new ArrayList<>();
+            s.forEach(all::add);
+            all.sort(Comparator.reverseOrder());
+            for (Path x : all) {
+                Files.deleteIfExists(x);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(p + ": cannot delete", e);
+        }
+    }
 }

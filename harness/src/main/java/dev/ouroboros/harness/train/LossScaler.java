@@ -1,95 +1,106 @@
 package dev.ouroboros.harness.train;
 
 /**
- * Dynamic loss scaling for fp16 training, with the rule and defaults of {@code torch.amp.GradScaler}: the loss is
- * multiplied by {@link #scale()} before backward so small fp16 gradients do not flush to zero; the fp32 master
- * gradients are divided by it again; a step whose gradients hold inf/NaN is skipped and the scale multiplied by
- * {@code backoff}; after {@code interval} consecutive good steps it is multiplied by {@code growth}.
+ * Dynamic loss scaling for fp16 training, with the rule and defaults of {@code
+ * torch.amp.GradScaler}: the loss is multiplied by {@link #scale()} before backward so small fp16
+ * gradients do not flush to zero; the fp32 master gradients are divided by it again; a step whose
+ * gradients hold inf/NaN is skipped and the scale multiplied by {@code backoff}; after {@code
+ * interval} consecutive good steps it is multiplied by {@code growth}.
  *
- * <p>{@link #disabled()} (fp32, bf16) keeps the scale at 1 and never skips. The state ({@link #scale()}, {@link
- * #goodSteps()}) is part of a checkpoint so that a resumed run scales exactly as an uninterrupted one.
+ * <p>{@link #disabled()} (fp32, bf16) keeps the scale at 1 and never skips. The state ({@link
+ * #scale()}, {@link #goodSteps()}) is part of a checkpoint so that a resumed run scales exactly as
+ * an uninterrupted one.
  */
 public final class LossScaler {
-  /** GradScaler's defaults. */
-  public static final double INIT = 65536.0;
+    /** GradScaler's defaults. */
+    public static final double INIT = 65536.0;
 
-  public static final double GROWTH = 2.0;
-  public static final double BACKOFF = 0.5;
-  public static final long INTERVAL = 2000;
+    public static final double GROWTH = 2.0;
+    public static final double BACKOFF = 0.5;
+    public static final long INTERVAL = 2000;
 
-  private final boolean enabled;
-  private final double growth;
-  private final double backoff;
-  private final long interval;
-  private double scale;
-  private int goodSteps;
+    private final boolean enabled;
+    private final double growth;
+    private final double backoff;
+    private final long interval;
+    private double scale;
+    private int goodSteps;
 
-  public LossScaler(double init, double growth, double backoff, long interval) {
-    if (!(init > 0) || !(growth > 1) || !(backoff > 0 && backoff < 1) || interval < 1) {
-      throw new IllegalArgumentException("bad loss-scaler settings");
+    public LossScaler(double init, double growth, double backoff, long interval) {
+        if (!(init > 0) || !(growth > 1) || !(backoff > 0 && backoff < 1) || interval < 1) {
+            throw new IllegalArgumentException("bad loss-scaler settings");
+        }
+        this.enabled = true;
+        this.scale = init;
+        this.growth = growth;
+        this.backoff = backoff;
+        this.interval = interval;
     }
-    this.enabled = true;
-    this.scale = init;
-    this.growth = growth;
-    this.backoff = backoff;
-    this.interval = interval;
-  }
 
-  private LossScaler() {
-    this.enabled = false;
-    this.scale = 1.0;
-    this.growth = 1.0;
-    this.backoff = 1.0;
-    this.interval = Long.MAX_VALUE;
-  }
-
-  /** Scale 1, no skipping: fp32 and bf16. */
-  public static LossScaler disabled() {
-    return new LossScaler();
-  }
-
-  /** GradScaler's defaults: 2^16, ×2 every 2000 good steps, ×0.5 on overflow. */
-  public static LossScaler fp16() {
-    return new LossScaler(INIT, GROWTH, BACKOFF, INTERVAL);
-  }
-
-  /** What {@code precision} needs: GradScaler's rule from {@code init} and {@code interval} for fp16, else none. */
-  public static LossScaler of(dev.ouroboros.models.Precision precision, double init, long interval) {
-    return precision.needsLossScaling() ? new LossScaler(init, GROWTH, BACKOFF, interval) : disabled();
-  }
-
-  public boolean enabled() {
-    return enabled;
-  }
-
-  public double scale() {
-    return scale;
-  }
-
-  /** Consecutive good steps since the last change of the scale. */
-  public int goodSteps() {
-    return goodSteps;
-  }
-
-  /** Records a step's outcome: overflow backs the scale off, the {@code interval}-th good step grows it. */
-  public void update(boolean overflow) {
-    if (!enabled) {
-      return;
+    private LossScaler() {
+        this.enabled = false;
+        this.scale = 1.0;
+        this.growth = 1.0;
+        this.backoff = 1.0;
+        this.interval = Long.MAX_VALUE;
     }
-    if (overflow) {
-      scale *= backoff;
-      goodSteps = 0;
-    } else if (++goodSteps >= interval) {
-      scale *= growth;
-      goodSteps = 0;
-    }
-  }
 
-  /** Restores a checkpointed state. */
-  public void restore(double scale, int goodSteps) {
-    if (enabled) {
-      this.scale = scale;
-      this.goodSteps = goodSteps;
+    /** Scale 1, no skipping: fp32 and bf16. */
+    public static LossScaler disabled() {
+        return new LossScaler();
     }
-  }
+
+    /** GradScaler's defaults: 2^16, ×2 every 2000 good steps, ×0.5 on overflow. */
+    public static LossScaler fp16() {
+        return new LossScaler(INIT, GROWTH, BACKOFF, INTERVAL);
+    }
+
+    /**
+     * What {@code precision} needs: GradScaler's rule from {@code init} and {@code interval} for
+     * fp16, else none.
+     */
+    public static LossScaler of(
+            dev.ouroboros.models.Precision precision, double init, long interval) {
+        return precision.needsLossScaling()
+                ? new LossScaler(init, GROWTH, BACKOFF, interval)
+                : disabled();
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    public double scale() {
+        return scale;
+    }
+
+    /** Consecutive good steps since the last change of the scale. */
+    public int goodSteps() {
+        return goodSteps;
+    }
+
+    /**
+     * Records a step's outcome: overflow backs the scale off, the {@code interval}-th good step
+     * grows it.
+     */
+    public void update(boolean overflow) {
+        if (!enabled) {
+            return;
+        }
+        if (overflow) {
+            scale *= backoff;
+            goodSteps = 0;
+        } else if (++goodSteps >= interval) {
+            scale *= growth;
+            goodSteps = 0;
+        }
+    }
+
+    /** Restores a checkpointed state. */
+    public void restore(double scale, int goodSteps) {
+        if (enabled) {
+            this.scale = scale;
+            this.goodSteps = goodSteps;
+        }
+    }
 }

@@ -5,8 +5,8 @@ import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ouroboros.models.Devices;
-import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.LanguageModel;
+import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.UserInputException;
 import java.io.BufferedReader;
@@ -21,150 +21,256 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code ouro train bench}: training throughput of {@link TrainStep} (forward, backward, clipping, AdamW) on random
- * weights and random tokens, and — when a Python with torch and transformers is available — the same step in a
- * PyTorch eager loop ({@code scripts/bench/train_torch.py}: same shape, device, precision — torch.autocast for
- * fp16/bf16 — and fused AdamW unless {@code --torch-adamw} says otherwise), reported as a time-per-step ratio. Not a
- * test: numbers on a shared CPU are noisy; run it alone and repeat.
+ * {@code ouro train bench}: training throughput of {@link TrainStep} (forward, backward, clipping,
+ * AdamW) on random weights and random tokens, and — when a Python with torch and transformers is
+ * available — the same step in a PyTorch eager loop ({@code scripts/bench/train_torch.py}: same
+ * shape, device, precision — torch.autocast for fp16/bf16 — and fused AdamW unless {@code
+ * --torch-adamw} says otherwise), reported as a time-per-step ratio. Not a test: numbers on a
+ * shared CPU are noisy; run it alone and repeat.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Train-step throughput: DJL loop vs an equivalent PyTorch eager loop (random weights and tokens).")
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description =
+                "Train-step throughput: DJL loop vs an equivalent PyTorch eager loop (random weights and tokens).")
 public final class TrainBench implements Callable<Integer> {
-  @Spec CommandSpec spec;
+    @Spec CommandSpec spec;
 
-  @Option(names = "--shape", defaultValue = "tiny", description = "tiny | opt-125m (default: ${DEFAULT-VALUE}).")
-  String shape;
+    @Option(
+            names = "--shape",
+            defaultValue = "tiny",
+            description = "tiny | opt-125m (default: ${DEFAULT-VALUE}).")
+    String shape;
 
-  @Option(names = "--batch", defaultValue = "4", description = "Rows per step (default: ${DEFAULT-VALUE}).")
-  int batch;
+    @Option(
+            names = "--batch",
+            defaultValue = "4",
+            description = "Rows per step (default: ${DEFAULT-VALUE}).")
+    int batch;
 
-  @Option(names = "--seq", defaultValue = "128", description = "Tokens per row (default: ${DEFAULT-VALUE}).")
-  int seq;
+    @Option(
+            names = "--seq",
+            defaultValue = "128",
+            description = "Tokens per row (default: ${DEFAULT-VALUE}).")
+    int seq;
 
-  @Option(names = "--steps", defaultValue = "5", description = "Timed steps (default: ${DEFAULT-VALUE}).")
-  int steps;
+    @Option(
+            names = "--steps",
+            defaultValue = "5",
+            description = "Timed steps (default: ${DEFAULT-VALUE}).")
+    int steps;
 
-  @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
-  int warmup;
+    @Option(
+            names = "--warmup",
+            defaultValue = "2",
+            description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+    int warmup;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu | cuda | cuda:N (default: ${DEFAULT-VALUE}).")
-  String device;
+    @Option(
+            names = "--device",
+            defaultValue = "cpu",
+            description = "cpu | cuda | cuda:N (default: ${DEFAULT-VALUE}).")
+    String device;
 
-  @Option(names = "--precision", defaultValue = "fp32",
-      description = "fp32 | fp16 | bf16 compute (fp32 masters; the reference uses torch.autocast + GradScaler)"
-          + " (default: ${DEFAULT-VALUE}).")
-  String precision;
+    @Option(
+            names = "--precision",
+            defaultValue = "fp32",
+            description =
+                    "fp32 | fp16 | bf16 compute (fp32 masters; the reference uses torch.autocast + GradScaler)"
+                            + " (default: ${DEFAULT-VALUE}).")
+    String precision;
 
-  @Option(names = "--torch-adamw", defaultValue = "fused",
-      description = "Reference optimizer: fused (what the DJL loop runs) | foreach | single (torch's CPU default)"
-          + " (default: ${DEFAULT-VALUE}).")
-  String torchAdamw;
+    @Option(
+            names = "--torch-adamw",
+            defaultValue = "fused",
+            description =
+                    "Reference optimizer: fused (what the DJL loop runs) | foreach | single (torch's CPU default)"
+                            + " (default: ${DEFAULT-VALUE}).")
+    String torchAdamw;
 
-  @Option(names = "--python", description = "Python with torch + transformers for the reference loop (default: .venv/bin/python if present; 'none' skips).")
-  String python;
+    @Option(
+            names = "--python",
+            description =
+                    "Python with torch + transformers for the reference loop (default: .venv/bin/python if present; 'none' skips).")
+    String python;
 
-  @Override
-  public Integer call() throws Exception {
-    if (!List.of("fused", "foreach", "single").contains(torchAdamw)) {
-      throw new UserInputException("--torch-adamw must be fused, foreach or single, got '" + torchAdamw + "'");
-    }
-    OptConfig cfg = shape(shape);
-    Device dev = Devices.parse(device);
-    Precision prec = Precision.parse("--precision", precision);
-    double[] ours = runDjl(cfg, dev, prec, batch, seq, warmup, steps);
-    double djlMedian = median(ours);
-    var out = spec.commandLine().getOut();
-    out.printf(Locale.ROOT, "shape %s | B=%d T=%d | %s | %s | threads %d%n", shape, batch, seq, Devices.describe(dev),
-        prec.label(), JniUtils.getNumThreads());
-    out.printf(Locale.ROOT, "djl   : median %.3f s/step (min %.3f, max %.3f over %d) | %.0f tok/s%n", djlMedian,
-        Arrays.stream(ours).min().orElse(0), Arrays.stream(ours).max().orElse(0), ours.length, batch * seq / djlMedian);
-    String py = python != null ? python : (Files.isExecutable(Path.of(".venv/bin/python")) ? ".venv/bin/python" : null);
-    if (py != null && !py.equals("none")) {
-      JsonNode ref = runTorch(py, shape, batch, seq, warmup, steps, JniUtils.getNumThreads());
-      if (ref != null) {
-        double t = ref.get("median_s").asDouble();
-        out.printf(Locale.ROOT, "torch : median %.3f s/step (min %.3f, max %.3f over %d) | %.0f tok/s (torch %s, %s, AdamW %s)%n",
-            t, ref.get("min_s").asDouble(), ref.get("max_s").asDouble(), ref.get("steps").asInt(), batch * seq / t,
-            ref.get("torch").asText(), ref.get("precision").asText(), ref.get("adamw").asText());
-        out.printf(Locale.ROOT, "ratio : djl/torch time per step = %.2f (target <= 1.20)%n", djlMedian / t);
-      }
-    } else {
-      out.println("torch : skipped (no Python given or found)");
-    }
-    out.flush();
-    return 0;
-  }
-
-  static OptConfig shape(String name) {
-    return switch (name) {
-      case "tiny" -> OptConfig.tiny(1000, 64, 2, 4, 256, 128).withDropout(0.1f, 0.0f);
-      case "opt-125m" -> OptConfig.tiny(50272, 768, 12, 12, 3072, 2048).withDropout(0.1f, 0.0f);
-      default -> throw new UserInputException("--shape must be tiny or opt-125m, got '" + name + "'");
-    };
-  }
-
-  /** Seconds per timed step of {@link TrainStep#run}. */
-  public static double[] runDjl(
-      OptConfig cfg, Device dev, Precision precision, int batch, int seq, int warmup, int steps) {
-    if (seq > cfg.maxPositionEmbeddings()) {
-      throw new UserInputException("--seq " + seq + " exceeds max_position_embeddings " + cfg.maxPositionEmbeddings());
-    }
-    ai.djl.engine.Engine.getInstance(); // loads the native library before any JniUtils call
-    JniUtils.setGradMode(false);
-    SplittableRandom rng = new SplittableRandom(0);
-    long[][] ids = new long[batch][seq];
-    for (long[] row : ids) {
-      for (int j = 0; j < seq; j++) {
-        row[j] = rng.nextInt(cfg.vocabSize());
-      }
-    }
-    try (LanguageModel model = LanguageModel.random(cfg, 0, dev)) {
-      AdamW opt = new AdamW(model.manager(), 0.9, 0.999, 1e-8, 0.01);
-      LossScaler scaler = precision.needsLossScaling() ? LossScaler.fp16() : LossScaler.disabled();
-      double[] t = new double[steps];
-      for (int s = 0; s < warmup + steps; s++) {
-        long t0 = System.nanoTime();
-        TrainStep.run(model, opt, List.<long[][]>of(ids), 1e-4, 1.0, s, precision, scaler);
-        if (s >= warmup) {
-          t[s - warmup] = (System.nanoTime() - t0) / 1e9;
+    @Override
+    public Integer call() throws Exception {
+        if (!List.of("fused", "foreach", "single").contains(torchAdamw)) {
+            throw new UserInputException(
+                    "--torch-adamw must be fused, foreach or single, got '" + torchAdamw + "'");
         }
-      }
-      opt.close();
-      return t;
+        OptConfig cfg = shape(shape);
+        Device dev = Devices.parse(device);
+        Precision prec = Precision.parse("--precision", precision);
+        double[] ours = runDjl(cfg, dev, prec, batch, seq, warmup, steps);
+        double djlMedian = median(ours);
+        var out = spec.commandLine().getOut();
+        out.printf(
+                Locale.ROOT,
+                "shape %s | B=%d T=%d | %s | %s | threads %d%n",
+                shape,
+                batch,
+                seq,
+                Devices.describe(dev),
+                prec.label(),
+                JniUtils.getNumThreads());
+        out.printf(
+                Locale.ROOT,
+                "djl   : median %.3f s/step (min %.3f, max %.3f over %d) | %.0f tok/s%n",
+                djlMedian,
+                Arrays.stream(ours).min().orElse(0),
+                Arrays.stream(ours).max().orElse(0),
+                ours.length,
+                batch * seq / djlMedian);
+        String py =
+                python != null
+                        ? python
+                        : (Files.isExecutable(Path.of(".venv/bin/python"))
+                                ? ".venv/bin/python"
+                                : null);
+        if (py != null && !py.equals("none")) {
+            JsonNode ref = runTorch(py, shape, batch, seq, warmup, steps, JniUtils.getNumThreads());
+            if (ref != null) {
+                double t = ref.get("median_s").asDouble();
+                out.printf(
+                        Locale.ROOT,
+                        "torch : median %.3f s/step (min %.3f, max %.3f over %d) | %.0f tok/s (torch %s, %s, AdamW %s)%n",
+                        t,
+                        ref.get("min_s").asDouble(),
+                        ref.get("max_s").asDouble(),
+                        ref.get("steps").asInt(),
+                        batch * seq / t,
+                        ref.get("torch").asText(),
+                        ref.get("precision").asText(),
+                        ref.get("adamw").asText());
+                out.printf(
+                        Locale.ROOT,
+                        "ratio : djl/torch time per step = %.2f (target <= 1.20)%n",
+                        djlMedian / t);
+            }
+        } else {
+            out.println("torch : skipped (no Python given or found)");
+        }
+        out.flush();
+        return 0;
     }
-  }
 
-  private JsonNode runTorch(String py, String shape, int b, int t, int warmup, int steps, int threads) throws Exception {
-    Path script = Path.of("scripts/bench/train_torch.py");
-    if (!Files.isRegularFile(script)) {
-      spec.commandLine().getErr().println("torch : skipped (" + script + " not found; run from the repository root)");
-      return null;
+    static OptConfig shape(String name) {
+        return switch (name) {
+            case "tiny" -> OptConfig.tiny(1000, 64, 2, 4, 256, 128).withDropout(0.1f, 0.0f);
+            case "opt-125m" ->
+                    OptConfig.tiny(50272, 768, 12, 12, 3072, 2048).withDropout(0.1f, 0.0f);
+            default ->
+                    throw new UserInputException(
+                            "--shape must be tiny or opt-125m, got '" + name + "'");
+        };
     }
-    List<String> cmd = new ArrayList<>(List.of(py, script.toString(), "--shape", shape, "--batch", "" + b, "--seq", "" + t,
-        "--warmup", "" + warmup, "--steps", "" + steps, "--threads", "" + threads, "--adamw", torchAdamw,
-        "--precision", precision, "--device", device));
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String last = null;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; (line = r.readLine()) != null; ) {
-        last = line;
-      }
-    }
-    if (p.waitFor() != 0 || last == null) {
-      spec.commandLine().getErr().println("torch : reference loop failed (exit " + p.exitValue() + ")");
-      return null;
-    }
-    return new ObjectMapper().readTree(last);
-  }
 
-  static double median(double[] a) {
-    double[] s = a.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  }
+    /** Seconds per timed step of {@link TrainStep#run}. */
+    public static double[] runDjl(
+            OptConfig cfg,
+            Device dev,
+            Precision precision,
+            int batch,
+            int seq,
+            int warmup,
+            int steps) {
+        if (seq > cfg.maxPositionEmbeddings()) {
+            throw new UserInputException(
+                    "--seq "
+                            + seq
+                            + " exceeds max_position_embeddings "
+                            + cfg.maxPositionEmbeddings());
+        }
+        ai.djl.engine.Engine.getInstance(); // loads the native library before any JniUtils call
+        JniUtils.setGradMode(false);
+        SplittableRandom rng = new SplittableRandom(0);
+        long[][] ids = new long[batch][seq];
+        for (long[] row : ids) {
+            for (int j = 0; j < seq; j++) {
+                row[j] = rng.nextInt(cfg.vocabSize());
+            }
+        }
+        try (LanguageModel model = LanguageModel.random(cfg, 0, dev)) {
+            AdamW opt = new AdamW(model.manager(), 0.9, 0.999, 1e-8, 0.01);
+            LossScaler scaler =
+                    precision.needsLossScaling() ? LossScaler.fp16() : LossScaler.disabled();
+            double[] t = new double[steps];
+            for (int s = 0; s < warmup + steps; s++) {
+                long t0 = System.nanoTime();
+                TrainStep.run(model, opt, List.<long[][]>of(ids), 1e-4, 1.0, s, precision, scaler);
+                if (s >= warmup) {
+                    t[s - warmup] = (System.nanoTime() - t0) / 1e9;
+                }
+            }
+            opt.close();
+            return t;
+        }
+    }
+
+    private JsonNode runTorch(
+            String py, String shape, int b, int t, int warmup, int steps, int threads)
+            throws Exception {
+        Path script = Path.of("scripts/bench/train_torch.py");
+        if (!Files.isRegularFile(script)) {
+            spec.commandLine()
+                    .getErr()
+                    .println(
+                            "torch : skipped ("
+                                    + script
+                                    + " not found; run from the repository root)");
+            return null;
+        }
+        List<String> cmd =
+                new ArrayList<>(
+                        List.of(
+                                py,
+                                script.toString(),
+                                "--shape",
+                                shape,
+                                "--batch",
+                                "" + b,
+                                "--seq",
+                                "" + t,
+                                "--warmup",
+                                "" + warmup,
+                                "--steps",
+                                "" + steps,
+                                "--threads",
+                                "" + threads,
+                                "--adamw",
+                                torchAdamw,
+                                "--precision",
+                                precision,
+                                "--device",
+                                device));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String last = null;
+        try (BufferedReader r =
+                new BufferedReader(
+                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                last = line;
+            }
+        }
+        if (p.waitFor() != 0 || last == null) {
+            spec.commandLine()
+                    .getErr()
+                    .println("torch : reference loop failed (exit " + p.exitValue() + ")");
+            return null;
+        }
+        return new ObjectMapper().readTree(last);
+    }
+
+    static double median(double[] a) {
+        double[] s = a.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
 }

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.datasets.ShumailovBlocking;
 import dev.ouroboros.datasets.TokenBlocks;
 import dev.ouroboros.models.Devices;
-import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.LanguageModel;
+import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.AtomicFile;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
@@ -20,9 +20,9 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /**
- * One {@code ouro train} run from a {@link TrainConfig}: device and precision checks, tokenizer, Shumailov blocking
- * of the text files, the model (random init from the seed, or an HF checkpoint), {@link Trainer}, then the best
- * epoch's model in HF layout:
+ * One {@code ouro train} run from a {@link TrainConfig}: device and precision checks, tokenizer,
+ * Shumailov blocking of the text files, the model (random init from the seed, or an HF checkpoint),
+ * {@link Trainer}, then the best epoch's model in HF layout:
  *
  * <pre>
  * out/
@@ -34,81 +34,121 @@ import java.util.function.Consumer;
  * </pre>
  */
 public final class TrainRun {
-  private TrainRun() {}
+    private TrainRun() {}
 
-  /** Runs (or resumes) the training {@code cfg} describes and returns what the trainer reported. */
-  public static Trainer.Result execute(TrainConfig cfg, Consumer<String> console, Trainer.Listener listener) {
-    Path out = Path.of(cfg.out());
-    if (Files.exists(out.resolve("DONE"))) {
-      throw new UserInputException(out + ": this run is already complete (DONE exists); choose another `out`");
+    /**
+     * Runs (or resumes) the training {@code cfg} describes and returns what the trainer reported.
+     */
+    public static Trainer.Result execute(
+            TrainConfig cfg, Consumer<String> console, Trainer.Listener listener) {
+        Path out = Path.of(cfg.out());
+        if (Files.exists(out.resolve("DONE"))) {
+            throw new UserInputException(
+                    out + ": this run is already complete (DONE exists); choose another `out`");
+        }
+        Device device = Devices.parse(cfg.device());
+        Trainer.checkPrecision(cfg.precision(), device);
+        Path tokDir =
+                Path.of(
+                        cfg.model().tokenizer() != null
+                                ? cfg.model().tokenizer()
+                                : cfg.model().checkpoint());
+        try (OptTokenizer tok = OptTokenizer.load(tokDir);
+                LanguageModel model = createModel(cfg, tok, device)) {
+            TokenBlocks train =
+                    blocks(
+                            cfg.data().train(),
+                            tok,
+                            cfg.data().blockSize(),
+                            cfg.data().maxTrainBlocks());
+            TokenBlocks val =
+                    blocks(
+                            cfg.data().validation(),
+                            tok,
+                            cfg.data().blockSize(),
+                            cfg.data().maxValidationBlocks());
+            writeQuietly(out.resolve("config.resolved.yaml"), cfg.toYaml());
+            console.accept(
+                    String.format(
+                            "training %,d parameters on %s | %d train blocks, %d validation blocks of %d | %d steps (%d per epoch)",
+                            model.parameterCount(),
+                            Devices.describe(device),
+                            train.count(),
+                            val.count(),
+                            cfg.data().blockSize(),
+                            stepsFor(cfg, train),
+                            (train.count() + cfg.train().batchSize() - 1)
+                                    / cfg.train().batchSize()));
+            Trainer trainer =
+                    new Trainer(cfg, model, train, val, out).console(console).listener(listener);
+            Trainer.Result r = trainer.run();
+            Path modelDir = out.resolve("model");
+            model.save(modelDir);
+            try {
+                tok.save(modelDir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(modelDir + ": cannot write the tokenizer", e);
+            }
+            ObjectNode done = new ObjectMapper().createObjectNode();
+            done.put("steps", r.steps())
+                    .put("best_epoch", r.bestEpoch())
+                    .put("best_val_loss", r.bestValLoss())
+                    .put("initial_val_loss", r.initialValLoss())
+                    .put("seconds", r.seconds())
+                    .put("config_hash", cfg.trainingHash())
+                    .put("device", Devices.describe(device));
+            ArrayNode h = done.putArray("epochs");
+            r.history()
+                    .forEach(
+                            e ->
+                                    h.addObject()
+                                            .put("epoch", e.epoch())
+                                            .put("train_loss", e.trainLoss())
+                                            .put("val_loss", e.valLoss()));
+            try {
+                AtomicFile.write(
+                        out.resolve("DONE"),
+                        new ObjectMapper()
+                                .writerWithDefaultPrettyPrinter()
+                                .writeValueAsBytes(done));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            new CheckpointStore(out.resolve("checkpoint")).deleteAll();
+            console.accept(
+                    String.format(
+                            "best epoch %d (val loss %.4f, ppl %.2f) written to %s",
+                            r.bestEpoch(), r.bestValLoss(), Math.exp(r.bestValLoss()), modelDir));
+            return r;
+        }
     }
-    Device device = Devices.parse(cfg.device());
-    Trainer.checkPrecision(cfg.precision(), device);
-    Path tokDir = Path.of(cfg.model().tokenizer() != null ? cfg.model().tokenizer() : cfg.model().checkpoint());
-    try (OptTokenizer tok = OptTokenizer.load(tokDir);
-        LanguageModel model = createModel(cfg, tok, device)) {
-      TokenBlocks train = blocks(cfg.data().train(), tok, cfg.data().blockSize(), cfg.data().maxTrainBlocks());
-      TokenBlocks val = blocks(cfg.data().validation(), tok, cfg.data().blockSize(), cfg.data().maxValidationBlocks());
-      writeQuietly(out.resolve("config.resolved.yaml"), cfg.toYaml());
-      console.accept(String.format(
-          "training %,d parameters on %s | %d train blocks, %d validation blocks of %d | %d steps (%d per epoch)",
-          model.parameterCount(), Devices.describe(device), train.count(), val.count(), cfg.data().blockSize(),
-          stepsFor(cfg, train), (train.count() + cfg.train().batchSize() - 1) / cfg.train().batchSize()));
-      Trainer trainer = new Trainer(cfg, model, train, val, out).console(console).listener(listener);
-      Trainer.Result r = trainer.run();
-      Path modelDir = out.resolve("model");
-      model.save(modelDir);
-      try {
-        tok.save(modelDir);
-      } catch (IOException e) {
-        throw new UncheckedIOException(modelDir + ": cannot write the tokenizer", e);
-      }
-      ObjectNode done = new ObjectMapper().createObjectNode();
-      done.put("steps", r.steps()).put("best_epoch", r.bestEpoch()).put("best_val_loss", r.bestValLoss())
-          .put("initial_val_loss", r.initialValLoss()).put("seconds", r.seconds())
-          .put("config_hash", cfg.trainingHash()).put("device", Devices.describe(device));
-      ArrayNode h = done.putArray("epochs");
-      r.history().forEach(e -> h.addObject().put("epoch", e.epoch()).put("train_loss", e.trainLoss())
-          .put("val_loss", e.valLoss()));
-      try {
-        AtomicFile.write(out.resolve("DONE"), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(done));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      new CheckpointStore(out.resolve("checkpoint")).deleteAll();
-      console.accept(String.format("best epoch %d (val loss %.4f, ppl %.2f) written to %s",
-          r.bestEpoch(), r.bestValLoss(), Math.exp(r.bestValLoss()), modelDir));
-      return r;
+
+    private static long stepsFor(TrainConfig cfg, TokenBlocks train) {
+        long spe = (train.count() + cfg.train().batchSize() - 1) / cfg.train().batchSize();
+        long all = spe * cfg.train().epochs();
+        return cfg.train().maxSteps() > 0 ? Math.min(all, cfg.train().maxSteps()) : all;
     }
-  }
 
-  private static long stepsFor(TrainConfig cfg, TokenBlocks train) {
-    long spe = (train.count() + cfg.train().batchSize() - 1) / cfg.train().batchSize();
-    long all = spe * cfg.train().epochs();
-    return cfg.train().maxSteps() > 0 ? Math.min(all, cfg.train().maxSteps()) : all;
-  }
-
-  /** A random-init model from the seed, or the checkpoint with the configured dropout rates. */
-  static LanguageModel createModel(TrainConfig cfg, OptTokenizer tok, Device device) {
-    TrainConfig.Model m = cfg.model();
-    if (m.init().equals("checkpoint")) {
-      return LanguageModel.load(Path.of(m.checkpoint()), device, m::withDropoutOverrides);
+    /** A random-init model from the seed, or the checkpoint with the configured dropout rates. */
+    static LanguageModel createModel(TrainConfig cfg, OptTokenizer tok, Device device) {
+        TrainConfig.Model m = cfg.model();
+        if (m.init().equals("checkpoint")) {
+            return LanguageModel.load(Path.of(m.checkpoint()), device, m::withDropoutOverrides);
+        }
+        OptConfig oc = m.randomInit(tok.vocabSize());
+        return LanguageModel.random(oc, cfg.seed(), device);
     }
-    OptConfig oc = m.randomInit(tok.vocabSize());
-    return LanguageModel.random(oc, cfg.seed(), device);
-  }
 
-  static TokenBlocks blocks(String file, OptTokenizer tok, int blockSize, long limit) {
-    TokenBlocks b = ShumailovBlocking.blocks(readText(Path.of(file)), tok, blockSize);
-    return limit > 0 ? b.limit(limit) : b;
-  }
+    static TokenBlocks blocks(String file, OptTokenizer tok, int blockSize, long limit) {
+        TokenBlocks b = ShumailovBlocking.blocks(readText(Path.of(file)), tok, blockSize);
+        return limit > 0 ? b.limit(limit) : b;
+    }
 
-  static String readText(Path file) {
-    return dev.ouroboros.datasets.TextCorpora.readUtf8(file);
-  }
+    static String readText(Path file) {
+        return dev.ouroboros.datasets.TextCorpora.readUtf8(file);
+    }
 
-
-  private static void writeQuietly(Path file, String text) {
-    AtomicFile.write(file, text.getBytes(StandardCharsets.UTF_8));
-  }
+    private static void writeQuietly(Path file, String text) {
+        AtomicFile.write(file, text.getBytes(StandardCharsets.UTF_8));
+    }
 }

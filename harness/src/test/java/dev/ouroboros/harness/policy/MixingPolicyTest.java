@@ -14,120 +14,151 @@ import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** Exact set sizes and membership of every policy (DESIGN.md table). N = 100, three synthetic sets of 100. */
+/**
+ * Exact set sizes and membership of every policy (DESIGN.md table). N = 100, three synthetic sets
+ * of 100.
+ */
 class MixingPolicyTest {
-  static final Pools P3 = Pools.full(100, 60, 100, 100, 100); // generation 3
+    static final Pools P3 = Pools.full(100, 60, 100, 100, 100); // generation 3
 
-  static Map<Integer, Long> bySource(List<Pick> picks) {
-    return picks.stream().collect(Collectors.groupingBy(Pick::source, Collectors.counting()));
-  }
-
-  static void assertDistinct(List<Pick> picks) {
-    assertEquals(picks.size(), new HashSet<>(picks).size(), "no item drawn twice");
-  }
-
-  @Test
-  void replaceIsExactlyTheLatestSyntheticSet() {
-    List<Pick> s = MixingPolicy.parse("replace").select(P3, new SplittableRandom(1));
-    assertEquals(Map.of(3, 100L), bySource(s));
-    assertDistinct(s);
-  }
-
-  @Test
-  void keepRealDrawsAFreshFractionOfD0EachGeneration() {
-    MixingPolicy p = MixingPolicy.parse("keep-real:0.1");
-    SplittableRandom rng = new SplittableRandom(7);
-    List<Pick> a = p.select(P3, rng);
-    List<Pick> b = p.select(P3, rng);
-    assertEquals(Map.of(Pick.REAL, 10L, 3, 90L), bySource(a));
-    assertDistinct(a);
-    Set<Pick> realA = a.stream().filter(Pick::isReal).collect(Collectors.toSet());
-    Set<Pick> realB = b.stream().filter(Pick::isReal).collect(Collectors.toSet());
-    assertTrue(!realA.equals(realB), "a fresh draw each time");
-    assertTrue(a.stream().filter(Pick::isReal).allMatch(x -> x.index() < 100), "real part comes from D0");
-  }
-
-  @Test
-  void accumulateIsTheWholeUnion() {
-    List<Pick> s = MixingPolicy.parse("accumulate").select(P3, new SplittableRandom(1));
-    assertEquals(Map.of(Pick.REAL, 100L, 1, 100L, 2, 100L, 3, 100L), bySource(s));
-    assertDistinct(s);
-  }
-
-  @Test
-  void accumulateSubsampleDrawsNWithoutReplacementFromTheUnion() {
-    List<Pick> s = MixingPolicy.parse("accumulate-subsample").select(P3, new SplittableRandom(3));
-    assertEquals(100, s.size());
-    assertDistinct(s);
-    assertTrue(bySource(s).size() >= 3, "draws from several sources: " + bySource(s));
-    // over many draws each of the 4 sources gets about a quarter
-    long real = 0;
-    SplittableRandom rng = new SplittableRandom(5);
-    for (int i = 0; i < 200; i++) {
-      real += MixingPolicy.parse("accumulate-subsample").select(P3, rng).stream().filter(Pick::isReal).count();
+    static Map<Integer, Long> bySource(List<Pick> picks) {
+        return picks.stream().collect(Collectors.groupingBy(Pick::source, Collectors.counting()));
     }
-    assertEquals(0.25, real / 20000.0, 0.02);
-  }
 
-  @Test
-  void freshRealUsesUnusedRealItemsOnce() {
-    MixingPolicy p = MixingPolicy.parse("fresh-real:0.2");
-    assertEquals(60, p.freshRealNeeded(100, 3));
-    Set<Integer> seen = new HashSet<>();
-    for (int t = 1; t <= 3; t++) {
-      int[] sizes = new int[t];
-      java.util.Arrays.fill(sizes, 100);
-      List<Pick> s = p.select(Pools.full(100, 60, sizes), new SplittableRandom(t));
-      assertEquals(Map.of(Pick.REAL, 20L, t, 80L), bySource(s));
-      for (Pick x : s) {
-        if (x.isReal()) {
-          assertTrue(x.index() >= 100, "never from D0");
-          assertTrue(seen.add(x.index()), "never reused");
+    static void assertDistinct(List<Pick> picks) {
+        assertEquals(picks.size(), new HashSet<>(picks).size(), "no item drawn twice");
+    }
+
+    @Test
+    void replaceIsExactlyTheLatestSyntheticSet() {
+        List<Pick> s = MixingPolicy.parse("replace").select(P3, new SplittableRandom(1));
+        assertEquals(Map.of(3, 100L), bySource(s));
+        assertDistinct(s);
+    }
+
+    @Test
+    void keepRealDrawsAFreshFractionOfD0EachGeneration() {
+        MixingPolicy p = MixingPolicy.parse("keep-real:0.1");
+        SplittableRandom rng = new SplittableRandom(7);
+        List<Pick> a = p.select(P3, rng);
+        List<Pick> b = p.select(P3, rng);
+        assertEquals(Map.of(Pick.REAL, 10L, 3, 90L), bySource(a));
+        assertDistinct(a);
+        Set<Pick> realA = a.stream().filter(Pick::isReal).collect(Collectors.toSet());
+        Set<Pick> realB = b.stream().filter(Pick::isReal).collect(Collectors.toSet());
+        assertTrue(!realA.equals(realB), "a fresh draw each time");
+        assertTrue(
+                a.stream().filter(Pick::isReal).allMatch(x -> x.index() < 100),
+                "real part comes from D0");
+    }
+
+    @Test
+    void accumulateIsTheWholeUnion() {
+        List<Pick> s = MixingPolicy.parse("accumulate").select(P3, new SplittableRandom(1));
+        assertEquals(Map.of(Pick.REAL, 100L, 1, 100L, 2, 100L, 3, 100L), bySource(s));
+        assertDistinct(s);
+    }
+
+    @Test
+    void accumulateSubsampleDrawsNWithoutReplacementFromTheUnion() {
+        List<Pick> s =
+                MixingPolicy.parse("accumulate-subsample").select(P3, new SplittableRandom(3));
+        assertEquals(100, s.size());
+        assertDistinct(s);
+        assertTrue(bySource(s).size() >= 3, "draws from several sources: " + bySource(s));
+        // over many draws each of the 4 sources gets about a quarter
+        long real = 0;
+        SplittableRandom rng = new SplittableRandom(5);
+        for (int i = 0; i < 200; i++) {
+            real +=
+                    MixingPolicy.parse("accumulate-subsample").select(P3, rng).stream()
+                            .filter(Pick::isReal)
+                            .count();
         }
-      }
+        assertEquals(0.25, real / 20000.0, 0.02);
     }
-    assertThrows(UserInputException.class, () -> p.select(Pools.full(100, 30, 100, 100), new SplittableRandom(1)));
-  }
 
-  @Test
-  void mixTakesAlphaFromD0BetaFromThePreviousAndGammaFromTheLatest() {
-    List<Pick> s = MixingPolicy.parse("mix:0.1,0.3,0.6").select(P3, new SplittableRandom(2));
-    assertEquals(Map.of(Pick.REAL, 10L, 2, 30L, 3, 60L), bySource(s));
-    assertDistinct(s);
-    List<Pick> first = MixingPolicy.parse("mix:0.1,0.3,0.6").select(Pools.full(100, 0, 100), new SplittableRandom(2));
-    assertEquals(Map.of(Pick.REAL, 40L, 1, 60L), bySource(first), "generation 1: S_0 is D0");
-  }
-
-  @Test
-  void curationKeepsTheItemsAtOrBelowTheQuantile() {
-    double[] ppl = {5, 1, 9, 3, 7, 2, 8, 4, 6, 10};
-    assertEquals(List.of(1, 3, 5, 7), java.util.Arrays.stream(MixingPolicy.Curated.curate(ppl, 0.4)).boxed().toList());
-    MixingPolicy p = MixingPolicy.parse("replace+curate:0.9");
-    assertInstanceOf(MixingPolicy.Curated.class, p);
-    Pools curated = new Pools(Pools.range(0, 10), new int[0], List.of(MixingPolicy.Curated.curate(ppl, 0.9)));
-    List<Pick> s = p.select(curated, new SplittableRandom(1));
-    assertEquals(9, s.size());
-    assertTrue(s.stream().noneMatch(x -> x.index() == 9), "the highest-perplexity block is dropped");
-  }
-
-  @Test
-  void specsRoundTripAndBadSpecsAreRejectedClearly() {
-    for (String spec : List.of("replace", "keep-real:0.1", "accumulate", "accumulate-subsample", "fresh-real:0.5", "mix:0.2,0.3,0.5", "accumulate+curate:0.9")) {
-      assertEquals(spec, MixingPolicy.parse(spec).spec());
+    @Test
+    void freshRealUsesUnusedRealItemsOnce() {
+        MixingPolicy p = MixingPolicy.parse("fresh-real:0.2");
+        assertEquals(60, p.freshRealNeeded(100, 3));
+        Set<Integer> seen = new HashSet<>();
+        for (int t = 1; t <= 3; t++) {
+            int[] sizes = new int[t];
+            java.util.Arrays.fill(sizes, 100);
+            List<Pick> s = p.select(Pools.full(100, 60, sizes), new SplittableRandom(t));
+            assertEquals(Map.of(Pick.REAL, 20L, t, 80L), bySource(s));
+            for (Pick x : s) {
+                if (x.isReal()) {
+                    assertTrue(x.index() >= 100, "never from D0");
+                    assertTrue(seen.add(x.index()), "never reused");
+                }
+            }
+        }
+        assertThrows(
+                UserInputException.class,
+                () -> p.select(Pools.full(100, 30, 100, 100), new SplittableRandom(1)));
     }
-    UserInputException e = assertThrows(UserInputException.class, () -> MixingPolicy.parse("acumulate"));
-    assertTrue(e.getMessage().contains("did you mean 'accumulate'"), e.getMessage());
-    assertThrows(UserInputException.class, () -> MixingPolicy.parse("keep-real:1.5"));
-    assertThrows(UserInputException.class, () -> MixingPolicy.parse("keep-real"));
-    assertThrows(UserInputException.class, () -> MixingPolicy.parse("mix:0.5,0.5"));
-    assertThrows(UserInputException.class, () -> MixingPolicy.parse("mix:0.5,0.5,0.5"));
-    assertThrows(UserInputException.class, () -> MixingPolicy.parse("replace:3"));
-    assertThrows(UserInputException.class, () -> MixingPolicy.parse("replace+curate:0"));
-  }
 
-  @Test
-  void sameSeedSameSet() {
-    MixingPolicy p = MixingPolicy.parse("keep-real:0.3");
-    assertEquals(p.select(P3, new SplittableRandom(42)), p.select(P3, new SplittableRandom(42)));
-  }
+    @Test
+    void mixTakesAlphaFromD0BetaFromThePreviousAndGammaFromTheLatest() {
+        List<Pick> s = MixingPolicy.parse("mix:0.1,0.3,0.6").select(P3, new SplittableRandom(2));
+        assertEquals(Map.of(Pick.REAL, 10L, 2, 30L, 3, 60L), bySource(s));
+        assertDistinct(s);
+        List<Pick> first =
+                MixingPolicy.parse("mix:0.1,0.3,0.6")
+                        .select(Pools.full(100, 0, 100), new SplittableRandom(2));
+        assertEquals(Map.of(Pick.REAL, 40L, 1, 60L), bySource(first), "generation 1: S_0 is D0");
+    }
+
+    @Test
+    void curationKeepsTheItemsAtOrBelowTheQuantile() {
+        double[] ppl = {5, 1, 9, 3, 7, 2, 8, 4, 6, 10};
+        assertEquals(
+                List.of(1, 3, 5, 7),
+                java.util.Arrays.stream(MixingPolicy.Curated.curate(ppl, 0.4)).boxed().toList());
+        MixingPolicy p = MixingPolicy.parse("replace+curate:0.9");
+        assertInstanceOf(MixingPolicy.Curated.class, p);
+        Pools curated =
+                new Pools(
+                        Pools.range(0, 10),
+                        new int[0],
+                        List.of(MixingPolicy.Curated.curate(ppl, 0.9)));
+        List<Pick> s = p.select(curated, new SplittableRandom(1));
+        assertEquals(9, s.size());
+        assertTrue(
+                s.stream().noneMatch(x -> x.index() == 9),
+                "the highest-perplexity block is dropped");
+    }
+
+    @Test
+    void specsRoundTripAndBadSpecsAreRejectedClearly() {
+        for (String spec :
+                List.of(
+                        "replace",
+                        "keep-real:0.1",
+                        "accumulate",
+                        "accumulate-subsample",
+                        "fresh-real:0.5",
+                        "mix:0.2,0.3,0.5",
+                        "accumulate+curate:0.9")) {
+            assertEquals(spec, MixingPolicy.parse(spec).spec());
+        }
+        UserInputException e =
+                assertThrows(UserInputException.class, () -> MixingPolicy.parse("acumulate"));
+        assertTrue(e.getMessage().contains("did you mean 'accumulate'"), e.getMessage());
+        assertThrows(UserInputException.class, () -> MixingPolicy.parse("keep-real:1.5"));
+        assertThrows(UserInputException.class, () -> MixingPolicy.parse("keep-real"));
+        assertThrows(UserInputException.class, () -> MixingPolicy.parse("mix:0.5,0.5"));
+        assertThrows(UserInputException.class, () -> MixingPolicy.parse("mix:0.5,0.5,0.5"));
+        assertThrows(UserInputException.class, () -> MixingPolicy.parse("replace:3"));
+        assertThrows(UserInputException.class, () -> MixingPolicy.parse("replace+curate:0"));
+    }
+
+    @Test
+    void sameSeedSameSet() {
+        MixingPolicy p = MixingPolicy.parse("keep-real:0.3");
+        assertEquals(
+                p.select(P3, new SplittableRandom(42)), p.select(P3, new SplittableRandom(42)));
+    }
 }

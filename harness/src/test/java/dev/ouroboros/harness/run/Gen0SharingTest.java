@@ -16,79 +16,109 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Generation 0 is computed once per seed and shared by every policy's cell (hard links plus relabelled metrics):
- * the metrics are identical across policies, the files are the same inodes, a kill in the middle of the take-over
- * resumes to the uninterrupted metrics, and with {@code keep: last} the donor keeps its model exactly as long as a
- * cell still needs it.
+ * Generation 0 is computed once per seed and shared by every policy's cell (hard links plus
+ * relabelled metrics): the metrics are identical across policies, the files are the same inodes, a
+ * kill in the middle of the take-over resumes to the uninterrupted metrics, and with {@code keep:
+ * last} the donor keeps its model exactly as long as a cell still needs it.
  */
 class Gen0SharingTest {
-  @TempDir static Path tmp;
-  static TreeMap<String, String> reference;
-  static String referenceLog;
+    @TempDir static Path tmp;
+    static TreeMap<String, String> reference;
+    static String referenceLog;
 
-  static List<String> config(Path out, String... extra) {
-    List<String> o = new ArrayList<>(StudyTestSupport.tiny(out));
-    o.addAll(List.of("policies=[accumulate, replace]", "generations=2"));
-    o.addAll(List.of(extra));
-    return o;
-  }
-
-  @BeforeAll
-  static void uninterrupted() throws Exception {
-    Path out = tmp.resolve("reference");
-    StringBuilder log = new StringBuilder();
-    assertEquals(0, StudyTestSupport.runChild(config(out), null, log), log.toString());
-    reference = StudyTestSupport.rows(out.resolve("study"));
-    referenceLog = log.toString();
-  }
-
-  @Test
-  void generationZeroIsComputedOnceAndSharedExactly() throws Exception {
-    Path run = tmp.resolve("reference/study");
-    assertTrue(referenceLog.contains("policy=replace seed=3 gen=0: sharing policy=accumulate/seed=3/gen=000"),
-        referenceLog);
-    assertEquals(1, referenceLog.split("gen=0: training on", -1).length - 1, "generation 0 trained once:\n" + referenceLog);
-    Path donor = run.resolve("policy=accumulate/seed=3/gen=000");
-    Path taker = run.resolve("policy=replace/seed=3/gen=000");
-    assertEquals("policy=accumulate/seed=3/gen=000", Files.readString(taker.resolve(Study.ADOPTED)).trim());
-    assertTrue(Files.isSameFile(donor.resolve("synthetic.bin"), taker.resolve("synthetic.bin")), "not a hard link");
-    assertTrue(Files.isSameFile(donor.resolve("model/model.safetensors"), taker.resolve("model/model.safetensors")));
-    // every generation-0 metric of replace equals accumulate's; generation 1 differs (the policies act there)
-    int compared = 0;
-    for (Map.Entry<String, String> e : reference.entrySet()) {
-      if (e.getKey().startsWith("accumulate|3|0|")) {
-        assertEquals(e.getValue(), reference.get(e.getKey().replace("accumulate|", "replace|")), e.getKey());
-        compared++;
-      }
+    static List<String> config(Path out, String... extra) {
+        List<String> o = new ArrayList<>(StudyTestSupport.tiny(out));
+        o.addAll(List.of("policies=[accumulate, replace]", "generations=2"));
+        o.addAll(List.of(extra));
+        return o;
     }
-    assertEquals(4, compared, "test, generated, real, synthetic rows at generation 0");
-    assertFalse(reference.get("accumulate|3|1|test").equals(reference.get("replace|3|1|test")));
-  }
 
-  @Test
-  void killDuringTheTakeOverResumes() throws Exception {
-    Path out = tmp.resolve("crash");
-    StringBuilder log = new StringBuilder();
-    assertEquals(137, StudyTestSupport.runChild(config(out), "adopt:1", log), "crashed: " + log);
-    assertTrue(Files.exists(out.resolve("study/policy=replace/seed=3/gen=000").resolve(Study.ADOPTED)));
-    assertFalse(Files.exists(out.resolve("study/policy=replace/seed=3/gen=000/eval.json")));
-    assertEquals(0, StudyTestSupport.runChild(config(out), null, log), log.toString());
-    assertEquals(reference, StudyTestSupport.rows(out.resolve("study")), log.toString());
-  }
-
-  @Test
-  void keepLastHoldsTheDonorModelOnlyUntilItIsShared() throws Exception {
-    Path out = tmp.resolve("keep-last");
-    StringBuilder log = new StringBuilder();
-    assertEquals(0, StudyTestSupport.runChild(config(out, "keep=last"), null, log), log.toString());
-    assertTrue(log.toString().contains("sharing policy=accumulate"), log.toString());
-    assertEquals(reference, StudyTestSupport.rows(out.resolve("study")));
-    List<Path> models;
-    try (Stream<Path> s = Files.walk(out.resolve("study"))) {
-      models = s.filter(p -> p.getFileName().toString().equals("model") && Files.isDirectory(p)).sorted().toList();
+    @BeforeAll
+    static void uninterrupted() throws Exception {
+        Path out = tmp.resolve("reference");
+        StringBuilder log = new StringBuilder();
+        assertEquals(0, StudyTestSupport.runChild(config(out), null, log), log.toString());
+        reference = StudyTestSupport.rows(out.resolve("study"));
+        referenceLog = log.toString();
     }
-    Path run = out.resolve("study");
-    assertEquals(List.of(run.resolve("policy=accumulate/seed=3/gen=001/model"), run.resolve("policy=replace/seed=3/gen=001/model")),
-        models, "only the newest generation of each cell keeps its model");
-  }
+
+    @Test
+    void generationZeroIsComputedOnceAndSharedExactly() throws Exception {
+        Path run = tmp.resolve("reference/study");
+        assertTrue(
+                referenceLog.contains(
+                        "policy=replace seed=3 gen=0: sharing policy=accumulate/seed=3/gen=000"),
+                referenceLog);
+        assertEquals(
+                1,
+                referenceLog.split("gen=0: training on", -1).length - 1,
+                "generation 0 trained once:\n" + referenceLog);
+        Path donor = run.resolve("policy=accumulate/seed=3/gen=000");
+        Path taker = run.resolve("policy=replace/seed=3/gen=000");
+        assertEquals(
+                "policy=accumulate/seed=3/gen=000",
+                Files.readString(taker.resolve(Study.ADOPTED)).trim());
+        assertTrue(
+                Files.isSameFile(donor.resolve("synthetic.bin"), taker.resolve("synthetic.bin")),
+                "not a hard link");
+        assertTrue(
+                Files.isSameFile(
+                        donor.resolve("model/model.safetensors"),
+                        taker.resolve("model/model.safetensors")));
+        // every generation-0 metric of replace equals accumulate's; generation 1 differs (the
+        // policies act there)
+        int compared = 0;
+        for (Map.Entry<String, String> e : reference.entrySet()) {
+            if (e.getKey().startsWith("accumulate|3|0|")) {
+                assertEquals(
+                        e.getValue(),
+                        reference.get(e.getKey().replace("accumulate|", "replace|")),
+                        e.getKey());
+                compared++;
+            }
+        }
+        assertEquals(4, compared, "test, generated, real, synthetic rows at generation 0");
+        assertFalse(reference.get("accumulate|3|1|test").equals(reference.get("replace|3|1|test")));
+    }
+
+    @Test
+    void killDuringTheTakeOverResumes() throws Exception {
+        Path out = tmp.resolve("crash");
+        StringBuilder log = new StringBuilder();
+        assertEquals(
+                137, StudyTestSupport.runChild(config(out), "adopt:1", log), "crashed: " + log);
+        assertTrue(
+                Files.exists(
+                        out.resolve("study/policy=replace/seed=3/gen=000").resolve(Study.ADOPTED)));
+        assertFalse(Files.exists(out.resolve("study/policy=replace/seed=3/gen=000/eval.json")));
+        assertEquals(0, StudyTestSupport.runChild(config(out), null, log), log.toString());
+        assertEquals(reference, StudyTestSupport.rows(out.resolve("study")), log.toString());
+    }
+
+    @Test
+    void keepLastHoldsTheDonorModelOnlyUntilItIsShared() throws Exception {
+        Path out = tmp.resolve("keep-last");
+        StringBuilder log = new StringBuilder();
+        assertEquals(
+                0, StudyTestSupport.runChild(config(out, "keep=last"), null, log), log.toString());
+        assertTrue(log.toString().contains("sharing policy=accumulate"), log.toString());
+        assertEquals(reference, StudyTestSupport.rows(out.resolve("study")));
+        List<Path> models;
+        try (Stream<Path> s = Files.walk(out.resolve("study"))) {
+            models =
+                    s.filter(
+                                    p ->
+                                            p.getFileName().toString().equals("model")
+                                                    && Files.isDirectory(p))
+                            .sorted()
+                            .toList();
+        }
+        Path run = out.resolve("study");
+        assertEquals(
+                List.of(
+                        run.resolve("policy=accumulate/seed=3/gen=001/model"),
+                        run.resolve("policy=replace/seed=3/gen=001/model")),
+                models,
+                "only the newest generation of each cell keeps its model");
+    }
 }

@@ -9,18 +9,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RunDirTest {
-  @Test
-  void aSecondWriterIsRefusedUntilTheFirstLetsGo(@TempDir Path tmp) {
-    try (RunDir first = RunDir.lock(tmp.resolve("run"))) {
-      UserInputException e = assertThrows(UserInputException.class, () -> RunDir.lock(tmp.resolve("run")));
-      assertTrue(e.getMessage().contains("another ouro process"), e.getMessage());
+    @Test
+    void aSecondWriterIsRefusedUntilTheFirstLetsGo(@TempDir Path tmp) {
+        try (RunDir first = RunDir.lock(tmp.resolve("run"))) {
+            UserInputException e =
+                    assertThrows(UserInputException.class, () -> RunDir.lock(tmp.resolve("run")));
+            assertTrue(e.getMessage().contains("another ouro process"), e.getMessage());
+        }
+        RunDir.lock(tmp.resolve("run")).close(); // released
     }
-    RunDir.lock(tmp.resolve("run")).close(); // released
-  }
 
-  @Test
-  void layout() {
-    Path cell = RunDir.cell(Path.of("runs/x"), "keep-real:0.1", 3);
-    assertTrue(RunDir.gen(cell, 7).toString().endsWith("runs/x/policy=keep-real:0.1/seed=3/gen=007"));
-  }
+    @Test
+    void layout() {
+        Path cell = RunDir.cell(Path.of("runs/x"), "keep-real:0.1", 3);
+        assertTrue(
+                RunDir.gen(cell, 7)
+                        .toString()
+                        .endsWith("runs/x/policy=keep-real:0.1/seed=3/gen=007"));
+    }
 }

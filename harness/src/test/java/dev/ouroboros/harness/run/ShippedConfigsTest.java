@@ -18,89 +18,134 @@ import org.junit.jupiter.api.TestFactory;
 
 /** Every shipped config loads, validates, and begins with the command that runs it. */
 class ShippedConfigsTest {
-  static final Path CONFIGS = Path.of("../configs").toAbsolutePath().normalize();
+    static final Path CONFIGS = Path.of("../configs").toAbsolutePath().normalize();
 
-  static List<Path> shipped() throws IOException {
-    try (Stream<Path> s = Files.list(CONFIGS)) {
-      return s.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted().toList();
-    }
-  }
-
-  @Test
-  void theExpectedConfigsShip() throws IOException {
-    List<String> names = shipped().stream().map(p -> p.getFileName().toString()).toList();
-    for (String n : List.of("smoke.yaml", "shumailov-replace.yaml", "shumailov-keep10.yaml", "accumulate.yaml",
-        "accumulate-subsample.yaml", "gerstgrasser-scratch.yaml", "policies.yaml")) {
-      assertTrue(names.contains(n), n + " is missing from configs/: " + names);
-    }
-  }
-
-  @TestFactory
-  Stream<DynamicTest> everyConfigLoadsAndNamesItsCommand() throws IOException {
-    return shipped().stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> {
-      String name = p.getFileName().toString();
-      String first = Files.readAllLines(p).get(0);
-      assertTrue(first.matches("# scripts/ouro (run|sweep|train --config) configs/" + java.util.regex.Pattern.quote(name) + "(\\s.*)?"),
-          name + ": first line must be the command that runs it, got: " + first);
-      if (name.startsWith("train-")) {
-        TrainConfig.load(p, List.of());
-      } else {
-        RunConfig c = RunConfig.load(p, List.of());
-        assertEquals(c.generate().newTokens(), c.data().blockSize(), name + ": new_tokens must equal block_size");
-        assertFalse(c.name().isBlank());
-        if (!c.init().equals("scratch")) {
-          assertTrue(c.model().base() != null || c.init().equals("previous"), name);
+    static List<Path> shipped() throws IOException {
+        try (Stream<Path> s = Files.list(CONFIGS)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted().toList();
         }
-      }
-    }));
-  }
+    }
 
-  @Test
-  void shumailovConfigsPinThePaperSetup() {
-    RunConfig r = RunConfig.load(CONFIGS.resolve("shumailov-replace.yaml"), List.of());
-    assertEquals("checkpoints/opt-125m", r.model().base());
-    assertEquals("wikitext2", r.data().corpus());
-    assertEquals("data/wikitext-2-raw-v1", r.data().path());
-    assertEquals("base", r.init());
-    assertEquals(10, r.generations());
-    assertEquals(List.of("replace"), r.policies());
-    assertEquals(List.of(0L, 1L, 2L, 3L, 4L), r.seeds());
-    assertEquals(5, r.train().epochs());
-    assertEquals(2e-5, r.optim().lr());
-    assertEquals(128, r.train().batchSize());
-    assertEquals(0, r.train().batchSize() % r.train().microBatchSize());
-    assertEquals("cosine", r.schedule().kind());
-    assertEquals("epoch", r.schedule().cycle());
-    assertEquals(1e-6, r.schedule().etaMin());
-    assertEquals(64, r.data().blockSize());
-    assertEquals("beam", r.generate().mode());
-    assertEquals(5, r.generate().numBeams());
-    assertEquals(3.0, r.generate().repetitionPenalty());
-    assertEquals(64, r.generate().newTokens());
-    assertEquals("last", r.keep());
-    assertEquals("cuda", r.device());
+    @Test
+    void theExpectedConfigsShip() throws IOException {
+        List<String> names = shipped().stream().map(p -> p.getFileName().toString()).toList();
+        for (String n :
+                List.of(
+                        "smoke.yaml",
+                        "shumailov-replace.yaml",
+                        "shumailov-keep10.yaml",
+                        "accumulate.yaml",
+                        "accumulate-subsample.yaml",
+                        "gerstgrasser-scratch.yaml",
+                        "policies.yaml")) {
+            assertTrue(names.contains(n), n + " is missing from configs/: " + names);
+        }
+    }
 
-    RunConfig k = RunConfig.load(CONFIGS.resolve("shumailov-keep10.yaml"), List.of());
-    assertEquals(10, k.train().epochs());
-    assertEquals(List.of("keep-real:0.1"), k.policies());
-    assertEquals(r.hash().length(), k.hash().length());
-    RunConfig g = RunConfig.load(CONFIGS.resolve("gerstgrasser-scratch.yaml"), List.of());
-    assertEquals("scratch", g.init());
-    assertEquals(List.of("replace", "accumulate"), g.policies());
-  }
+    @TestFactory
+    Stream<DynamicTest> everyConfigLoadsAndNamesItsCommand() throws IOException {
+        return shipped().stream()
+                .map(
+                        p ->
+                                DynamicTest.dynamicTest(
+                                        p.getFileName().toString(),
+                                        () -> {
+                                            String name = p.getFileName().toString();
+                                            String first = Files.readAllLines(p).get(0);
+                                            assertTrue(
+                                                    first.matches(
+                                                            "# scripts/ouro (run|sweep|train --config) configs/"
+                                                                    + java.util.regex.Pattern.quote(
+                                                                            name)
+                                                                    + "(\\s.*)?"),
+                                                    name
+                                                            + ": first line must be the command that runs it, got: "
+                                                            + first);
+                                            if (name.startsWith("train-")) {
+                                                TrainConfig.load(p, List.of());
+                                            } else {
+                                                RunConfig c = RunConfig.load(p, List.of());
+                                                assertEquals(
+                                                        c.generate().newTokens(),
+                                                        c.data().blockSize(),
+                                                        name
+                                                                + ": new_tokens must equal block_size");
+                                                assertFalse(c.name().isBlank());
+                                                if (!c.init().equals("scratch")) {
+                                                    assertTrue(
+                                                            c.model().base() != null
+                                                                    || c.init().equals("previous"),
+                                                            name);
+                                                }
+                                            }
+                                        }));
+    }
 
-  @Test
-  void unknownKeysAndBadValuesFailWithDidYouMean() {
-    Path p = CONFIGS.resolve("shumailov-replace.yaml");
-    UserInputException e = assertThrows(UserInputException.class, () -> RunConfig.load(p, List.of("optim.lrr=1e-4")));
-    assertTrue(e.getMessage().contains("did you mean 'optim.lr'"), e.getMessage());
-    e = assertThrows(UserInputException.class, () -> RunConfig.load(p, List.of("generatoins=3")));
-    assertTrue(e.getMessage().contains("did you mean 'generations'"), e.getMessage());
-    e = assertThrows(UserInputException.class, () -> RunConfig.load(p, List.of("policies=[replase]")));
-    assertTrue(e.getMessage().contains("did you mean") && e.getMessage().contains("replace"), e.getMessage());
-    e = assertThrows(UserInputException.class, () -> RunConfig.load(p, List.of("keep=lasst")));
-    assertTrue(e.getMessage().contains("did you mean") && e.getMessage().contains("last"), e.getMessage());
-    e = assertThrows(UserInputException.class, () -> TrainConfig.load(CONFIGS.resolve("train-tiny.yaml"), List.of("optim.lrr=1")));
-    assertTrue(e.getMessage().contains("did you mean"), e.getMessage());
-  }
+    @Test
+    void shumailovConfigsPinThePaperSetup() {
+        RunConfig r = RunConfig.load(CONFIGS.resolve("shumailov-replace.yaml"), List.of());
+        assertEquals("checkpoints/opt-125m", r.model().base());
+        assertEquals("wikitext2", r.data().corpus());
+        assertEquals("data/wikitext-2-raw-v1", r.data().path());
+        assertEquals("base", r.init());
+        assertEquals(10, r.generations());
+        assertEquals(List.of("replace"), r.policies());
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L), r.seeds());
+        assertEquals(5, r.train().epochs());
+        assertEquals(2e-5, r.optim().lr());
+        assertEquals(128, r.train().batchSize());
+        assertEquals(0, r.train().batchSize() % r.train().microBatchSize());
+        assertEquals("cosine", r.schedule().kind());
+        assertEquals("epoch", r.schedule().cycle());
+        assertEquals(1e-6, r.schedule().etaMin());
+        assertEquals(64, r.data().blockSize());
+        assertEquals("beam", r.generate().mode());
+        assertEquals(5, r.generate().numBeams());
+        assertEquals(3.0, r.generate().repetitionPenalty());
+        assertEquals(64, r.generate().newTokens());
+        assertEquals("last", r.keep());
+        assertEquals("cuda", r.device());
+
+        RunConfig k = RunConfig.load(CONFIGS.resolve("shumailov-keep10.yaml"), List.of());
+        assertEquals(10, k.train().epochs());
+        assertEquals(List.of("keep-real:0.1"), k.policies());
+        assertEquals(r.hash().length(), k.hash().length());
+        RunConfig g = RunConfig.load(CONFIGS.resolve("gerstgrasser-scratch.yaml"), List.of());
+        assertEquals("scratch", g.init());
+        assertEquals(List.of("replace", "accumulate"), g.policies());
+    }
+
+    @Test
+    void unknownKeysAndBadValuesFailWithDidYouMean() {
+        Path p = CONFIGS.resolve("shumailov-replace.yaml");
+        UserInputException e =
+                assertThrows(
+                        UserInputException.class,
+                        () -> RunConfig.load(p, List.of("optim.lrr=1e-4")));
+        assertTrue(e.getMessage().contains("did you mean 'optim.lr'"), e.getMessage());
+        e =
+                assertThrows(
+                        UserInputException.class,
+                        () -> RunConfig.load(p, List.of("generatoins=3")));
+        assertTrue(e.getMessage().contains("did you mean 'generations'"), e.getMessage());
+        e =
+                assertThrows(
+                        UserInputException.class,
+                        () -> RunConfig.load(p, List.of("policies=[replase]")));
+        assertTrue(
+                e.getMessage().contains("did you mean") && e.getMessage().contains("replace"),
+                e.getMessage());
+        e = assertThrows(UserInputException.class, () -> RunConfig.load(p, List.of("keep=lasst")));
+        assertTrue(
+                e.getMessage().contains("did you mean") && e.getMessage().contains("last"),
+                e.getMessage());
+        e =
+                assertThrows(
+                        UserInputException.class,
+                        () ->
+                                TrainConfig.load(
+                                        CONFIGS.resolve("train-tiny.yaml"),
+                                        List.of("optim.lrr=1")));
+        assertTrue(e.getMessage().contains("did you mean"), e.getMessage());
+    }
 }

@@ -12,56 +12,97 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The study survives kill -9 anywhere: a child JVM is halted (Runtime.halt, i.e. no cleanup at all, as SIGKILL) at
- * named points — mid-training, mid-synthesis, at evaluation, between writing a file and renaming it — or killed
- * with a real SIGKILL from outside, then resumed; metrics.jsonl ends identical to an uninterrupted run's (wall-clock
- * time aside), with no row written twice.
+ * The study survives kill -9 anywhere: a child JVM is halted (Runtime.halt, i.e. no cleanup at all,
+ * as SIGKILL) at named points — mid-training, mid-synthesis, at evaluation, between writing a file
+ * and renaming it — or killed with a real SIGKILL from outside, then resumed; metrics.jsonl ends
+ * identical to an uninterrupted run's (wall-clock time aside), with no row written twice.
  */
 class StudyKillResumeTest {
-  @TempDir static Path tmp;
-  static TreeMap<String, String> reference;
+    @TempDir static Path tmp;
+    static TreeMap<String, String> reference;
 
-  @BeforeAll
-  static void uninterrupted() throws Exception {
-    Path out = tmp.resolve("reference");
-    StringBuilder log = new StringBuilder();
-    assertEquals(0, StudyTestSupport.runChild(StudyTestSupport.tiny(out), null, log), log.toString());
-    reference = StudyTestSupport.rows(out.resolve("study"));
-    assertEquals(3 * 3 + 2, reference.size(), "test+generated+real rows for 3 generations, synthetic for 2: " + reference.keySet());
-  }
-
-  @ParameterizedTest
-  @ValueSource(strings = {"train-step:5", "train-step:14", "synthesize-batch:2", "eval:2", "atomic-write:9", "atomic-write:23"})
-  void crashAnywhereThenResumeGivesTheSameMetrics(String crash) throws Exception {
-    Path out = tmp.resolve(crash.replace(':', '_'));
-    StringBuilder log = new StringBuilder();
-    assertEquals(137, StudyTestSupport.runChild(StudyTestSupport.tiny(out), crash, log), "crashed: " + log);
-    assertEquals(0, StudyTestSupport.runChild(StudyTestSupport.tiny(out), null, log), log.toString());
-    assertEquals(reference, StudyTestSupport.rows(out.resolve("study")), log.toString());
-  }
-
-  @Test
-  void realSigkillFromOutsideThenResume() throws Exception {
-    Path out = tmp.resolve("sigkill");
-    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(javaBin, "-Xmx1g", "-Dai.djl.offline=true",
-        "-Dai.djl.pytorch.num_threads=1", "-cp", cp, "dev.ouroboros.harness.Ouro", "run", StudyTestSupport.SMOKE.toString()));
-    cmd.addAll(StudyTestSupport.tiny(out));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.resolveSibling("sigkill.log").toFile());
-    pb.environment().put("PYTORCH_FLAVOR", "cpu");
-    Files.createDirectories(out);
-    Process p = pb.start();
-    // wait until generation 1 is under way, then SIGKILL
-    Path gen1 = out.resolve("study/policy=accumulate/seed=3/gen=001");
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (!Files.exists(gen1.resolve("train.jsonl")) && p.isAlive() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
+    @BeforeAll
+    static void uninterrupted() throws Exception {
+        Path out = tmp.resolve("reference");
+        StringBuilder log = new StringBuilder();
+        assertEquals(
+                0,
+                StudyTestSupport.runChild(StudyTestSupport.tiny(out), null, log),
+                log.toString());
+        reference = StudyTestSupport.rows(out.resolve("study"));
+        assertEquals(
+                3 * 3 + 2,
+                reference.size(),
+                "test+generated+real rows for 3 generations, synthetic for 2: "
+                        + reference.keySet());
     }
-    p.destroyForcibly(); // SIGKILL on Linux
-    p.waitFor();
-    StringBuilder log = new StringBuilder();
-    assertEquals(0, StudyTestSupport.runChild(StudyTestSupport.tiny(out), null, log), log.toString());
-    assertEquals(reference, StudyTestSupport.rows(out.resolve("study")), log.toString());
-  }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "train-step:5",
+                "train-step:14",
+                "synthesize-batch:2",
+                "eval:2",
+                "atomic-write:9",
+                "atomic-write:23"
+            })
+    void crashAnywhereThenResumeGivesTheSameMetrics(String crash) throws Exception {
+        Path out = tmp.resolve(crash.replace(':', '_'));
+        StringBuilder log = new StringBuilder();
+        assertEquals(
+                137,
+                StudyTestSupport.runChild(StudyTestSupport.tiny(out), crash, log),
+                "crashed: " + log);
+        assertEquals(
+                0,
+                StudyTestSupport.runChild(StudyTestSupport.tiny(out), null, log),
+                log.toString());
+        assertEquals(reference, StudyTestSupport.rows(out.resolve("study")), log.toString());
+    }
+
+    @Test
+    void realSigkillFromOutsideThenResume() throws Exception {
+        Path out = tmp.resolve("sigkill");
+        String cp =
+                System.getProperty(
+                        "surefire.test.class.path", System.getProperty("java.class.path"));
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        java.util.List<String> cmd =
+                new java.util.ArrayList<>(
+                        java.util.List.of(
+                                javaBin,
+                                "-Xmx1g",
+                                "-Dai.djl.offline=true",
+                                "-Dai.djl.pytorch.num_threads=1",
+                                "-cp",
+                                cp,
+                                "dev.ouroboros.harness.Ouro",
+                                "run",
+                                StudyTestSupport.SMOKE.toString()));
+        cmd.addAll(StudyTestSupport.tiny(out));
+        ProcessBuilder pb =
+                new ProcessBuilder(cmd)
+                        .redirectErrorStream(true)
+                        .redirectOutput(out.resolveSibling("sigkill.log").toFile());
+        pb.environment().put("PYTORCH_FLAVOR", "cpu");
+        Files.createDirectories(out);
+        Process p = pb.start();
+        // wait until generation 1 is under way, then SIGKILL
+        Path gen1 = out.resolve("study/policy=accumulate/seed=3/gen=001");
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (!Files.exists(gen1.resolve("train.jsonl"))
+                && p.isAlive()
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        p.destroyForcibly(); // SIGKILL on Linux
+        p.waitFor();
+        StringBuilder log = new StringBuilder();
+        assertEquals(
+                0,
+                StudyTestSupport.runChild(StudyTestSupport.tiny(out), null, log),
+                log.toString());
+        assertEquals(reference, StudyTestSupport.rows(out.resolve("study")), log.toString());
+    }
 }

@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
-import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.LanguageModel;
+import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.UserInputException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,495 +16,537 @@ import java.util.List;
  * Batched incremental decoding for an {@link LanguageModel} with HF {@code generate} semantics (see
  * docs/decoding.md).
  *
- * <p>Prompts of different lengths are left padded to the longest with {@code pad_token_id} (mask 0); the model
- * derives positions from the mask, so each row sees the same positions as it would alone. Every step feeds one
- * token per row through the KV cache and extends the attention mask by one column of ones. Each step's
- * arrays live in their own sub-manager, closed when the next step is done, so native memory stays flat.
+ * <p>Prompts of different lengths are left padded to the longest with {@code pad_token_id} (mask
+ * 0); the model derives positions from the mask, so each row sees the same positions as it would
+ * alone. Every step feeds one token per row through the KV cache and extends the attention mask by
+ * one column of ones. Each step's arrays live in their own sub-manager, closed when the next step
+ * is done, so native memory stays flat.
  *
- * <p>Runs with autograd off on the calling thread (grad mode is thread-local in libtorch, DJL-NOTES red flag 8)
- * and restores the previous mode afterwards. Not thread-safe: one {@code generate} at a time per model.
+ * <p>Runs with autograd off on the calling thread (grad mode is thread-local in libtorch, DJL-NOTES
+ * red flag 8) and restores the previous mode afterwards. Not thread-safe: one {@code generate} at a
+ * time per model.
  */
 public final class Generator {
-  private static final float NEG = -1.0e9f; // HF's "very large negative" in beam bookkeeping
+    private static final float NEG = -1.0e9f; // HF's "very large negative" in beam bookkeeping
 
-  private final LanguageModel model;
-  private java.util.function.IntConsumer stepObserver; // tests: live arrays of the generator after each step
+    private final LanguageModel model;
+    private java.util.function.IntConsumer
+            stepObserver; // tests: live arrays of the generator after each step
 
-  public Generator(LanguageModel model) {
-    this.model = model;
-  }
-
-  /** Test hook: called after every step with the number of native arrays the generator holds. */
-  Generator observeSteps(java.util.function.IntConsumer observer) {
-    this.stepObserver = observer;
-    return this;
-  }
-
-  /** Generates for every prompt (token ids without padding; OPT prompts normally start with BOS 2). */
-  public GenerationResult generate(List<long[]> prompts, GenerationOptions opts) {
-    int width = validate(prompts, opts);
-    boolean grad = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try (Steps steps = new Steps(prompts, width, opts.padTokenId(), opts.useCache())) {
-      DecodingStrategy s = opts.strategy();
-      if (s instanceof DecodingStrategy.BeamSearch beam) {
-        return beamSearch(steps, opts, beam);
-      }
-      return sample(steps, opts, s instanceof DecodingStrategy.Sampling sm ? sm : null);
-    } finally {
-      JniUtils.setGradMode(grad);
-    }
-  }
-
-  private int validate(List<long[]> prompts, GenerationOptions opts) {
-    OptConfig cfg = model.config();
-    if (prompts.isEmpty()) {
-      throw new UserInputException("generation: no prompts");
-    }
-    int width = 0;
-    for (int i = 0; i < prompts.size(); i++) {
-      long[] p = prompts.get(i);
-      if (p.length == 0) {
-        throw new UserInputException("generation: prompt " + i + " is empty");
-      }
-      for (long t : p) {
-        if (t < 0 || t >= cfg.vocabSize()) {
-          throw new UserInputException(
-              "generation: prompt " + i + " has token id " + t + " outside the vocabulary [0, " + cfg.vocabSize() + ")");
-        }
-      }
-      width = Math.max(width, p.length);
-    }
-    if ((long) width + opts.maxNewTokens() > cfg.maxPositionEmbeddings()) {
-      throw new UserInputException(
-          "generation: prompt length " + width + " + max_new_tokens " + opts.maxNewTokens() + " exceeds max_position_embeddings "
-              + cfg.maxPositionEmbeddings());
-    }
-    if (opts.eosTokenId() >= cfg.vocabSize() || opts.padTokenId() >= cfg.vocabSize()) {
-      throw new UserInputException("generation: eos/pad token id outside the vocabulary of " + cfg.vocabSize());
-    }
-    return width;
-  }
-
-  // ---------------------------------------------------------------------------------------------------------
-  // greedy and sampling (HF _sample)
-
-  private GenerationResult sample(Steps st, GenerationOptions o, DecodingStrategy.Sampling sm) {
-    int b = st.prompts.length;
-    int[] origin = identity(b);
-    long[][] gen = new long[b][o.maxNewTokens()];
-    int[] len = new int[b];
-    boolean[] done = new boolean[b];
-    int eos = o.eosTokenId();
-    int g = 0;
-    NDArray logits = st.first(origin);
-    while (true) {
-      NDArray s = processed(st, logits, origin, gen, g, o, false);
-      long[] next;
-      if (sm == null) {
-        next = s.argMax(1).toLongArray();
-      } else {
-        s = LogitsProcessors.temperature(s, (float) sm.temperature());
-        s = LogitsProcessors.topK(s, sm.topK());
-        s = LogitsProcessors.topP(s, (float) sm.topP(), 1);
-        next = draw(s.softmax(1).toFloatArray(), b, sm);
-      }
-      boolean all = true;
-      for (int r = 0; r < b; r++) {
-        long tok = done[r] ? o.padTokenId() : next[r];
-        gen[r][g] = tok;
-        if (!done[r]) {
-          len[r] = g + 1;
-          done[r] = tok == eos;
-        }
-        all &= done[r];
-      }
-      g++;
-      if (all || g >= o.maxNewTokens()) {
-        break;
-      }
-      logits = st.next(origin, gen, g, null);
-    }
-    List<long[]> out = new ArrayList<>(b);
-    for (int r = 0; r < b; r++) {
-      out.add(Arrays.copyOf(gen[r], len[r]));
-    }
-    return new GenerationResult(out, new float[0], g);
-  }
-
-  /** Inverse-CDF draw per row from host probabilities, one {@code nextDouble()} per row in order. */
-  static long[] draw(float[] probs, int rows, DecodingStrategy.Sampling sm) {
-    int v = probs.length / rows;
-    long[] out = new long[rows];
-    for (int r = 0; r < rows; r++) {
-      int off = r * v;
-      double total = 0;
-      int last = 0;
-      for (int i = 0; i < v; i++) {
-        total += probs[off + i];
-        if (probs[off + i] > 0) {
-          last = i;
-        }
-      }
-      double target = sm.random().nextDouble() * total;
-      double cum = 0;
-      out[r] = last;
-      for (int i = 0; i < v; i++) {
-        cum += probs[off + i];
-        if (cum > target) {
-          out[r] = i;
-          break;
-        }
-      }
-    }
-    return out;
-  }
-
-  /**
-   * HF's processor order on the last-step scores: (beam search: log_softmax first), repetition penalty over the
-   * whole row so far, then EOS masking while fewer than {@code min_new_tokens} were generated.
-   */
-  private static NDArray processed(
-      Steps st, NDArray logits, int[] origin, long[][] gen, int g, GenerationOptions o, boolean logSoftmax) {
-    NDArray s = logits.toType(DataType.FLOAT32, false);
-    if (logSoftmax) {
-      s = s.logSoftmax(1);
-    }
-    if (o.repetitionPenalty() != 1.0) {
-      s = LogitsProcessors.repetitionPenalty(s, st.seen(origin, gen, g), (float) o.repetitionPenalty());
-    }
-    if (o.eosTokenId() >= 0 && g < o.minNewTokens()) {
-      s = LogitsProcessors.maskToken(s, o.eosTokenId());
-    }
-    return s;
-  }
-
-  // ---------------------------------------------------------------------------------------------------------
-  // beam search (HF _beam_search, transformers 5.18)
-
-  private GenerationResult beamSearch(Steps st, GenerationOptions o, DecodingStrategy.BeamSearch bs) {
-    int b = st.prompts.length;
-    int nb = bs.numBeams();
-    int n = b * nb;
-    int eos = o.eosTokenId();
-    int k = Math.max(2, 1 + (eos >= 0 ? 1 : 0)) * nb; // beams_to_keep
-    int maxNew = o.maxNewTokens();
-    int[] origin = new int[n];
-    for (int r = 0; r < n; r++) {
-      origin[r] = r / nb;
-    }
-    // running beams (row r = b * nb + i)
-    long[][] gen = new long[n][maxNew];
-    float[] runScore = new float[n];
-    for (int r = 0; r < n; r++) {
-      runScore[r] = r % nb == 0 ? 0f : NEG;
-    }
-    // finished hypotheses per prompt, nb slots each, kept sorted by score
-    long[][] finTok = new long[n][];
-    int[] finLen = new int[n];
-    float[] finScore = new float[n];
-    boolean[] finDone = new boolean[n];
-    Arrays.fill(finScore, NEG);
-    for (int r = 0; r < n; r++) {
-      finTok[r] = new long[0];
-    }
-    boolean[] unsatisfied = new boolean[b];
-    Arrays.fill(unsatisfied, true);
-
-    NDArray logits = st.first(origin);
-    int g = 0;
-    int vocab = model.config().vocabSize();
-    while (true) {
-      NDArray s = processed(st, logits, origin, gen, g, o, true);
-      NDArray acc = s.add(st.step().create(runScore).reshape(n, 1)).reshape(b, (long) nb * vocab);
-      NDList top = acc.topK(k, 1, true, true);
-      float[] vals = top.get(0).toFloatArray();
-      long[] idx = top.get(1).toLongArray();
-
-      long[][] newGen = new long[n][];
-      float[] newRun = new float[n];
-      int[] parent = new int[n];
-      boolean allHit = true;
-      boolean allFull = true;
-      float lenPen = (float) Math.pow(g + 1, bs.lengthPenalty());
-      for (int p = 0; p < b; p++) {
-        int[] src = new int[k];
-        long[] tok = new long[k];
-        boolean[] hit = new boolean[k];
-        float[] runVal = new float[k];
-        for (int j = 0; j < k; j++) {
-          long id = idx[p * k + j];
-          src[j] = (int) (id / vocab);
-          tok[j] = id % vocab;
-          hit[j] = (eos >= 0 && tok[j] == eos) || g + 1 >= maxNew;
-          allHit &= hit[j];
-          runVal[j] = vals[p * k + j] + (hit[j] ? NEG : 0f);
-        }
-        // e. next running beams: best nb candidates that did not stop
-        int[] order = argsortDesc(runVal);
-        for (int i = 0; i < nb; i++) {
-          int j = order[i];
-          int row = p * nb + i;
-          parent[row] = p * nb + src[j];
-          newGen[row] = gen[parent[row]].clone();
-          newGen[row][g] = tok[j];
-          newRun[row] = runVal[j];
-        }
-        // f. finished hypotheses: merge the old ones with the candidates that just stopped among the top nb
-        boolean full = true;
-        for (int i = 0; i < nb; i++) {
-          full &= finDone[p * nb + i];
-        }
-        float[] merged = new float[nb + k];
-        for (int i = 0; i < nb; i++) {
-          merged[i] = finScore[p * nb + i];
-        }
-        for (int j = 0; j < k; j++) {
-          float sc = vals[p * k + j] / lenPen;
-          if (full && bs.earlyStopping() == DecodingStrategy.EarlyStopping.WHEN_FULL) {
-            sc += NEG;
-          }
-          if (!unsatisfied[p]) {
-            sc += NEG;
-          }
-          if (!(hit[j] && j < nb)) {
-            sc += NEG;
-          }
-          merged[nb + j] = sc;
-        }
-        int[] morder = argsortDesc(merged);
-        long[][] nTok = new long[nb][];
-        int[] nLen = new int[nb];
-        float[] nScore = new float[nb];
-        boolean[] nDone = new boolean[nb];
-        for (int i = 0; i < nb; i++) {
-          int m = morder[i];
-          nScore[i] = merged[m];
-          if (m < nb) {
-            nTok[i] = finTok[p * nb + m];
-            nLen[i] = finLen[p * nb + m];
-            nDone[i] = finDone[p * nb + m];
-          } else {
-            int j = m - nb;
-            long[] t = Arrays.copyOf(gen[p * nb + src[j]], g + 1);
-            t[g] = tok[j];
-            nTok[i] = t;
-            nLen[i] = g + 1;
-            nDone[i] = hit[j] && j < nb;
-          }
-        }
-        for (int i = 0; i < nb; i++) {
-          finTok[p * nb + i] = nTok[i];
-          finLen[p * nb + i] = nLen[i];
-          finScore[p * nb + i] = nScore[i];
-          finDone[p * nb + i] = nDone[i];
-          allFull &= nDone[i];
-        }
-      }
-      gen = newGen;
-      runScore = newRun;
-      g++;
-      // early-stop heuristic (sticky per prompt)
-      boolean anyUnsatisfied = false;
-      for (int p = 0; p < b; p++) {
-        if (unsatisfied[p]) {
-          int hyp =
-              bs.earlyStopping() == DecodingStrategy.EarlyStopping.NEVER && bs.lengthPenalty() > 0 ? maxNew : g;
-          float best = runScore[p * nb] / (float) Math.pow(hyp, bs.lengthPenalty());
-          float minFin = Float.POSITIVE_INFINITY;
-          for (int i = 0; i < nb; i++) {
-            minFin = Math.min(minFin, finScore[p * nb + i]);
-          }
-          boolean any = false;
-          for (int i = 0; i < nb; i++) {
-            float worst = finDone[p * nb + i] ? minFin : NEG;
-            any |= best > worst;
-          }
-          unsatisfied[p] = any;
-        }
-        anyUnsatisfied |= unsatisfied[p];
-      }
-      boolean openBeam = !(allFull && bs.earlyStopping() == DecodingStrategy.EarlyStopping.WHEN_FULL);
-      if (!(anyUnsatisfied && openBeam && !allHit) || g >= maxNew) {
-        break;
-      }
-      logits = st.next(origin, gen, g, parent);
-    }
-    List<long[]> out = new ArrayList<>(b);
-    float[] scores = new float[b];
-    for (int p = 0; p < b; p++) {
-      out.add(Arrays.copyOf(finTok[p * nb], finLen[p * nb]));
-      scores[p] = finScore[p * nb];
-    }
-    return new GenerationResult(out, scores, g);
-  }
-
-  /** Indices sorting {@code a} in descending order; ties keep index order. */
-  static int[] argsortDesc(float[] a) {
-    Integer[] ix = new Integer[a.length];
-    for (int i = 0; i < a.length; i++) {
-      ix[i] = i;
-    }
-    Arrays.sort(ix, (x, y) -> Float.compare(a[y], a[x]));
-    int[] out = new int[a.length];
-    for (int i = 0; i < a.length; i++) {
-      out[i] = ix[i];
-    }
-    return out;
-  }
-
-  private static int[] identity(int n) {
-    int[] a = new int[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = i;
-    }
-    return a;
-  }
-
-  // ---------------------------------------------------------------------------------------------------------
-  // model calls, KV cache and per-step memory
-
-  /**
-   * Produces last-position logits {@code (N, V)} for every row; row r continues prompt {@code origin[r]} with its
-   * generated tokens. Owns one sub-manager per step: arrays of step t (logits, cache) stay valid until step t+1
-   * has been computed, then are freed.
-   */
-  private final class Steps implements AutoCloseable {
-    final long[][] prompts; // (B, W) left padded
-    final long[][] masks; // (B, W)
-    final int width;
-    final boolean useCache;
-    final NDManager root;
-    NDManager step;
-    NDList cache;
-
-    Steps(List<long[]> ps, int width, long pad, boolean useCache) {
-      this.width = width;
-      this.useCache = useCache;
-      int b = ps.size();
-      prompts = new long[b][width];
-      masks = new long[b][width];
-      for (int i = 0; i < b; i++) {
-        long[] p = ps.get(i);
-        int padLen = width - p.length;
-        Arrays.fill(prompts[i], 0, padLen, pad);
-        System.arraycopy(p, 0, prompts[i], padLen, p.length);
-        Arrays.fill(masks[i], padLen, width, 1L);
-      }
-      root = model.manager().newSubManager();
+    public Generator(LanguageModel model) {
+        this.model = model;
     }
 
-    NDManager step() {
-      return step;
-    }
-
-    /** Prefill: the prompts in one forward (B rows), then expanded to the rows of {@code origin}. */
-    NDArray first(int[] origin) {
-      NDManager m = root.newSubManager();
-      NDList out = model.forward(new NDList(m.create(prompts), m.create(masks)), false);
-      NDArray logits = out.get(0).get(":, -1, :");
-      boolean expand = origin.length != prompts.length || !isIdentity(origin);
-      NDArray ix = expand ? m.create(toLong(origin)) : null;
-      if (expand) {
-        logits = logits.get(ix);
-      }
-      if (useCache) {
-        cache = new NDList(out.size() - 1);
-        for (int i = 1; i < out.size(); i++) {
-          cache.add(expand ? out.get(i).get(ix) : out.get(i));
-        }
-        cache.attach(m);
-      }
-      logits.attach(m);
-      rotate(m);
-      return logits;
+    /** Test hook: called after every step with the number of native arrays the generator holds. */
+    Generator observeSteps(java.util.function.IntConsumer observer) {
+        this.stepObserver = observer;
+        return this;
     }
 
     /**
-     * One decoding step. {@code parent[r]} is the row of the previous step that row r continues (beam
-     * reordering), or null when rows keep their place.
+     * Generates for every prompt (token ids without padding; OPT prompts normally start with BOS
+     * 2).
      */
-    NDArray next(int[] origin, long[][] gen, int g, int[] parent) {
-      NDManager m = root.newSubManager();
-      int n = origin.length;
-      long[][] mask = new long[n][width + g];
-      for (int r = 0; r < n; r++) {
-        System.arraycopy(masks[origin[r]], 0, mask[r], 0, width);
-        Arrays.fill(mask[r], width, width + g, 1L);
-      }
-      NDArray maskArr = m.create(mask);
-      NDArray logits;
-      if (useCache) {
-        long[][] last = new long[n][1];
+    public GenerationResult generate(List<long[]> prompts, GenerationOptions opts) {
+        int width = validate(prompts, opts);
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (Steps steps = new Steps(prompts, width, opts.padTokenId(), opts.useCache())) {
+            DecodingStrategy s = opts.strategy();
+            if (s instanceof DecodingStrategy.BeamSearch beam) {
+                return beamSearch(steps, opts, beam);
+            }
+            return sample(steps, opts, s instanceof DecodingStrategy.Sampling sm ? sm : null);
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    private int validate(List<long[]> prompts, GenerationOptions opts) {
+        OptConfig cfg = model.config();
+        if (prompts.isEmpty()) {
+            throw new UserInputException("generation: no prompts");
+        }
+        int width = 0;
+        for (int i = 0; i < prompts.size(); i++) {
+            long[] p = prompts.get(i);
+            if (p.length == 0) {
+                throw new UserInputException("generation: prompt " + i + " is empty");
+            }
+            for (long t : p) {
+                if (t < 0 || t >= cfg.vocabSize()) {
+                    throw new UserInputException(
+                            "generation: prompt "
+                                    + i
+                                    + " has token id "
+                                    + t
+                                    + " outside the vocabulary [0, "
+                                    + cfg.vocabSize()
+                                    + ")");
+                }
+            }
+            width = Math.max(width, p.length);
+        }
+        if ((long) width + opts.maxNewTokens() > cfg.maxPositionEmbeddings()) {
+            throw new UserInputException(
+                    "generation: prompt length "
+                            + width
+                            + " + max_new_tokens "
+                            + opts.maxNewTokens()
+                            + " exceeds max_position_embeddings "
+                            + cfg.maxPositionEmbeddings());
+        }
+        if (opts.eosTokenId() >= cfg.vocabSize() || opts.padTokenId() >= cfg.vocabSize()) {
+            throw new UserInputException(
+                    "generation: eos/pad token id outside the vocabulary of " + cfg.vocabSize());
+        }
+        return width;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // greedy and sampling (HF _sample)
+
+    private GenerationResult sample(Steps st, GenerationOptions o, DecodingStrategy.Sampling sm) {
+        int b = st.prompts.length;
+        int[] origin = identity(b);
+        long[][] gen = new long[b][o.maxNewTokens()];
+        int[] len = new int[b];
+        boolean[] done = new boolean[b];
+        int eos = o.eosTokenId();
+        int g = 0;
+        NDArray logits = st.first(origin);
+        while (true) {
+            NDArray s = processed(st, logits, origin, gen, g, o, false);
+            long[] next;
+            if (sm == null) {
+                next = s.argMax(1).toLongArray();
+            } else {
+                s = LogitsProcessors.temperature(s, (float) sm.temperature());
+                s = LogitsProcessors.topK(s, sm.topK());
+                s = LogitsProcessors.topP(s, (float) sm.topP(), 1);
+                next = draw(s.softmax(1).toFloatArray(), b, sm);
+            }
+            boolean all = true;
+            for (int r = 0; r < b; r++) {
+                long tok = done[r] ? o.padTokenId() : next[r];
+                gen[r][g] = tok;
+                if (!done[r]) {
+                    len[r] = g + 1;
+                    done[r] = tok == eos;
+                }
+                all &= done[r];
+            }
+            g++;
+            if (all || g >= o.maxNewTokens()) {
+                break;
+            }
+            logits = st.next(origin, gen, g, null);
+        }
+        List<long[]> out = new ArrayList<>(b);
+        for (int r = 0; r < b; r++) {
+            out.add(Arrays.copyOf(gen[r], len[r]));
+        }
+        return new GenerationResult(out, new float[0], g);
+    }
+
+    /**
+     * Inverse-CDF draw per row from host probabilities, one {@code nextDouble()} per row in order.
+     */
+    static long[] draw(float[] probs, int rows, DecodingStrategy.Sampling sm) {
+        int v = probs.length / rows;
+        long[] out = new long[rows];
+        for (int r = 0; r < rows; r++) {
+            int off = r * v;
+            double total = 0;
+            int last = 0;
+            for (int i = 0; i < v; i++) {
+                total += probs[off + i];
+                if (probs[off + i] > 0) {
+                    last = i;
+                }
+            }
+            double target = sm.random().nextDouble() * total;
+            double cum = 0;
+            out[r] = last;
+            for (int i = 0; i < v; i++) {
+                cum += probs[off + i];
+                if (cum > target) {
+                    out[r] = i;
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * HF's processor order on the last-step scores: (beam search: log_softmax first), repetition
+     * penalty over the whole row so far, then EOS masking while fewer than {@code min_new_tokens}
+     * were generated.
+     */
+    private static NDArray processed(
+            Steps st,
+            NDArray logits,
+            int[] origin,
+            long[][] gen,
+            int g,
+            GenerationOptions o,
+            boolean logSoftmax) {
+        NDArray s = logits.toType(DataType.FLOAT32, false);
+        if (logSoftmax) {
+            s = s.logSoftmax(1);
+        }
+        if (o.repetitionPenalty() != 1.0) {
+            s =
+                    LogitsProcessors.repetitionPenalty(
+                            s, st.seen(origin, gen, g), (float) o.repetitionPenalty());
+        }
+        if (o.eosTokenId() >= 0 && g < o.minNewTokens()) {
+            s = LogitsProcessors.maskToken(s, o.eosTokenId());
+        }
+        return s;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // beam search (HF _beam_search, transformers 5.18)
+
+    private GenerationResult beamSearch(
+            Steps st, GenerationOptions o, DecodingStrategy.BeamSearch bs) {
+        int b = st.prompts.length;
+        int nb = bs.numBeams();
+        int n = b * nb;
+        int eos = o.eosTokenId();
+        int k = Math.max(2, 1 + (eos >= 0 ? 1 : 0)) * nb; // beams_to_keep
+        int maxNew = o.maxNewTokens();
+        int[] origin = new int[n];
         for (int r = 0; r < n; r++) {
-          last[r][0] = gen[r][g - 1];
+            origin[r] = r / nb;
         }
-        NDList in = new NDList(m.create(last), maskArr);
-        if (parent != null && !isIdentity(parent)) {
-          NDArray ix = m.create(toLong(parent));
-          for (NDArray kv : cache) {
-            in.add(kv.get(ix)); // reorder the cache by beam (batch axis)
-          }
-        } else {
-          in.addAll(cache);
+        // running beams (row r = b * nb + i)
+        long[][] gen = new long[n][maxNew];
+        float[] runScore = new float[n];
+        for (int r = 0; r < n; r++) {
+            runScore[r] = r % nb == 0 ? 0f : NEG;
         }
-        NDList out = model.forward(in, false);
-        logits = out.get(0).reshape(n, -1);
-        cache = out.subNDList(1);
-        cache.attach(m); // the concat's first operand was the old cache: move the result before freeing it
-      } else {
-        NDList out = model.forward(new NDList(m.create(seenRows(origin, gen, g)), maskArr), false);
-        logits = out.get(0).get(":, -1, :");
-      }
-      logits.attach(m);
-      rotate(m);
-      return logits;
+        // finished hypotheses per prompt, nb slots each, kept sorted by score
+        long[][] finTok = new long[n][];
+        int[] finLen = new int[n];
+        float[] finScore = new float[n];
+        boolean[] finDone = new boolean[n];
+        Arrays.fill(finScore, NEG);
+        for (int r = 0; r < n; r++) {
+            finTok[r] = new long[0];
+        }
+        boolean[] unsatisfied = new boolean[b];
+        Arrays.fill(unsatisfied, true);
+
+        NDArray logits = st.first(origin);
+        int g = 0;
+        int vocab = model.config().vocabSize();
+        while (true) {
+            NDArray s = processed(st, logits, origin, gen, g, o, true);
+            NDArray acc =
+                    s.add(st.step().create(runScore).reshape(n, 1)).reshape(b, (long) nb * vocab);
+            NDList top = acc.topK(k, 1, true, true);
+            float[] vals = top.get(0).toFloatArray();
+            long[] idx = top.get(1).toLongArray();
+
+            long[][] newGen = new long[n][];
+            float[] newRun = new float[n];
+            int[] parent = new int[n];
+            boolean allHit = true;
+            boolean allFull = true;
+            float lenPen = (float) Math.pow(g + 1, bs.lengthPenalty());
+            for (int p = 0; p < b; p++) {
+                int[] src = new int[k];
+                long[] tok = new long[k];
+                boolean[] hit = new boolean[k];
+                float[] runVal = new float[k];
+                for (int j = 0; j < k; j++) {
+                    long id = idx[p * k + j];
+                    src[j] = (int) (id / vocab);
+                    tok[j] = id % vocab;
+                    hit[j] = (eos >= 0 && tok[j] == eos) || g + 1 >= maxNew;
+                    allHit &= hit[j];
+                    runVal[j] = vals[p * k + j] + (hit[j] ? NEG : 0f);
+                }
+                // e. next running beams: best nb candidates that did not stop
+                int[] order = argsortDesc(runVal);
+                for (int i = 0; i < nb; i++) {
+                    int j = order[i];
+                    int row = p * nb + i;
+                    parent[row] = p * nb + src[j];
+                    newGen[row] = gen[parent[row]].clone();
+                    newGen[row][g] = tok[j];
+                    newRun[row] = runVal[j];
+                }
+                // f. finished hypotheses: merge the old ones with the candidates that just stopped
+                // among the top nb
+                boolean full = true;
+                for (int i = 0; i < nb; i++) {
+                    full &= finDone[p * nb + i];
+                }
+                float[] merged = new float[nb + k];
+                for (int i = 0; i < nb; i++) {
+                    merged[i] = finScore[p * nb + i];
+                }
+                for (int j = 0; j < k; j++) {
+                    float sc = vals[p * k + j] / lenPen;
+                    if (full && bs.earlyStopping() == DecodingStrategy.EarlyStopping.WHEN_FULL) {
+                        sc += NEG;
+                    }
+                    if (!unsatisfied[p]) {
+                        sc += NEG;
+                    }
+                    if (!(hit[j] && j < nb)) {
+                        sc += NEG;
+                    }
+                    merged[nb + j] = sc;
+                }
+                int[] morder = argsortDesc(merged);
+                long[][] nTok = new long[nb][];
+                int[] nLen = new int[nb];
+                float[] nScore = new float[nb];
+                boolean[] nDone = new boolean[nb];
+                for (int i = 0; i < nb; i++) {
+                    int m = morder[i];
+                    nScore[i] = merged[m];
+                    if (m < nb) {
+                        nTok[i] = finTok[p * nb + m];
+                        nLen[i] = finLen[p * nb + m];
+                        nDone[i] = finDone[p * nb + m];
+                    } else {
+                        int j = m - nb;
+                        long[] t = Arrays.copyOf(gen[p * nb + src[j]], g + 1);
+                        t[g] = tok[j];
+                        nTok[i] = t;
+                        nLen[i] = g + 1;
+                        nDone[i] = hit[j] && j < nb;
+                    }
+                }
+                for (int i = 0; i < nb; i++) {
+                    finTok[p * nb + i] = nTok[i];
+                    finLen[p * nb + i] = nLen[i];
+                    finScore[p * nb + i] = nScore[i];
+                    finDone[p * nb + i] = nDone[i];
+                    allFull &= nDone[i];
+                }
+            }
+            gen = newGen;
+            runScore = newRun;
+            g++;
+            // early-stop heuristic (sticky per prompt)
+            boolean anyUnsatisfied = false;
+            for (int p = 0; p < b; p++) {
+                if (unsatisfied[p]) {
+                    int hyp =
+                            bs.earlyStopping() == DecodingStrategy.EarlyStopping.NEVER
+                                            && bs.lengthPenalty() > 0
+                                    ? maxNew
+                                    : g;
+                    float best = runScore[p * nb] / (float) Math.pow(hyp, bs.lengthPenalty());
+                    float minFin = Float.POSITIVE_INFINITY;
+                    for (int i = 0; i < nb; i++) {
+                        minFin = Math.min(minFin, finScore[p * nb + i]);
+                    }
+                    boolean any = false;
+                    for (int i = 0; i < nb; i++) {
+                        float worst = finDone[p * nb + i] ? minFin : NEG;
+                        any |= best > worst;
+                    }
+                    unsatisfied[p] = any;
+                }
+                anyUnsatisfied |= unsatisfied[p];
+            }
+            boolean openBeam =
+                    !(allFull && bs.earlyStopping() == DecodingStrategy.EarlyStopping.WHEN_FULL);
+            if (!(anyUnsatisfied && openBeam && !allHit) || g >= maxNew) {
+                break;
+            }
+            logits = st.next(origin, gen, g, parent);
+        }
+        List<long[]> out = new ArrayList<>(b);
+        float[] scores = new float[b];
+        for (int p = 0; p < b; p++) {
+            out.add(Arrays.copyOf(finTok[p * nb], finLen[p * nb]));
+            scores[p] = finScore[p * nb];
+        }
+        return new GenerationResult(out, scores, g);
     }
 
-    /** The rows so far (padded prompt + generated), as the repetition penalty sees them. */
-    NDArray seen(int[] origin, long[][] gen, int g) {
-      return step.create(seenRows(origin, gen, g));
+    /** Indices sorting {@code a} in descending order; ties keep index order. */
+    static int[] argsortDesc(float[] a) {
+        Integer[] ix = new Integer[a.length];
+        for (int i = 0; i < a.length; i++) {
+            ix[i] = i;
+        }
+        Arrays.sort(ix, (x, y) -> Float.compare(a[y], a[x]));
+        int[] out = new int[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = ix[i];
+        }
+        return out;
     }
 
-    long[][] seenRows(int[] origin, long[][] gen, int g) {
-      long[][] rows = new long[origin.length][width + g];
-      for (int r = 0; r < origin.length; r++) {
-        System.arraycopy(prompts[origin[r]], 0, rows[r], 0, width);
-        System.arraycopy(gen[r], 0, rows[r], width, g);
-      }
-      return rows;
+    private static int[] identity(int n) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        return a;
     }
 
-    private void rotate(NDManager m) {
-      if (step != null) {
-        step.close();
-      }
-      step = m;
-      if (stepObserver != null) {
-        stepObserver.accept(root.getManagedArrays().size());
-      }
+    // ---------------------------------------------------------------------------------------------------------
+    // model calls, KV cache and per-step memory
+
+    /**
+     * Produces last-position logits {@code (N, V)} for every row; row r continues prompt {@code
+     * origin[r]} with its generated tokens. Owns one sub-manager per step: arrays of step t
+     * (logits, cache) stay valid until step t+1 has been computed, then are freed.
+     */
+    private final class Steps implements AutoCloseable {
+        final long[][] prompts; // (B, W) left padded
+        final long[][] masks; // (B, W)
+        final int width;
+        final boolean useCache;
+        final NDManager root;
+        NDManager step;
+        NDList cache;
+
+        Steps(List<long[]> ps, int width, long pad, boolean useCache) {
+            this.width = width;
+            this.useCache = useCache;
+            int b = ps.size();
+            prompts = new long[b][width];
+            masks = new long[b][width];
+            for (int i = 0; i < b; i++) {
+                long[] p = ps.get(i);
+                int padLen = width - p.length;
+                Arrays.fill(prompts[i], 0, padLen, pad);
+                System.arraycopy(p, 0, prompts[i], padLen, p.length);
+                Arrays.fill(masks[i], padLen, width, 1L);
+            }
+            root = model.manager().newSubManager();
+        }
+
+        NDManager step() {
+            return step;
+        }
+
+        /**
+         * Prefill: the prompts in one forward (B rows), then expanded to the rows of {@code
+         * origin}.
+         */
+        NDArray first(int[] origin) {
+            NDManager m = root.newSubManager();
+            NDList out = model.forward(new NDList(m.create(prompts), m.create(masks)), false);
+            NDArray logits = out.get(0).get(":, -1, :");
+            boolean expand = origin.length != prompts.length || !isIdentity(origin);
+            NDArray ix = expand ? m.create(toLong(origin)) : null;
+            if (expand) {
+                logits = logits.get(ix);
+            }
+            if (useCache) {
+                cache = new NDList(out.size() - 1);
+                for (int i = 1; i < out.size(); i++) {
+                    cache.add(expand ? out.get(i).get(ix) : out.get(i));
+                }
+                cache.attach(m);
+            }
+            logits.attach(m);
+            rotate(m);
+            return logits;
+        }
+
+        /**
+         * One decoding step. {@code parent[r]} is the row of the previous step that row r continues
+         * (beam reordering), or null when rows keep their place.
+         */
+        NDArray next(int[] origin, long[][] gen, int g, int[] parent) {
+            NDManager m = root.newSubManager();
+            int n = origin.length;
+            long[][] mask = new long[n][width + g];
+            for (int r = 0; r < n; r++) {
+                System.arraycopy(masks[origin[r]], 0, mask[r], 0, width);
+                Arrays.fill(mask[r], width, width + g, 1L);
+            }
+            NDArray maskArr = m.create(mask);
+            NDArray logits;
+            if (useCache) {
+                long[][] last = new long[n][1];
+                for (int r = 0; r < n; r++) {
+                    last[r][0] = gen[r][g - 1];
+                }
+                NDList in = new NDList(m.create(last), maskArr);
+                if (parent != null && !isIdentity(parent)) {
+                    NDArray ix = m.create(toLong(parent));
+                    for (NDArray kv : cache) {
+                        in.add(kv.get(ix)); // reorder the cache by beam (batch axis)
+                    }
+                } else {
+                    in.addAll(cache);
+                }
+                NDList out = model.forward(in, false);
+                logits = out.get(0).reshape(n, -1);
+                cache = out.subNDList(1);
+                cache.attach(
+                        m); // the concat's first operand was the old cache: move the result before
+                // freeing it
+            } else {
+                NDList out =
+                        model.forward(
+                                new NDList(m.create(seenRows(origin, gen, g)), maskArr), false);
+                logits = out.get(0).get(":, -1, :");
+            }
+            logits.attach(m);
+            rotate(m);
+            return logits;
+        }
+
+        /** The rows so far (padded prompt + generated), as the repetition penalty sees them. */
+        NDArray seen(int[] origin, long[][] gen, int g) {
+            return step.create(seenRows(origin, gen, g));
+        }
+
+        long[][] seenRows(int[] origin, long[][] gen, int g) {
+            long[][] rows = new long[origin.length][width + g];
+            for (int r = 0; r < origin.length; r++) {
+                System.arraycopy(prompts[origin[r]], 0, rows[r], 0, width);
+                System.arraycopy(gen[r], 0, rows[r], width, g);
+            }
+            return rows;
+        }
+
+        private void rotate(NDManager m) {
+            if (step != null) {
+                step.close();
+            }
+            step = m;
+            if (stepObserver != null) {
+                stepObserver.accept(root.getManagedArrays().size());
+            }
+        }
+
+        @Override
+        public void close() {
+            root.close();
+        }
     }
 
-    @Override
-    public void close() {
-      root.close();
+    private static boolean isIdentity(int[] a) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] != i) {
+                return false;
+            }
+        }
+        return true;
     }
-  }
 
-  private static boolean isIdentity(int[] a) {
-    for (int i = 0; i < a.length; i++) {
-      if (a[i] != i) {
-        return false;
-      }
+    private static long[] toLong(int[] a) {
+        long[] out = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i];
+        }
+        return out;
     }
-    return true;
-  }
-
-  private static long[] toLong(int[] a) {
-    long[] out = new long[a.length];
-    for (int i = 0; i < a.length; i++) {
-      out[i] = a[i];
-    }
-    return out;
-  }
 }

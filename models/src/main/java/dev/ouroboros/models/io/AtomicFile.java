@@ -10,73 +10,88 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Writes a file so that readers see either the old content or the complete new content, never a torn file:
- * the bytes go to a temporary file in the same directory, are fsynced, and the temporary file is renamed over
- * the target atomically; the directory is then fsynced so that the rename survives a crash.
+ * Writes a file so that readers see either the old content or the complete new content, never a
+ * torn file: the bytes go to a temporary file in the same directory, are fsynced, and the temporary
+ * file is renamed over the target atomically; the directory is then fsynced so that the rename
+ * survives a crash.
  */
 public final class AtomicFile {
 
-  /** Produces the content of the file. */
-  @FunctionalInterface
-  public interface Body {
-    void writeTo(FileChannel out) throws IOException;
-  }
+    /** Produces the content of the file. */
+    @FunctionalInterface
+    public interface Body {
+        void writeTo(FileChannel out) throws IOException;
+    }
 
-  private AtomicFile() {}
+    private AtomicFile() {}
 
-  /** Replaces {@code target} with {@code content}. */
-  public static void write(Path target, byte[] content) {
-    write(target, out -> {
-      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content);
-      while (b.hasRemaining()) {
-        out.write(b);
-      }
-    });
-  }
+    /** Replaces {@code target} with {@code content}. */
+    public static void write(Path target, byte[] content) {
+        write(
+                target,
+                out -> {
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content);
+                    while (b.hasRemaining()) {
+                        out.write(b);
+                    }
+                });
+    }
 
-  /**
-   * Replaces {@code target} with what {@code body} writes.
-   *
-   * @throws UncheckedIOException if any step fails; the target is then untouched and the temporary file removed
-   */
-  public static void write(Path target, Body body) {
-    Path abs = target.toAbsolutePath();
-    Path dir = abs.getParent();
-    Path tmp = null;
-    try {
-      Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        body.writeTo(out);
-        dev.ouroboros.models.CrashPoint.here("atomic-write"); // temp written, not yet renamed
-        out.force(true);
-      }
-      try {
-        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        throw new IOException(abs + ": the file system cannot rename atomically", e);
-      }
-      tmp = null;
-      syncDirectory(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException(abs + ": write failed: " + e.getMessage(), e);
-    } finally {
-      if (tmp != null) {
+    /**
+     * Replaces {@code target} with what {@code body} writes.
+     *
+     * @throws UncheckedIOException if any step fails; the target is then untouched and the
+     *     temporary file removed
+     */
+    public static void write(Path target, Body body) {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        Path tmp = null;
         try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // best effort: the original failure is what matters
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+            try (FileChannel out =
+                    FileChannel.open(
+                            tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                body.writeTo(out);
+                dev.ouroboros.models.CrashPoint.here(
+                        "atomic-write"); // temp written, not yet renamed
+                out.force(true);
+            }
+            try {
+                Files.move(
+                        tmp,
+                        abs,
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException(abs + ": the file system cannot rename atomically", e);
+            }
+            tmp = null;
+            syncDirectory(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(abs + ": write failed: " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort: the original failure is what matters
+                }
+            }
         }
-      }
     }
-  }
 
-  /** fsync of a directory: supported on Linux and macOS; other platforms refuse to open one, which is harmless. */
-  private static void syncDirectory(Path dir) {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // Windows cannot open a directory as a channel; the rename itself is still atomic there.
+    /**
+     * fsync of a directory: supported on Linux and macOS; other platforms refuse to open one, which
+     * is harmless.
+     */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            // Windows cannot open a directory as a channel; the rename itself is still atomic
+            // there.
+        }
     }
-  }
 }

@@ -14,88 +14,100 @@ import java.nio.file.StandardOpenOption;
 /**
  * A read-only, memory-mapped view of a file that hands out zero-copy little-endian slices.
  *
- * <p>A file up to 2 GiB is mapped once and sliced; a larger one is mapped region by region (one mapping per
- * tensor or zip entry), since a single {@link ByteBuffer} cannot address more than 2 GiB. Slices stay valid
- * after {@link #close()}: the mappings live until the buffers are garbage collected.
+ * <p>A file up to 2 GiB is mapped once and sliced; a larger one is mapped region by region (one
+ * mapping per tensor or zip entry), since a single {@link ByteBuffer} cannot address more than 2
+ * GiB. Slices stay valid after {@link #close()}: the mappings live until the buffers are garbage
+ * collected.
  */
 final class MappedFile implements AutoCloseable {
-  private final Path path;
-  private final FileChannel channel;
-  private final long size;
-  private final MappedByteBuffer whole;
+    private final Path path;
+    private final FileChannel channel;
+    private final long size;
+    private final MappedByteBuffer whole;
 
-  private MappedFile(Path path, FileChannel channel, long wholeMapLimit) throws IOException {
-    this.path = path;
-    this.channel = channel;
-    this.size = channel.size();
-    this.whole = size <= wholeMapLimit ? channel.map(FileChannel.MapMode.READ_ONLY, 0, size) : null;
-  }
-
-  /** Opens and maps {@code path}; a missing or unreadable file is a {@link UserInputException}. */
-  static MappedFile open(Path path) {
-    return open(path, Integer.MAX_VALUE);
-  }
-
-  /** As {@link #open(Path)}, mapping region by region when the file is larger than {@code wholeMapLimit}. */
-  static MappedFile open(Path path, long wholeMapLimit) {
-    FileChannel channel;
-    try {
-      channel = FileChannel.open(path, StandardOpenOption.READ);
-    } catch (NoSuchFileException e) {
-      throw new UserInputException(path + ": no such file");
-    } catch (IOException e) {
-      throw new UserInputException(path + ": cannot open (" + e.getMessage() + ")", e);
+    private MappedFile(Path path, FileChannel channel, long wholeMapLimit) throws IOException {
+        this.path = path;
+        this.channel = channel;
+        this.size = channel.size();
+        this.whole =
+                size <= wholeMapLimit ? channel.map(FileChannel.MapMode.READ_ONLY, 0, size) : null;
     }
-    try {
-      return new MappedFile(path, channel, Math.min(wholeMapLimit, Integer.MAX_VALUE));
-    } catch (IOException | RuntimeException e) {
-      try {
-        channel.close();
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e instanceof IOException io ? new UncheckedIOException(path + ": cannot map", io) : (RuntimeException) e;
-    }
-  }
 
-  Path path() {
-    return path;
-  }
+    /**
+     * Opens and maps {@code path}; a missing or unreadable file is a {@link UserInputException}.
+     */
+    static MappedFile open(Path path) {
+        return open(path, Integer.MAX_VALUE);
+    }
 
-  long size() {
-    return size;
-  }
+    /**
+     * As {@link #open(Path)}, mapping region by region when the file is larger than {@code
+     * wholeMapLimit}.
+     */
+    static MappedFile open(Path path, long wholeMapLimit) {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new UserInputException(path + ": no such file");
+        } catch (IOException e) {
+            throw new UserInputException(path + ": cannot open (" + e.getMessage() + ")", e);
+        }
+        try {
+            return new MappedFile(path, channel, Math.min(wholeMapLimit, Integer.MAX_VALUE));
+        } catch (IOException | RuntimeException e) {
+            try {
+                channel.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e instanceof IOException io
+                    ? new UncheckedIOException(path + ": cannot map", io)
+                    : (RuntimeException) e;
+        }
+    }
 
-  /**
-   * The bytes {@code [offset, offset + length)}, without copying. The caller has checked the range against
-   * {@link #size()}.
-   */
-  ByteBuffer slice(long offset, long length) {
-    if (offset < 0 || length < 0 || offset > size - length) {
-      throw new IllegalArgumentException(path + ": range " + offset + "+" + length + " outside " + size);
+    Path path() {
+        return path;
     }
-    if (length > Integer.MAX_VALUE) {
-      throw new UserInputException(path + ": a single tensor of " + length + " bytes exceeds the 2 GiB limit");
-    }
-    ByteBuffer b;
-    if (whole != null) {
-      b = whole.slice((int) offset, (int) length);
-    } else {
-      try {
-        b = channel.map(FileChannel.MapMode.READ_ONLY, offset, length);
-      } catch (IOException e) {
-        throw new UncheckedIOException(path + ": cannot map " + length + " bytes at " + offset, e);
-      }
-    }
-    return b.order(ByteOrder.LITTLE_ENDIAN);
-  }
 
-  @Override
-  public void close() {
-    try {
-      channel.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException(path + ": close failed", e);
+    long size() {
+        return size;
     }
-  }
+
+    /**
+     * The bytes {@code [offset, offset + length)}, without copying. The caller has checked the
+     * range against {@link #size()}.
+     */
+    ByteBuffer slice(long offset, long length) {
+        if (offset < 0 || length < 0 || offset > size - length) {
+            throw new IllegalArgumentException(
+                    path + ": range " + offset + "+" + length + " outside " + size);
+        }
+        if (length > Integer.MAX_VALUE) {
+            throw new UserInputException(
+                    path + ": a single tensor of " + length + " bytes exceeds the 2 GiB limit");
+        }
+        ByteBuffer b;
+        if (whole != null) {
+            b = whole.slice((int) offset, (int) length);
+        } else {
+            try {
+                b = channel.map(FileChannel.MapMode.READ_ONLY, offset, length);
+            } catch (IOException e) {
+                throw new UncheckedIOException(
+                        path + ": cannot map " + length + " bytes at " + offset, e);
+            }
+        }
+        return b.order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(path + ": close failed", e);
+        }
+    }
 }

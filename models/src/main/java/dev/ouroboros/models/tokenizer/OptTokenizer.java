@@ -44,408 +44,440 @@ import java.util.TreeMap;
  * same when reloaded.
  */
 public final class OptTokenizer implements AutoCloseable {
-  static final String TOKENIZER_JSON = "tokenizer.json";
-  static final String VOCAB_JSON = "vocab.json";
-  static final String MERGES_TXT = "merges.txt";
-  static final String TOKENIZER_CONFIG = "tokenizer_config.json";
-  static final String SPECIAL_TOKENS_MAP = "special_tokens_map.json";
+    static final String TOKENIZER_JSON = "tokenizer.json";
+    static final String VOCAB_JSON = "vocab.json";
+    static final String MERGES_TXT = "merges.txt";
+    static final String TOKENIZER_CONFIG = "tokenizer_config.json";
+    static final String SPECIAL_TOKENS_MAP = "special_tokens_map.json";
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-  /** The special tokens of an OPT tokenizer, as strings and as ids. */
-  public record SpecialTokens(
-      String bos, String eos, String unk, String pad, int bosId, int eosId, int unkId, int padId) {}
+    /** The special tokens of an OPT tokenizer, as strings and as ids. */
+    public record SpecialTokens(
+            String bos,
+            String eos,
+            String unk,
+            String pad,
+            int bosId,
+            int eosId,
+            int unkId,
+            int padId) {}
 
-  /** Spellings of the special tokens before their ids are known. */
-  private record SpecialNames(String bos, String eos, String unk, String pad) {
-    static final SpecialNames OPT = new SpecialNames("</s>", "</s>", "</s>", "<pad>");
+    /** Spellings of the special tokens before their ids are known. */
+    private record SpecialNames(String bos, String eos, String unk, String pad) {
+        static final SpecialNames OPT = new SpecialNames("</s>", "</s>", "</s>", "<pad>");
 
-    Set<String> distinct() {
-      return new LinkedHashSet<>(List.of(bos, eos, unk, pad));
-    }
-  }
-
-  private final HuggingFaceTokenizer tokenizer;
-  private final byte[] canonicalJson;
-  private final SpecialTokens specials;
-  private final int vocabSize;
-
-  private OptTokenizer(
-      HuggingFaceTokenizer tokenizer, byte[] canonicalJson, SpecialTokens specials, int vocabSize) {
-    this.tokenizer = tokenizer;
-    this.canonicalJson = canonicalJson;
-    this.specials = specials;
-    this.vocabSize = vocabSize;
-  }
-
-  /**
-   * Loads the tokenizer of a checkpoint directory.
-   *
-   * @throws UserInputException if the directory has neither {@code tokenizer.json} nor {@code
-   *     vocab.json} + {@code merges.txt}, or a file is malformed
-   */
-  public static OptTokenizer load(Path modelDir) {
-    if (!Files.isDirectory(modelDir)) {
-      throw new UserInputException(modelDir + ": not a directory (expected a tokenizer directory)");
-    }
-    SpecialNames names = readSpecialNames(modelDir);
-    Path tokenizerJson = modelDir.resolve(TOKENIZER_JSON);
-    if (Files.isRegularFile(tokenizerJson)) {
-      return fromSpec(readJson(tokenizerJson), names, tokenizerJson.toString());
-    }
-    Path vocab = modelDir.resolve(VOCAB_JSON);
-    Path merges = modelDir.resolve(MERGES_TXT);
-    if (Files.isRegularFile(vocab) && Files.isRegularFile(merges)) {
-      ObjectNode spec = buildSpec(readVocab(vocab), readMerges(merges), names, vocab);
-      return fromSpec(spec, names, vocab.getParent().toString());
-    }
-    List<String> missing = new ArrayList<>();
-    if (!Files.isRegularFile(vocab)) {
-      missing.add(VOCAB_JSON);
-    }
-    if (!Files.isRegularFile(merges)) {
-      missing.add(MERGES_TXT);
-    }
-    throw new UserInputException(
-        modelDir
-            + ": no tokenizer found (no "
-            + TOKENIZER_JSON
-            + ", and "
-            + String.join(" and ", missing)
-            + " missing)");
-  }
-
-  /** Token ids of {@code text} with the BOS token ({@code </s>}, id 2 for OPT) first. */
-  public long[] encode(String text) {
-    return tokenizer.encode(text, true, false).getIds();
-  }
-
-  /** Token ids of {@code text} without any special token added. */
-  public long[] encodeNoSpecial(String text) {
-    return tokenizer.encode(text, false, false).getIds();
-  }
-
-  /** Text of {@code ids}, skipping special tokens. */
-  public String decode(long[] ids) {
-    return tokenizer.decode(ids, true);
-  }
-
-  public int bosId() {
-    return specials.bosId();
-  }
-
-  public int eosId() {
-    return specials.eosId();
-  }
-
-  public int padId() {
-    return specials.padId();
-  }
-
-  public SpecialTokens specialTokens() {
-    return specials;
-  }
-
-  /**
-   * Number of distinct token ids (vocab plus added tokens), like {@code len(tokenizer)} in Python.
-   */
-  public int vocabSize() {
-    return vocabSize;
-  }
-
-  /** Hex SHA-256 of the canonical {@code tokenizer.json} (the bytes {@link #save(Path)} writes). */
-  public String sha256() {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonicalJson));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-    }
-  }
-
-  /**
-   * Writes {@code tokenizer.json}, {@code tokenizer_config.json} and {@code
-   * special_tokens_map.json} to {@code dir} (created if needed); transformers' {@code
-   * AutoTokenizer} loads them with the same ids.
-   */
-  public void save(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    Files.write(dir.resolve(TOKENIZER_JSON), canonicalJson);
-    Map<String, Object> specialMap = new LinkedHashMap<>();
-    specialMap.put("bos_token", specials.bos());
-    specialMap.put("eos_token", specials.eos());
-    specialMap.put("unk_token", specials.unk());
-    specialMap.put("pad_token", specials.pad());
-    Map<String, Object> config = new LinkedHashMap<>(specialMap);
-    config.put("add_bos_token", true);
-    config.put("add_prefix_space", false);
-    config.put("errors", "replace");
-    config.put("tokenizer_class", "GPT2Tokenizer");
-    Files.write(
-        dir.resolve(TOKENIZER_CONFIG),
-        JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
-    Files.write(
-        dir.resolve(SPECIAL_TOKENS_MAP),
-        JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(specialMap));
-  }
-
-  @Override
-  public void close() {
-    tokenizer.close();
-  }
-
-  // ---------------------------------------------------------------------------------------------
-
-  private static OptTokenizer fromSpec(ObjectNode spec, SpecialNames names, String source) {
-    Map<String, Integer> ids = tokenIds(spec, source);
-    SpecialTokens specials =
-        new SpecialTokens(
-            names.bos(),
-            names.eos(),
-            names.unk(),
-            names.pad(),
-            idOf(ids, names.bos(), source),
-            idOf(ids, names.eos(), source),
-            idOf(ids, names.unk(), source),
-            idOf(ids, names.pad(), source));
-    byte[] canonical = canonicalBytes(spec);
-    HuggingFaceTokenizer tokenizer = newDjlTokenizer(canonical, source);
-    if (!isBosOnly(tokenizer.encode("", true, false).getIds(), specials.bosId())) {
-      // A tokenizer.json whose post-processor does not prepend BOS (OPT always has add_bos_token);
-      // transformers 5 rewrites the post-processor the same way.
-      tokenizer.close();
-      spec.set("post_processor", bosTemplate(names.bos(), specials.bosId()));
-      canonical = canonicalBytes(spec);
-      tokenizer = newDjlTokenizer(canonical, source);
-    }
-    return new OptTokenizer(
-        tokenizer, canonical, specials, new LinkedHashSet<>(ids.values()).size());
-  }
-
-  private static boolean isBosOnly(long[] ids, int bosId) {
-    return ids.length == 1 && ids[0] == bosId;
-  }
-
-  private static HuggingFaceTokenizer newDjlTokenizer(byte[] json, String source) {
-    // DJL defaults: truncation at modelMaxLength=512 and padding; both off for language modelling.
-    Map<String, String> options =
-        Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false");
-    try {
-      return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), options);
-    } catch (IOException | RuntimeException e) {
-      throw new UserInputException(source + ": not a loadable tokenizer (" + firstLine(e) + ")", e);
-    }
-  }
-
-  /**
-   * The tokenizer.json that transformers writes for facebook/opt-* (ByteLevel BPE, BOS template).
-   */
-  private static ObjectNode buildSpec(
-      ObjectNode vocab, ArrayNode merges, SpecialNames names, Path vocabFile) {
-    ObjectNode spec = NODES.objectNode();
-    spec.put("version", "1.0");
-    spec.putNull("truncation");
-    spec.putNull("padding");
-    ArrayNode added = spec.putArray("added_tokens");
-    Map<Integer, String> specialById = new TreeMap<>();
-    for (String token : names.distinct()) {
-      JsonNode id = vocab.get(token);
-      if (id == null) {
-        throw new UserInputException(
-            vocabFile + ": special token " + token + " is not in the vocab");
-      }
-      specialById.put(id.intValue(), token);
-    }
-    specialById.forEach(
-        (id, token) ->
-            added
-                .addObject()
-                .put("id", id)
-                .put("content", token)
-                .put("single_word", false)
-                .put("lstrip", false)
-                .put("rstrip", false)
-                .put("normalized", true)
-                .put("special", true));
-    spec.putNull("normalizer");
-    spec.set("pre_tokenizer", byteLevel(false));
-    spec.set("post_processor", bosTemplate(names.bos(), vocab.get(names.bos()).intValue()));
-    spec.set("decoder", byteLevel(true));
-    ObjectNode model = spec.putObject("model");
-    model.put("type", "BPE");
-    model.putNull("dropout");
-    model.putNull("unk_token");
-    model.put("continuing_subword_prefix", "");
-    model.put("end_of_word_suffix", "");
-    model.put("fuse_unk", false);
-    model.put("byte_fallback", false);
-    model.put("ignore_merges", false);
-    model.set("vocab", vocab);
-    model.set("merges", merges);
-    return spec;
-  }
-
-  /**
-   * ByteLevel pre-tokenizer/decoder; transformers writes the decoder with add_prefix_space true.
-   */
-  private static ObjectNode byteLevel(boolean addPrefixSpace) {
-    return NODES
-        .objectNode()
-        .put("type", "ByteLevel")
-        .put("add_prefix_space", addPrefixSpace)
-        .put("trim_offsets", true)
-        .put("use_regex", true);
-  }
-
-  /**
-   * TemplateProcessing: {@code bos $A} and {@code bos $A bos $B}, as transformers builds it for
-   * OPT.
-   */
-  private static ObjectNode bosTemplate(String bos, int bosId) {
-    ObjectNode template = NODES.objectNode().put("type", "TemplateProcessing");
-    ArrayNode single = template.putArray("single");
-    addSpecial(single, bos, 0);
-    addSequence(single, "A", 0);
-    ArrayNode pair = template.putArray("pair");
-    addSpecial(pair, bos, 0);
-    addSequence(pair, "A", 0);
-    addSpecial(pair, bos, 1);
-    addSequence(pair, "B", 1);
-    ObjectNode entry = template.putObject("special_tokens").putObject(bos);
-    entry.put("id", bos);
-    entry.putArray("ids").add(bosId);
-    entry.putArray("tokens").add(bos);
-    return template;
-  }
-
-  private static void addSpecial(ArrayNode pieces, String token, int typeId) {
-    pieces.addObject().putObject("SpecialToken").put("id", token).put("type_id", typeId);
-  }
-
-  private static void addSequence(ArrayNode pieces, String id, int typeId) {
-    pieces.addObject().putObject("Sequence").put("id", id).put("type_id", typeId);
-  }
-
-  /** Token to id over the model vocab and the added tokens of a tokenizer.json. */
-  private static Map<String, Integer> tokenIds(ObjectNode spec, String source) {
-    JsonNode vocab = spec.path("model").path("vocab");
-    if (!vocab.isObject()) {
-      throw new UserInputException(source + ": tokenizer has no model.vocab object");
-    }
-    Map<String, Integer> ids = new LinkedHashMap<>();
-    vocab.fields().forEachRemaining(e -> ids.put(e.getKey(), e.getValue().intValue()));
-    for (JsonNode token : spec.path("added_tokens")) {
-      ids.put(token.path("content").asText(), token.path("id").intValue());
-    }
-    return ids;
-  }
-
-  private static int idOf(Map<String, Integer> ids, String token, String source) {
-    Integer id = ids.get(token);
-    if (id == null) {
-      throw new UserInputException(source + ": special token " + token + " is not in the vocab");
-    }
-    return id;
-  }
-
-  /**
-   * Special-token spellings from tokenizer_config.json, then special_tokens_map.json, then OPT's.
-   */
-  private static SpecialNames readSpecialNames(Path dir) {
-    String[] keys = {"bos_token", "eos_token", "unk_token", "pad_token"};
-    String[] defaults = {
-      SpecialNames.OPT.bos(), SpecialNames.OPT.eos(), SpecialNames.OPT.unk(), SpecialNames.OPT.pad()
-    };
-    String[] found = new String[keys.length];
-    for (String name : List.of(TOKENIZER_CONFIG, SPECIAL_TOKENS_MAP)) {
-      Path file = dir.resolve(name);
-      if (!Files.isRegularFile(file)) {
-        continue;
-      }
-      ObjectNode config = readJson(file);
-      for (int i = 0; i < keys.length; i++) {
-        JsonNode value = config.path(keys[i]);
-        // Either "</s>" or {"content": "</s>", ...} (AddedToken).
-        String token = value.isTextual() ? value.asText() : value.path("content").asText(null);
-        if (found[i] == null && token != null) {
-          found[i] = token;
+        Set<String> distinct() {
+            return new LinkedHashSet<>(List.of(bos, eos, unk, pad));
         }
-      }
     }
-    for (int i = 0; i < keys.length; i++) {
-      if (found[i] == null) {
-        found[i] = defaults[i];
-      }
-    }
-    return new SpecialNames(found[0], found[1], found[2], found[3]);
-  }
 
-  private static ObjectNode readVocab(Path file) {
-    ObjectNode vocab = readJson(file);
-    Iterator<Map.Entry<String, JsonNode>> it = vocab.fields();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (!e.getValue().canConvertToInt() || !e.getValue().isIntegralNumber()) {
+    private final HuggingFaceTokenizer tokenizer;
+    private final byte[] canonicalJson;
+    private final SpecialTokens specials;
+    private final int vocabSize;
+
+    private OptTokenizer(
+            HuggingFaceTokenizer tokenizer,
+            byte[] canonicalJson,
+            SpecialTokens specials,
+            int vocabSize) {
+        this.tokenizer = tokenizer;
+        this.canonicalJson = canonicalJson;
+        this.specials = specials;
+        this.vocabSize = vocabSize;
+    }
+
+    /**
+     * Loads the tokenizer of a checkpoint directory.
+     *
+     * @throws UserInputException if the directory has neither {@code tokenizer.json} nor {@code
+     *     vocab.json} + {@code merges.txt}, or a file is malformed
+     */
+    public static OptTokenizer load(Path modelDir) {
+        if (!Files.isDirectory(modelDir)) {
+            throw new UserInputException(
+                    modelDir + ": not a directory (expected a tokenizer directory)");
+        }
+        SpecialNames names = readSpecialNames(modelDir);
+        Path tokenizerJson = modelDir.resolve(TOKENIZER_JSON);
+        if (Files.isRegularFile(tokenizerJson)) {
+            return fromSpec(readJson(tokenizerJson), names, tokenizerJson.toString());
+        }
+        Path vocab = modelDir.resolve(VOCAB_JSON);
+        Path merges = modelDir.resolve(MERGES_TXT);
+        if (Files.isRegularFile(vocab) && Files.isRegularFile(merges)) {
+            ObjectNode spec = buildSpec(readVocab(vocab), readMerges(merges), names, vocab);
+            return fromSpec(spec, names, vocab.getParent().toString());
+        }
+        List<String> missing = new ArrayList<>();
+        if (!Files.isRegularFile(vocab)) {
+            missing.add(VOCAB_JSON);
+        }
+        if (!Files.isRegularFile(merges)) {
+            missing.add(MERGES_TXT);
+        }
         throw new UserInputException(
-            file + ": token " + e.getKey() + " maps to " + e.getValue() + ", not an integer id");
-      }
+                modelDir
+                        + ": no tokenizer found (no "
+                        + TOKENIZER_JSON
+                        + ", and "
+                        + String.join(" and ", missing)
+                        + " missing)");
     }
-    return vocab;
-  }
 
-  /** Merges as {@code "a b"} strings, without the {@code #version} header and empty lines. */
-  private static ArrayNode readMerges(Path file) {
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UserInputException(file + ": cannot read (" + firstLine(e) + ")", e);
+    /** Token ids of {@code text} with the BOS token ({@code </s>}, id 2 for OPT) first. */
+    public long[] encode(String text) {
+        return tokenizer.encode(text, true, false).getIds();
     }
-    ArrayNode merges = NODES.arrayNode();
-    for (int i = 0; i < lines.size(); i++) {
-      String line = lines.get(i);
-      if (line.isEmpty() || (i == 0 && line.startsWith("#version"))) {
-        continue;
-      }
-      if (line.split(" ", -1).length != 2) {
-        throw new UserInputException(
-            file + ":" + (i + 1) + ": expected two space-separated symbols, got \"" + line + "\"");
-      }
-      merges.add(line);
-    }
-    if (merges.isEmpty()) {
-      throw new UserInputException(file + ": no merges");
-    }
-    return merges;
-  }
 
-  private static ObjectNode readJson(Path file) {
-    JsonNode node;
-    try {
-      node = JSON.readTree(file.toFile());
-    } catch (JsonProcessingException e) {
-      throw new UserInputException(file + ": malformed JSON (" + e.getOriginalMessage() + ")", e);
-    } catch (IOException e) {
-      throw new UserInputException(file + ": cannot read (" + firstLine(e) + ")", e);
+    /** Token ids of {@code text} without any special token added. */
+    public long[] encodeNoSpecial(String text) {
+        return tokenizer.encode(text, false, false).getIds();
     }
-    if (node == null || !node.isObject()) {
-      throw new UserInputException(file + ": expected a JSON object");
-    }
-    return (ObjectNode) node;
-  }
 
-  /** Compact UTF-8 JSON with object keys sorted at every level. */
-  private static byte[] canonicalBytes(JsonNode spec) {
-    try {
-      return JSON.writeValueAsBytes(JSON.treeToValue(spec, Object.class));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a JSON tree always serializes", e);
+    /** Text of {@code ids}, skipping special tokens. */
+    public String decode(long[] ids) {
+        return tokenizer.decode(ids, true);
     }
-  }
 
-  private static String firstLine(Exception e) {
-    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    return message.lines().findFirst().orElse(message);
-  }
+    public int bosId() {
+        return specials.bosId();
+    }
+
+    public int eosId() {
+        return specials.eosId();
+    }
+
+    public int padId() {
+        return specials.padId();
+    }
+
+    public SpecialTokens specialTokens() {
+        return specials;
+    }
+
+    /**
+     * Number of distinct token ids (vocab plus added tokens), like {@code len(tokenizer)} in
+     * Python.
+     */
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    /**
+     * Hex SHA-256 of the canonical {@code tokenizer.json} (the bytes {@link #save(Path)} writes).
+     */
+    public String sha256() {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(canonicalJson));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+        }
+    }
+
+    /**
+     * Writes {@code tokenizer.json}, {@code tokenizer_config.json} and {@code
+     * special_tokens_map.json} to {@code dir} (created if needed); transformers' {@code
+     * AutoTokenizer} loads them with the same ids.
+     */
+    public void save(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.write(dir.resolve(TOKENIZER_JSON), canonicalJson);
+        Map<String, Object> specialMap = new LinkedHashMap<>();
+        specialMap.put("bos_token", specials.bos());
+        specialMap.put("eos_token", specials.eos());
+        specialMap.put("unk_token", specials.unk());
+        specialMap.put("pad_token", specials.pad());
+        Map<String, Object> config = new LinkedHashMap<>(specialMap);
+        config.put("add_bos_token", true);
+        config.put("add_prefix_space", false);
+        config.put("errors", "replace");
+        config.put("tokenizer_class", "GPT2Tokenizer");
+        Files.write(
+                dir.resolve(TOKENIZER_CONFIG),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
+        Files.write(
+                dir.resolve(SPECIAL_TOKENS_MAP),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(specialMap));
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private static OptTokenizer fromSpec(ObjectNode spec, SpecialNames names, String source) {
+        Map<String, Integer> ids = tokenIds(spec, source);
+        SpecialTokens specials =
+                new SpecialTokens(
+                        names.bos(),
+                        names.eos(),
+                        names.unk(),
+                        names.pad(),
+                        idOf(ids, names.bos(), source),
+                        idOf(ids, names.eos(), source),
+                        idOf(ids, names.unk(), source),
+                        idOf(ids, names.pad(), source));
+        byte[] canonical = canonicalBytes(spec);
+        HuggingFaceTokenizer tokenizer = newDjlTokenizer(canonical, source);
+        if (!isBosOnly(tokenizer.encode("", true, false).getIds(), specials.bosId())) {
+            // A tokenizer.json whose post-processor does not prepend BOS (OPT always has
+            // add_bos_token);
+            // transformers 5 rewrites the post-processor the same way.
+            tokenizer.close();
+            spec.set("post_processor", bosTemplate(names.bos(), specials.bosId()));
+            canonical = canonicalBytes(spec);
+            tokenizer = newDjlTokenizer(canonical, source);
+        }
+        return new OptTokenizer(
+                tokenizer, canonical, specials, new LinkedHashSet<>(ids.values()).size());
+    }
+
+    private static boolean isBosOnly(long[] ids, int bosId) {
+        return ids.length == 1 && ids[0] == bosId;
+    }
+
+    private static HuggingFaceTokenizer newDjlTokenizer(byte[] json, String source) {
+        // DJL defaults: truncation at modelMaxLength=512 and padding; both off for language
+        // modelling.
+        Map<String, String> options =
+                Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false");
+        try {
+            return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), options);
+        } catch (IOException | RuntimeException e) {
+            throw new UserInputException(
+                    source + ": not a loadable tokenizer (" + firstLine(e) + ")", e);
+        }
+    }
+
+    /**
+     * The tokenizer.json that transformers writes for facebook/opt-* (ByteLevel BPE, BOS template).
+     */
+    private static ObjectNode buildSpec(
+            ObjectNode vocab, ArrayNode merges, SpecialNames names, Path vocabFile) {
+        ObjectNode spec = NODES.objectNode();
+        spec.put("version", "1.0");
+        spec.putNull("truncation");
+        spec.putNull("padding");
+        ArrayNode added = spec.putArray("added_tokens");
+        Map<Integer, String> specialById = new TreeMap<>();
+        for (String token : names.distinct()) {
+            JsonNode id = vocab.get(token);
+            if (id == null) {
+                throw new UserInputException(
+                        vocabFile + ": special token " + token + " is not in the vocab");
+            }
+            specialById.put(id.intValue(), token);
+        }
+        specialById.forEach(
+                (id, token) ->
+                        added.addObject()
+                                .put("id", id)
+                                .put("content", token)
+                                .put("single_word", false)
+                                .put("lstrip", false)
+                                .put("rstrip", false)
+                                .put("normalized", true)
+                                .put("special", true));
+        spec.putNull("normalizer");
+        spec.set("pre_tokenizer", byteLevel(false));
+        spec.set("post_processor", bosTemplate(names.bos(), vocab.get(names.bos()).intValue()));
+        spec.set("decoder", byteLevel(true));
+        ObjectNode model = spec.putObject("model");
+        model.put("type", "BPE");
+        model.putNull("dropout");
+        model.putNull("unk_token");
+        model.put("continuing_subword_prefix", "");
+        model.put("end_of_word_suffix", "");
+        model.put("fuse_unk", false);
+        model.put("byte_fallback", false);
+        model.put("ignore_merges", false);
+        model.set("vocab", vocab);
+        model.set("merges", merges);
+        return spec;
+    }
+
+    /**
+     * ByteLevel pre-tokenizer/decoder; transformers writes the decoder with add_prefix_space true.
+     */
+    private static ObjectNode byteLevel(boolean addPrefixSpace) {
+        return NODES.objectNode()
+                .put("type", "ByteLevel")
+                .put("add_prefix_space", addPrefixSpace)
+                .put("trim_offsets", true)
+                .put("use_regex", true);
+    }
+
+    /**
+     * TemplateProcessing: {@code bos $A} and {@code bos $A bos $B}, as transformers builds it for
+     * OPT.
+     */
+    private static ObjectNode bosTemplate(String bos, int bosId) {
+        ObjectNode template = NODES.objectNode().put("type", "TemplateProcessing");
+        ArrayNode single = template.putArray("single");
+        addSpecial(single, bos, 0);
+        addSequence(single, "A", 0);
+        ArrayNode pair = template.putArray("pair");
+        addSpecial(pair, bos, 0);
+        addSequence(pair, "A", 0);
+        addSpecial(pair, bos, 1);
+        addSequence(pair, "B", 1);
+        ObjectNode entry = template.putObject("special_tokens").putObject(bos);
+        entry.put("id", bos);
+        entry.putArray("ids").add(bosId);
+        entry.putArray("tokens").add(bos);
+        return template;
+    }
+
+    private static void addSpecial(ArrayNode pieces, String token, int typeId) {
+        pieces.addObject().putObject("SpecialToken").put("id", token).put("type_id", typeId);
+    }
+
+    private static void addSequence(ArrayNode pieces, String id, int typeId) {
+        pieces.addObject().putObject("Sequence").put("id", id).put("type_id", typeId);
+    }
+
+    /** Token to id over the model vocab and the added tokens of a tokenizer.json. */
+    private static Map<String, Integer> tokenIds(ObjectNode spec, String source) {
+        JsonNode vocab = spec.path("model").path("vocab");
+        if (!vocab.isObject()) {
+            throw new UserInputException(source + ": tokenizer has no model.vocab object");
+        }
+        Map<String, Integer> ids = new LinkedHashMap<>();
+        vocab.fields().forEachRemaining(e -> ids.put(e.getKey(), e.getValue().intValue()));
+        for (JsonNode token : spec.path("added_tokens")) {
+            ids.put(token.path("content").asText(), token.path("id").intValue());
+        }
+        return ids;
+    }
+
+    private static int idOf(Map<String, Integer> ids, String token, String source) {
+        Integer id = ids.get(token);
+        if (id == null) {
+            throw new UserInputException(
+                    source + ": special token " + token + " is not in the vocab");
+        }
+        return id;
+    }
+
+    /**
+     * Special-token spellings from tokenizer_config.json, then special_tokens_map.json, then OPT's.
+     */
+    private static SpecialNames readSpecialNames(Path dir) {
+        String[] keys = {"bos_token", "eos_token", "unk_token", "pad_token"};
+        String[] defaults = {
+            SpecialNames.OPT.bos(),
+            SpecialNames.OPT.eos(),
+            SpecialNames.OPT.unk(),
+            SpecialNames.OPT.pad()
+        };
+        String[] found = new String[keys.length];
+        for (String name : List.of(TOKENIZER_CONFIG, SPECIAL_TOKENS_MAP)) {
+            Path file = dir.resolve(name);
+            if (!Files.isRegularFile(file)) {
+                continue;
+            }
+            ObjectNode config = readJson(file);
+            for (int i = 0; i < keys.length; i++) {
+                JsonNode value = config.path(keys[i]);
+                // Either "</s>" or {"content": "</s>", ...} (AddedToken).
+                String token =
+                        value.isTextual() ? value.asText() : value.path("content").asText(null);
+                if (found[i] == null && token != null) {
+                    found[i] = token;
+                }
+            }
+        }
+        for (int i = 0; i < keys.length; i++) {
+            if (found[i] == null) {
+                found[i] = defaults[i];
+            }
+        }
+        return new SpecialNames(found[0], found[1], found[2], found[3]);
+    }
+
+    private static ObjectNode readVocab(Path file) {
+        ObjectNode vocab = readJson(file);
+        Iterator<Map.Entry<String, JsonNode>> it = vocab.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().canConvertToInt() || !e.getValue().isIntegralNumber()) {
+                throw new UserInputException(
+                        file
+                                + ": token "
+                                + e.getKey()
+                                + " maps to "
+                                + e.getValue()
+                                + ", not an integer id");
+            }
+        }
+        return vocab;
+    }
+
+    /** Merges as {@code "a b"} strings, without the {@code #version} header and empty lines. */
+    private static ArrayNode readMerges(Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UserInputException(file + ": cannot read (" + firstLine(e) + ")", e);
+        }
+        ArrayNode merges = NODES.arrayNode();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isEmpty() || (i == 0 && line.startsWith("#version"))) {
+                continue;
+            }
+            if (line.split(" ", -1).length != 2) {
+                throw new UserInputException(
+                        file
+                                + ":"
+                                + (i + 1)
+                                + ": expected two space-separated symbols, got \""
+                                + line
+                                + "\"");
+            }
+            merges.add(line);
+        }
+        if (merges.isEmpty()) {
+            throw new UserInputException(file + ": no merges");
+        }
+        return merges;
+    }
+
+    private static ObjectNode readJson(Path file) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw new UserInputException(
+                    file + ": malformed JSON (" + e.getOriginalMessage() + ")", e);
+        } catch (IOException e) {
+            throw new UserInputException(file + ": cannot read (" + firstLine(e) + ")", e);
+        }
+        if (node == null || !node.isObject()) {
+            throw new UserInputException(file + ": expected a JSON object");
+        }
+        return (ObjectNode) node;
+    }
+
+    /** Compact UTF-8 JSON with object keys sorted at every level. */
+    private static byte[] canonicalBytes(JsonNode spec) {
+        try {
+            return JSON.writeValueAsBytes(JSON.treeToValue(spec, Object.class));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree always serializes", e);
+        }
+    }
+
+    private static String firstLine(Exception e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.lines().findFirst().orElse(message);
+    }
 }

@@ -17,193 +17,235 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Behaviour on the golden tiny checkpoint (its weights are large enough that argmax decisions are not
- * near-ties): cache vs recomputation, batching, sampling, EOS, memory.
+ * Behaviour on the golden tiny checkpoint (its weights are large enough that argmax decisions are
+ * not near-ties): cache vs recomputation, batching, sampling, EOS, memory.
  */
 class GeneratorTest {
-  private static LanguageModel model;
-  // three prompts of different lengths: the batch is left padded to 9
-  private static final List<long[]> PROMPTS =
-      List.of(new long[] {2, 305, 471}, new long[] {2, 48, 325, 320, 978, 293, 5, 858, 672}, new long[] {2, 257, 442, 748, 432});
+    private static LanguageModel model;
+    // three prompts of different lengths: the batch is left padded to 9
+    private static final List<long[]> PROMPTS =
+            List.of(
+                    new long[] {2, 305, 471},
+                    new long[] {2, 48, 325, 320, 978, 293, 5, 858, 672},
+                    new long[] {2, 257, 442, 748, 432});
 
-  @BeforeAll
-  static void load() {
-    model = LanguageModel.load(Golden.model("pre_ln_tied_safetensors"), Device.cpu());
-  }
-
-  @AfterAll
-  static void close() {
-    model.close();
-  }
-
-  private static GenerationResult gen(GenerationOptions o) {
-    return new Generator(model).generate(PROMPTS, o);
-  }
-
-  private static void assertSameTokens(GenerationResult a, GenerationResult b) {
-    assertEquals(a.tokens().size(), b.tokens().size());
-    for (int i = 0; i < a.tokens().size(); i++) {
-      assertArrayEquals(a.tokens().get(i), b.tokens().get(i), "prompt " + i);
+    @BeforeAll
+    static void load() {
+        model = LanguageModel.load(Golden.model("pre_ln_tied_safetensors"), Device.cpu());
     }
-  }
 
-  @Test
-  void cachedDecodingEqualsFullRecomputation() {
-    GenerationOptions greedy = GenerationOptions.greedy(24).withRepetitionPenalty(1.3);
-    assertSameTokens(gen(greedy), gen(greedy.withCache(false)));
-    GenerationOptions beam =
-        GenerationOptions.greedy(20)
-            .withStrategy(new DecodingStrategy.BeamSearch(3, 0.7, DecodingStrategy.EarlyStopping.HEURISTIC))
-            .withRepetitionPenalty(2.0);
-    GenerationResult cached = gen(beam);
-    GenerationResult full = gen(beam.withCache(false));
-    assertSameTokens(cached, full);
-    assertArrayEquals(cached.sequenceScores(), full.sequenceScores(), 1e-4f);
-    GenerationOptions sample = GenerationOptions.greedy(24).withStrategy(DecodingStrategy.Sampling.seeded(1.0, 0, 1.0, 42));
-    GenerationOptions sample2 = sample.withStrategy(DecodingStrategy.Sampling.seeded(1.0, 0, 1.0, 42)).withCache(false);
-    assertSameTokens(gen(sample), gen(sample2));
-  }
-
-  @Test
-  void aLeftPaddedBatchGivesEachPromptWhatItGetsAlone() {
-    GenerationResult batch = gen(GenerationOptions.greedy(12));
-    for (int i = 0; i < PROMPTS.size(); i++) {
-      GenerationResult alone = new Generator(model).generate(List.of(PROMPTS.get(i)), GenerationOptions.greedy(12));
-      assertArrayEquals(alone.tokens().get(0), batch.tokens().get(i), "prompt " + i);
+    @AfterAll
+    static void close() {
+        model.close();
     }
-  }
 
-  @Test
-  void samplingIsReproducibleBySeed() {
-    GenerationOptions o = GenerationOptions.greedy(32);
-    GenerationResult a = gen(o.withStrategy(DecodingStrategy.Sampling.seeded(1.0, 0, 1.0, 7)));
-    GenerationResult b = gen(o.withStrategy(DecodingStrategy.Sampling.seeded(1.0, 0, 1.0, 7)));
-    GenerationResult c = gen(o.withStrategy(DecodingStrategy.Sampling.seeded(1.0, 0, 1.0, 8)));
-    assertSameTokens(a, b);
-    boolean differs = false;
-    for (int i = 0; i < PROMPTS.size(); i++) {
-      differs |= !java.util.Arrays.equals(a.tokens().get(i), c.tokens().get(i));
+    private static GenerationResult gen(GenerationOptions o) {
+        return new Generator(model).generate(PROMPTS, o);
     }
-    assertTrue(differs, "another seed gives other text");
-    // with top-k / top-p too
-    GenerationOptions kp = o.withStrategy(DecodingStrategy.Sampling.seeded(0.8, 20, 0.9, 3));
-    assertSameTokens(gen(kp), gen(o.withStrategy(DecodingStrategy.Sampling.seeded(0.8, 20, 0.9, 3))));
-  }
 
-  @Test
-  void topKOneAndNearZeroTemperatureAndTinyTopPAreGreedy() {
-    GenerationOptions o = GenerationOptions.greedy(20).withRepetitionPenalty(1.5);
-    GenerationResult greedy = gen(o);
-    assertSameTokens(greedy, gen(o.withStrategy(DecodingStrategy.Sampling.seeded(1.0, 1, 1.0, 11))));
-    assertSameTokens(greedy, gen(o.withStrategy(DecodingStrategy.Sampling.seeded(1e-4, 0, 1.0, 12))));
-    assertSameTokens(greedy, gen(o.withStrategy(DecodingStrategy.Sampling.seeded(1.0, 0, 1e-6, 13))));
-  }
-
-  @Test
-  void highTemperatureSpreadsTheSamples() {
-    // at T = 100 the distribution is near uniform over 1000 tokens: 3 x 32 draws rarely repeat the greedy choice
-    GenerationOptions o = GenerationOptions.greedy(32);
-    GenerationResult greedy = gen(o);
-    GenerationResult hot = gen(o.withStrategy(DecodingStrategy.Sampling.seeded(100.0, 0, 1.0, 5)));
-    int same = 0;
-    int total = 0;
-    for (int i = 0; i < PROMPTS.size(); i++) {
-      for (int j = 0; j < Math.min(greedy.tokens().get(i).length, hot.tokens().get(i).length); j++) {
-        same += greedy.tokens().get(i)[j] == hot.tokens().get(i)[j] ? 1 : 0;
-        total++;
-      }
+    private static void assertSameTokens(GenerationResult a, GenerationResult b) {
+        assertEquals(a.tokens().size(), b.tokens().size());
+        for (int i = 0; i < a.tokens().size(); i++) {
+            assertArrayEquals(a.tokens().get(i), b.tokens().get(i), "prompt " + i);
+        }
     }
-    assertTrue(same < total / 4, same + " of " + total + " equal to greedy");
-  }
 
-  @Test
-  void greedyStopsEachSequenceAtEosAndMinNewTokensMasksIt() {
-    GenerationResult free = gen(GenerationOptions.greedy(16));
-    long eos = free.tokens().get(0)[3]; // make the 4th token of prompt 0 the "EOS"
-    int firstInRow0 = indexOf(free.tokens().get(0), eos);
-    GenerationOptions withEos =
-        new GenerationOptions(new DecodingStrategy.Greedy(), 16, 0, 1.0, (int) eos, 1, true);
-    GenerationResult stopped = gen(withEos);
-    for (int i = 0; i < PROMPTS.size(); i++) {
-      long[] full = free.tokens().get(i);
-      int at = indexOf(full, eos);
-      long[] expected = at < 0 ? full : java.util.Arrays.copyOf(full, at + 1); // up to and including EOS
-      assertArrayEquals(expected, stopped.tokens().get(i), "prompt " + i);
+    @Test
+    void cachedDecodingEqualsFullRecomputation() {
+        GenerationOptions greedy = GenerationOptions.greedy(24).withRepetitionPenalty(1.3);
+        assertSameTokens(gen(greedy), gen(greedy.withCache(false)));
+        GenerationOptions beam =
+                GenerationOptions.greedy(20)
+                        .withStrategy(
+                                new DecodingStrategy.BeamSearch(
+                                        3, 0.7, DecodingStrategy.EarlyStopping.HEURISTIC))
+                        .withRepetitionPenalty(2.0);
+        GenerationResult cached = gen(beam);
+        GenerationResult full = gen(beam.withCache(false));
+        assertSameTokens(cached, full);
+        assertArrayEquals(cached.sequenceScores(), full.sequenceScores(), 1e-4f);
+        GenerationOptions sample =
+                GenerationOptions.greedy(24)
+                        .withStrategy(DecodingStrategy.Sampling.seeded(1.0, 0, 1.0, 42));
+        GenerationOptions sample2 =
+                sample.withStrategy(DecodingStrategy.Sampling.seeded(1.0, 0, 1.0, 42))
+                        .withCache(false);
+        assertSameTokens(gen(sample), gen(sample2));
     }
-    assertEquals(firstInRow0 + 1, stopped.tokens().get(0).length);
-    // min = max: EOS can never be chosen, every prompt gets exactly max tokens
-    GenerationResult exact = gen(withEos.withNewTokens(16, 16));
-    for (long[] t : exact.tokens()) {
-      assertEquals(16, t.length);
-      assertEquals(-1, indexOf(t, eos));
+
+    @Test
+    void aLeftPaddedBatchGivesEachPromptWhatItGetsAlone() {
+        GenerationResult batch = gen(GenerationOptions.greedy(12));
+        for (int i = 0; i < PROMPTS.size(); i++) {
+            GenerationResult alone =
+                    new Generator(model)
+                            .generate(List.of(PROMPTS.get(i)), GenerationOptions.greedy(12));
+            assertArrayEquals(alone.tokens().get(0), batch.tokens().get(i), "prompt " + i);
+        }
     }
-  }
 
-  @Test
-  void beamSearchFinishesHypothesesAtEos() {
-    GenerationResult free = gen(GenerationOptions.shumailov(12));
-    long eos = free.tokens().get(1)[2];
-    for (DecodingStrategy.EarlyStopping es : DecodingStrategy.EarlyStopping.values()) {
-      GenerationOptions o =
-          new GenerationOptions(new DecodingStrategy.BeamSearch(4, 1.0, es), 12, 0, 1.0, (int) eos, 1, true);
-      GenerationResult r = gen(o);
-      for (int i = 0; i < PROMPTS.size(); i++) {
-        long[] t = r.tokens().get(i);
-        assertTrue(t.length >= 1 && t.length <= 12);
-        int at = indexOf(t, eos);
-        assertTrue(at < 0 || at == t.length - 1, "EOS only as the last token: " + es);
-        assertTrue(t.length == 12 || at == t.length - 1, "short hypotheses end with EOS: " + es);
-        assertTrue(r.sequenceScores()[i] < 0 && r.sequenceScores()[i] > -100, "a real score: " + r.sequenceScores()[i]);
-      }
+    @Test
+    void samplingIsReproducibleBySeed() {
+        GenerationOptions o = GenerationOptions.greedy(32);
+        GenerationResult a = gen(o.withStrategy(DecodingStrategy.Sampling.seeded(1.0, 0, 1.0, 7)));
+        GenerationResult b = gen(o.withStrategy(DecodingStrategy.Sampling.seeded(1.0, 0, 1.0, 7)));
+        GenerationResult c = gen(o.withStrategy(DecodingStrategy.Sampling.seeded(1.0, 0, 1.0, 8)));
+        assertSameTokens(a, b);
+        boolean differs = false;
+        for (int i = 0; i < PROMPTS.size(); i++) {
+            differs |= !java.util.Arrays.equals(a.tokens().get(i), c.tokens().get(i));
+        }
+        assertTrue(differs, "another seed gives other text");
+        // with top-k / top-p too
+        GenerationOptions kp = o.withStrategy(DecodingStrategy.Sampling.seeded(0.8, 20, 0.9, 3));
+        assertSameTokens(
+                gen(kp), gen(o.withStrategy(DecodingStrategy.Sampling.seeded(0.8, 20, 0.9, 3))));
     }
-  }
 
-  @Test
-  void nativeMemoryStaysFlatAndGradModeIsRestored() {
-    List<Integer> live = new ArrayList<>();
-    int before = model.manager().getManagedArrays().size();
-    boolean grad = JniUtils.isGradMode();
-    new Generator(model).observeSteps(live::add).generate(PROMPTS, GenerationOptions.shumailov(40));
-    assertEquals(40, live.size());
-    // after the prefill the number of live arrays must not grow with the step count
-    assertEquals(live.get(5), live.get(live.size() - 1), "live arrays per step: " + live);
-    assertTrue(live.stream().skip(1).mapToInt(Integer::intValue).max().getAsInt() <= live.get(5), "live arrays: " + live);
-    assertEquals(before, model.manager().getManagedArrays().size(), "nothing left on the model manager");
-    assertEquals(grad, JniUtils.isGradMode());
-    // and on another thread (grad mode on there by default) generation still works and leaves the mode alone
-    Thread t =
-        new Thread(
-            () -> {
-              boolean g = JniUtils.isGradMode();
-              new Generator(model).generate(PROMPTS, GenerationOptions.greedy(4));
-              assertEquals(g, JniUtils.isGradMode());
-            });
-    t.start();
-    assertFalse(joinFailed(t));
-  }
-
-  private static boolean joinFailed(Thread t) {
-    try {
-      t.join();
-      return false;
-    } catch (InterruptedException e) {
-      return true;
+    @Test
+    void topKOneAndNearZeroTemperatureAndTinyTopPAreGreedy() {
+        GenerationOptions o = GenerationOptions.greedy(20).withRepetitionPenalty(1.5);
+        GenerationResult greedy = gen(o);
+        assertSameTokens(
+                greedy, gen(o.withStrategy(DecodingStrategy.Sampling.seeded(1.0, 1, 1.0, 11))));
+        assertSameTokens(
+                greedy, gen(o.withStrategy(DecodingStrategy.Sampling.seeded(1e-4, 0, 1.0, 12))));
+        assertSameTokens(
+                greedy, gen(o.withStrategy(DecodingStrategy.Sampling.seeded(1.0, 0, 1e-6, 13))));
     }
-  }
 
-  private static int indexOf(long[] a, long v) {
-    for (int i = 0; i < a.length; i++) {
-      if (a[i] == v) {
-        return i;
-      }
+    @Test
+    void highTemperatureSpreadsTheSamples() {
+        // at T = 100 the distribution is near uniform over 1000 tokens: 3 x 32 draws rarely repeat
+        // the greedy choice
+        GenerationOptions o = GenerationOptions.greedy(32);
+        GenerationResult greedy = gen(o);
+        GenerationResult hot =
+                gen(o.withStrategy(DecodingStrategy.Sampling.seeded(100.0, 0, 1.0, 5)));
+        int same = 0;
+        int total = 0;
+        for (int i = 0; i < PROMPTS.size(); i++) {
+            for (int j = 0;
+                    j < Math.min(greedy.tokens().get(i).length, hot.tokens().get(i).length);
+                    j++) {
+                same += greedy.tokens().get(i)[j] == hot.tokens().get(i)[j] ? 1 : 0;
+                total++;
+            }
+        }
+        assertTrue(same < total / 4, same + " of " + total + " equal to greedy");
     }
-    return -1;
-  }
 
-  @Test
-  void resultsDependOnTheStrategy() {
-    assertNotEquals(
-        java.util.Arrays.toString(gen(GenerationOptions.greedy(16)).tokens().get(0)),
-        java.util.Arrays.toString(gen(GenerationOptions.shumailov(16)).tokens().get(0)));
-  }
+    @Test
+    void greedyStopsEachSequenceAtEosAndMinNewTokensMasksIt() {
+        GenerationResult free = gen(GenerationOptions.greedy(16));
+        long eos = free.tokens().get(0)[3]; // make the 4th token of prompt 0 the "EOS"
+        int firstInRow0 = indexOf(free.tokens().get(0), eos);
+        GenerationOptions withEos =
+                new GenerationOptions(
+                        new DecodingStrategy.Greedy(), 16, 0, 1.0, (int) eos, 1, true);
+        GenerationResult stopped = gen(withEos);
+        for (int i = 0; i < PROMPTS.size(); i++) {
+            long[] full = free.tokens().get(i);
+            int at = indexOf(full, eos);
+            long[] expected =
+                    at < 0
+                            ? full
+                            : java.util.Arrays.copyOf(full, at + 1); // up to and including EOS
+            assertArrayEquals(expected, stopped.tokens().get(i), "prompt " + i);
+        }
+        assertEquals(firstInRow0 + 1, stopped.tokens().get(0).length);
+        // min = max: EOS can never be chosen, every prompt gets exactly max tokens
+        GenerationResult exact = gen(withEos.withNewTokens(16, 16));
+        for (long[] t : exact.tokens()) {
+            assertEquals(16, t.length);
+            assertEquals(-1, indexOf(t, eos));
+        }
+    }
+
+    @Test
+    void beamSearchFinishesHypothesesAtEos() {
+        GenerationResult free = gen(GenerationOptions.shumailov(12));
+        long eos = free.tokens().get(1)[2];
+        for (DecodingStrategy.EarlyStopping es : DecodingStrategy.EarlyStopping.values()) {
+            GenerationOptions o =
+                    new GenerationOptions(
+                            new DecodingStrategy.BeamSearch(4, 1.0, es),
+                            12,
+                            0,
+                            1.0,
+                            (int) eos,
+                            1,
+                            true);
+            GenerationResult r = gen(o);
+            for (int i = 0; i < PROMPTS.size(); i++) {
+                long[] t = r.tokens().get(i);
+                assertTrue(t.length >= 1 && t.length <= 12);
+                int at = indexOf(t, eos);
+                assertTrue(at < 0 || at == t.length - 1, "EOS only as the last token: " + es);
+                assertTrue(
+                        t.length == 12 || at == t.length - 1,
+                        "short hypotheses end with EOS: " + es);
+                assertTrue(
+                        r.sequenceScores()[i] < 0 && r.sequenceScores()[i] > -100,
+                        "a real score: " + r.sequenceScores()[i]);
+            }
+        }
+    }
+
+    @Test
+    void nativeMemoryStaysFlatAndGradModeIsRestored() {
+        List<Integer> live = new ArrayList<>();
+        int before = model.manager().getManagedArrays().size();
+        boolean grad = JniUtils.isGradMode();
+        new Generator(model)
+                .observeSteps(live::add)
+                .generate(PROMPTS, GenerationOptions.shumailov(40));
+        assertEquals(40, live.size());
+        // after the prefill the number of live arrays must not grow with the step count
+        assertEquals(live.get(5), live.get(live.size() - 1), "live arrays per step: " + live);
+        assertTrue(
+                live.stream().skip(1).mapToInt(Integer::intValue).max().getAsInt() <= live.get(5),
+                "live arrays: " + live);
+        assertEquals(
+                before,
+                model.manager().getManagedArrays().size(),
+                "nothing left on the model manager");
+        assertEquals(grad, JniUtils.isGradMode());
+        // and on another thread (grad mode on there by default) generation still works and leaves
+        // the mode alone
+        Thread t =
+                new Thread(
+                        () -> {
+                            boolean g = JniUtils.isGradMode();
+                            new Generator(model).generate(PROMPTS, GenerationOptions.greedy(4));
+                            assertEquals(g, JniUtils.isGradMode());
+                        });
+        t.start();
+        assertFalse(joinFailed(t));
+    }
+
+    private static boolean joinFailed(Thread t) {
+        try {
+            t.join();
+            return false;
+        } catch (InterruptedException e) {
+            return true;
+        }
+    }
+
+    private static int indexOf(long[] a, long v) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] == v) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void resultsDependOnTheStrategy() {
+        assertNotEquals(
+                java.util.Arrays.toString(gen(GenerationOptions.greedy(16)).tokens().get(0)),
+                java.util.Arrays.toString(gen(GenerationOptions.shumailov(16)).tokens().get(0)));
+    }
 }

@@ -29,229 +29,238 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@link OptTokenizer} against transformers' ids in {@code golden/tokenizer/expected.json}. */
 class OptTokenizerTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One golden entry: text, HF ids (with BOS) and HF decode(skip_special_tokens=True). */
-  record Golden(String text, long[] ids, String decoded) {
-    @Override
-    public String toString() {
-      return JSON.valueToTree(text).toString();
-    }
-  }
-
-  static Path golden(String name) {
-    try {
-      return Path.of(OptTokenizerTest.class.getResource("/golden/" + name).toURI());
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  static List<Golden> goldenCases() throws IOException {
-    List<Golden> cases = new ArrayList<>();
-    for (JsonNode c : JSON.readTree(golden("tokenizer/expected.json").toFile())) {
-      long[] ids = new long[c.get("ids").size()];
-      for (int i = 0; i < ids.length; i++) {
-        ids[i] = c.get("ids").get(i).longValue();
-      }
-      cases.add(new Golden(c.get("text").asText(), ids, c.get("decoded").asText()));
-    }
-    return cases;
-  }
-
-  static Stream<Arguments> pathsAndCases() throws IOException {
-    List<Golden> cases = goldenCases();
-    return Stream.of("tokenizer", "tokenizer_json")
-        .flatMap(dir -> cases.stream().map(c -> Arguments.of(dir, c)));
-  }
-
-  @ParameterizedTest(name = "{0}: {1}")
-  @MethodSource("pathsAndCases")
-  void matchesTransformers(String dir, Golden golden) {
-    try (OptTokenizer tok = OptTokenizer.load(golden(dir))) {
-      assertArrayEquals(golden.ids(), tok.encode(golden.text()), "encode");
-      assertArrayEquals(
-          Arrays.copyOfRange(golden.ids(), 1, golden.ids().length),
-          tok.encodeNoSpecial(golden.text()),
-          "encodeNoSpecial");
-      assertEquals(golden.decoded(), tok.decode(golden.ids()), "decode");
-    }
-  }
-
-  @Test
-  void goldenCoversTheHardCases() throws IOException {
-    List<String> texts = goldenCases().stream().map(Golden::text).toList();
-    assertTrue(
-        texts.containsAll(List.of("", "\n", " \n", "\n\n", "\t", "don't", "I'll")),
-        texts::toString);
-  }
-
-  @ParameterizedTest
-  @MethodSource("tokenizerDirs")
-  void specialTokensAndVocabSize(String dir) throws IOException {
-    int vocabEntries = JSON.readTree(golden("tokenizer/vocab.json").toFile()).size();
-    try (OptTokenizer tok = OptTokenizer.load(golden(dir))) {
-      assertAll(
-          () -> assertEquals(2, tok.bosId()),
-          () -> assertEquals(2, tok.eosId()),
-          () -> assertEquals(1, tok.padId()),
-          () -> assertEquals("</s>", tok.specialTokens().bos()),
-          () -> assertEquals("<pad>", tok.specialTokens().pad()),
-          () -> assertEquals(vocabEntries, tok.vocabSize()));
-    }
-  }
-
-  static Stream<String> tokenizerDirs() {
-    return Stream.of("tokenizer", "tokenizer_json");
-  }
-
-  @Test
-  void neverTruncatesAt512() throws IOException {
-    String text = Files.readString(golden("eval.txt")).repeat(3);
-    try (OptTokenizer tok = OptTokenizer.load(golden("tokenizer"))) {
-      long[] ids = tok.encode(text);
-      assertTrue(ids.length > 1500, "only " + ids.length + " ids");
-      assertEquals(ids.length - 1, tok.encodeNoSpecial(text).length);
-      assertEquals(text, tok.decode(ids));
-    }
-  }
-
-  @Test
-  void savedTokenizerRoundTrips(@TempDir Path tmp) throws Exception {
-    try (OptTokenizer original = OptTokenizer.load(golden("tokenizer"))) {
-      original.save(tmp);
-      byte[] written = Files.readAllBytes(tmp.resolve("tokenizer.json"));
-      assertEquals(
-          original.sha256(),
-          HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(written)));
-      JsonNode config = JSON.readTree(tmp.resolve("tokenizer_config.json").toFile());
-      assertEquals("</s>", config.get("bos_token").asText());
-      assertTrue(config.get("add_bos_token").asBoolean());
-      assertTrue(Files.isRegularFile(tmp.resolve("special_tokens_map.json")));
-      try (OptTokenizer reloaded = OptTokenizer.load(tmp)) {
-        assertEquals(original.sha256(), reloaded.sha256());
-        assertEquals(original.specialTokens(), reloaded.specialTokens());
-        assertEquals(original.vocabSize(), reloaded.vocabSize());
-        for (Golden g : goldenCases()) {
-          assertArrayEquals(g.ids(), reloaded.encode(g.text()), g.text());
+    /** One golden entry: text, HF ids (with BOS) and HF decode(skip_special_tokens=True). */
+    record Golden(String text, long[] ids, String decoded) {
+        @Override
+        public String toString() {
+            return JSON.valueToTree(text).toString();
         }
-      }
     }
-  }
 
-  @Test
-  void hashDependsOnContentNotOnFileLayout(@TempDir Path tmp) throws IOException {
-    ObjectNode spec = (ObjectNode) JSON.readTree(golden("tokenizer_json/tokenizer.json").toFile());
-    Files.writeString(tmp.resolve("tokenizer.json"), spec.toString()); // compact, other key order
-    try (OptTokenizer pretty = OptTokenizer.load(golden("tokenizer_json"));
-        OptTokenizer compact = OptTokenizer.load(tmp);
-        OptTokenizer fromVocab = OptTokenizer.load(golden("tokenizer"))) {
-      assertEquals(pretty.sha256(), compact.sha256());
-      assertEquals(64, pretty.sha256().length());
-      assertTrue(!pretty.sha256().equals(fromVocab.sha256()), "different JSON, different hash");
+    static Path golden(String name) {
+        try {
+            return Path.of(OptTokenizerTest.class.getResource("/golden/" + name).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
-  }
 
-  @Test
-  void addsBosWhenTokenizerJsonDoesNot(@TempDir Path tmp) throws IOException {
-    ObjectNode spec = (ObjectNode) JSON.readTree(golden("tokenizer_json/tokenizer.json").toFile());
-    spec.putObject("post_processor")
-        .put("type", "ByteLevel")
-        .put("add_prefix_space", true)
-        .put("trim_offsets", false)
-        .put("use_regex", true);
-    Files.writeString(tmp.resolve("tokenizer.json"), spec.toString());
-    try (OptTokenizer tok = OptTokenizer.load(tmp)) {
-      for (Golden g : goldenCases()) {
-        assertArrayEquals(g.ids(), tok.encode(g.text()), g.text());
-      }
+    static List<Golden> goldenCases() throws IOException {
+        List<Golden> cases = new ArrayList<>();
+        for (JsonNode c : JSON.readTree(golden("tokenizer/expected.json").toFile())) {
+            long[] ids = new long[c.get("ids").size()];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = c.get("ids").get(i).longValue();
+            }
+            cases.add(new Golden(c.get("text").asText(), ids, c.get("decoded").asText()));
+        }
+        return cases;
     }
-  }
 
-  @Test
-  void emptyDirectoryNamesWhatIsMissing(@TempDir Path tmp) {
-    UserInputException e = assertThrows(UserInputException.class, () -> OptTokenizer.load(tmp));
-    assertEquals(
-        tmp + ": no tokenizer found (no tokenizer.json, and vocab.json and merges.txt missing)",
-        e.getMessage());
-  }
+    static Stream<Arguments> pathsAndCases() throws IOException {
+        List<Golden> cases = goldenCases();
+        return Stream.of("tokenizer", "tokenizer_json")
+                .flatMap(dir -> cases.stream().map(c -> Arguments.of(dir, c)));
+    }
 
-  @Test
-  void missingMerges(@TempDir Path tmp) throws IOException {
-    Files.copy(golden("tokenizer/vocab.json"), tmp.resolve("vocab.json"));
-    UserInputException e = assertThrows(UserInputException.class, () -> OptTokenizer.load(tmp));
-    assertEquals(
-        tmp + ": no tokenizer found (no tokenizer.json, and merges.txt missing)", e.getMessage());
-  }
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("pathsAndCases")
+    void matchesTransformers(String dir, Golden golden) {
+        try (OptTokenizer tok = OptTokenizer.load(golden(dir))) {
+            assertArrayEquals(golden.ids(), tok.encode(golden.text()), "encode");
+            assertArrayEquals(
+                    Arrays.copyOfRange(golden.ids(), 1, golden.ids().length),
+                    tok.encodeNoSpecial(golden.text()),
+                    "encodeNoSpecial");
+            assertEquals(golden.decoded(), tok.decode(golden.ids()), "decode");
+        }
+    }
 
-  @Test
-  void notADirectory() {
-    Path file = golden("eval.txt");
-    UserInputException e = assertThrows(UserInputException.class, () -> OptTokenizer.load(file));
-    assertTrue(e.getMessage().startsWith(file + ": not a directory"), e.getMessage());
-  }
+    @Test
+    void goldenCoversTheHardCases() throws IOException {
+        List<String> texts = goldenCases().stream().map(Golden::text).toList();
+        assertTrue(
+                texts.containsAll(List.of("", "\n", " \n", "\n\n", "\t", "don't", "I'll")),
+                texts::toString);
+    }
 
-  @Test
-  void malformedVocab(@TempDir Path tmp) throws IOException {
-    Files.writeString(tmp.resolve("vocab.json"), "{\"a\": 0, ");
-    Files.copy(golden("tokenizer/merges.txt"), tmp.resolve("merges.txt"));
-    assertNamesFile(tmp.resolve("vocab.json"), "malformed JSON", tmp);
-  }
+    @ParameterizedTest
+    @MethodSource("tokenizerDirs")
+    void specialTokensAndVocabSize(String dir) throws IOException {
+        int vocabEntries = JSON.readTree(golden("tokenizer/vocab.json").toFile()).size();
+        try (OptTokenizer tok = OptTokenizer.load(golden(dir))) {
+            assertAll(
+                    () -> assertEquals(2, tok.bosId()),
+                    () -> assertEquals(2, tok.eosId()),
+                    () -> assertEquals(1, tok.padId()),
+                    () -> assertEquals("</s>", tok.specialTokens().bos()),
+                    () -> assertEquals("<pad>", tok.specialTokens().pad()),
+                    () -> assertEquals(vocabEntries, tok.vocabSize()));
+        }
+    }
 
-  @Test
-  void vocabWithNonIntegerId(@TempDir Path tmp) throws IOException {
-    Files.writeString(tmp.resolve("vocab.json"), "{\"a\": \"zero\"}");
-    Files.copy(golden("tokenizer/merges.txt"), tmp.resolve("merges.txt"));
-    assertNamesFile(tmp.resolve("vocab.json"), "not an integer id", tmp);
-  }
+    static Stream<String> tokenizerDirs() {
+        return Stream.of("tokenizer", "tokenizer_json");
+    }
 
-  @Test
-  void vocabWithoutSpecialTokens(@TempDir Path tmp) throws IOException {
-    Files.writeString(tmp.resolve("vocab.json"), "{\"a\": 0, \"b\": 1, \"ab\": 2}");
-    Files.writeString(tmp.resolve("merges.txt"), "#version: 0.2\na b\n");
-    assertNamesFile(tmp.resolve("vocab.json"), "special token </s> is not in the vocab", tmp);
-  }
+    @Test
+    void neverTruncatesAt512() throws IOException {
+        String text = Files.readString(golden("eval.txt")).repeat(3);
+        try (OptTokenizer tok = OptTokenizer.load(golden("tokenizer"))) {
+            long[] ids = tok.encode(text);
+            assertTrue(ids.length > 1500, "only " + ids.length + " ids");
+            assertEquals(ids.length - 1, tok.encodeNoSpecial(text).length);
+            assertEquals(text, tok.decode(ids));
+        }
+    }
 
-  @Test
-  void malformedMergesLine(@TempDir Path tmp) throws IOException {
-    Files.copy(golden("tokenizer/vocab.json"), tmp.resolve("vocab.json"));
-    Files.writeString(tmp.resolve("merges.txt"), "#version: 0.2\nĠ t\nh e x\n");
-    assertNamesFile(tmp.resolve("merges.txt") + ":3", "expected two space-separated symbols", tmp);
-  }
+    @Test
+    void savedTokenizerRoundTrips(@TempDir Path tmp) throws Exception {
+        try (OptTokenizer original = OptTokenizer.load(golden("tokenizer"))) {
+            original.save(tmp);
+            byte[] written = Files.readAllBytes(tmp.resolve("tokenizer.json"));
+            assertEquals(
+                    original.sha256(),
+                    HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(written)));
+            JsonNode config = JSON.readTree(tmp.resolve("tokenizer_config.json").toFile());
+            assertEquals("</s>", config.get("bos_token").asText());
+            assertTrue(config.get("add_bos_token").asBoolean());
+            assertTrue(Files.isRegularFile(tmp.resolve("special_tokens_map.json")));
+            try (OptTokenizer reloaded = OptTokenizer.load(tmp)) {
+                assertEquals(original.sha256(), reloaded.sha256());
+                assertEquals(original.specialTokens(), reloaded.specialTokens());
+                assertEquals(original.vocabSize(), reloaded.vocabSize());
+                for (Golden g : goldenCases()) {
+                    assertArrayEquals(g.ids(), reloaded.encode(g.text()), g.text());
+                }
+            }
+        }
+    }
 
-  @Test
-  void mergesWithoutMerges(@TempDir Path tmp) throws IOException {
-    Files.copy(golden("tokenizer/vocab.json"), tmp.resolve("vocab.json"));
-    Files.writeString(tmp.resolve("merges.txt"), "#version: 0.2\n");
-    assertNamesFile(tmp.resolve("merges.txt"), "no merges", tmp);
-  }
+    @Test
+    void hashDependsOnContentNotOnFileLayout(@TempDir Path tmp) throws IOException {
+        ObjectNode spec =
+                (ObjectNode) JSON.readTree(golden("tokenizer_json/tokenizer.json").toFile());
+        Files.writeString(
+                tmp.resolve("tokenizer.json"), spec.toString()); // compact, other key order
+        try (OptTokenizer pretty = OptTokenizer.load(golden("tokenizer_json"));
+                OptTokenizer compact = OptTokenizer.load(tmp);
+                OptTokenizer fromVocab = OptTokenizer.load(golden("tokenizer"))) {
+            assertEquals(pretty.sha256(), compact.sha256());
+            assertEquals(64, pretty.sha256().length());
+            assertTrue(
+                    !pretty.sha256().equals(fromVocab.sha256()), "different JSON, different hash");
+        }
+    }
 
-  @Test
-  void malformedTokenizerJson(@TempDir Path tmp) throws IOException {
-    Files.writeString(tmp.resolve("tokenizer.json"), "{\"model\": ", StandardCharsets.UTF_8);
-    assertNamesFile(tmp.resolve("tokenizer.json"), "malformed JSON", tmp);
-  }
+    @Test
+    void addsBosWhenTokenizerJsonDoesNot(@TempDir Path tmp) throws IOException {
+        ObjectNode spec =
+                (ObjectNode) JSON.readTree(golden("tokenizer_json/tokenizer.json").toFile());
+        spec.putObject("post_processor")
+                .put("type", "ByteLevel")
+                .put("add_prefix_space", true)
+                .put("trim_offsets", false)
+                .put("use_regex", true);
+        Files.writeString(tmp.resolve("tokenizer.json"), spec.toString());
+        try (OptTokenizer tok = OptTokenizer.load(tmp)) {
+            for (Golden g : goldenCases()) {
+                assertArrayEquals(g.ids(), tok.encode(g.text()), g.text());
+            }
+        }
+    }
 
-  @Test
-  void tokenizerJsonThatIsNotATokenizer(@TempDir Path tmp) throws IOException {
-    ObjectNode spec = (ObjectNode) JSON.readTree(golden("tokenizer_json/tokenizer.json").toFile());
-    ((ObjectNode) spec.get("model")).put("type", "NoSuchModel");
-    Files.writeString(tmp.resolve("tokenizer.json"), spec.toString());
-    assertNamesFile(tmp.resolve("tokenizer.json"), "not a loadable tokenizer", tmp);
-  }
+    @Test
+    void emptyDirectoryNamesWhatIsMissing(@TempDir Path tmp) {
+        UserInputException e = assertThrows(UserInputException.class, () -> OptTokenizer.load(tmp));
+        assertEquals(
+                tmp
+                        + ": no tokenizer found (no tokenizer.json, and vocab.json and merges.txt missing)",
+                e.getMessage());
+    }
 
-  @Test
-  void malformedTokenizerConfig(@TempDir Path tmp) throws IOException {
-    Files.copy(golden("tokenizer_json/tokenizer.json"), tmp.resolve("tokenizer.json"));
-    Files.writeString(tmp.resolve("tokenizer_config.json"), "[1, 2]");
-    assertNamesFile(tmp.resolve("tokenizer_config.json"), "expected a JSON object", tmp);
-  }
+    @Test
+    void missingMerges(@TempDir Path tmp) throws IOException {
+        Files.copy(golden("tokenizer/vocab.json"), tmp.resolve("vocab.json"));
+        UserInputException e = assertThrows(UserInputException.class, () -> OptTokenizer.load(tmp));
+        assertEquals(
+                tmp + ": no tokenizer found (no tokenizer.json, and merges.txt missing)",
+                e.getMessage());
+    }
 
-  private static void assertNamesFile(Object file, String problem, Path dir) {
-    UserInputException e = assertThrows(UserInputException.class, () -> OptTokenizer.load(dir));
-    String message = e.getMessage();
-    assertTrue(message.startsWith(file + ": "), message);
-    assertTrue(message.contains(problem), message);
-    assertEquals(1, message.lines().count(), message);
-  }
+    @Test
+    void notADirectory() {
+        Path file = golden("eval.txt");
+        UserInputException e =
+                assertThrows(UserInputException.class, () -> OptTokenizer.load(file));
+        assertTrue(e.getMessage().startsWith(file + ": not a directory"), e.getMessage());
+    }
+
+    @Test
+    void malformedVocab(@TempDir Path tmp) throws IOException {
+        Files.writeString(tmp.resolve("vocab.json"), "{\"a\": 0, ");
+        Files.copy(golden("tokenizer/merges.txt"), tmp.resolve("merges.txt"));
+        assertNamesFile(tmp.resolve("vocab.json"), "malformed JSON", tmp);
+    }
+
+    @Test
+    void vocabWithNonIntegerId(@TempDir Path tmp) throws IOException {
+        Files.writeString(tmp.resolve("vocab.json"), "{\"a\": \"zero\"}");
+        Files.copy(golden("tokenizer/merges.txt"), tmp.resolve("merges.txt"));
+        assertNamesFile(tmp.resolve("vocab.json"), "not an integer id", tmp);
+    }
+
+    @Test
+    void vocabWithoutSpecialTokens(@TempDir Path tmp) throws IOException {
+        Files.writeString(tmp.resolve("vocab.json"), "{\"a\": 0, \"b\": 1, \"ab\": 2}");
+        Files.writeString(tmp.resolve("merges.txt"), "#version: 0.2\na b\n");
+        assertNamesFile(tmp.resolve("vocab.json"), "special token </s> is not in the vocab", tmp);
+    }
+
+    @Test
+    void malformedMergesLine(@TempDir Path tmp) throws IOException {
+        Files.copy(golden("tokenizer/vocab.json"), tmp.resolve("vocab.json"));
+        Files.writeString(tmp.resolve("merges.txt"), "#version: 0.2\nĠ t\nh e x\n");
+        assertNamesFile(
+                tmp.resolve("merges.txt") + ":3", "expected two space-separated symbols", tmp);
+    }
+
+    @Test
+    void mergesWithoutMerges(@TempDir Path tmp) throws IOException {
+        Files.copy(golden("tokenizer/vocab.json"), tmp.resolve("vocab.json"));
+        Files.writeString(tmp.resolve("merges.txt"), "#version: 0.2\n");
+        assertNamesFile(tmp.resolve("merges.txt"), "no merges", tmp);
+    }
+
+    @Test
+    void malformedTokenizerJson(@TempDir Path tmp) throws IOException {
+        Files.writeString(tmp.resolve("tokenizer.json"), "{\"model\": ", StandardCharsets.UTF_8);
+        assertNamesFile(tmp.resolve("tokenizer.json"), "malformed JSON", tmp);
+    }
+
+    @Test
+    void tokenizerJsonThatIsNotATokenizer(@TempDir Path tmp) throws IOException {
+        ObjectNode spec =
+                (ObjectNode) JSON.readTree(golden("tokenizer_json/tokenizer.json").toFile());
+        ((ObjectNode) spec.get("model")).put("type", "NoSuchModel");
+        Files.writeString(tmp.resolve("tokenizer.json"), spec.toString());
+        assertNamesFile(tmp.resolve("tokenizer.json"), "not a loadable tokenizer", tmp);
+    }
+
+    @Test
+    void malformedTokenizerConfig(@TempDir Path tmp) throws IOException {
+        Files.copy(golden("tokenizer_json/tokenizer.json"), tmp.resolve("tokenizer.json"));
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "[1, 2]");
+        assertNamesFile(tmp.resolve("tokenizer_config.json"), "expected a JSON object", tmp);
+    }
+
+    private static void assertNamesFile(Object file, String problem, Path dir) {
+        UserInputException e = assertThrows(UserInputException.class, () -> OptTokenizer.load(dir));
+        String message = e.getMessage();
+        assertTrue(message.startsWith(file + ": "), message);
+        assertTrue(message.contains(problem), message);
+        assertEquals(1, message.lines().count(), message);
+    }
 }
