@@ -3,7 +3,7 @@ package dev.ouroboros.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import dev.ouroboros.datasets.TokenBlocks;
+import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.TokenNll;
 import java.util.ArrayList;
@@ -24,7 +24,7 @@ public final class Perplexity {
      * @param progress told the number of blocks done after each batch
      */
     public static BlocksPerplexity blocks(
-            LanguageModel model, TokenBlocks blocks, int batchSize, LongConsumer progress) {
+            LanguageModel model, BlockSource blocks, int batchSize, LongConsumer progress) {
         checkContext(model, blocks.blockSize());
         double nll = 0;
         int n = blocks.count();

@@ -3,6 +3,7 @@ package dev.ouroboros.harness.cli;
 import dev.ouroboros.datasets.BlockFile;
 import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.datasets.ShumailovBlocking;
+import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.harness.run.Synthesizer;
 import dev.ouroboros.models.Devices;
@@ -124,16 +125,12 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!java.util.List.of("beam", "greedy", "sample").contains(mode)) {
-            throw new UserInputException(
-                    "--mode must be beam, greedy or sample, got '" + mode + "'");
-        }
         if (batchSize < 1) {
             throw new UserInputException("--batch-size must be at least 1, got " + batchSize);
         }
         RunConfig.Generate g =
                 new RunConfig.Generate(
-                        mode,
+                        ConfigWords.parse(RunConfig.Generate.Mode.class, "--mode", mode),
                         beams,
                         repetitionPenalty,
                         newTokens,

@@ -4,7 +4,11 @@ import ai.djl.Device;
 import dev.ouroboros.datasets.Corpus;
 import dev.ouroboros.datasets.TextCorpora;
 import dev.ouroboros.datasets.Wikitext2;
+import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.harness.run.RunConfig;
+import dev.ouroboros.harness.run.RunConfig.Data.CorpusKind;
+import dev.ouroboros.harness.train.Init;
+import dev.ouroboros.harness.train.ModelConfig;
 import dev.ouroboros.harness.train.Trainer;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.OptConfig;
@@ -72,15 +76,7 @@ public final class ValidateCommand implements Callable<Integer> {
     private void check(PrintWriter out) {
         RunConfig cfg;
         try {
-            cfg = RunConfig.load(config, overrides);
-            if (cfg.generate().newTokens() != cfg.data().blockSize()) {
-                throw new dev.ouroboros.models.UserInputException(
-                        "generate.new_tokens ("
-                                + cfg.generate().newTokens()
-                                + ") must equal data.block_size ("
-                                + cfg.data().blockSize()
-                                + ")");
-            }
+            cfg = RunConfig.load(config, overrides); // every value is checked here, as for run
             pass(
                     out,
                     "config "
@@ -100,7 +96,7 @@ public final class ValidateCommand implements Callable<Integer> {
             fail(out, "config: " + e.getMessage());
             return;
         }
-        RunConfig.Model m = cfg.model();
+        ModelConfig m = cfg.model();
 
         // model files
         long params = -1;
@@ -148,11 +144,17 @@ public final class ValidateCommand implements Callable<Integer> {
                     fail(out, "model.base " + base + ": weights: " + e.getMessage());
                 }
             }
-        } else if (cfg.init().equals("base")) {
+        } else if (cfg.init() == Init.BASE) {
             fail(out, "model.base: init is 'base' but model.base is not set");
         }
         String tokDir = m.tokenizer() != null ? m.tokenizer() : m.base();
-        if (tokDir != null) {
+        if (tokDir != null && tokDir.startsWith("bpe:")) {
+            pass(
+                    out,
+                    "tokenizer "
+                            + tokDir
+                            + ": a byte-level BPE trained on the train split when the run starts");
+        } else if (tokDir != null) {
             Path t = Path.of(tokDir);
             if (!Files.isDirectory(t)) {
                 fail(out, "tokenizer " + t + ": no such directory");
@@ -183,20 +185,20 @@ public final class ValidateCommand implements Callable<Integer> {
                     fail(out, "tokenizer " + t + ": " + e.getMessage());
                 }
             }
-        } else if (cfg.data().corpus().equals("ground-truth")) {
+        } else if (cfg.data().corpus() == CorpusKind.GROUND_TRUTH) {
             pass(out, "tokenizer: the ground-truth language's word-level tokenizer (built in)");
         } else {
             fail(
                     out,
                     "tokenizer: model.tokenizer (or model.base) is required for data.corpus '"
-                            + cfg.data().corpus()
+                            + ConfigWords.word(cfg.data().corpus())
                             + "'");
         }
 
         // data
         long trainChars = -1;
         RunConfig.Data d = cfg.data();
-        if (d.corpus().equals("ground-truth")) {
+        if (d.corpus() == CorpusKind.GROUND_TRUTH) {
             pass(
                     out,
                     "data: ground-truth language (built in), "
@@ -210,13 +212,13 @@ public final class ValidateCommand implements Callable<Integer> {
                         "data.path "
                                 + p
                                 + ": does not exist"
-                                + (d.corpus().equals("wikitext2")
+                                + (d.corpus() == CorpusKind.WIKITEXT2
                                         ? " (scripts/fetch-wikitext2.sh)"
                                         : ""));
             } else {
                 try {
                     Corpus c =
-                            d.corpus().equals("wikitext2")
+                            d.corpus() == CorpusKind.WIKITEXT2
                                     ? Wikitext2.load(p)
                                     : TextCorpora.load(
                                             p,
@@ -257,9 +259,9 @@ public final class ValidateCommand implements Callable<Integer> {
         int g = cfg.generations();
         long keptPerCell =
                 switch (cfg.keep()) {
-                    case "all" -> g;
-                    case "last" -> Math.min(g, 3);
-                    default -> Math.min(g, 2);
+                    case ALL -> g;
+                    case LAST -> Math.min(g, 3);
+                    case NONE_BUT_METRICS -> Math.min(g, 2);
                 };
         long blocks =
                 d.maxTrainBlocks() > 0
@@ -270,7 +272,7 @@ public final class ValidateCommand implements Callable<Integer> {
         long modelBytes = params * 4;
         // generation 0 (its model and S_1) is shared by the policies of a seed: hard links, counted
         // once
-        long models = keptPerCell * cells - (cfg.keep().equals("all") ? cells - seeds : 0);
+        long models = keptPerCell * cells - (cfg.keep() == RunConfig.Keep.ALL ? cells - seeds : 0);
         long syntheticSets = g < 2 ? 0 : cells * (g - 1L) - (cells - seeds);
         long synthetic =
                 syntheticSets * blocks * d.blockSize() * 4 * 2; // int32 blocks + decoded text
@@ -322,7 +324,7 @@ public final class ValidateCommand implements Callable<Integer> {
                             + ": DJL runs on "
                             + Devices.describe(dev)
                             + ", precision "
-                            + cfg.precision());
+                            + ConfigWords.word(cfg.precision()));
         } catch (RuntimeException e) {
             fail(out, "device " + cfg.device() + ": " + e.getMessage());
         }

@@ -35,23 +35,26 @@ public final class YamlConfig {
                             new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER))
                     .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                     .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                    .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+                    .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                    .registerModule(ConfigWords.module());
+
+    /** Keys of older configs and what they are called now. */
+    private static final Map<String, String> RENAMED =
+            Map.of("model.init", "init (scratch | base)", "model.checkpoint", "model.base");
 
     private YamlConfig() {}
 
-    /** Reads {@code file} over the defaults, applies {@code overrides}, binds to {@code type}. */
-    public static <T> T load(
-            Class<T> type, String defaultsResource, Path file, List<String> overrides) {
-        return bind(
-                type,
-                tree(defaultsResource, readFile(file), file.toString(), overrides),
-                file.toString());
-    }
-
-    /** The merged tree (defaults ← yaml ← overrides), before binding. */
+    /**
+     * The merged tree (defaults ← yaml ← overrides), before binding. {@code defaults} are classpath
+     * resources with disjoint top-level keys (e.g. the shared training sections and a command's
+     * own).
+     */
     public static ObjectNode tree(
-            String defaultsResource, String yaml, String source, List<String> overrides) {
-        ObjectNode tree = defaults(defaultsResource);
+            List<String> defaults, String yaml, String source, List<String> overrides) {
+        ObjectNode tree = YAML.createObjectNode();
+        for (String resource : defaults) {
+            tree.setAll(defaults(resource));
+        }
         JsonNode user;
         try {
             user = YAML.readTree(yaml);
@@ -69,6 +72,13 @@ public final class YamlConfig {
             override(tree, o);
         }
         return tree;
+    }
+
+    /** Reads {@code file} over the defaults, applies {@code overrides}, binds to {@code type}. */
+    public static <T> T load(
+            Class<T> type, List<String> defaults, Path file, List<String> overrides) {
+        return bind(
+                type, tree(defaults, readFile(file), file.toString(), overrides), file.toString());
     }
 
     public static String readFile(Path file) {
@@ -203,6 +213,11 @@ public final class YamlConfig {
                 prefix.isEmpty()
                         ? "at the top level"
                         : "in section '" + prefix.substring(0, prefix.length() - 1) + "'";
+        String renamed = RENAMED.get(prefix + key);
+        if (renamed != null) {
+            return new UserInputException(
+                    source + ": '" + prefix + key + "' is now called '" + renamed + "'");
+        }
         String best = DidYouMean.closest(key, known);
         String hint = best == null ? "" : "; did you mean '" + prefix + best + "'?";
         return new UserInputException(

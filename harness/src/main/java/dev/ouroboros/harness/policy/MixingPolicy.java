@@ -1,5 +1,7 @@
 package dev.ouroboros.harness.policy;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import dev.ouroboros.models.UserInputException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,7 +30,8 @@ public sealed interface MixingPolicy
     /** The training set of generation {@code pools.generation()}. */
     List<Pick> select(Pools pools, RandomGenerator rng);
 
-    /** The canonical spelling, which {@link #parse} reads back. */
+    /** The canonical spelling, which {@link #parse} reads back (and configs are written in). */
+    @JsonValue
     String spec();
 
     /**
@@ -240,6 +243,7 @@ public sealed interface MixingPolicy
     }
 
     /** Reads a policy spelling; unknown names get a "did you mean". */
+    @JsonCreator
     static MixingPolicy parse(String spec) {
         String s = spec.trim();
         int plus = s.indexOf("+curate:");

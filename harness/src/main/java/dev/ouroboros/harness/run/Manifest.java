@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.harness.Version;
+import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.models.Devices;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,8 +37,8 @@ final class Manifest {
                         : "n/a (cpu)");
         m.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        m.put("init", cfg.init());
-        m.put("keep", cfg.keep());
+        m.put("init", ConfigWords.word(cfg.init()));
+        m.put("keep", ConfigWords.word(cfg.keep()));
         return m;
     }
 

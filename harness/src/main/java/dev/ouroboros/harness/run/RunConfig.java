@@ -1,10 +1,20 @@
 package dev.ouroboros.harness.run;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ouroboros.datasets.BpeTrainer;
+import dev.ouroboros.harness.config.Checks;
+import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.harness.config.YamlConfig;
 import dev.ouroboros.harness.policy.MixingPolicy;
-import dev.ouroboros.harness.train.ModelShape;
-import dev.ouroboros.harness.train.TrainConfig;
+import dev.ouroboros.harness.train.CheckpointPolicy;
+import dev.ouroboros.harness.train.Init;
+import dev.ouroboros.harness.train.LogSettings;
+import dev.ouroboros.harness.train.ModelConfig;
+import dev.ouroboros.harness.train.Optim;
+import dev.ouroboros.harness.train.Schedule;
+import dev.ouroboros.harness.train.TrainLoop;
+import dev.ouroboros.harness.train.Training;
+import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.UserInputException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -14,61 +24,111 @@ import java.util.List;
 /**
  * The validated configuration of a study ({@code ouro run}): which policies and seeds, how many
  * generations, the model, the data, how synthetic data is made, and how each generation trains.
- * Every accepted key and its default is in {@code defaults.yaml} beside this class.
+ * Every value is checked here, when the config is loaded, so {@code ouro validate} and {@code ouro
+ * run} refuse the same configs before any data is prepared. Keys and defaults: {@link #DEFAULTS}.
  */
 public record RunConfig(
-        String kind,
+        Kind kind,
         String name,
         String out,
         String device,
-        String precision,
+        Precision precision,
         int generations,
-        List<String> policies,
+        List<MixingPolicy> policies,
         List<Long> seeds,
-        String init,
-        String keep,
-        Model model,
+        Init init,
+        Keep keep,
+        ModelConfig model,
         Data data,
         Generate generate,
         Eval eval,
         Gaussian gaussian,
-        TrainConfig.Optim optim,
-        TrainConfig.Schedule schedule,
-        TrainConfig.Train train,
-        TrainConfig.Checkpoint checkpoint,
-        TrainConfig.Log log) {
+        Optim optim,
+        Schedule schedule,
+        TrainLoop train,
+        CheckpointPolicy checkpoint,
+        LogSettings log) {
 
-    public static final String DEFAULTS = "/dev/ouroboros/harness/run/defaults.yaml";
+    /** The shared training defaults, then the study's own keys. */
+    public static final List<String> DEFAULTS =
+            List.of(Training.DEFAULTS, "/dev/ouroboros/harness/run/defaults.yaml");
 
-    public record Model(
-            String base,
-            String tokenizer,
-            int vocabSize,
-            int hiddenSize,
-            int numHiddenLayers,
-            int numAttentionHeads,
-            int ffnDim,
-            int maxPositionEmbeddings,
-            Double dropout,
-            Double attentionDropout)
-            implements ModelShape {}
+    /** {@code lm}: OPT language models; {@code gaussian}: the closed-form testbed. */
+    public enum Kind {
+        LM,
+        GAUSSIAN
+    }
 
-    public record GroundTruth(long seed, int trainLines, int validationLines, int testLines) {}
+    /** Which generations keep their model directory once done ({@link Retention}). */
+    public enum Keep {
+        ALL,
+        LAST,
+        NONE_BUT_METRICS
+    }
+
+    public record GroundTruth(long seed, int trainLines, int validationLines, int testLines) {
+        public GroundTruth {
+            Checks.positive("data.ground_truth.train_lines", trainLines);
+            Checks.positive("data.ground_truth.validation_lines", validationLines);
+            Checks.positive("data.ground_truth.test_lines", testLines);
+        }
+    }
 
     public record Data(
-            String corpus,
+            CorpusKind corpus,
             String path,
             int blockSize,
             long maxTrainBlocks,
             long maxValidationBlocks,
             long maxTestBlocks,
-            String wikitextLines,
+            WikitextLines wikitextLines,
             double validationFraction,
             double testFraction,
-            GroundTruth groundTruth) {}
+            GroundTruth groundTruth) {
+
+        /** What {@code data.corpus} names (the corpus itself is a {@code datasets.Corpus}). */
+        public enum CorpusKind {
+            GROUND_TRUTH,
+            WIKITEXT2,
+            TEXT,
+            JSONL
+        }
+
+        /** {@code raw}: the lines of wiki.*.raw; {@code hf}: the HF rows (a blank line is ""). */
+        public enum WikitextLines {
+            RAW,
+            HF
+        }
+
+        public Data {
+            if (corpus != CorpusKind.GROUND_TRUTH && (path == null || path.isBlank())) {
+                throw new UserInputException(
+                        "config: data.path is required for data.corpus '"
+                                + ConfigWords.word(corpus)
+                                + "'");
+            }
+            if (blockSize < 2) {
+                throw new UserInputException(
+                        "config: data.block_size must be at least 2, got " + blockSize);
+            }
+            Checks.nonNegative("data.max_train_blocks", maxTrainBlocks);
+            Checks.nonNegative("data.max_validation_blocks", maxValidationBlocks);
+            Checks.nonNegative("data.max_test_blocks", maxTestBlocks);
+            if (!(validationFraction > 0
+                    && testFraction > 0
+                    && validationFraction + testFraction < 1)) {
+                throw new UserInputException(
+                        "config: data.validation_fraction and data.test_fraction must be positive"
+                                + " and sum to less than 1, got "
+                                + validationFraction
+                                + " and "
+                                + testFraction);
+            }
+        }
+    }
 
     public record Generate(
-            String mode,
+            Mode mode,
             int numBeams,
             double repetitionPenalty,
             int newTokens,
@@ -76,17 +136,43 @@ public record RunConfig(
             double temperature,
             int topK,
             double topP,
-            int batchSize) {}
+            int batchSize) {
+
+        public enum Mode {
+            BEAM,
+            GREEDY,
+            SAMPLE
+        }
+
+        public Generate {
+            Checks.positive("generate.num_beams", numBeams);
+            Checks.positive("generate.new_tokens", newTokens);
+            Checks.positive("generate.batch_size", batchSize);
+            Checks.positive("generate.repetition_penalty", repetitionPenalty);
+            Checks.positive("generate.temperature", temperature);
+            Checks.nonNegative("generate.top_k", topK);
+            if (!(topP > 0 && topP <= 1)) {
+                throw new UserInputException(
+                        "config: generate.top_p must be in (0, 1], got " + topP);
+            }
+        }
+    }
 
     public record Eval(
-            int batchSize, int rollingWindow, int diversityPrompts, int selfBleuSamples) {}
+            int batchSize, int rollingWindow, int diversityPrompts, int selfBleuSamples) {
+        public Eval {
+            Checks.positive("eval.batch_size", batchSize);
+            Checks.nonNegative("eval.rolling_window", rollingWindow);
+            Checks.nonNegative("eval.diversity_prompts", diversityPrompts);
+            Checks.nonNegative("eval.self_bleu_samples", selfBleuSamples);
+        }
+    }
 
     /** The Gaussian testbed: fit mean and unbiased covariance, sample M points, repeat. */
     public record Gaussian(int dim, double mean, double sigma, int samples) {}
 
     public RunConfig {
-        oneOf("kind", kind, "lm", "gaussian");
-        if (kind.equals("gaussian")
+        if (kind == Kind.GAUSSIAN
                 && (gaussian.dim() < 1 || gaussian.samples() < 2 || !(gaussian.sigma() > 0))) {
             throw new UserInputException(
                     "config: gaussian needs dim >= 1, samples >= 2 and sigma > 0");
@@ -98,47 +184,60 @@ public record RunConfig(
         if (policies == null || policies.isEmpty()) {
             throw new UserInputException("config: policies must list at least one policy");
         }
-        policies.forEach(MixingPolicy::parse); // validates, with "did you mean"
         if (seeds == null || seeds.isEmpty()) {
             throw new UserInputException("config: seeds must list at least one seed");
         }
         if (seeds.stream().distinct().count() != seeds.size()
-                || policies.stream().distinct().count() != policies.size()) {
+                || policies.stream().map(MixingPolicy::spec).distinct().count()
+                        != policies.size()) {
             throw new UserInputException("config: policies and seeds must not repeat");
         }
-        oneOf("init", init, "base", "previous", "scratch");
-        oneOf("keep", keep, "all", "last", "none-but-metrics");
-        oneOf("precision", precision, "fp32", "fp16", "bf16");
-        if (init.equals("base") && blank(model.base())) {
+        if (init == Init.BASE && !model.hasBase()) {
             throw new UserInputException("config: init is 'base' but model.base is not set");
         }
-        oneOf("data.corpus", data.corpus(), "ground-truth", "wikitext2", "text", "jsonl");
-        if (!data.corpus().equals("ground-truth") && blank(data.path())) {
+        if (kind == Kind.LM && generate.newTokens() != data.blockSize()) {
             throw new UserInputException(
-                    "config: data.path is required for data.corpus '" + data.corpus() + "'");
+                    "config: generate.new_tokens ("
+                            + generate.newTokens()
+                            + ") must equal data.block_size ("
+                            + data.blockSize()
+                            + "): synthetic blocks train beside real ones");
         }
-        oneOf("data.wikitext_lines", data.wikitextLines(), "raw", "hf");
-        if (data.blockSize() < 2) {
+        if (model.tokenizer() != null && model.tokenizer().startsWith("bpe:")) {
+            bpeSize(model.tokenizer());
+        }
+        new Training(precision, optim, schedule, train, checkpoint, log); // cross-section checks
+        policies = List.copyOf(policies);
+        seeds = List.copyOf(seeds);
+    }
+
+    /** The vocabulary size of {@code model.tokenizer: bpe:<size>}. */
+    static int bpeSize(String spec) {
+        int size;
+        try {
+            size = Integer.parseInt(spec.substring(4));
+        } catch (NumberFormatException e) {
+            size = 0;
+        }
+        if (size < BpeTrainer.MIN_VOCAB_SIZE) {
             throw new UserInputException(
-                    "config: data.block_size must be at least 2, got " + data.blockSize());
+                    "config: model.tokenizer '"
+                            + spec
+                            + "': expected bpe:<vocab size> of at least "
+                            + BpeTrainer.MIN_VOCAB_SIZE
+                            + " (4 special tokens + 256 bytes), e.g. bpe:8000");
         }
-        oneOf("generate.mode", generate.mode(), "beam", "greedy", "sample");
-        if (generate.numBeams() < 1) {
-            throw new UserInputException(
-                    "config: generate.num_beams must be at least 1, got " + generate.numBeams());
-        }
-        if (generate.newTokens() < 1) {
-            throw new UserInputException(
-                    "config: generate.new_tokens must be at least 1, got " + generate.newTokens());
-        }
-        if (generate.batchSize() < 1 || eval.batchSize() < 1) {
-            throw new UserInputException(
-                    "config: generate.batch_size and eval.batch_size must be at least 1");
-        }
-        if (!(generate.topP() > 0 && generate.topP() <= 1)) {
-            throw new UserInputException(
-                    "config: generate.top_p must be in (0, 1], got " + generate.topP());
-        }
+        return size;
+    }
+
+    /** The sections of this config that say how each generation trains. */
+    public Training training() {
+        return new Training(precision, optim, schedule, train, checkpoint, log);
+    }
+
+    /** Whether generations start from a random init (so the model.* shape applies). */
+    public boolean randomInit() {
+        return init == Init.SCRATCH || !model.hasBase();
     }
 
     /**
@@ -183,27 +282,5 @@ public record RunConfig(
 
     public Path runDir() {
         return Path.of(out).resolve(name);
-    }
-
-    private static boolean blank(String s) {
-        return s == null || s.isBlank();
-    }
-
-    private static void oneOf(String key, String v, String... allowed) {
-        for (String a : allowed) {
-            if (a.equals(v)) {
-                return;
-            }
-        }
-        throw new UserInputException(
-                "config: "
-                        + key
-                        + " must be one of "
-                        + String.join(" | ", allowed)
-                        + ", got '"
-                        + v
-                        + "'"
-                        + dev.ouroboros.harness.policy.DidYouMean.suggest(
-                                String.valueOf(v), List.of(allowed)));
     }
 }

@@ -15,7 +15,8 @@ import dev.ouroboros.harness.policy.MixingPolicy;
 import dev.ouroboros.harness.policy.Pick;
 import dev.ouroboros.harness.policy.Pools;
 import dev.ouroboros.harness.train.CheckpointStore;
-import dev.ouroboros.harness.train.TrainConfig;
+import dev.ouroboros.harness.train.Init;
+import dev.ouroboros.harness.train.ModelConfig;
 import dev.ouroboros.harness.train.Trainer;
 import dev.ouroboros.models.CrashPoint;
 import dev.ouroboros.models.Devices;
@@ -68,14 +69,6 @@ public final class Study {
         this.console = console;
         this.device = Devices.parse(cfg.device());
         Trainer.checkPrecision(cfg.precision(), device);
-        if (cfg.generate().newTokens() != cfg.data().blockSize()) {
-            throw new UserInputException(
-                    "config: generate.new_tokens ("
-                            + cfg.generate().newTokens()
-                            + ") must equal data.block_size ("
-                            + cfg.data().blockSize()
-                            + "): synthetic blocks train beside real ones");
-        }
     }
 
     /** Runs or resumes the study of {@code cfg} in {@code cfg.runDir()}. */
@@ -94,17 +87,16 @@ public final class Study {
         try (RunDir d = RunDir.lock(cfg.runDir())) {
             s.dir = d;
             s.start(overrides);
-            if (cfg.kind().equals("gaussian")) {
+            if (cfg.kind() == RunConfig.Kind.GAUSSIAN) {
                 s.gaussian();
                 console.accept("run complete: " + d.root() + " (ouro report " + d.root() + ")");
                 return;
             }
             s.data = StudyData.prepare(cfg, d.data());
-            if (cfg.init().equals("scratch")
-                    || cfg.model().base() == null) { // random init: check the shape before training
+            if (cfg.randomInit()) { // check the shape before training
                 cfg.model().randomInit(s.data.tokenizer().vocabSize());
             }
-            for (String policy : cfg.policies()) {
+            for (MixingPolicy policy : cfg.policies()) {
                 for (long seed : cfg.seeds()) {
                     if (s.budget > 0) {
                         s.cell(policy, seed);
@@ -123,14 +115,15 @@ public final class Study {
 
     /** Whether every (policy, seed) of {@code cfg} has its last generation DONE. */
     public static boolean isComplete(RunConfig cfg) {
-        if (cfg.kind().equals("gaussian")) {
+        if (cfg.kind() == RunConfig.Kind.GAUSSIAN) {
             return false;
         }
-        for (String policy : cfg.policies()) {
+        for (MixingPolicy policy : cfg.policies()) {
             for (long seed : cfg.seeds()) {
                 if (!RunDir.done(
                         RunDir.gen(
-                                RunDir.cell(cfg.runDir(), policy, seed), cfg.generations() - 1))) {
+                                RunDir.cell(cfg.runDir(), policy.spec(), seed),
+                                cfg.generations() - 1))) {
                     return false;
                 }
             }
@@ -192,7 +185,7 @@ public final class Study {
         double[] mu = new double[g.dim()];
         Arrays.fill(mu, g.mean());
         List<MetricsRow> rows = new ArrayList<>();
-        for (String policy : cfg.policies()) {
+        for (MixingPolicy policy : cfg.policies()) {
             for (long seed : cfg.seeds()) {
                 List<GaussianTestbed.Fit> fits =
                         GaussianTestbed.run(
@@ -200,12 +193,12 @@ public final class Study {
                                 g.sigma(),
                                 g.samples(),
                                 cfg.generations() - 1,
-                                MixingPolicy.parse(policy),
+                                policy,
                                 Seeds.train(seed, 0));
                 for (var f : fits) {
                     rows.add(
                             MetricsRow.of(
-                                    policy,
+                                    policy.spec(),
                                     (int) seed,
                                     f.generation(),
                                     "fit",
@@ -221,8 +214,8 @@ public final class Study {
         appendMissing(rows);
     }
 
-    private void cell(String policySpec, long seed) {
-        MixingPolicy policy = MixingPolicy.parse(policySpec);
+    private void cell(MixingPolicy policy, long seed) {
+        String policySpec = policy.spec();
         Path cell = RunDir.cell(dir.root(), policySpec, seed);
         int n = data.train().count();
         int fresh = policy.freshRealNeeded(n, cfg.generations() - 1);
@@ -397,12 +390,11 @@ public final class Study {
         }
         LanguageModel model = initialModel(seed, t, cell);
         try {
-            TrainConfig tc = trainConfig(seed, t, g);
             console.accept(
                     String.format(
                             "policy=%s seed=%d gen=%d: training on %d blocks (%s)",
                             spec, seed, t, set.count(), t == 0 ? "D0" : policy.spec()));
-            new Trainer(tc, model, set.toTokenBlocks(), data.validation().toTokenBlocks(), g)
+            new Trainer(cfg.training(), Seeds.train(seed, t), model, set, data.validation(), g)
                     .console(console)
                     .run();
             Path tmp = g.resolve("model.tmp");
@@ -422,52 +414,18 @@ public final class Study {
     }
 
     private LanguageModel initialModel(long seed, int t, Path cell) {
-        RunConfig.Model m = cfg.model();
+        ModelConfig m = cfg.model();
         java.util.function.UnaryOperator<OptConfig> drop = m::withDropoutOverrides;
         boolean fromBase =
-                cfg.init().equals("base")
-                        || (cfg.init().equals("previous") && t == 0 && m.base() != null);
+                cfg.init() == Init.BASE || (cfg.init() == Init.PREVIOUS && t == 0 && m.hasBase());
         if (fromBase) {
             return LanguageModel.load(Path.of(m.base()), device, drop);
         }
-        if (cfg.init().equals("previous") && t > 0) {
+        if (cfg.init() == Init.PREVIOUS && t > 0) {
             return LanguageModel.load(RunDir.gen(cell, t - 1).resolve("model"), device, drop);
         }
         return LanguageModel.random(
                 m.randomInit(data.tokenizer().vocabSize()), Seeds.train(seed, t), device);
-    }
-
-    private TrainConfig trainConfig(long seed, int t, Path g) {
-        RunConfig.Model m = cfg.model();
-        String tok = data.tokenizerDir().toString();
-        return new TrainConfig(
-                Seeds.train(seed, t),
-                cfg.device(),
-                cfg.precision(),
-                g.toString(),
-                new TrainConfig.Model(
-                        "scratch",
-                        null,
-                        tok,
-                        m.vocabSize(),
-                        m.hiddenSize(),
-                        m.numHiddenLayers(),
-                        m.numAttentionHeads(),
-                        m.ffnDim(),
-                        m.maxPositionEmbeddings(),
-                        m.dropout(),
-                        m.attentionDropout()),
-                new TrainConfig.Data(
-                        "(run: training set of generation " + t + ")",
-                        "(run: real validation split)",
-                        cfg.data().blockSize(),
-                        0,
-                        0),
-                cfg.optim(),
-                cfg.schedule(),
-                cfg.train(),
-                cfg.checkpoint(),
-                cfg.log());
     }
 
     /**
@@ -490,7 +448,8 @@ public final class Study {
         if (Files.exists(g)) {
             return null; // this cell's own generation 0 is under way
         }
-        for (String q : cfg.policies()) {
+        for (MixingPolicy p : cfg.policies()) {
+            String q = p.spec();
             Path d = RunDir.gen(RunDir.cell(dir.root(), q, seed), 0);
             if (!q.equals(spec) && RunDir.done(d) && Files.isDirectory(d.resolve("model"))) {
                 return d;
@@ -570,8 +529,8 @@ public final class Study {
      * yet.
      */
     private boolean gen0Wanted(long seed) {
-        for (String q : cfg.policies()) {
-            if (!RunDir.done(RunDir.gen(RunDir.cell(dir.root(), q, seed), 0))) {
+        for (MixingPolicy q : cfg.policies()) {
+            if (!RunDir.done(RunDir.gen(RunDir.cell(dir.root(), q.spec(), seed), 0))) {
                 return true;
             }
         }
@@ -583,7 +542,7 @@ public final class Study {
      * while another policy's cell with this seed has yet to share it); none-but-metrics → none.
      */
     private void retain(Path cell, long seed, boolean cellDone) {
-        if (cfg.keep().equals("all")) {
+        if (cfg.keep() == RunConfig.Keep.ALL) {
             return;
         }
         try (Stream<Path> gens = Files.list(cell)) {
@@ -592,7 +551,7 @@ public final class Study {
                 boolean newest = i == done.size() - 1;
                 boolean gen0Needed = i == 0 && (!cellDone || gen0Wanted(seed));
                 boolean keep =
-                        cfg.keep().equals("last")
+                        cfg.keep() == RunConfig.Keep.LAST
                                 ? newest || gen0Needed
                                 : gen0Needed || (!cellDone && newest);
                 if (!keep) {

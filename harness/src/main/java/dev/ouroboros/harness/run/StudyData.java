@@ -10,6 +10,7 @@ import dev.ouroboros.datasets.TextCorpora;
 import dev.ouroboros.datasets.TextSplit;
 import dev.ouroboros.datasets.Wikitext2;
 import dev.ouroboros.datasets.WordLevelTokenizer;
+import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ public record StudyData(
         Corpus corpus;
         Path tokDir;
         switch (d.corpus()) {
-            case "ground-truth" -> {
+            case GROUND_TRUTH -> {
                 RunConfig.GroundTruth g = d.groundTruth();
                 truth = new GroundTruthLanguage(GroundTruthLanguage.Config.defaults(g.seed()));
                 corpus = truth.corpus(g.trainLines(), g.validationLines(), g.testLines());
@@ -57,9 +58,9 @@ public record StudyData(
                     WordLevelTokenizer.write(tokDir, truth.vocabulary());
                 }
             }
-            case "wikitext2" -> {
+            case WIKITEXT2 -> {
                 corpus = Wikitext2.load(Path.of(d.path()));
-                if (d.wikitextLines().equals("hf")) {
+                if (d.wikitextLines() == RunConfig.Data.WikitextLines.HF) {
                     corpus =
                             new Corpus(
                                     corpus.name(),
@@ -83,15 +84,7 @@ public record StudyData(
         if (tokSpec != null && tokSpec.startsWith("bpe:")) {
             tokDir = dataDir.resolve("tokenizer-" + tokSpec.replace(':', '-'));
             if (!Files.exists(tokDir.resolve("vocab.json"))) {
-                int size;
-                try {
-                    size = Integer.parseInt(tokSpec.substring(4));
-                } catch (NumberFormatException e) {
-                    throw new UserInputException(
-                            "config: model.tokenizer '"
-                                    + tokSpec
-                                    + "': expected bpe:<vocab size>, e.g. bpe:8000");
-                }
+                int size = RunConfig.bpeSize(tokSpec);
                 List<String> lines =
                         corpus.train().lines().stream()
                                 .map(l -> l.endsWith("\n") ? l.substring(0, l.length() - 1) : l)
@@ -105,7 +98,7 @@ public record StudyData(
         } else if (tokDir == null) {
             throw new UserInputException(
                     "config: model.tokenizer (or model.base) is required for data.corpus '"
-                            + d.corpus()
+                            + ConfigWords.word(d.corpus())
                             + "'");
         }
         OptTokenizer tok = OptTokenizer.load(tokDir);

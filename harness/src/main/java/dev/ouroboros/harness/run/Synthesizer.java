@@ -36,12 +36,12 @@ public final class Synthesizer {
     public static GenerationOptions options(RunConfig.Generate g, long stream) {
         DecodingStrategy s =
                 switch (g.mode()) {
-                    case "beam" ->
+                    case BEAM ->
                             new DecodingStrategy.BeamSearch(
                                     g.numBeams(),
                                     g.lengthPenalty(),
                                     DecodingStrategy.EarlyStopping.HEURISTIC);
-                    case "greedy" -> new DecodingStrategy.Greedy();
+                    case GREEDY -> new DecodingStrategy.Greedy();
                     default ->
                             DecodingStrategy.Sampling.seeded(
                                     g.temperature(), g.topK(), g.topP(), stream);

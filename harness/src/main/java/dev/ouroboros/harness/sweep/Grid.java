@@ -1,5 +1,6 @@
 package dev.ouroboros.harness.sweep;
 
+import dev.ouroboros.harness.policy.MixingPolicy;
 import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.models.UserInputException;
 import java.util.ArrayList;
@@ -132,7 +133,7 @@ public record Grid(List<String> fixed, List<Axis> axes) {
     public List<Cell> cells(RunConfig base) {
         List<Axis> all = new ArrayList<>(axes);
         if (all.stream().noneMatch(a -> a.key().equals("policy"))) {
-            all.add(new Axis("policy", base.policies()));
+            all.add(new Axis("policy", base.policies().stream().map(MixingPolicy::spec).toList()));
         }
         if (all.stream().noneMatch(a -> a.key().equals("seed"))) {
             all.add(new Axis("seed", base.seeds().stream().map(String::valueOf).toList()));

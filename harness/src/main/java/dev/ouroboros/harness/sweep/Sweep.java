@@ -3,6 +3,7 @@ package dev.ouroboros.harness.sweep;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ouroboros.harness.policy.MixingPolicy;
 import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.harness.run.RunDir;
 import dev.ouroboros.harness.run.Study;
@@ -35,10 +36,10 @@ public final class Sweep {
     public record Planned(Grid.Cell cell, RunConfig config, Path dir) {
         /** Every generation of every (policy, seed) of this cell is DONE. */
         public boolean done() {
-            for (String p : config.policies()) {
+            for (MixingPolicy p : config.policies()) {
                 for (long s : config.seeds()) {
                     for (int t = 0; t < config.generations(); t++) {
-                        if (!RunDir.done(RunDir.gen(RunDir.cell(dir, p, s), t))) {
+                        if (!RunDir.done(RunDir.gen(RunDir.cell(dir, p.spec(), s), t))) {
                             return false;
                         }
                     }

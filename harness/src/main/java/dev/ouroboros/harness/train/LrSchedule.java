@@ -25,13 +25,7 @@ package dev.ouroboros.harness.train;
  * </ul>
  */
 public final class LrSchedule {
-    public enum Kind {
-        CONSTANT,
-        LINEAR,
-        COSINE
-    }
-
-    private final Kind kind;
+    private final Schedule.Kind kind;
     private final double lr;
     private final double etaMin;
     private final long warmup;
@@ -40,7 +34,7 @@ public final class LrSchedule {
     private final boolean perEpoch;
 
     public LrSchedule(
-            Kind kind,
+            Schedule.Kind kind,
             double lr,
             double etaMin,
             long warmup,
@@ -59,15 +53,15 @@ public final class LrSchedule {
         this.perEpoch = perEpoch;
     }
 
-    static LrSchedule of(TrainConfig.Schedule s, double lr, long total, long stepsPerEpoch) {
+    static LrSchedule of(Schedule s, double lr, long total, long stepsPerEpoch) {
         return new LrSchedule(
-                Kind.valueOf(s.kind().toUpperCase(java.util.Locale.ROOT)),
+                s.kind(),
                 lr,
                 s.etaMin(),
                 s.warmupSteps(),
                 total,
                 stepsPerEpoch,
-                s.cycle().equals("epoch"));
+                s.cycle() == Schedule.Cycle.EPOCH);
     }
 
     /** Learning rate of optimizer step {@code step} (0-based). */

@@ -52,7 +52,7 @@ public final class TrainRun {
                 Path.of(
                         cfg.model().tokenizer() != null
                                 ? cfg.model().tokenizer()
-                                : cfg.model().checkpoint());
+                                : cfg.model().base());
         try (OptTokenizer tok = OptTokenizer.load(tokDir);
                 LanguageModel model = createModel(cfg, tok, device)) {
             TokenBlocks train =
@@ -76,11 +76,12 @@ public final class TrainRun {
                             train.count(),
                             val.count(),
                             cfg.data().blockSize(),
-                            stepsFor(cfg, train),
-                            (train.count() + cfg.train().batchSize() - 1)
-                                    / cfg.train().batchSize()));
+                            cfg.train().totalSteps(train.count()),
+                            cfg.train().stepsPerEpoch(train.count())));
             Trainer trainer =
-                    new Trainer(cfg, model, train, val, out).console(console).listener(listener);
+                    new Trainer(cfg.training(), cfg.seed(), model, train, val, out)
+                            .console(console)
+                            .listener(listener);
             Trainer.Result r = trainer.run();
             Path modelDir = out.resolve("model");
             model.save(modelDir);
@@ -95,7 +96,9 @@ public final class TrainRun {
                     .put("best_val_loss", r.bestValLoss())
                     .put("initial_val_loss", r.initialValLoss())
                     .put("seconds", r.seconds())
-                    .put("config_hash", cfg.trainingHash())
+                    .put(
+                            "config_hash",
+                            cfg.training().fingerprint(cfg.seed(), model.config(), train, val))
                     .put("device", Devices.describe(device));
             ArrayNode h = done.putArray("epochs");
             r.history()
@@ -123,17 +126,11 @@ public final class TrainRun {
         }
     }
 
-    private static long stepsFor(TrainConfig cfg, TokenBlocks train) {
-        long spe = (train.count() + cfg.train().batchSize() - 1) / cfg.train().batchSize();
-        long all = spe * cfg.train().epochs();
-        return cfg.train().maxSteps() > 0 ? Math.min(all, cfg.train().maxSteps()) : all;
-    }
-
     /** A random-init model from the seed, or the checkpoint with the configured dropout rates. */
     static LanguageModel createModel(TrainConfig cfg, OptTokenizer tok, Device device) {
-        TrainConfig.Model m = cfg.model();
-        if (m.init().equals("checkpoint")) {
-            return LanguageModel.load(Path.of(m.checkpoint()), device, m::withDropoutOverrides);
+        ModelConfig m = cfg.model();
+        if (cfg.init() == Init.BASE) {
+            return LanguageModel.load(Path.of(m.base()), device, m::withDropoutOverrides);
         }
         OptConfig oc = m.randomInit(tok.vocabSize());
         return LanguageModel.random(oc, cfg.seed(), device);

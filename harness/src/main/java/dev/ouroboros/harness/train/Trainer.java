@@ -7,10 +7,11 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ouroboros.datasets.TokenBlocks;
+import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.eval.BlocksPerplexity;
 import dev.ouroboros.eval.Perplexity;
 import dev.ouroboros.harness.Progress;
+import dev.ouroboros.models.CrashPoint;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptWeights;
 import dev.ouroboros.models.Precision;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -30,11 +32,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains an {@link LanguageModel} in place on token blocks: seeded per-epoch shuffling,
+ * Trains a {@link LanguageModel} in place on token blocks: seeded per-epoch shuffling,
  * micro-batches with gradient accumulation, global-norm clipping and {@link AdamW} ({@link
  * TrainStep}), an LR {@link LrSchedule}, validation after every epoch (protocol {@code blocks}),
  * the best epoch kept, resumable checkpoints ({@link CheckpointStore}) and a step log ({@code
  * train.jsonl}). When {@link #run} returns, the model holds the best epoch's weights.
+ *
+ * <p>Blocks are read from their {@link BlockSource} one batch at a time (a memory-mapped synthetic
+ * set is never copied to the heap as a whole).
  *
  * <p>Data order: epoch {@code e} visits the training blocks in a Fisher–Yates permutation drawn
  * from {@code SplittableRandom(mix(seed, e))}; step {@code i} of the epoch takes positions {@code
@@ -64,20 +69,26 @@ public final class Trainer {
             List<CheckpointStore.EpochRecord> history,
             double seconds) {}
 
-    private final TrainConfig cfg;
+    private final Training cfg;
+    private final long seed;
     private final LanguageModel model;
-    private final TokenBlocks train;
-    private final TokenBlocks validation;
+    private final BlockSource train;
+    private final BlockSource validation;
     private final Path runDir;
     private final Precision precision;
     private Listener listener = new Listener() {};
     private Consumer<String> console = LOG::info;
 
+    /**
+     * @param seed the data order, dropout masks (and nothing else: the model is already made)
+     * @param runDir where {@code train.jsonl} and {@code checkpoint/} go
+     */
     public Trainer(
-            TrainConfig cfg,
+            Training cfg,
+            long seed,
             LanguageModel model,
-            TokenBlocks train,
-            TokenBlocks validation,
+            BlockSource train,
+            BlockSource validation,
             Path runDir) {
         this.precision = checkPrecision(cfg.precision(), model.device());
         if (train.count() == 0) {
@@ -97,6 +108,7 @@ public final class Trainer {
                             + model.config().maxPositionEmbeddings());
         }
         this.cfg = cfg;
+        this.seed = seed;
         this.model = model;
         this.train = train;
         this.validation = validation;
@@ -120,23 +132,21 @@ public final class Trainer {
      * covers them), where fp16 is very slow — 40× fp32 for the OPT-125m shape on the development
      * machine (docs/benchmarks.md) — so a warning says so.
      */
-    public static Precision checkPrecision(String precision, Device device) {
-        Precision p = Precision.parse("precision", precision);
+    public static Precision checkPrecision(Precision p, Device device) {
         if (p == Precision.FP16 && !device.isGpu()) {
             LOG.warn(
-                    "precision fp16 on the CPU: libtorch's CPU fp16 kernels are very slow (~40x fp32 measured);"
-                            + " use fp32 or bf16");
+                    "precision fp16 on the CPU: libtorch's CPU fp16 kernels are very slow (~40x"
+                            + " fp32 measured); use fp32 or bf16");
         }
         return p;
     }
 
     public int stepsPerEpoch() {
-        return (train.count() + cfg.train().batchSize() - 1) / cfg.train().batchSize();
+        return cfg.train().stepsPerEpoch(train.count());
     }
 
     public long totalSteps() {
-        long all = (long) cfg.train().epochs() * stepsPerEpoch();
-        return cfg.train().maxSteps() > 0 ? Math.min(all, cfg.train().maxSteps()) : all;
+        return cfg.train().totalSteps(train.count());
     }
 
     /** Block order of epoch {@code epoch} (0-based) for a run seeded {@code seed}. */
@@ -157,306 +167,330 @@ public final class Trainer {
         return order;
     }
 
+    /** The objects one {@link #run} works with. */
+    private record Run(
+            long total,
+            int stepsPerEpoch,
+            String fingerprint,
+            LrSchedule schedule,
+            Map<String, Parameter> params,
+            CheckpointStore store,
+            AdamW opt,
+            LossScaler scaler,
+            TrainLog log) {}
+
     public Result run() {
         long t0 = System.nanoTime();
         ai.djl.engine.Engine.getInstance();
-        JniUtils.setGradMode(
-                false); // grad mode is thread-local and on by default off the engine's thread (flag
-        // 8)
+        // grad mode is thread-local and on by default off the engine's thread
+        // (docs/design.md#djl-workarounds)
+        JniUtils.setGradMode(false);
         int spe = stepsPerEpoch();
         long total = totalSteps();
-        int bs = cfg.train().batchSize();
-        int micro = cfg.train().microBatchSize();
-        String hash = cfg.trainingHash();
-        LrSchedule schedule = LrSchedule.of(cfg.schedule(), cfg.optim().lr(), total, spe);
+        String fingerprint = cfg.fingerprint(seed, model.config(), train, validation);
         Map<String, Parameter> params = model.block().parametersByName();
         CheckpointStore store = new CheckpointStore(runDir.resolve("checkpoint"));
-        AdamW opt =
-                new AdamW(
-                        model.manager(),
-                        cfg.optim().beta1(),
-                        cfg.optim().beta2(),
-                        cfg.optim().eps(),
-                        cfg.optim().weightDecay());
+        Optim o = cfg.optim();
+        AdamW opt = new AdamW(model.manager(), o.beta1(), o.beta2(), o.eps(), o.weightDecay());
         LossScaler scaler =
-                LossScaler.of(
-                        precision,
-                        cfg.optim().lossScaleInit(),
-                        cfg.optim().lossScaleGrowthInterval());
-
-        long step = 0;
-        long resumedFrom = -1;
-        long lastCheckpoint = -1;
-        double initialVal;
-        int bestEpoch = -1;
-        double bestVal = Double.POSITIVE_INFINITY;
-        String bestFile = null;
-        List<RawTensor> bestWeights = null;
-        long tokensSeen = 0;
-        double epochLossSum = 0;
-        long epochLossSteps = 0;
-        List<CheckpointStore.EpochRecord> history = new ArrayList<>();
-
-        Optional<CheckpointStore.Loaded> found =
-                cfg.checkpoint().resume() ? store.latest() : Optional.empty();
-        if (!cfg.checkpoint().resume()) {
-            store.deleteAll();
-        }
-        if (found.isPresent()) {
-            CheckpointStore.State st = found.get().state();
-            if (!st.configHash().equals(hash)) {
-                throw new UserInputException(
-                        store.root()
-                                + ": the checkpoint was written by a run with a different config (hash "
-                                + st.configHash()
-                                + ", now "
-                                + hash
-                                + "); use another `out` or set checkpoint.resume=false to start over");
-            }
-            loadWeights(found.get().weights(), params);
-            opt.load(found.get().adamw(), st.adamwSteps(), weightArrays(params));
-            if (st.version() >= 2) {
-                scaler.restore(st.lossScale(), st.lossScaleGoodSteps());
-            }
-            step = st.step();
-            resumedFrom = step;
-            lastCheckpoint = step;
-            initialVal = st.initialValLoss();
-            bestEpoch = st.bestEpoch();
-            bestVal = st.bestEpoch() >= 0 ? st.bestValLoss() : Double.POSITIVE_INFINITY;
-            bestFile = st.bestFile();
-            if (bestFile != null) {
-                bestWeights = new ArrayList<>(store.readBest(bestFile).values());
-            }
-            tokensSeen = st.tokensSeen();
-            epochLossSum = st.epochLossSum();
-            epochLossSteps = st.epochLossSteps();
-            history.addAll(st.history());
-            console.accept(
-                    "resuming from " + found.get().dir() + " (step " + step + "/" + total + ")");
-        } else {
-            initialVal = validate();
-        }
-
-        try (TrainLog log = new TrainLog(runDir.resolve("train.jsonl"), step, console);
+                LossScaler.of(precision, o.lossScaleInit(), o.lossScaleGrowthInterval());
+        TrainingState state = startOrResume(store, fingerprint, params, opt, scaler, total);
+        long resumedFrom = state.lastCheckpoint; // -1 = a fresh run
+        boolean fresh = resumedFrom < 0;
+        try (TrainLog log = new TrainLog(runDir.resolve("train.jsonl"), state.step, console);
                 Progress bar =
                         System.console() != null ? new Progress("train", "steps", total) : null) {
-            if (resumedFrom < 0) {
+            Run run =
+                    new Run(
+                            total,
+                            spe,
+                            fingerprint,
+                            LrSchedule.of(cfg.schedule(), o.lr(), total, spe),
+                            params,
+                            store,
+                            opt,
+                            scaler,
+                            log);
+            if (fresh) {
                 ObjectNode row = log.row("eval");
-                row.put("step", 0)
-                        .put("epoch", 0)
-                        .put("val_loss", initialVal)
-                        .put("val_ppl", Math.exp(initialVal));
+                double v = state.initialValLoss;
+                row.put("step", 0).put("epoch", 0).put("val_loss", v).put("val_ppl", Math.exp(v));
                 log.write(
                         row,
                         String.format(
-                                java.util.Locale.ROOT,
+                                Locale.ROOT,
                                 "epoch 0 (before training) | val loss %.4f | val ppl %.2f",
-                                initialVal,
-                                Math.exp(initialVal)));
+                                v,
+                                Math.exp(v)));
             }
-            int[] order = null;
-            int orderEpoch = -1;
-            long windowStart = System.nanoTime();
-            long windowTokens = 0;
-            double windowLoss = 0;
-            int windowSteps = 0;
-            int windowSkipped = 0;
-            double lastNorm = Double.NaN; // of the last applied step (fp16 skips report none)
-            long runStartStep = step;
-            long runStartNanos = System.nanoTime();
-            while (step < total) {
-                int epoch = (int) (step / spe);
-                int i = (int) (step % spe);
-                if (epoch != orderEpoch) {
-                    order = epochOrder(cfg.seed(), epoch, train.count());
-                    orderEpoch = epoch;
-                }
-                int from = i * bs;
-                int to = Math.min(train.count(), from + bs);
-                List<long[][]> microBatches = new ArrayList<>();
-                for (int s = from; s < to; s += micro) {
-                    int e = Math.min(to, s + micro);
-                    long[][] rows = new long[e - s][];
-                    for (int r = s; r < e; r++) {
-                        rows[r - s] = toLong(train.block(order[r]));
-                    }
-                    microBatches.add(rows);
-                }
-                listener.beforeStep(step, model);
-                double lr = schedule.at(step);
-                TrainStep.Result r;
-                try {
-                    r =
-                            TrainStep.run(
-                                    model,
-                                    opt,
-                                    microBatches,
-                                    lr,
-                                    cfg.optim().maxGradNorm(),
-                                    TrainStep.dropoutSeed(cfg.seed(), step),
-                                    precision,
-                                    scaler);
-                } catch (TrainStep.NonFinite nf) {
-                    ObjectNode row = log.row("diverged");
-                    row.put("step", step + 1)
-                            .put("what", nf.what)
-                            .put("value", String.valueOf(nf.value));
-                    log.write(row, null);
-                    throw new TrainingDivergedException(
-                            step + 1, nf.what, nf.value, lastCheckpoint, store.root().toString());
-                }
-                step++;
-                long tokens = (long) (to - from) * train.blockSize();
-                tokensSeen += tokens;
-                epochLossSum += r.loss();
-                epochLossSteps++;
-                windowTokens += tokens;
-                windowLoss += r.loss();
-                windowSteps++;
-                if (r.skipped()) {
-                    windowSkipped++;
-                } else {
-                    lastNorm = r.gradNorm();
-                }
-                listener.afterStep(step - 1, r);
-                dev.ouroboros.models.CrashPoint.here("train-step");
-                if (bar != null) {
-                    bar.update(step);
-                }
-                if (step % cfg.log().everySteps() == 0 || step == total) {
-                    double secs = Math.max(1e-9, (System.nanoTime() - windowStart) / 1e9);
-                    double tps = windowTokens / secs;
-                    double perStep =
-                            (System.nanoTime() - runStartNanos) / 1e9 / (step - runStartStep);
-                    double eta = perStep * (total - step);
-                    long rss = TrainLog.rssBytes();
-                    Double mfu =
-                            model.device().isGpu() && cfg.log().peakTflops() > 0
-                                    ? 6.0
-                                            * model.parameterCount()
-                                            * tps
-                                            / (cfg.log().peakTflops() * 1e12)
-                                    : null;
-                    double meanLoss = windowLoss / windowSteps;
-                    ObjectNode row = log.row("train");
-                    row.put("step", step)
-                            .put("total_steps", total)
-                            .put("epoch", epoch + 1)
-                            .put("loss", meanLoss)
-                            .put("lr", lr)
-                            .put("tokens_per_s", tps)
-                            .put("rss_bytes", rss)
-                            .put("eta_s", eta)
-                            .put("tokens_seen", tokensSeen);
-                    if (Double.isFinite(lastNorm)) {
-                        row.put("grad_norm", lastNorm);
-                    } else {
-                        row.putNull("grad_norm");
-                    }
-                    if (mfu != null) {
-                        row.put("mfu", mfu);
-                    }
-                    String line =
-                            TrainLog.stepLine(
-                                    step, total, epoch + 1, meanLoss, lr, lastNorm, tps, rss, eta,
-                                    mfu);
-                    if (scaler.enabled()) {
-                        row.put("loss_scale", scaler.scale()).put("skipped_steps", windowSkipped);
-                        line +=
-                                String.format(
-                                        java.util.Locale.ROOT,
-                                        " | scale %.0f | skipped %d",
-                                        scaler.scale(),
-                                        windowSkipped);
-                    }
-                    log.write(row, line);
-                    windowSkipped = 0;
-                    windowStart = System.nanoTime();
-                    windowTokens = 0;
-                    windowLoss = 0;
-                    windowSteps = 0;
-                }
-                boolean epochEnd = step % spe == 0 || step == total;
-                CheckpointStore.EpochRecord rec = null;
-                if (epochEnd) {
-                    double val = validate();
-                    boolean best = val < bestVal;
-                    if (best) {
-                        bestVal = val;
-                        bestEpoch = epoch + 1;
-                        bestWeights = OptWeights.stateDict(model.block());
-                        bestFile = store.writeBest(bestEpoch, bestWeights);
-                    }
-                    double trainLoss = epochLossSum / Math.max(1, epochLossSteps);
-                    rec = new CheckpointStore.EpochRecord(epoch + 1, step, trainLoss, val, best);
-                    history.add(rec);
-                    epochLossSum = 0;
-                    epochLossSteps = 0;
-                    ObjectNode row = log.row("eval");
-                    row.put("step", step)
-                            .put("epoch", epoch + 1)
-                            .put("train_loss", trainLoss)
-                            .put("val_loss", val)
-                            .put("val_ppl", Math.exp(val))
-                            .put("best", best)
-                            .put("rss_bytes", TrainLog.rssBytes());
-                    log.write(
-                            row,
-                            String.format(
-                                    java.util.Locale.ROOT,
-                                    "epoch %d done | train loss %.4f | val loss %.4f | val ppl %.2f%s",
-                                    epoch + 1,
-                                    trainLoss,
-                                    val,
-                                    Math.exp(val),
-                                    best ? " | best so far" : ""));
-                }
-                if (epochEnd || step % cfg.checkpoint().everySteps() == 0) {
-                    CheckpointStore.State st =
-                            new CheckpointStore.State(
-                                    CheckpointStore.State.VERSION,
-                                    step,
-                                    hash,
-                                    cfg.seed(),
-                                    bestEpoch,
-                                    bestEpoch >= 0 ? bestVal : 0.0,
-                                    bestFile,
-                                    initialVal,
-                                    tokensSeen,
-                                    epochLossSum,
-                                    epochLossSteps,
-                                    List.copyOf(history),
-                                    opt.steps(),
-                                    scaler.scale(),
-                                    scaler.goodSteps());
-                    store.save(st, OptWeights.stateDict(model.block()), opt.stateTensors());
-                    lastCheckpoint = step;
-                    ObjectNode row = log.row("checkpoint");
-                    row.put("step", step);
-                    log.write(row, null);
-                }
-                if (rec != null) {
-                    listener.afterEpoch(rec);
-                }
-            }
+            loop(run, state, bar);
         }
-        if (bestWeights != null) {
+        if (state.bestWeights != null) {
             Map<String, RawTensor> byKey = new LinkedHashMap<>();
-            for (RawTensor t : bestWeights) {
+            for (RawTensor t : state.bestWeights) {
                 byKey.put(t.name(), t);
             }
             loadWeights(byKey, params);
         }
         opt.close();
         return new Result(
-                step,
+                state.step,
                 resumedFrom,
-                initialVal,
-                bestEpoch,
-                bestVal,
-                List.copyOf(history),
+                state.initialValLoss,
+                state.bestEpoch,
+                state.bestValLoss,
+                List.copyOf(state.history),
                 (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The latest checkpoint's state (weights and AdamW loaded), or a fresh one. */
+    private TrainingState startOrResume(
+            CheckpointStore store,
+            String fingerprint,
+            Map<String, Parameter> params,
+            AdamW opt,
+            LossScaler scaler,
+            long total) {
+        if (!cfg.checkpoint().resume()) {
+            store.deleteAll();
+            return TrainingState.fresh(validate());
+        }
+        Optional<CheckpointStore.Loaded> found = store.latest();
+        if (found.isEmpty()) {
+            return TrainingState.fresh(validate());
+        }
+        CheckpointStore.State st = found.get().state();
+        if (!st.configHash().equals(fingerprint)) {
+            throw new UserInputException(
+                    store.root()
+                            + ": the checkpoint was written by a run with a different config (hash "
+                            + st.configHash()
+                            + ", now "
+                            + fingerprint
+                            + "); use another `out` or set checkpoint.resume=false to start over");
+        }
+        loadWeights(found.get().weights(), params);
+        opt.load(found.get().adamw(), st.adamwSteps(), weightArrays(params));
+        if (st.version() >= 2) {
+            scaler.restore(st.lossScale(), st.lossScaleGoodSteps());
+        }
+        TrainingState s = TrainingState.fromCheckpoint(st, store);
+        console.accept(
+                "resuming from " + found.get().dir() + " (step " + s.step + "/" + total + ")");
+        return s;
+    }
+
+    private void loop(Run run, TrainingState state, Progress bar) {
+        LogWindow window = new LogWindow(state.step);
+        int[] order = null;
+        int orderEpoch = -1;
+        while (state.step < run.total()) {
+            int epoch = (int) (state.step / run.stepsPerEpoch());
+            if (epoch != orderEpoch) {
+                order = epochOrder(seed, epoch, train.count());
+                orderEpoch = epoch;
+            }
+            int i = (int) (state.step % run.stepsPerEpoch());
+            int from = i * cfg.train().batchSize();
+            int to = Math.min(train.count(), from + cfg.train().batchSize());
+            double lr = run.schedule().at(state.step);
+            TrainStep.Result r = step(run, state, microBatches(order, from, to), lr);
+            state.step++;
+            long tokens = (long) (to - from) * train.blockSize();
+            state.tokensSeen += tokens;
+            state.epochLossSum += r.loss();
+            state.epochLossSteps++;
+            window.add(tokens, r);
+            listener.afterStep(state.step - 1, r);
+            CrashPoint.here("train-step");
+            if (bar != null) {
+                bar.update(state.step);
+            }
+            if (state.step % cfg.log().everySteps() == 0 || state.step == run.total()) {
+                logWindow(run, state, window, epoch, lr);
+            }
+            boolean epochEnd = state.step % run.stepsPerEpoch() == 0 || state.step == run.total();
+            CheckpointStore.EpochRecord rec = epochEnd ? endEpoch(run, state, epoch) : null;
+            if (epochEnd || state.step % cfg.checkpoint().everySteps() == 0) {
+                checkpoint(run, state);
+            }
+            if (rec != null) {
+                listener.afterEpoch(rec);
+            }
+        }
+    }
+
+    /** Positions {@code [from, to)} of the epoch's order, as micro-batches of token ids. */
+    private List<long[][]> microBatches(int[] order, int from, int to) {
+        int micro = cfg.train().microBatchSize();
+        List<long[][]> out = new ArrayList<>();
+        for (int s = from; s < to; s += micro) {
+            int e = Math.min(to, s + micro);
+            long[][] rows = new long[e - s][];
+            for (int r = s; r < e; r++) {
+                rows[r - s] = toLong(train.block(order[r]));
+            }
+            out.add(rows);
+        }
+        return out;
+    }
+
+    /** One optimizer step; a non-finite loss or gradient is logged and ends the run. */
+    private TrainStep.Result step(
+            Run run, TrainingState state, List<long[][]> microBatches, double lr) {
+        listener.beforeStep(state.step, model);
+        try {
+            return TrainStep.run(
+                    model,
+                    run.opt(),
+                    microBatches,
+                    lr,
+                    cfg.optim().maxGradNorm(),
+                    TrainStep.dropoutSeed(seed, state.step),
+                    precision,
+                    run.scaler());
+        } catch (TrainStep.NonFinite nf) {
+            ObjectNode row = run.log().row("diverged");
+            row.put("step", state.step + 1)
+                    .put("what", nf.what)
+                    .put("value", String.valueOf(nf.value));
+            run.log().write(row, null);
+            throw new TrainingDivergedException(
+                    state.step + 1,
+                    nf.what,
+                    nf.value,
+                    state.lastCheckpoint,
+                    run.store().root().toString());
+        }
+    }
+
+    /** The steps since the last log line: tokens, mean loss, skipped fp16 steps. */
+    private static final class LogWindow {
+        final long runStartStep;
+        final long runStartNanos = System.nanoTime();
+        long start = System.nanoTime();
+        long tokens;
+        double loss;
+        int steps;
+        int skipped;
+
+        /** Of the last applied step (fp16 skips report none). */
+        double lastNorm = Double.NaN;
+
+        LogWindow(long runStartStep) {
+            this.runStartStep = runStartStep;
+        }
+
+        void add(long stepTokens, TrainStep.Result r) {
+            tokens += stepTokens;
+            loss += r.loss();
+            steps++;
+            if (r.skipped()) {
+                skipped++;
+            } else {
+                lastNorm = r.gradNorm();
+            }
+        }
+
+        void reset() {
+            skipped = 0;
+            start = System.nanoTime();
+            tokens = 0;
+            loss = 0;
+            steps = 0;
+        }
+    }
+
+    private void logWindow(Run run, TrainingState state, LogWindow w, int epoch, double lr) {
+        long step = state.step;
+        double secs = Math.max(1e-9, (System.nanoTime() - w.start) / 1e9);
+        double tps = w.tokens / secs;
+        double perStep = (System.nanoTime() - w.runStartNanos) / 1e9 / (step - w.runStartStep);
+        double eta = perStep * (run.total() - step);
+        long rss = TrainLog.rssBytes();
+        Double mfu =
+                model.device().isGpu() && cfg.log().peakTflops() > 0
+                        ? 6.0 * model.parameterCount() * tps / (cfg.log().peakTflops() * 1e12)
+                        : null;
+        double meanLoss = w.loss / w.steps;
+        ObjectNode row = run.log().row("train");
+        row.put("step", step)
+                .put("total_steps", run.total())
+                .put("epoch", epoch + 1)
+                .put("loss", meanLoss)
+                .put("lr", lr)
+                .put("tokens_per_s", tps)
+                .put("rss_bytes", rss)
+                .put("eta_s", eta)
+                .put("tokens_seen", state.tokensSeen);
+        if (Double.isFinite(w.lastNorm)) {
+            row.put("grad_norm", w.lastNorm);
+        } else {
+            row.putNull("grad_norm");
+        }
+        if (mfu != null) {
+            row.put("mfu", mfu);
+        }
+        String line =
+                TrainLog.stepLine(
+                        step, run.total(), epoch + 1, meanLoss, lr, w.lastNorm, tps, rss, eta, mfu);
+        LossScaler scaler = run.scaler();
+        if (scaler.enabled()) {
+            row.put("loss_scale", scaler.scale()).put("skipped_steps", w.skipped);
+            line +=
+                    String.format(
+                            Locale.ROOT, " | scale %.0f | skipped %d", scaler.scale(), w.skipped);
+        }
+        run.log().write(row, line);
+        w.reset();
+    }
+
+    /** Validates the epoch just finished, keeps its weights if best, logs the epoch row. */
+    private CheckpointStore.EpochRecord endEpoch(Run run, TrainingState state, int epoch) {
+        double val = validate();
+        boolean best = val < state.bestValLoss;
+        if (best) {
+            state.bestValLoss = val;
+            state.bestEpoch = epoch + 1;
+            state.bestWeights = OptWeights.stateDict(model.block());
+            state.bestFile = run.store().writeBest(state.bestEpoch, state.bestWeights);
+        }
+        double trainLoss = state.epochLossSum / Math.max(1, state.epochLossSteps);
+        CheckpointStore.EpochRecord rec =
+                new CheckpointStore.EpochRecord(epoch + 1, state.step, trainLoss, val, best);
+        state.history.add(rec);
+        state.epochLossSum = 0;
+        state.epochLossSteps = 0;
+        ObjectNode row = run.log().row("eval");
+        row.put("step", state.step)
+                .put("epoch", epoch + 1)
+                .put("train_loss", trainLoss)
+                .put("val_loss", val)
+                .put("val_ppl", Math.exp(val))
+                .put("best", best)
+                .put("rss_bytes", TrainLog.rssBytes());
+        run.log()
+                .write(
+                        row,
+                        String.format(
+                                Locale.ROOT,
+                                "epoch %d done | train loss %.4f | val loss %.4f | val ppl %.2f%s",
+                                epoch + 1,
+                                trainLoss,
+                                val,
+                                Math.exp(val),
+                                best ? " | best so far" : ""));
+        return rec;
+    }
+
+    private void checkpoint(Run run, TrainingState state) {
+        CheckpointStore.State st =
+                state.toCheckpoint(run.fingerprint(), seed, run.opt().steps(), run.scaler());
+        run.store().save(st, OptWeights.stateDict(model.block()), run.opt().stateTensors());
+        state.lastCheckpoint = state.step;
+        ObjectNode row = run.log().row("checkpoint");
+        row.put("step", state.step);
+        run.log().write(row, null);
     }
 
     /** Mean NLL per prediction on the validation blocks (protocol {@code blocks}). */

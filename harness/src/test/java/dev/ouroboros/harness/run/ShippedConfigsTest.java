@@ -71,10 +71,15 @@ class ShippedConfigsTest {
                                                         name
                                                                 + ": new_tokens must equal block_size");
                                                 assertFalse(c.name().isBlank());
-                                                if (!c.init().equals("scratch")) {
+                                                if (!dev.ouroboros.harness.config.ConfigWords.word(
+                                                                c.init())
+                                                        .equals("scratch")) {
                                                     assertTrue(
                                                             c.model().base() != null
-                                                                    || c.init().equals("previous"),
+                                                                    || dev.ouroboros.harness.config
+                                                                            .ConfigWords.word(
+                                                                                    c.init())
+                                                                            .equals("previous"),
                                                             name);
                                                 }
                                             }
@@ -85,34 +90,46 @@ class ShippedConfigsTest {
     void shumailovConfigsPinThePaperSetup() {
         RunConfig r = RunConfig.load(CONFIGS.resolve("shumailov-replace.yaml"), List.of());
         assertEquals("checkpoints/opt-125m", r.model().base());
-        assertEquals("wikitext2", r.data().corpus());
+        assertEquals("wikitext2", dev.ouroboros.harness.config.ConfigWords.word(r.data().corpus()));
         assertEquals("data/wikitext-2-raw-v1", r.data().path());
-        assertEquals("base", r.init());
+        assertEquals("base", dev.ouroboros.harness.config.ConfigWords.word(r.init()));
         assertEquals(10, r.generations());
-        assertEquals(List.of("replace"), r.policies());
+        assertEquals(
+                List.of("replace"),
+                r.policies().stream()
+                        .map(dev.ouroboros.harness.policy.MixingPolicy::spec)
+                        .toList());
         assertEquals(List.of(0L, 1L, 2L, 3L, 4L), r.seeds());
         assertEquals(5, r.train().epochs());
         assertEquals(2e-5, r.optim().lr());
         assertEquals(128, r.train().batchSize());
         assertEquals(0, r.train().batchSize() % r.train().microBatchSize());
-        assertEquals("cosine", r.schedule().kind());
-        assertEquals("epoch", r.schedule().cycle());
+        assertEquals("cosine", dev.ouroboros.harness.config.ConfigWords.word(r.schedule().kind()));
+        assertEquals("epoch", dev.ouroboros.harness.config.ConfigWords.word(r.schedule().cycle()));
         assertEquals(1e-6, r.schedule().etaMin());
         assertEquals(64, r.data().blockSize());
-        assertEquals("beam", r.generate().mode());
+        assertEquals("beam", dev.ouroboros.harness.config.ConfigWords.word(r.generate().mode()));
         assertEquals(5, r.generate().numBeams());
         assertEquals(3.0, r.generate().repetitionPenalty());
         assertEquals(64, r.generate().newTokens());
-        assertEquals("last", r.keep());
+        assertEquals("last", dev.ouroboros.harness.config.ConfigWords.word(r.keep()));
         assertEquals("cuda", r.device());
 
         RunConfig k = RunConfig.load(CONFIGS.resolve("shumailov-keep10.yaml"), List.of());
         assertEquals(10, k.train().epochs());
-        assertEquals(List.of("keep-real:0.1"), k.policies());
+        assertEquals(
+                List.of("keep-real:0.1"),
+                k.policies().stream()
+                        .map(dev.ouroboros.harness.policy.MixingPolicy::spec)
+                        .toList());
         assertEquals(r.hash().length(), k.hash().length());
         RunConfig g = RunConfig.load(CONFIGS.resolve("gerstgrasser-scratch.yaml"), List.of());
-        assertEquals("scratch", g.init());
-        assertEquals(List.of("replace", "accumulate"), g.policies());
+        assertEquals("scratch", dev.ouroboros.harness.config.ConfigWords.word(g.init()));
+        assertEquals(
+                List.of("replace", "accumulate"),
+                g.policies().stream()
+                        .map(dev.ouroboros.harness.policy.MixingPolicy::spec)
+                        .toList());
     }
 
     @Test

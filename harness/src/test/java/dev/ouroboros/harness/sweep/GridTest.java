@@ -68,7 +68,11 @@ class GridTest {
                 mix.overrides().contains("policies=[\"mix:0.1,0.2,0.7\"]"),
                 mix.overrides().toString());
         RunConfig c = RunConfig.parse("", mix.overrides());
-        assertEquals(List.of("mix:0.1,0.2,0.7"), c.policies());
+        assertEquals(
+                List.of("mix:0.1,0.2,0.7"),
+                c.policies().stream()
+                        .map(dev.ouroboros.harness.policy.MixingPolicy::spec)
+                        .toList());
         assertEquals(List.of(3L), c.seeds());
     }
 

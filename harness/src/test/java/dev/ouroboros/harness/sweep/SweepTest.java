@@ -153,7 +153,9 @@ class SweepTest {
         Path cfg = out.resolve("smoke/policy=accumulate,seed=2/config.resolved.yaml");
         assertEquals(
                 List.of("accumulate"),
-                dev.ouroboros.harness.run.RunConfig.load(cfg, List.of()).policies());
+                dev.ouroboros.harness.run.RunConfig.load(cfg, List.of()).policies().stream()
+                        .map(dev.ouroboros.harness.policy.MixingPolicy::spec)
+                        .toList());
         CliRun v = CliRun.of("validate", cfg.toString());
         assertEquals(0, v.exitCode(), v.out() + v.err());
     }

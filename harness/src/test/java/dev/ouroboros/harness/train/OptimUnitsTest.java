@@ -133,14 +133,14 @@ class OptimUnitsTest {
     void schedulesAtChosenSteps() {
         double lr = 1e-3;
         // constant with warmup 4: 0, lr/4, lr/2, 3lr/4, then lr
-        LrSchedule c = new LrSchedule(LrSchedule.Kind.CONSTANT, lr, 0, 4, 100, 10, false);
+        LrSchedule c = new LrSchedule(Schedule.Kind.CONSTANT, lr, 0, 4, 100, 10, false);
         assertEquals(0.0, c.at(0), 0);
         assertEquals(lr / 4, c.at(1), 1e-18);
         assertEquals(3 * lr / 4, c.at(3), 1e-18);
         assertEquals(lr, c.at(4), 0);
         assertEquals(lr, c.at(99), 0);
         // linear (HF get_linear_schedule_with_warmup): warmup 10, total 110
-        LrSchedule l = new LrSchedule(LrSchedule.Kind.LINEAR, lr, 0, 10, 110, 10, false);
+        LrSchedule l = new LrSchedule(Schedule.Kind.LINEAR, lr, 0, 10, 110, 10, false);
         assertEquals(lr * 5 / 10, l.at(5), 1e-18);
         assertEquals(lr, l.at(10), 1e-18);
         assertEquals(lr * 0.5, l.at(60), 1e-18);
@@ -148,13 +148,13 @@ class OptimUnitsTest {
         assertEquals(0.0, l.at(110), 1e-18);
         // cosine over the run, no warmup, eta_min 1e-5: lr at 0, midpoint (lr+eta)/2 at 50, eta at
         // the end
-        LrSchedule cr = new LrSchedule(LrSchedule.Kind.COSINE, lr, 1e-5, 0, 100, 10, false);
+        LrSchedule cr = new LrSchedule(Schedule.Kind.COSINE, lr, 1e-5, 0, 100, 10, false);
         assertEquals(lr, cr.at(0), 1e-15);
         assertEquals((lr + 1e-5) / 2, cr.at(50), 1e-15);
         assertEquals(1e-5 + (lr - 1e-5) * 0.5 * (1 + Math.cos(Math.PI * 0.25)), cr.at(25), 1e-15);
         // cosine per epoch (Shumailov: eta_min 1e-6), 8 steps per epoch: restarts at every epoch
         // boundary
-        LrSchedule ce = new LrSchedule(LrSchedule.Kind.COSINE, lr, 1e-6, 0, 40, 8, true);
+        LrSchedule ce = new LrSchedule(Schedule.Kind.COSINE, lr, 1e-6, 0, 40, 8, true);
         assertEquals(lr, ce.at(0), 1e-15);
         assertEquals(lr, ce.at(8), 1e-15);
         assertEquals(lr, ce.at(32), 1e-15);

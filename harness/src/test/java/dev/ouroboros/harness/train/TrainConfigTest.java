@@ -33,8 +33,8 @@ class TrainConfigTest {
                         file, List.of("optim.lr=3e-4", "train.epochs=2", "schedule.kind=linear"));
         assertEquals(3e-4, c.optim().lr());
         assertEquals(2, c.train().epochs());
-        assertEquals("linear", c.schedule().kind());
-        assertEquals("fp32", c.precision());
+        assertEquals(Schedule.Kind.LINEAR, c.schedule().kind());
+        assertEquals(dev.ouroboros.models.Precision.FP32, c.precision());
     }
 
     @Test
@@ -43,7 +43,7 @@ class TrainConfigTest {
         assertEquals(0.9, c.optim().beta1());
         assertEquals(1.0, c.optim().maxGradNorm());
         assertEquals(null, c.model().dropout());
-        assertEquals(1, c.accumulation());
+        assertEquals(1, c.train().accumulation());
     }
 
     @Test
@@ -137,8 +137,7 @@ class TrainConfigTest {
                                 TrainConfig.parse(
                                         BASE, "x.yaml", List.of("optim.loss_scale_init=0")));
         assertTrue(
-                e.getMessage().contains("optim.loss_scale_init must be a positive number"),
-                e.getMessage());
+                e.getMessage().contains("optim.loss_scale_init must be positive"), e.getMessage());
         e =
                 assertThrows(
                         UserInputException.class,

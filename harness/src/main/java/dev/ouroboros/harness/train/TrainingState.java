@@ -1,0 +1,78 @@
+package dev.ouroboros.harness.train;
+
+import dev.ouroboros.models.io.RawTensor;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything a training run carries from step to step besides weights and AdamW moments: the step
+ * (which is also the data cursor and RNG state: order and dropout are functions of (seed, step)),
+ * the best epoch so far, the running epoch loss and the epoch history. {@link #toCheckpoint} and
+ * {@link #fromCheckpoint} convert it to and from {@link CheckpointStore.State}.
+ */
+final class TrainingState {
+    long step;
+    double initialValLoss;
+    int bestEpoch = -1;
+    double bestValLoss = Double.POSITIVE_INFINITY;
+
+    /** The best epoch's weights file in the store, or null before the first epoch. */
+    String bestFile;
+
+    /** The best epoch's weights (in memory, so the end of the run needs no read). */
+    List<RawTensor> bestWeights;
+
+    long tokensSeen;
+    double epochLossSum;
+    long epochLossSteps;
+    final List<CheckpointStore.EpochRecord> history = new ArrayList<>();
+
+    /** The step of the last checkpoint written or resumed from; -1 = none. */
+    long lastCheckpoint = -1;
+
+    /** A new run, validated once before training. */
+    static TrainingState fresh(double initialValLoss) {
+        TrainingState s = new TrainingState();
+        s.initialValLoss = initialValLoss;
+        return s;
+    }
+
+    /** The state a checkpoint recorded (the best weights read from {@code store}). */
+    static TrainingState fromCheckpoint(CheckpointStore.State st, CheckpointStore store) {
+        TrainingState s = new TrainingState();
+        s.step = st.step();
+        s.lastCheckpoint = st.step();
+        s.initialValLoss = st.initialValLoss();
+        s.bestEpoch = st.bestEpoch();
+        s.bestValLoss = st.bestEpoch() >= 0 ? st.bestValLoss() : Double.POSITIVE_INFINITY;
+        s.bestFile = st.bestFile();
+        if (s.bestFile != null) {
+            s.bestWeights = new ArrayList<>(store.readBest(s.bestFile).values());
+        }
+        s.tokensSeen = st.tokensSeen();
+        s.epochLossSum = st.epochLossSum();
+        s.epochLossSteps = st.epochLossSteps();
+        s.history.addAll(st.history());
+        return s;
+    }
+
+    CheckpointStore.State toCheckpoint(
+            String fingerprint, long seed, long optimizerSteps, LossScaler scaler) {
+        return new CheckpointStore.State(
+                CheckpointStore.State.VERSION,
+                step,
+                fingerprint,
+                seed,
+                bestEpoch,
+                bestEpoch >= 0 ? bestValLoss : 0.0,
+                bestFile,
+                initialValLoss,
+                tokensSeen,
+                epochLossSum,
+                epochLossSteps,
+                List.copyOf(history),
+                optimizerSteps,
+                scaler.scale(),
+                scaler.goodSteps());
+    }
+}
