@@ -33,7 +33,7 @@ import java.util.Map;
  * attached to the activations' manager (freed with the micro-batch), and autograd delivers fp32
  * gradients to the masters, so AdamW, clipping, checkpoints and weight IO do not change. bf16
  * tensors are never handed to DJL's softmax / log-softmax, which crash the JVM on them
- * (docs/mixed-precision-spike.md).
+ * (docs/design.md#bf16-crashes-the-jvm).
  */
 public final class AutocastStore extends ParameterStore {
     private final Precision precision;
