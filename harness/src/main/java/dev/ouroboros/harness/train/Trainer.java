@@ -161,8 +161,7 @@ public final class Trainer {
         long t0 = System.nanoTime();
         ai.djl.engine.Engine.getInstance();
         JniUtils.setGradMode(
-                false); // grad mode is thread-local and on by default off the engine's thread (flag
-        // 8)
+                false); // grad mode is thread-local: docs/design.md#grad-mode-per-thread
         int spe = stepsPerEpoch();
         long total = totalSteps();
         int bs = cfg.train().batchSize();
