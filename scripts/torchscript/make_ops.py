@@ -1,8 +1,9 @@
-"""TorchScript helper with the libtorch ops DJL 0.35.1 does not expose (DJL-NOTES §3, §2.4).
+"""TorchScript helper with the libtorch ops DJL 0.35.1 does not expose (docs/design.md#torchscript-helper).
 
 DJL's NDArray.toType runs under NoGradGuard (it cuts the autograd graph), and DJL has no multi-tensor
 (foreach / fused) kernels, so an optimizer step costs ~10 JNI calls per parameter tensor. This module is
-loaded once by dev.ouroboros.models.TorchOps and called through IValueUtils.runMethod:
+loaded once by dev.ouroboros.models.TorchOps; the casts are called through IValueUtils.forward (so that
+autograd records them), the other methods through IValueUtils.runMethod:
 
   to_fp16(x) / to_bf16(x) / to_fp32(x)   differentiable casts (autograd records them; the gradient of a
                                           fp32 master flows back through the half copy as fp32)

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Shumailov et al.'s blocking (DESIGN.md): each line of the raw text (split on "\n", the newline
+ * Shumailov blocking (docs/design.md#shumailov-blocking): each raw line (split on "\n", the newline
  * kept, empty lines included) is tokenized alone with BOS first; the id lists are concatenated, the
  * remainder dropped, and the stream cut into blocks of B.
  */

@@ -1,9 +1,9 @@
 package dev.ouroboros.eval;
 
 /**
- * Result of the {@code blocks} protocol (DESIGN.md), comparable with Shumailov et al.'s 34 / 115:
- * over the blocks of a split, {@code ppl = exp(Σ NLL / Σ predictions)}, each block predicting its
- * B−1 next tokens.
+ * Result of the {@code blocks} protocol (docs/design.md#perplexity-protocols), comparable with
+ * Shumailov et al.'s 34 / 115: over the blocks of a split, {@code ppl = exp(Σ NLL / Σ
+ * predictions)}, each block predicting its B−1 next tokens.
  *
  * @param block B
  * @param nBlocks blocks scored

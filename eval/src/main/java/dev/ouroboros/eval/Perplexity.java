@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
 
-/** The two perplexity protocols of DESIGN.md, computed with raw sums kept. */
+/** The two perplexity protocols (docs/design.md#perplexity-protocols), raw sums kept. */
 public final class Perplexity {
     private static final Pattern WHITESPACE =
             Pattern.compile("\\s+", Pattern.UNICODE_CHARACTER_CLASS);

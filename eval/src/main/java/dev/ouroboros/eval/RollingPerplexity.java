@@ -1,7 +1,7 @@
 package dev.ouroboros.eval;
 
 /**
- * Result of the {@code rolling} protocol (DESIGN.md), comparable with lm-evaluation-harness's
+ * Result of the {@code rolling} protocol (docs/design.md#perplexity-protocols), like lm-eval's
  * wikitext task: the document is tokenized once; disjoint windows of at most W tokens each predict
  * all their tokens, the first from the last token of the previous window (BOS for the first
  * window).

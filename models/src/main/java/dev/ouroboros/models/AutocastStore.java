@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * Mixed-precision compute for {@link OptForCausalLM}, by the rules of {@code torch.autocast}: DJL
- * 0.35.1 has no autocast and its {@code toType} is not differentiable (DJL-NOTES §3), so the model
+ * 0.35.1 has neither autocast nor a differentiable cast (docs/design.md#no-autocast), so the model
  * asks this store, when it is the one passed to {@code forward}, to cast through {@link TorchOps}
  * (casts that autograd records):
  *
@@ -33,7 +33,7 @@ import java.util.Map;
  * attached to the activations' manager (freed with the micro-batch), and autograd delivers fp32
  * gradients to the masters, so AdamW, clipping, checkpoints and weight IO do not change. bf16
  * tensors are never handed to DJL's softmax / log-softmax, which crash the JVM on them
- * (docs/mixed-precision-spike.md).
+ * (docs/design.md#bf16-crashes-the-jvm).
  */
 public final class AutocastStore extends ParameterStore {
     private final Precision precision;
@@ -78,7 +78,8 @@ public final class AutocastStore extends ParameterStore {
      * 3072 bf16 outputs differed).
      */
     NDArray linear(NDArray x, Parameter w, Parameter bias, boolean training) {
-        NDManager owner = x.getManager(); // the batch: half copies are freed with it (red flag 7a)
+        NDManager owner = x.getManager(); // the batch: half copies are freed with it
+        // (docs/design.md#memory-traps)
         Shape in = x.getShape(); // (..., I)
         NDArray x2 = half(this, x, owner).reshape(-1, in.get(in.dimension() - 1)); // (N, I)
         NDArray wv = weight(w, owner, training); // (O, I)

@@ -21,7 +21,7 @@ import java.util.Map;
 /**
  * An OPT causal LM living on one device: the DJL {@link Model} (which owns the parameters' native
  * memory), the block, and one {@link ParameterStore} on the same device so that parameters are
- * never copied (DJL-NOTES §1.4).
+ * never copied (docs/design.md#one-parameter-store).
  */
 public final class LanguageModel implements AutoCloseable {
     private final Model model;

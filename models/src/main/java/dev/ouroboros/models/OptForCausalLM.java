@@ -37,7 +37,7 @@ import java.util.Map;
  * every layer.
  *
  * <p>Parameters keep HF names (without the {@code model.} prefix) in {@link #parametersByName()},
- * which weight IO uses; DJL's own concatenated names are never parsed (DJL-NOTES §1.6).
+ * which weight IO uses; DJL's concatenated names are never parsed (docs/design.md#parameter-names).
  */
 public final class OptForCausalLM extends AbstractBlock {
     private final OptConfig cfg;
@@ -228,7 +228,7 @@ public final class OptForCausalLM extends AbstractBlock {
             x = OptDecoderLayer.linear(ps, x, projectOut, null, training); // (B, T, E)
         }
         Parameter head = lmHead == null ? embedTokens : lmHead;
-        // x first: the result stays in the batch manager (DJL-NOTES §0 red flag 7a)
+        // x first: the result stays in the batch manager (docs/design.md#memory-traps)
         NDArray logits = OptDecoderLayer.linear(ps, x, head, null, training); // (B, T, V)
         out.set(
                 0,

@@ -5,7 +5,7 @@ import ai.djl.ndarray.types.DataType;
 
 /**
  * Next-token negative log-likelihood, written by hand because DJL's softmax cross-entropy cannot
- * take (B, T, V) logits with (B, T) labels nor ignore positions (DJL-NOTES §0 red flag 6).
+ * take (B, T, V) logits with (B, T) labels nor ignore positions (docs/design.md#lm-loss).
  * Differentiable.
  */
 public final class TokenNll {

@@ -26,7 +26,7 @@ import java.util.Map;
  *
  * <ul>
  *   <li>differentiable dtype casts: DJL's {@code toType} runs under {@code NoGradGuard} and cuts
- *       the autograd graph (DJL-NOTES §3), so mixed precision casts through libtorch instead;
+ *       the autograd graph (docs/design.md#casts-cut-the-graph): mixed precision casts in libtorch;
  *   <li>multi-tensor optimizer kernels: {@code torch._fused_adamw_}, {@code _foreach_norm}
  *       clipping, the AMP non-finite check + unscale, {@code _foreach_zero_}. With DJL ops an AdamW
  *       step is ~10 JNI calls per parameter tensor; here it is one call per parameter group.

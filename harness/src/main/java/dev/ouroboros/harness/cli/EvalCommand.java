@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ouro eval}: perplexity of a checkpoint on a text file, in either protocol of DESIGN.md.
+ * {@code ouro eval}: checkpoint perplexity on a text file (docs/design.md#perplexity-protocols).
  */
 @Command(
         name = "eval",

@@ -10,7 +10,7 @@ import java.util.random.RandomGenerator;
 
 /**
  * How the training set of generation t ≥ 1 is built from D0 (N real items) and the synthetic sets
- * S_1..S_t (DESIGN.md, "Mixing policies"). Generation 0 always trains on D0 and does not consult
+ * S_1..S_t (docs/design.md#mixing-policies). Generation 0 always trains on D0 and does not consult
  * the policy.
  *
  * <p>Spelled in configs as {@code replace}, {@code keep-real:0.1}, {@code accumulate}, {@code

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * The layout of a run directory (DESIGN.md, "A run directory") and its exclusive lock.
+ * The layout of a run directory (docs/design.md#run-directory) and its exclusive lock.
  *
  * <pre>
  * RUN/manifest.json  config.resolved.yaml  overrides.txt  metrics.jsonl  .lock  data/

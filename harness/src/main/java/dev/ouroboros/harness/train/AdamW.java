@@ -16,7 +16,7 @@ import java.util.Map;
  * AdamW with the semantics of {@code torch.optim.AdamW} ({@code amsgrad=False}, {@code
  * maximize=False}), run by libtorch's fused kernel ({@code torch._fused_adamw_}, what {@code
  * AdamW(fused=True)} calls) through {@link TorchOps}: DJL's own AdamW applies eps before bias
- * correction and cannot save its state (DJL-NOTES §2.4), and the same update written with DJL ops
+ * correction and cannot save its state (docs/design.md#optimizer); the update written with DJL ops
  * costs ~10 JNI calls per parameter tensor. For step {@code t} (1-based), per parameter:
  *
  * <pre>

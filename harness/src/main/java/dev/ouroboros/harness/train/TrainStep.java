@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One optimizer step of next-token training, with no DJL Trainer, Loss or clipping (DJL-NOTES §0
- * flags 4, 6, 7):
+ * One optimizer step of next-token training, with no DJL Trainer, Loss or clipping
+ * (docs/design.md#djl-workarounds):
  *
  * <ol>
  *   <li>the dropout RNG (torch's global generator) is reseeded from {@code (seed, step)}, so a
@@ -37,7 +37,7 @@ import java.util.Map;
  * in its own sub-manager, closed right after its backward), gradient handles are attached to the
  * step manager (a {@code getGradient()} handle is new on every call), and the tied LM head is
  * {@code Linear.linear(x, wte)} in the model, so nothing is attached to the model's manager
- * (DJL-NOTES §0 flag 7).
+ * (docs/design.md#memory-traps).
  */
 public final class TrainStep {
     /**

@@ -183,7 +183,7 @@ public final class Trainer {
         long t0 = System.nanoTime();
         ai.djl.engine.Engine.getInstance();
         // grad mode is thread-local and on by default off the engine's thread
-        // (docs/design.md#djl-workarounds)
+        // (docs/design.md#grad-mode-per-thread)
         JniUtils.setGradMode(false);
         int spe = stepsPerEpoch();
         long total = totalSteps();

@@ -15,8 +15,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Exact set sizes and membership of every policy (DESIGN.md table). N = 100, three synthetic sets
- * of 100.
+ * Exact set sizes and membership of every policy (docs/design.md#mixing-policies). N = 100, three
+ * synthetic sets of 100.
  */
 class MixingPolicyTest {
     static final Pools P3 = Pools.full(100, 60, 100, 100, 100); // generation 3

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The shipped smoke study end to end, in-process: the run directory of DESIGN.md with exactly the
+ * The shipped smoke study in-process: the layout of docs/design.md#run-directory with exactly the
  * expected files, one metrics row per (policy, seed, generation, split), the collapse story
  * (replace ends worse than accumulate on real test perplexity), a report whose tables agree with
  * metrics.jsonl, and a second run that is a no-op resume.

@@ -22,9 +22,9 @@ import java.util.List;
  * one column of ones. Each step's arrays live in their own sub-manager, closed when the next step
  * is done, so native memory stays flat.
  *
- * <p>Runs with autograd off on the calling thread (grad mode is thread-local in libtorch, DJL-NOTES
- * red flag 8) and restores the previous mode afterwards. Not thread-safe: one {@code generate} at a
- * time per model.
+ * <p>Runs with autograd off on the calling thread (grad mode is thread-local in libtorch,
+ * docs/design.md#grad-mode-per-thread) and restores the previous mode afterwards. Not thread-safe:
+ * one {@code generate} at a time per model.
  */
 public final class Generator {
     private static final float NEG = -1.0e9f; // HF's "very large negative" in beam bookkeeping

@@ -53,7 +53,7 @@ public record RawTensor(String name, DType dtype, long[] shape, ByteBuffer data)
     }
 
     /**
-     * Values widened to fp32: F16 and BF16 are decoded in Java (DJL crashes on BF16, DJL-NOTES §0).
+     * Values widened to fp32 (F16 and BF16 decoded in Java: docs/design.md#bf16-crashes-the-jvm).
      */
     public float[] toFloats() {
         int n = Math.toIntExact(numel());

@@ -35,7 +35,7 @@ import java.util.TreeMap;
  * {@code add_bos_token}), or only {@code vocab.json} + {@code merges.txt} the way {@code
  * facebook/opt-*} do. In the second case the equivalent {@code tokenizer.json} is built here: DJL's
  * own vocab+merges factory makes a bare BPE without the ByteLevel pre-tokenizer and gives wrong ids
- * (DJL-NOTES §6.2). Special tokens (bos/eos/unk/pad) come from {@code tokenizer_config.json} or
+ * (docs/design.md#tokenizer). The four special tokens come from {@code tokenizer_config.json} or
  * {@code special_tokens_map.json} when present, otherwise OPT's ({@code </s>} and {@code <pad>}).
  * DJL's default truncation at 512 tokens and its padding are always off.
  *
