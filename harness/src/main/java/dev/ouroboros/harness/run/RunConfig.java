@@ -177,6 +177,20 @@ public record RunConfig(
             throw new UserInputException(
                     "config: gaussian needs dim >= 1, samples >= 2 and sigma > 0");
         }
+        if (name == null
+                || name.isBlank()
+                || !name.equals(name.strip())
+                || name.equals(".")
+                || name.equals("..")
+                || name.contains("/")
+                || name.contains("\\")
+                || name.chars().anyMatch(c -> c < 0x20)) {
+            throw new UserInputException(
+                    "config: name '"
+                            + name
+                            + "' must be one directory name under `out` (no '/', '\\', '..',"
+                            + " control characters or surrounding spaces)");
+        }
         if (generations < 1) {
             throw new UserInputException(
                     "config: generations must be at least 1, got " + generations);

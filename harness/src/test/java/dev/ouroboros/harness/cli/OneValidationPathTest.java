@@ -79,7 +79,11 @@ class OneValidationPathTest {
                     new Bad("policies=[replac]", "replac"),
                     new Bad("policies=[replace,replace]", "policies and seeds must not repeat"),
                     new Bad("seeds=[]", "seeds must list at least one seed"),
-                    new Bad("generations=0", "generations must be at least 1"));
+                    new Bad("generations=0", "generations must be at least 1"),
+                    new Bad("name=../../etc", "must be one directory name under `out`"),
+                    new Bad("name=/tmp/abs", "must be one directory name under `out`"),
+                    new Bad("name=a/b", "must be one directory name under `out`"),
+                    new Bad("name=..", "must be one directory name under `out`"));
 
     @TestFactory
     Stream<DynamicTest> validateAndRunRefuseEachBadValueAlikeBeforePreparingData() {

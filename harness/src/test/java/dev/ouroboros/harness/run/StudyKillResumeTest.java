@@ -1,6 +1,7 @@
 package dev.ouroboros.harness.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,6 +60,34 @@ class StudyKillResumeTest {
                 StudyTestSupport.runChild(StudyTestSupport.tiny(out), null, log),
                 log.toString());
         assertEquals(reference, StudyTestSupport.rows(out.resolve("study")), log.toString());
+    }
+
+    /**
+     * A run directory is relocatable: killed in generation 1's training (a checkpoint on disk),
+     * moved elsewhere, resumed there — the same metrics. (The trainer's checkpoint fingerprint once
+     * held the path of the run's tokenizer, so a moved run was refused as "another config".)
+     */
+    @Test
+    void killMoveAndResumeGivesTheSameMetrics() throws Exception {
+        Path out = tmp.resolve("before-move");
+        StringBuilder log = new StringBuilder();
+        assertEquals(
+                137,
+                StudyTestSupport.runChild(StudyTestSupport.tiny(out), "train-step:9", log),
+                "crashed: " + log);
+        Path gen1 = out.resolve("study/policy=accumulate/seed=3/gen=001");
+        assertTrue(
+                java.nio.file.Files.isDirectory(gen1.resolve("checkpoint")),
+                "killed mid-training of generation 1: " + log);
+        Path moved = tmp.resolve("elsewhere").resolve("after-move");
+        java.nio.file.Files.createDirectories(moved.getParent());
+        java.nio.file.Files.move(out, moved);
+        assertEquals(
+                0,
+                StudyTestSupport.runChild(StudyTestSupport.tiny(moved), null, log),
+                log.toString());
+        assertTrue(log.toString().contains("resuming from"), log.toString());
+        assertEquals(reference, StudyTestSupport.rows(moved.resolve("study")), log.toString());
     }
 
     @Test
