@@ -51,7 +51,7 @@ import java.util.stream.Stream;
  * generation-0 model → evaluate (eval.json written atomically, then its rows appended to
  * metrics.jsonl unless already there) → DONE, written last. A stage whose output exists is not
  * redone; a generation without DONE is continued where it stopped. Generation 0 is computed by the
- * first policy's cell of each seed and taken over by the others ({@link #ADOPTED}).
+ * first policy's cell of each seed and taken over by the others ({@link Gen0Sharing}).
  */
 public final class Study {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -60,6 +60,7 @@ public final class Study {
     private final Consumer<String> console;
     private final Device device;
     private RunDir dir;
+    private Gen0Sharing gen0;
     private StudyData data;
     private int budget =
             Integer.MAX_VALUE; // generations this process may still finish (--fresh-jvm: 1)
@@ -94,6 +95,7 @@ public final class Study {
         s.budget = maxGenerations;
         try (RunDir d = RunDir.lock(cfg.runDir())) {
             s.dir = d;
+            s.gen0 = new Gen0Sharing(cfg, d.root());
             s.start(overrides);
             if (cfg.kind().equals("gaussian")) {
                 s.gaussian();
@@ -247,14 +249,14 @@ public final class Study {
                 if (budget <= 0) {
                     return;
                 }
-                Path donor = t == 0 ? gen0Donor(policySpec, seed, g) : null;
+                Path donor = t == 0 ? gen0.donor(policySpec, seed, g) : null;
                 if (donor != null) {
                     console.accept(
                             where
                                     + ": sharing "
                                     + dir.root().relativize(donor)
                                     + " (generation 0 does not depend on the policy)");
-                    adopt(donor, g, policySpec);
+                    gen0.adopt(donor, g, policySpec);
                 } else {
                     console.accept(where + ": " + (Files.exists(g) ? "continuing" : "starting"));
                 }
@@ -351,7 +353,7 @@ public final class Study {
         RunDir.markDone(g, "{\"generation\": " + t + "}\n");
         retain(cell, seed, false);
         if (t == 0) {
-            Path donor = adoptedFrom(g);
+            Path donor = gen0.adoptedFrom(g);
             if (donor
                     != null) { // the donor may have kept its generation-0 model only for this cell
                 Path donorCell = donor.getParent();
@@ -472,114 +474,6 @@ public final class Study {
     }
 
     /**
-     * Marker in a generation-0 directory taken over from another policy's cell; it names the donor.
-     */
-    static final String ADOPTED = "ADOPTED";
-
-    /**
-     * Generation 0 does not depend on the policy (same seed, same D0, same initial model, same
-     * synthesis seed), so a cell takes it over from another policy's cell with this seed when that
-     * one is DONE and still has its model: the generation is computed once per seed, and every
-     * policy starts from the very same model and S_1. Returns the donor's generation-0 directory,
-     * or null (then the cell computes its own; also when it has already begun to).
-     */
-    private Path gen0Donor(String spec, long seed, Path g) {
-        Path adopted = adoptedFrom(g);
-        if (adopted != null) {
-            return adopted; // resuming an interrupted take-over
-        }
-        if (Files.exists(g)) {
-            return null; // this cell's own generation 0 is under way
-        }
-        for (String q : cfg.policies()) {
-            Path d = RunDir.gen(RunDir.cell(dir.root(), q, seed), 0);
-            if (!q.equals(spec) && RunDir.done(d) && Files.isDirectory(d.resolve("model"))) {
-                return d;
-            }
-        }
-        return null;
-    }
-
-    private Path adoptedFrom(Path g) {
-        Path marker = g.resolve(ADOPTED);
-        if (!Files.exists(marker)) {
-            return null;
-        }
-        try {
-            return dir.root().resolve(Files.readString(marker, StandardCharsets.UTF_8).trim());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * Takes generation 0 over from {@code donor}: the marker first, then hard links (copies where
-     * the file system refuses) of train.jsonl, model/ (built as model.tmp, renamed), synthetic.bin
-     * and synthetic.jsonl.gz, and eval.json with its rows relabelled to this policy. Each piece is
-     * skipped when present, so a kill anywhere resumes; {@link #generation} then finds everything
-     * done but DONE and metrics.jsonl.
-     */
-    private void adopt(Path donor, Path g, String spec) {
-        try {
-            Files.createDirectories(g);
-            if (!Files.exists(g.resolve(ADOPTED))) {
-                write(g.resolve(ADOPTED), dir.root().relativize(donor) + "\n");
-            }
-            for (String f : List.of("train.jsonl", "synthetic.bin", "synthetic.jsonl.gz")) {
-                if (Files.exists(donor.resolve(f)) && !Files.exists(g.resolve(f))) {
-                    Path tmp = g.resolve(f + ".tmp");
-                    Files.deleteIfExists(tmp);
-                    link(donor.resolve(f), tmp);
-                    Files.move(tmp, g.resolve(f), StandardCopyOption.ATOMIC_MOVE);
-                }
-            }
-            if (!Files.isDirectory(g.resolve("model"))) {
-                Path tmp = g.resolve("model.tmp");
-                deleteTree(tmp);
-                Files.createDirectories(tmp);
-                try (Stream<Path> files = Files.list(donor.resolve("model"))) {
-                    for (Path f : files.toList()) {
-                        link(f, tmp.resolve(f.getFileName().toString()));
-                    }
-                }
-                Files.move(tmp, g.resolve("model"), StandardCopyOption.ATOMIC_MOVE);
-            }
-            CrashPoint.here("adopt");
-            if (!Files.exists(g.resolve("eval.json"))) {
-                ObjectNode e = (ObjectNode) JSON.readTree(donor.resolve("eval.json").toFile());
-                e.put("policy", spec);
-                for (JsonNode row : e.path("rows")) {
-                    ((ObjectNode) row).put("policy", spec);
-                }
-                write(g.resolve("eval.json"), e.toPrettyString());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void link(Path from, Path to) throws IOException {
-        try {
-            Files.createLink(to, from);
-        } catch (UnsupportedOperationException | IOException e) {
-            Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES);
-        }
-    }
-
-    /**
-     * Whether some policy's cell with this seed has not finished (or taken over) its generation 0
-     * yet.
-     */
-    private boolean gen0Wanted(long seed) {
-        for (String q : cfg.policies()) {
-            if (!RunDir.done(RunDir.gen(RunDir.cell(dir.root(), q, seed), 0))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
      * keep: last → only the newest generation's model (and generation 0's while the cell runs, or
      * while another policy's cell with this seed has yet to share it); none-but-metrics → none.
      */
@@ -591,7 +485,7 @@ public final class Study {
             List<Path> done = gens.filter(RunDir::done).sorted().toList();
             for (int i = 0; i < done.size(); i++) {
                 boolean newest = i == done.size() - 1;
-                boolean gen0Needed = i == 0 && (!cellDone || gen0Wanted(seed));
+                boolean gen0Needed = i == 0 && (!cellDone || gen0.wanted(seed));
                 boolean keep =
                         cfg.keep().equals("last")
                                 ? newest || gen0Needed
