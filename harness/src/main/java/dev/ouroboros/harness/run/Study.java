@@ -39,7 +39,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.random.RandomGeneratorFactory;
-import java.util.stream.Stream;
 
 /**
  * One model-collapse study: for every (policy, seed), generation 0 trains on real data and
@@ -61,6 +60,7 @@ public final class Study {
     private final Device device;
     private RunDir dir;
     private Gen0Sharing gen0;
+    private Retention retention;
     private StudyData data;
     private int budget =
             Integer.MAX_VALUE; // generations this process may still finish (--fresh-jvm: 1)
@@ -96,6 +96,7 @@ public final class Study {
         try (RunDir d = RunDir.lock(cfg.runDir())) {
             s.dir = d;
             s.gen0 = new Gen0Sharing(cfg, d.root());
+            s.retention = new Retention(cfg, s.gen0);
             s.start(overrides);
             if (cfg.kind().equals("gaussian")) {
                 s.gaussian();
@@ -278,7 +279,7 @@ public final class Study {
                                 : StudyData.range(0, s.count()));
             }
         }
-        retain(cell, seed, true);
+        retention.retain(cell, seed, true);
     }
 
     private void generation(
@@ -351,13 +352,14 @@ public final class Study {
                             rows.get(0).metrics().get("ppl_blocks" + cfg.data().blockSize())));
         }
         RunDir.markDone(g, "{\"generation\": " + t + "}\n");
-        retain(cell, seed, false);
+        retention.retain(cell, seed, false);
         if (t == 0) {
             Path donor = gen0.adoptedFrom(g);
             if (donor
                     != null) { // the donor may have kept its generation-0 model only for this cell
                 Path donorCell = donor.getParent();
-                retain(donorCell, seed, RunDir.done(RunDir.gen(donorCell, cfg.generations() - 1)));
+                retention.retain(
+                        donorCell, seed, RunDir.done(RunDir.gen(donorCell, cfg.generations() - 1)));
             }
         }
     }
@@ -471,32 +473,6 @@ public final class Study {
                 cfg.train(),
                 cfg.checkpoint(),
                 cfg.log());
-    }
-
-    /**
-     * keep: last → only the newest generation's model (and generation 0's while the cell runs, or
-     * while another policy's cell with this seed has yet to share it); none-but-metrics → none.
-     */
-    private void retain(Path cell, long seed, boolean cellDone) {
-        if (cfg.keep().equals("all")) {
-            return;
-        }
-        try (Stream<Path> gens = Files.list(cell)) {
-            List<Path> done = gens.filter(RunDir::done).sorted().toList();
-            for (int i = 0; i < done.size(); i++) {
-                boolean newest = i == done.size() - 1;
-                boolean gen0Needed = i == 0 && (!cellDone || gen0.wanted(seed));
-                boolean keep =
-                        cfg.keep().equals("last")
-                                ? newest || gen0Needed
-                                : gen0Needed || (!cellDone && newest);
-                if (!keep) {
-                    deleteTree(done.get(i).resolve("model"));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private void appendMissing(List<MetricsRow> rows) {
