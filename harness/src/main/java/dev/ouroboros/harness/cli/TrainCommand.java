@@ -1,7 +1,6 @@
 package dev.ouroboros.harness.cli;
 
 import dev.ouroboros.harness.Ouro;
-import dev.ouroboros.harness.train.TrainBench;
 import dev.ouroboros.harness.train.TrainConfig;
 import dev.ouroboros.harness.train.TrainRun;
 import dev.ouroboros.harness.train.Trainer;
