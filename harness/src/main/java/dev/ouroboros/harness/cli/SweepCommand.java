@@ -114,6 +114,6 @@ public final class SweepCommand implements Callable<Integer> {
             out.printf("report: %d rows → %s%n", r.rows(), r.dir().resolve("index.html"));
         }
         out.flush();
-        return o.failed().isEmpty() ? 0 : 1;
+        return o.failed().isEmpty() ? 0 : ExitCode.FAILURE;
     }
 }
