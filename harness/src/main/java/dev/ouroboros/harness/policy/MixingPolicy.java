@@ -1,5 +1,6 @@
 package dev.ouroboros.harness.policy;
 
+import dev.ouroboros.harness.config.DidYouMean;
 import dev.ouroboros.models.UserInputException;
 import java.util.ArrayList;
 import java.util.Arrays;

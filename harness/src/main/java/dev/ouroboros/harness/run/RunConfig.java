@@ -203,7 +203,7 @@ public record RunConfig(
                         + ", got '"
                         + v
                         + "'"
-                        + dev.ouroboros.harness.policy.DidYouMean.suggest(
+                        + dev.ouroboros.harness.config.DidYouMean.suggest(
                                 String.valueOf(v), List.of(allowed)));
     }
 }
