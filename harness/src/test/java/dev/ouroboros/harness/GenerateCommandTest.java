@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ouroboros.datasets.BlockFile;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,26 +116,7 @@ class GenerateCommandTest {
     }
 
     static int child(List<String> args, String crash) throws Exception {
-        String cp =
-                System.getProperty(
-                        "surefire.test.class.path", System.getProperty("java.class.path"));
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd =
-                new ArrayList<>(
-                        List.of(
-                                javaBin,
-                                "-Xmx1g",
-                                "-Dai.djl.offline=true",
-                                "-Dai.djl.pytorch.num_threads=1"));
-        if (crash != null) {
-            cmd.add("-Douro.crash=" + crash);
-        }
-        cmd.addAll(List.of("-cp", cp, Ouro.class.getName()));
-        cmd.addAll(args);
-        ProcessBuilder pb =
-                new ProcessBuilder(cmd).redirectErrorStream(true).directory(new File("."));
-        pb.environment().put("PYTORCH_FLAVOR", "cpu");
-        Process p = pb.start();
+        Process p = ChildJvm.ouro(crash, args).start();
         p.getInputStream().readAllBytes();
         assertTrue(p.waitFor(180, TimeUnit.SECONDS));
         return p.exitValue();
