@@ -27,16 +27,28 @@ class GenerateCommandTest {
 
     @TempDir Path tmp;
 
+    /** {@code generate --model MODEL --prompts PROMPTS --out OUT --block BLOCK extra…}. */
+    static List<String> generate(Path prompts, Path out, String block, String... extra) {
+        List<String> a =
+                new ArrayList<>(
+                        List.of(
+                                "generate",
+                                "--model",
+                                MODEL.toString(),
+                                "--prompts",
+                                prompts.toString(),
+                                "--out",
+                                out.toString(),
+                                "--block",
+                                block));
+        a.addAll(List.of(extra));
+        return a;
+    }
+
     List<String> args(Path prompts, Path out) {
-        return List.of(
-                "generate",
-                "--model",
-                MODEL.toString(),
-                "--prompts",
-                prompts.toString(),
-                "--out",
-                out.toString(),
-                "--block",
+        return generate(
+                prompts,
+                out,
                 "8",
                 "--new-tokens",
                 "8",
@@ -95,20 +107,7 @@ class GenerateCommandTest {
             {"--mode", "sample", "--temperature", "0"}
         };
         for (String[] extra : bad) {
-            List<String> a =
-                    new ArrayList<>(
-                            List.of(
-                                    "generate",
-                                    "--model",
-                                    MODEL.toString(),
-                                    "--prompts",
-                                    prompts.toString(),
-                                    "--out",
-                                    out.toString(),
-                                    "--block",
-                                    "16"));
-            a.addAll(List.of(extra));
-            CliRun r = CliRun.of(a.toArray(String[]::new));
+            CliRun r = CliRun.of(generate(prompts, out, "16", extra).toArray(String[]::new));
             assertEquals(2, r.exitCode(), String.join(" ", extra) + ": " + r.err());
             assertEquals(1, r.err().lines().count(), r.err());
             assertTrue(!Files.exists(out), "no output file for bad options");
