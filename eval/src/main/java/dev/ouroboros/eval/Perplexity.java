@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.models.LanguageModel;
+import dev.ouroboros.models.TokenIds;
 import dev.ouroboros.models.TokenNll;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,7 @@ public final class Perplexity {
             int end = Math.min(n, start + batchSize);
             long[][] ids = new long[end - start][];
             for (int i = start; i < end; i++) {
-                ids[i - start] = toLong(blocks.block(i));
+                ids[i - start] = TokenIds.toLong(blocks.block(i));
             }
             nll += sum(model, ids, TokenNll.shiftedTargets(ids));
             progress.accept(end);
@@ -164,13 +165,5 @@ public final class Perplexity {
                             + max
                             + ")");
         }
-    }
-
-    private static long[] toLong(int[] a) {
-        long[] out = new long[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i];
-        }
-        return out;
     }
 }

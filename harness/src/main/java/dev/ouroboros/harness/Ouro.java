@@ -2,6 +2,7 @@ package dev.ouroboros.harness;
 
 import dev.ouroboros.harness.cli.ConvertCommand;
 import dev.ouroboros.harness.cli.EvalCommand;
+import dev.ouroboros.harness.cli.ExitCode;
 import dev.ouroboros.harness.cli.GenerateCommand;
 import dev.ouroboros.harness.cli.InitCommand;
 import dev.ouroboros.harness.cli.LsCommand;
@@ -40,9 +41,6 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class
         })
 public final class Ouro {
-    public static final int EXIT_BAD_INPUT = 2;
-    public static final int EXIT_FAILURE = 1;
-
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -64,7 +62,7 @@ public final class Ouro {
                     e.println("ouro: " + ex.getMessage());
                     e.println("Try 'ouro " + ex.getCommandLine().getCommandName() + " --help'.");
                     e.flush();
-                    return EXIT_BAD_INPUT;
+                    return ExitCode.BAD_INPUT;
                 });
         return cl.execute(args);
     }
@@ -75,12 +73,12 @@ public final class Ouro {
         if (bad != null) {
             err.println("ouro: " + bad.getMessage());
             err.flush();
-            return EXIT_BAD_INPUT;
+            return ExitCode.BAD_INPUT;
         }
         err.println("ouro: internal error: " + ex);
         ex.printStackTrace(err);
         err.flush();
-        return EXIT_FAILURE;
+        return ExitCode.FAILURE;
     }
 
     private static Throwable findUserError(Throwable t) {

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,16 +26,7 @@ class EvalCommandTest {
 
     @Test
     void blocksJsonMatchesTheReference() throws IOException {
-        CliRun r =
-                CliRun.of(
-                        "eval",
-                        "--model",
-                        MODEL.toString(),
-                        "--text",
-                        TEXT.toString(),
-                        "--block",
-                        "16",
-                        "--json");
+        CliRun r = eval("--block", "16", "--json");
         assertEquals(0, r.exitCode(), r.err());
         JsonNode got = new ObjectMapper().readTree(r.out());
         JsonNode exp =
@@ -49,33 +42,11 @@ class EvalCommandTest {
 
     @Test
     void maxBlocksLimitsTheWorkAndRollingReportsAllThreePerplexities() throws IOException {
-        CliRun r =
-                CliRun.of(
-                        "eval",
-                        "--model",
-                        MODEL.toString(),
-                        "--text",
-                        TEXT.toString(),
-                        "--block",
-                        "16",
-                        "--max-blocks",
-                        "3",
-                        "--json");
+        CliRun r = eval("--block", "16", "--max-blocks", "3", "--json");
         assertEquals(0, r.exitCode(), r.err());
         assertEquals(3, new ObjectMapper().readTree(r.out()).get("n_blocks").asInt());
 
-        CliRun roll =
-                CliRun.of(
-                        "eval",
-                        "--model",
-                        MODEL.toString(),
-                        "--text",
-                        TEXT.toString(),
-                        "--protocol",
-                        "rolling",
-                        "--window",
-                        "32",
-                        "--json");
+        CliRun roll = eval("--protocol", "rolling", "--window", "32", "--json");
         assertEquals(0, roll.exitCode(), roll.err());
         JsonNode j = new ObjectMapper().readTree(roll.out());
         for (String k :
@@ -99,15 +70,7 @@ class EvalCommandTest {
 
     @Test
     void tableWithoutJson() {
-        CliRun r =
-                CliRun.of(
-                        "eval",
-                        "--model",
-                        MODEL.toString(),
-                        "--text",
-                        TEXT.toString(),
-                        "--block",
-                        "16");
+        CliRun r = eval("--block", "16");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("perplexity"), r.out());
     }
@@ -151,37 +114,19 @@ class EvalCommandTest {
         assertBadInput(
                 CliRun.of("eval", "--model", MODEL.toString(), "--text", "/nonexistent.txt"),
                 "/nonexistent.txt");
-        assertBadInput(
-                CliRun.of(
-                        "eval",
-                        "--model",
-                        MODEL.toString(),
-                        "--text",
-                        TEXT.toString(),
-                        "--block",
-                        "1"),
-                "--block");
-        assertBadInput(
-                CliRun.of(
-                        "eval",
-                        "--model",
-                        MODEL.toString(),
-                        "--text",
-                        TEXT.toString(),
-                        "--block",
-                        "4096"),
-                "context");
-        assertBadInput(
-                CliRun.of(
-                        "eval",
-                        "--model",
-                        MODEL.toString(),
-                        "--text",
-                        TEXT.toString(),
-                        "--device",
-                        "cuda"),
-                "CUDA");
+        assertBadInput(eval("--block", "1"), "--block");
+        assertBadInput(eval("--block", "4096"), "context");
+        assertBadInput(eval("--device", "cuda"), "CUDA");
         assertEquals(2, CliRun.of("eval", "--text", TEXT.toString()).exitCode());
+    }
+
+    /** {@code ouro eval --model MODEL --text TEXT extra…}. */
+    static CliRun eval(String... extra) {
+        List<String> a =
+                new ArrayList<>(
+                        List.of("eval", "--model", MODEL.toString(), "--text", TEXT.toString()));
+        a.addAll(List.of(extra));
+        return CliRun.of(a.toArray(String[]::new));
     }
 
     static void assertBadInput(CliRun r, String culprit) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ouroboros.datasets.BlockFile;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,16 +27,28 @@ class GenerateCommandTest {
 
     @TempDir Path tmp;
 
+    /** {@code generate --model MODEL --prompts PROMPTS --out OUT --block BLOCK extra…}. */
+    static List<String> generate(Path prompts, Path out, String block, String... extra) {
+        List<String> a =
+                new ArrayList<>(
+                        List.of(
+                                "generate",
+                                "--model",
+                                MODEL.toString(),
+                                "--prompts",
+                                prompts.toString(),
+                                "--out",
+                                out.toString(),
+                                "--block",
+                                block));
+        a.addAll(List.of(extra));
+        return a;
+    }
+
     List<String> args(Path prompts, Path out) {
-        return List.of(
-                "generate",
-                "--model",
-                MODEL.toString(),
-                "--prompts",
-                prompts.toString(),
-                "--out",
-                out.toString(),
-                "--block",
+        return generate(
+                prompts,
+                out,
                 "8",
                 "--new-tokens",
                 "8",
@@ -96,20 +107,7 @@ class GenerateCommandTest {
             {"--mode", "sample", "--temperature", "0"}
         };
         for (String[] extra : bad) {
-            List<String> a =
-                    new ArrayList<>(
-                            List.of(
-                                    "generate",
-                                    "--model",
-                                    MODEL.toString(),
-                                    "--prompts",
-                                    prompts.toString(),
-                                    "--out",
-                                    out.toString(),
-                                    "--block",
-                                    "16"));
-            a.addAll(List.of(extra));
-            CliRun r = CliRun.of(a.toArray(String[]::new));
+            CliRun r = CliRun.of(generate(prompts, out, "16", extra).toArray(String[]::new));
             assertEquals(2, r.exitCode(), String.join(" ", extra) + ": " + r.err());
             assertEquals(1, r.err().lines().count(), r.err());
             assertTrue(!Files.exists(out), "no output file for bad options");
@@ -117,26 +115,7 @@ class GenerateCommandTest {
     }
 
     static int child(List<String> args, String crash) throws Exception {
-        String cp =
-                System.getProperty(
-                        "surefire.test.class.path", System.getProperty("java.class.path"));
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd =
-                new ArrayList<>(
-                        List.of(
-                                javaBin,
-                                "-Xmx1g",
-                                "-Dai.djl.offline=true",
-                                "-Dai.djl.pytorch.num_threads=1"));
-        if (crash != null) {
-            cmd.add("-Douro.crash=" + crash);
-        }
-        cmd.addAll(List.of("-cp", cp, Ouro.class.getName()));
-        cmd.addAll(args);
-        ProcessBuilder pb =
-                new ProcessBuilder(cmd).redirectErrorStream(true).directory(new File("."));
-        pb.environment().put("PYTORCH_FLAVOR", "cpu");
-        Process p = pb.start();
+        Process p = ChildJvm.ouro(crash, args).start();
         p.getInputStream().readAllBytes();
         assertTrue(p.waitFor(180, TimeUnit.SECONDS));
         return p.exitValue();

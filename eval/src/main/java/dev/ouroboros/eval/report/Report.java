@@ -3,6 +3,7 @@ package dev.ouroboros.eval.report;
 import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.metrics.MetricsRow;
 import dev.ouroboros.models.UserInputException;
+import dev.ouroboros.models.io.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -263,15 +264,7 @@ public final class Report {
         }
         Files.move(fresh, target, StandardCopyOption.ATOMIC_MOVE);
         if (old != null) {
-            deleteTree(old);
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(x);
-            }
+            FileTrees.deleteTree(old);
         }
     }
 

@@ -115,6 +115,24 @@ class ReportTest {
                 run.resolve("manifest.json"), "{\"git\":\"abc123\",\"device\":\"cpu\"}\n");
     }
 
+    static double mean(double[] x) {
+        double sum = 0;
+        for (double v : x) {
+            sum += v;
+        }
+        return sum / x.length;
+    }
+
+    /** The standard deviation with n − 1 in the denominator. */
+    static double sampleStd(double[] x) {
+        double m = mean(x);
+        double ss = 0;
+        for (double v : x) {
+            ss += (v - m) * (v - m);
+        }
+        return Math.sqrt(ss / (x.length - 1));
+    }
+
     static double gauss(SplittableRandom r) {
         return Math.sqrt(-2 * Math.log(1 - r.nextDouble()))
                 * Math.cos(2 * Math.PI * r.nextDouble());
@@ -139,13 +157,8 @@ class ReportTest {
         for (String p : POLICIES) {
             for (int g = 0; g < 4; g++) {
                 double[] x = {ppl(p, 0, g), ppl(p, 1, g), ppl(p, 2, g)};
-                double mean = (x[0] + x[1] + x[2]) / 3;
-                double s =
-                        Math.sqrt(
-                                ((x[0] - mean) * (x[0] - mean)
-                                                + (x[1] - mean) * (x[1] - mean)
-                                                + (x[2] - mean) * (x[2] - mean))
-                                        / 2);
+                double mean = mean(x);
+                double s = sampleStd(x);
                 assertEquals(2.0, s, 1e-9); // seeds add 0, 2, 4
                 String[] f = byKey.get(p + "|" + g + "|test|ppl_blocks64");
                 assertNotNull(f, p + " " + g);
@@ -157,13 +170,8 @@ class ReportTest {
                 assertEquals(T975_DF2 * s / Math.sqrt(3), Double.parseDouble(f[9]), 1e-9);
                 assertEquals(mean - T975_DF2 * s / Math.sqrt(3), Double.parseDouble(f[10]), 1e-9);
                 double[] d = {distinct2(p, 0, g), distinct2(p, 1, g), distinct2(p, 2, g)};
-                double dm = (d[0] + d[1] + d[2]) / 3;
-                double ds =
-                        Math.sqrt(
-                                ((d[0] - dm) * (d[0] - dm)
-                                                + (d[1] - dm) * (d[1] - dm)
-                                                + (d[2] - dm) * (d[2] - dm))
-                                        / 2);
+                double dm = mean(d);
+                double ds = sampleStd(d);
                 String[] h = byKey.get(p + "|" + g + "|test|distinct_2");
                 assertEquals("higher", h[5]);
                 assertEquals(dm, Double.parseDouble(h[7]), 1e-12);

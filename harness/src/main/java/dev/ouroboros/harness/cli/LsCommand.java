@@ -25,12 +25,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code ouro ls [RUNS_DIR]}: one line per run directory (sweep cells included). */
+/** {@code ouro ls [RUNS_DIR]}: one line per run directory (sweep points included). */
 @Command(
         name = "ls",
         mixinStandardHelpOptions = true,
         description = {
-            "List the run directories under RUNS_DIR (default runs), sweep cells as SWEEP/CELL: policies x seeds,",
+            "List the run directories under RUNS_DIR (default runs), sweep points as SWEEP/POINT: policies x seeds,",
             "generations DONE/planned per (policy, seed), last modified, and whether a process holds its lock now."
         })
 public final class LsCommand implements Callable<Integer> {
@@ -60,7 +60,7 @@ public final class LsCommand implements Callable<Integer> {
             if (isRun(d)) {
                 lines.add(line(d, d.getFileName().toString()));
             } else if (Files.exists(d.resolve(SweepMetrics.MARKER))
-                    || !SweepMetrics.cells(d).isEmpty()) {
+                    || !SweepMetrics.points(d).isEmpty()) {
                 for (Path c : children(d)) {
                     if (isRun(c)) {
                         lines.add(line(c, d.getFileName() + "/" + c.getFileName()));

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
             "Aggregate a run directory over seeds (mean, std, 95%% Student-t CI) and write RUN_DIR/report/:",
             "summary.csv, summary.md, plots/*.png and index.html (self-contained).",
             "Works on a run that is still going or was killed: it reads the rows that are there.",
-            "On a sweep directory (ouro sweep) the cells' metrics.jsonl are merged into its own first."
+            "On a sweep directory (ouro sweep) the points' metrics.jsonl are merged into its own first."
         })
 public final class ReportCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -36,7 +36,7 @@ public final class ReportCommand implements Callable<Integer> {
             out.printf(
                     "sweep: merged %d rows of %d cell(s) into %s%n",
                     SweepMetrics.merge(runDir),
-                    SweepMetrics.cells(runDir).size(),
+                    SweepMetrics.points(runDir).size(),
                     runDir.resolve("metrics.jsonl"));
         }
         Report.Result r = Report.write(runDir);

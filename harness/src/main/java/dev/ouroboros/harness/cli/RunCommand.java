@@ -1,6 +1,5 @@
 package dev.ouroboros.harness.cli;
 
-import dev.ouroboros.harness.Ouro;
 import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.harness.run.Study;
 import java.nio.file.Path;
@@ -24,6 +23,9 @@ import picocli.CommandLine.Parameters;
         })
 public final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+    /** The child JVM's main class, by name: commands do not depend on {@code Ouro}. */
+    static final String MAIN_CLASS = "dev.ouroboros.harness.Ouro";
 
     @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML config (configs/*.yaml).")
     Path config;
@@ -65,7 +67,7 @@ public final class RunCommand implements Callable<Integer> {
             }
             cmd.addAll(
                     List.of(
-                            Ouro.class.getName(),
+                            MAIN_CLASS,
                             "run",
                             config.toString(),
                             "--generations-per-process",

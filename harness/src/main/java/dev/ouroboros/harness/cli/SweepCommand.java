@@ -22,12 +22,12 @@ import picocli.CommandLine.Spec;
         name = "sweep",
         mixinStandardHelpOptions = true,
         description = {
-            "Run a grid of studies, one run directory per cell under out/<name>/<cell> (e.g. policy=replace,seed=0).",
+            "Run a grid of studies, one run directory per point under out/<name>/<point> (e.g. policy=replace,seed=0).",
             "key=v1,v2 and key=a..b (integers, inclusive) are axes; policy=... and seed=... are sugar for",
             "policies=[x] / seeds=[x] and default to the config's own lists; other key=value are shared overrides.",
-            "Cells run one after another in this process, or one per GPU with --gpus; finished cells are skipped.",
-            "Afterwards the cells' metrics are merged into out/<name>/metrics.jsonl and the report is written.",
-            "Exit 1 if any cell failed."
+            "Points run one after another in this process, or one per GPU with --gpus; finished points are skipped.",
+            "Afterwards the points' metrics are merged into out/<name>/metrics.jsonl and the report is written.",
+            "Exit 1 if any point failed."
         })
 public final class SweepCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(SweepCommand.class);
@@ -47,18 +47,18 @@ public final class SweepCommand implements Callable<Integer> {
             names = "--gpus",
             split = ",",
             paramLabel = "N",
-            description = "Run cells as child processes, one per GPU (device=cuda:N).")
+            description = "Run points as child processes, one per GPU (device=cuda:N).")
     List<Integer> gpus = new ArrayList<>();
 
     @Option(
             names = "--slurm",
             description =
-                    "Write out/<name>/sweep.sbatch (a Slurm array job, one task per cell) instead of running.")
+                    "Write out/<name>/sweep.sbatch (a Slurm array job, one task per point) instead of running.")
     boolean slurm;
 
     @Option(
             names = "--dry-run",
-            description = "List the cells (and their state) without running anything.")
+            description = "List the points (and their state) without running anything.")
     boolean dryRun;
 
     @Option(names = "--no-report", description = "Do not write the report after the sweep.")
@@ -73,20 +73,21 @@ public final class SweepCommand implements Callable<Integer> {
                     "--gpus: expected distinct GPU indices like 0,1,2, got " + gpus);
         }
         if (dryRun) {
-            out.printf("sweep %s: %d cell(s)%n", sweep.dir(), sweep.cells().size());
-            for (Sweep.Planned p : sweep.cells()) {
+            out.printf("sweep %s: %d cell(s)%n", sweep.dir(), sweep.points().size());
+            for (Sweep.Planned p : sweep.points()) {
                 out.printf(
                         "  %-5s %s   %s%n",
                         p.done() ? "done" : Files.exists(p.dir()) ? "part" : "new",
                         p.dir(),
-                        String.join(" ", p.cell().overrides()));
+                        String.join(" ", p.point().overrides()));
             }
             out.flush();
             return 0;
         }
         if (slurm) {
             Path script = sweep.writeSlurm();
-            out.printf("wrote %s (%d array task(s), one per cell)%n", script, sweep.cells().size());
+            out.printf(
+                    "wrote %s (%d array task(s), one per cell)%n", script, sweep.points().size());
             out.printf("build once: OURO_FLAVOR=cu128 scripts/ouro --version%n");
             out.printf("submit:     sbatch %s%n", script);
             out.printf(
@@ -101,7 +102,7 @@ public final class SweepCommand implements Callable<Integer> {
         out.printf(
                 "sweep %s: %d cell(s): %d run, %d already done, %d failed; %d metrics rows merged%n",
                 sweep.dir(),
-                sweep.cells().size(),
+                sweep.points().size(),
                 o.ran().size(),
                 o.skipped().size(),
                 o.failed().size(),
@@ -114,6 +115,6 @@ public final class SweepCommand implements Callable<Integer> {
             out.printf("report: %d rows → %s%n", r.rows(), r.dir().resolve("index.html"));
         }
         out.flush();
-        return o.failed().isEmpty() ? 0 : 1;
+        return o.failed().isEmpty() ? 0 : ExitCode.FAILURE;
     }
 }

@@ -1,7 +1,5 @@
 package dev.ouroboros.harness.cli;
 
-import dev.ouroboros.harness.Ouro;
-import dev.ouroboros.harness.train.TrainBench;
 import dev.ouroboros.harness.train.TrainConfig;
 import dev.ouroboros.harness.train.TrainRun;
 import dev.ouroboros.harness.train.Trainer;
@@ -62,7 +60,7 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (TrainingDivergedException e) {
             err.println("ouro: " + e.getMessage());
             err.flush();
-            return Ouro.EXIT_FAILURE;
+            return ExitCode.FAILURE;
         }
         return 0;
     }

@@ -61,7 +61,7 @@ public final class ValidateCommand implements Callable<Integer> {
             out.println(ok ? "valid: " + config : "NOT valid: " + config);
             out.flush();
         }
-        return ok ? 0 : 2;
+        return ok ? 0 : ExitCode.BAD_INPUT;
     }
 
     private void pass(PrintWriter out, String s) {

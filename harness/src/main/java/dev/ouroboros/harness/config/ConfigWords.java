@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.BeanSerializerModifier;
-import dev.ouroboros.harness.policy.DidYouMean;
 import dev.ouroboros.models.UserInputException;
 import java.io.IOException;
 import java.util.ArrayDeque;

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import dev.ouroboros.harness.policy.DidYouMean;
 import dev.ouroboros.models.UserInputException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,6 +2,7 @@ package dev.ouroboros.harness.policy;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dev.ouroboros.harness.config.DidYouMean;
 import dev.ouroboros.models.UserInputException;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -12,6 +12,7 @@ import dev.ouroboros.eval.diversity.Words;
 import dev.ouroboros.eval.metrics.MetricsRow;
 import dev.ouroboros.eval.report.Distribution;
 import dev.ouroboros.models.LanguageModel;
+import dev.ouroboros.models.TokenIds;
 import dev.ouroboros.models.TokenNll;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.util.ArrayList;
@@ -93,8 +94,8 @@ final class GenerationEval {
             List<long[]> prompts = new ArrayList<>();
             List<String> realText = new ArrayList<>();
             for (int i = 0; i < k; i++) {
-                prompts.add(Synthesizer.toLong(data.test().block(2 * i)));
-                realText.add(tok.decode(Synthesizer.toLong(data.test().block(2 * i + 1))));
+                prompts.add(TokenIds.toLong(data.test().block(2 * i)));
+                realText.add(tok.decode(TokenIds.toLong(data.test().block(2 * i + 1))));
             }
             List<String> genText = new ArrayList<>();
             for (int start = 0; start < k; start += cfg.generate().batchSize()) {
@@ -250,7 +251,7 @@ final class GenerationEval {
             int end = Math.min(blocks.count(), start + batchSize);
             long[][] ids = new long[end - start][];
             for (int i = start; i < end; i++) {
-                ids[i - start] = Synthesizer.toLong(blocks.block(i));
+                ids[i - start] = TokenIds.toLong(blocks.block(i));
             }
             double[] nll = Perplexity.rowSums(model, ids, TokenNll.shiftedTargets(ids));
             for (int i = 0; i < nll.length; i++) {

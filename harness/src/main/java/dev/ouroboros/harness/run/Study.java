@@ -1,5 +1,7 @@
 package dev.ouroboros.harness.run;
 
+import static dev.ouroboros.models.io.FileTrees.deleteTree;
+
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,14 +34,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.random.RandomGeneratorFactory;
-import java.util.stream.Stream;
 
 /**
  * One model-collapse study: for every (policy, seed), generation 0 trains on real data and
@@ -51,7 +51,7 @@ import java.util.stream.Stream;
  * generation-0 model → evaluate (eval.json written atomically, then its rows appended to
  * metrics.jsonl unless already there) → DONE, written last. A stage whose output exists is not
  * redone; a generation without DONE is continued where it stopped. Generation 0 is computed by the
- * first policy's cell of each seed and taken over by the others ({@link #ADOPTED}).
+ * first policy's cell of each seed and taken over by the others ({@link Gen0Sharing}).
  */
 public final class Study {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -60,6 +60,8 @@ public final class Study {
     private final Consumer<String> console;
     private final Device device;
     private RunDir dir;
+    private Gen0Sharing gen0;
+    private Retention retention;
     private StudyData data;
     private int budget =
             Integer.MAX_VALUE; // generations this process may still finish (--fresh-jvm: 1)
@@ -86,6 +88,8 @@ public final class Study {
         s.budget = maxGenerations;
         try (RunDir d = RunDir.lock(cfg.runDir())) {
             s.dir = d;
+            s.gen0 = new Gen0Sharing(cfg, d.root());
+            s.retention = new Retention(cfg, s.gen0);
             s.start(overrides);
             if (cfg.kind() == RunConfig.Kind.GAUSSIAN) {
                 s.gaussian();
@@ -239,18 +243,18 @@ public final class Study {
                 if (budget <= 0) {
                     return;
                 }
-                Path donor = t == 0 ? gen0Donor(policySpec, seed, g) : null;
+                Path donor = t == 0 ? gen0.donor(policySpec, seed, g) : null;
                 if (donor != null) {
                     console.accept(
                             where
                                     + ": sharing "
                                     + dir.root().relativize(donor)
                                     + " (generation 0 does not depend on the policy)");
-                    adopt(donor, g, policySpec);
+                    gen0.adopt(donor, g, policySpec);
                 } else {
                     console.accept(where + ": " + (Files.exists(g) ? "continuing" : "starting"));
                 }
-                generation(policySpec, policy, seed, t, g, cell, real, synthetic, eligible);
+                generation(new Cell(policy, seed, cell, real, synthetic, eligible), t, g);
                 budget--;
             }
             if (t < cfg.generations() - 1) {
@@ -268,25 +272,35 @@ public final class Study {
                                 : StudyData.range(0, s.count()));
             }
         }
-        retain(cell, seed, true);
+        retention.retain(cell, seed, true);
     }
 
-    private void generation(
-            String spec,
+    /**
+     * A (policy, seed) cell as its generations see it: its directory, the real pool (D0 then the
+     * fresh real blocks), and S_1..S_t with the indices of each that the policy may draw.
+     */
+    private record Cell(
             MixingPolicy policy,
             long seed,
-            int t,
-            Path g,
-            Path cell,
+            Path dir,
             BlockSource real,
             List<BlockSource> synthetic,
             List<int[]> eligible) {
+        String spec() {
+            return policy.spec();
+        }
+    }
+
+    private void generation(Cell c, int t, Path g) {
+        String spec = c.spec();
+        long seed = c.seed();
+        Path cell = c.dir();
         Path modelDir = g.resolve("model");
         boolean last = t == cfg.generations() - 1;
         try (LanguageModel model =
                 Files.isDirectory(modelDir)
                         ? LanguageModel.load(modelDir, device)
-                        : train(spec, policy, seed, t, g, cell, real, synthetic, eligible)) {
+                        : train(c, t, g)) {
             double[] syntheticPpl = null;
             if (!last) {
                 BlockFile s =
@@ -341,13 +355,14 @@ public final class Study {
                             rows.get(0).metrics().get("ppl_blocks" + cfg.data().blockSize())));
         }
         RunDir.markDone(g, "{\"generation\": " + t + "}\n");
-        retain(cell, seed, false);
+        retention.retain(cell, seed, false);
         if (t == 0) {
-            Path donor = adoptedFrom(g);
+            Path donor = gen0.adoptedFrom(g);
             if (donor
                     != null) { // the donor may have kept its generation-0 model only for this cell
                 Path donorCell = donor.getParent();
-                retain(donorCell, seed, RunDir.done(RunDir.gen(donorCell, cfg.generations() - 1)));
+                retention.retain(
+                        donorCell, seed, RunDir.done(RunDir.gen(donorCell, cfg.generations() - 1)));
             }
         }
     }
@@ -356,23 +371,18 @@ public final class Study {
      * Trains generation t and saves its best epoch to model/ (renamed into place, so model/ is
      * always whole).
      */
-    private LanguageModel train(
-            String spec,
-            MixingPolicy policy,
-            long seed,
-            int t,
-            Path g,
-            Path cell,
-            BlockSource real,
-            List<BlockSource> synthetic,
-            List<int[]> eligible) {
+    private LanguageModel train(Cell c, int t, Path g) {
+        MixingPolicy policy = c.policy();
+        long seed = c.seed();
+        BlockSource real = c.real();
         BlockSource set;
         if (t == 0) {
             set = data.train();
         } else {
             int n = data.train().count();
             Pools pools =
-                    new Pools(StudyData.range(0, n), StudyData.range(n, real.count()), eligible);
+                    new Pools(
+                            StudyData.range(0, n), StudyData.range(n, real.count()), c.eligible());
             List<Pick> picks =
                     policy.select(
                             pools,
@@ -380,7 +390,7 @@ public final class Study {
                                     .create(Seeds.policy(seed, t)));
             List<BlockSource> sources = new ArrayList<>();
             sources.add(real);
-            sources.addAll(synthetic);
+            sources.addAll(c.synthetic());
             int[] offsets = new int[sources.size()];
             for (int i = 1; i < offsets.length; i++) {
                 offsets[i] = offsets[i - 1] + sources.get(i - 1).count();
@@ -388,12 +398,12 @@ public final class Study {
             int[] idx = picks.stream().mapToInt(p -> offsets[p.source()] + p.index()).toArray();
             set = BlockSource.concat(sources).select(idx);
         }
-        LanguageModel model = initialModel(seed, t, cell);
+        LanguageModel model = initialModel(seed, t, c.dir());
         try {
             console.accept(
                     String.format(
                             "policy=%s seed=%d gen=%d: training on %d blocks (%s)",
-                            spec, seed, t, set.count(), t == 0 ? "D0" : policy.spec()));
+                            c.spec(), seed, t, set.count(), t == 0 ? "D0" : policy.spec()));
             new Trainer(cfg.training(), Seeds.train(seed, t), model, set, data.validation(), g)
                     .console(console)
                     .run();
@@ -426,141 +436,6 @@ public final class Study {
         }
         return LanguageModel.random(
                 m.randomInit(data.tokenizer().vocabSize()), Seeds.train(seed, t), device);
-    }
-
-    /**
-     * Marker in a generation-0 directory taken over from another policy's cell; it names the donor.
-     */
-    static final String ADOPTED = "ADOPTED";
-
-    /**
-     * Generation 0 does not depend on the policy (same seed, same D0, same initial model, same
-     * synthesis seed), so a cell takes it over from another policy's cell with this seed when that
-     * one is DONE and still has its model: the generation is computed once per seed, and every
-     * policy starts from the very same model and S_1. Returns the donor's generation-0 directory,
-     * or null (then the cell computes its own; also when it has already begun to).
-     */
-    private Path gen0Donor(String spec, long seed, Path g) {
-        Path adopted = adoptedFrom(g);
-        if (adopted != null) {
-            return adopted; // resuming an interrupted take-over
-        }
-        if (Files.exists(g)) {
-            return null; // this cell's own generation 0 is under way
-        }
-        for (MixingPolicy p : cfg.policies()) {
-            String q = p.spec();
-            Path d = RunDir.gen(RunDir.cell(dir.root(), q, seed), 0);
-            if (!q.equals(spec) && RunDir.done(d) && Files.isDirectory(d.resolve("model"))) {
-                return d;
-            }
-        }
-        return null;
-    }
-
-    private Path adoptedFrom(Path g) {
-        Path marker = g.resolve(ADOPTED);
-        if (!Files.exists(marker)) {
-            return null;
-        }
-        try {
-            return dir.root().resolve(Files.readString(marker, StandardCharsets.UTF_8).trim());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * Takes generation 0 over from {@code donor}: the marker first, then hard links (copies where
-     * the file system refuses) of train.jsonl, model/ (built as model.tmp, renamed), synthetic.bin
-     * and synthetic.jsonl.gz, and eval.json with its rows relabelled to this policy. Each piece is
-     * skipped when present, so a kill anywhere resumes; {@link #generation} then finds everything
-     * done but DONE and metrics.jsonl.
-     */
-    private void adopt(Path donor, Path g, String spec) {
-        try {
-            Files.createDirectories(g);
-            if (!Files.exists(g.resolve(ADOPTED))) {
-                write(g.resolve(ADOPTED), dir.root().relativize(donor) + "\n");
-            }
-            for (String f : List.of("train.jsonl", "synthetic.bin", "synthetic.jsonl.gz")) {
-                if (Files.exists(donor.resolve(f)) && !Files.exists(g.resolve(f))) {
-                    Path tmp = g.resolve(f + ".tmp");
-                    Files.deleteIfExists(tmp);
-                    link(donor.resolve(f), tmp);
-                    Files.move(tmp, g.resolve(f), StandardCopyOption.ATOMIC_MOVE);
-                }
-            }
-            if (!Files.isDirectory(g.resolve("model"))) {
-                Path tmp = g.resolve("model.tmp");
-                deleteTree(tmp);
-                Files.createDirectories(tmp);
-                try (Stream<Path> files = Files.list(donor.resolve("model"))) {
-                    for (Path f : files.toList()) {
-                        link(f, tmp.resolve(f.getFileName().toString()));
-                    }
-                }
-                Files.move(tmp, g.resolve("model"), StandardCopyOption.ATOMIC_MOVE);
-            }
-            CrashPoint.here("adopt");
-            if (!Files.exists(g.resolve("eval.json"))) {
-                ObjectNode e = (ObjectNode) JSON.readTree(donor.resolve("eval.json").toFile());
-                e.put("policy", spec);
-                for (JsonNode row : e.path("rows")) {
-                    ((ObjectNode) row).put("policy", spec);
-                }
-                write(g.resolve("eval.json"), e.toPrettyString());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void link(Path from, Path to) throws IOException {
-        try {
-            Files.createLink(to, from);
-        } catch (UnsupportedOperationException | IOException e) {
-            Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES);
-        }
-    }
-
-    /**
-     * Whether some policy's cell with this seed has not finished (or taken over) its generation 0
-     * yet.
-     */
-    private boolean gen0Wanted(long seed) {
-        for (MixingPolicy q : cfg.policies()) {
-            if (!RunDir.done(RunDir.gen(RunDir.cell(dir.root(), q.spec(), seed), 0))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * keep: last → only the newest generation's model (and generation 0's while the cell runs, or
-     * while another policy's cell with this seed has yet to share it); none-but-metrics → none.
-     */
-    private void retain(Path cell, long seed, boolean cellDone) {
-        if (cfg.keep() == RunConfig.Keep.ALL) {
-            return;
-        }
-        try (Stream<Path> gens = Files.list(cell)) {
-            List<Path> done = gens.filter(RunDir::done).sorted().toList();
-            for (int i = 0; i < done.size(); i++) {
-                boolean newest = i == done.size() - 1;
-                boolean gen0Needed = i == 0 && (!cellDone || gen0Wanted(seed));
-                boolean keep =
-                        cfg.keep() == RunConfig.Keep.LAST
-                                ? newest || gen0Needed
-                                : gen0Needed || (!cellDone && newest);
-                if (!keep) {
-                    deleteTree(done.get(i).resolve("model"));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private void appendMissing(List<MetricsRow> rows) {
@@ -604,18 +479,5 @@ public final class Study {
 
     private static void write(Path file, String text) {
         AtomicFile.write(file, text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static void deleteTree(Path p) {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(x);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -6,6 +6,7 @@ import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.datasets.TokenBlocks;
 import dev.ouroboros.harness.Progress;
 import dev.ouroboros.models.LanguageModel;
+import dev.ouroboros.models.TokenIds;
 import dev.ouroboros.models.decode.DecodingStrategy;
 import dev.ouroboros.models.decode.GenerationOptions;
 import dev.ouroboros.models.decode.GenerationResult;
@@ -86,7 +87,7 @@ public final class Synthesizer {
                 int end = Math.min(n, start + g.batchSize());
                 List<long[]> batch = new ArrayList<>();
                 for (int i = start; i < end; i++) {
-                    batch.add(toLong(prompts.block(i)));
+                    batch.add(TokenIds.toLong(prompts.block(i)));
                 }
                 List<long[]> news =
                         continuations(model, batch, g, Seeds.mix(seed, start / g.batchSize()));
@@ -131,20 +132,12 @@ public final class Synthesizer {
                         var row =
                                 json.createObjectNode()
                                         .put("index", i)
-                                        .put("text", tok.decode(toLong(blocks.block(i))));
+                                        .put("text", tok.decode(TokenIds.toLong(blocks.block(i))));
                         w.write(json.writeValueAsString(row));
                         w.write('\n');
                     }
                     w.flush();
                     gz.finish();
                 });
-    }
-
-    static long[] toLong(int[] a) {
-        long[] out = new long[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i];
-        }
-        return out;
     }
 }

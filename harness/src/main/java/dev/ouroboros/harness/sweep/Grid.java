@@ -11,10 +11,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The cells of {@code ouro sweep}: each {@code key=v1,v2} or {@code key=a..b} argument is an axis (comma lists and
+ * The points of {@code ouro sweep}: each {@code key=v1,v2} or {@code key=a..b} argument is an axis (comma lists and
  * inclusive integer ranges, mixable: {@code seed=0..2,7}); every other {@code key=value} is a plain override shared
- * by all cells. {@code policy} and {@code seed} are sugar for {@code policies=[x]} and {@code seeds=[x]}; when they
- * are not given, the config's own policies and seeds become those axes, so every cell is one (policy, seed) study.
+ * by all points. {@code policy} and {@code seed} are sugar for {@code policies=[x]} and {@code seeds=[x]}; when they
+ * are not given, the config's own policies and seeds become those axes, so every point is one (policy, seed) study.
  * A value starting with {@code [} or {@code {} is never split (it is a YAML list or map).
  */
 public record Grid(List<String> fixed, List<Axis> axes) {
@@ -26,10 +26,10 @@ public record Grid(List<String> fixed, List<Axis> axes) {
     public record Axis(String key, List<String> values) {}
 
     /**
-     * One cell: its name (a directory name), its values per axis, and the overrides that make its
-     * config.
+     * One point of the grid: its name (a directory name), its values per axis, and the overrides
+     * that make its config.
      */
-    public record Cell(String name, Map<String, String> values, List<String> overrides) {}
+    public record Point(String name, Map<String, String> values, List<String> overrides) {}
 
     /** Splits the arguments after CONFIG into shared overrides and axes. */
     public static Grid parse(List<String> args) {
@@ -128,9 +128,10 @@ public record Grid(List<String> fixed, List<Axis> axes) {
     }
 
     /**
-     * The cells, the last axis varying fastest; policy and seed axes default to the config's lists.
+     * The points, the last axis varying fastest; policy and seed axes default to the config's
+     * lists.
      */
-    public List<Cell> cells(RunConfig base) {
+    public List<Point> points(RunConfig base) {
         List<Axis> all = new ArrayList<>(axes);
         if (all.stream().noneMatch(a -> a.key().equals("policy"))) {
             all.add(new Axis("policy", base.policies().stream().map(MixingPolicy::spec).toList()));
@@ -138,13 +139,13 @@ public record Grid(List<String> fixed, List<Axis> axes) {
         if (all.stream().noneMatch(a -> a.key().equals("seed"))) {
             all.add(new Axis("seed", base.seeds().stream().map(String::valueOf).toList()));
         }
-        List<Cell> cells = new ArrayList<>();
-        expand(all, 0, new LinkedHashMap<>(), cells);
-        return cells;
+        List<Point> points = new ArrayList<>();
+        expand(all, 0, new LinkedHashMap<>(), points);
+        return points;
     }
 
     private void expand(
-            List<Axis> all, int i, LinkedHashMap<String, String> chosen, List<Cell> out) {
+            List<Axis> all, int i, LinkedHashMap<String, String> chosen, List<Point> out) {
         if (i == all.size()) {
             List<String> names = new ArrayList<>();
             List<String> ov = new ArrayList<>(fixed);
@@ -159,7 +160,7 @@ public record Grid(List<String> fixed, List<Axis> axes) {
                                 });
                     });
             String name = String.join(",", names).replace('/', '_').replace('\\', '_');
-            out.add(new Cell(name, new LinkedHashMap<>(chosen), ov));
+            out.add(new Point(name, new LinkedHashMap<>(chosen), ov));
             return;
         }
         Axis a = all.get(i);

@@ -25,16 +25,18 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
 /**
- * {@code ouro sweep}: one run directory per grid cell under {@code out/<name>/<cell>}, each an
- * ordinary study (what {@code ouro run CONFIG <cell overrides> out=out/<name> name=<cell>} makes),
- * so every cell resumes on its own and a finished cell is skipped.
+ * {@code ouro sweep}: one run directory per grid point under {@code out/<name>/<point>}, each an
+ * ordinary study (what {@code ouro run CONFIG <point overrides> out=out/<name> name=<point>}
+ * makes), so every point resumes on its own and a finished point is skipped. (A point is not a
+ * {@link Study} cell: a point is a whole run directory, with cells of its own.) What the sweep
+ * prints and writes (its messages, sweep.json's {@code cells}, sweep.sbatch) keeps the word cell.
  */
 public final class Sweep {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A planned cell: its grid cell, resolved config, and directory. */
-    public record Planned(Grid.Cell cell, RunConfig config, Path dir) {
-        /** Every generation of every (policy, seed) of this cell is DONE. */
+    /** A planned point: its grid point, resolved config, and directory. */
+    public record Planned(Grid.Point point, RunConfig config, Path dir) {
+        /** Every generation of every (policy, seed) of this point is DONE. */
         public boolean done() {
             for (MixingPolicy p : config.policies()) {
                 for (long s : config.seeds()) {
@@ -49,53 +51,53 @@ public final class Sweep {
         }
     }
 
-    /** What a sweep ran: cells finished before, run now, failed (name → reason). */
+    /** What a sweep ran: points finished before, run now, failed (name → reason). */
     public record Outcome(List<String> skipped, List<String> ran, List<String> failed) {}
 
     private final Path config;
     private final Grid grid;
     private final RunConfig base;
     private final Path dir;
-    private final List<Planned> cells;
+    private final List<Planned> points;
 
-    private Sweep(Path config, Grid grid, RunConfig base, Path dir, List<Planned> cells) {
+    private Sweep(Path config, Grid grid, RunConfig base, Path dir, List<Planned> points) {
         this.config = config;
         this.grid = grid;
         this.base = base;
         this.dir = dir;
-        this.cells = cells;
+        this.points = points;
     }
 
-    /** Expands and validates every cell's config (no training, nothing written). */
+    /** Expands and validates every point's config (no training, nothing written). */
     public static Sweep plan(Path config, List<String> args) {
         Grid grid = Grid.parse(args);
         RunConfig base = RunConfig.load(config, grid.fixed());
         Path dir = base.runDir();
-        List<Planned> cells = new ArrayList<>();
-        for (Grid.Cell c : grid.cells(base)) {
-            List<String> ov = new ArrayList<>(c.overrides());
+        List<Planned> points = new ArrayList<>();
+        for (Grid.Point point : grid.points(base)) {
+            List<String> ov = new ArrayList<>(point.overrides());
             ov.add("out=" + dir);
-            ov.add("name=" + c.name());
+            ov.add("name=" + point.name());
             RunConfig cfg;
             try {
                 cfg = RunConfig.load(config, ov);
             } catch (UserInputException e) {
-                throw new UserInputException("sweep cell " + c.name() + ": " + e.getMessage());
+                throw new UserInputException("sweep cell " + point.name() + ": " + e.getMessage());
             }
-            cells.add(new Planned(c, cfg, dir.resolve(c.name())));
+            points.add(new Planned(point, cfg, dir.resolve(point.name())));
         }
-        return new Sweep(config, grid, base, dir, cells);
+        return new Sweep(config, grid, base, dir, points);
     }
 
     public Path dir() {
         return dir;
     }
 
-    public List<Planned> cells() {
-        return cells;
+    public List<Planned> points() {
+        return points;
     }
 
-    /** Writes sweep.json: the config, the shared overrides and every cell's overrides. */
+    /** Writes sweep.json: the config, the shared overrides and every point's overrides. */
     public void writeMarker() {
         ObjectNode n = JSON.createObjectNode();
         n.put("config", config.toString());
@@ -103,11 +105,11 @@ public final class Sweep {
         ArrayNode f = n.putArray("overrides");
         grid.fixed().forEach(f::add);
         ArrayNode a = n.putArray("cells");
-        for (Planned p : cells) {
-            ObjectNode c = a.addObject();
-            c.put("name", p.cell().name());
-            ArrayNode o = c.putArray("overrides");
-            p.cell().overrides().forEach(o::add);
+        for (Planned p : points) {
+            ObjectNode e = a.addObject();
+            e.put("name", p.point().name());
+            ArrayNode o = e.putArray("overrides");
+            p.point().overrides().forEach(o::add);
         }
         AtomicFile.write(
                 dir.resolve(SweepMetrics.MARKER),
@@ -115,7 +117,7 @@ public final class Sweep {
     }
 
     /**
-     * Runs the unfinished cells one after another in this process, each through {@link Study#run}.
+     * Runs the unfinished points one after another in this process, each through {@link Study#run}.
      */
     public Outcome runInProcess(Consumer<String> console) {
         writeMarker();
@@ -123,37 +125,37 @@ public final class Sweep {
         List<String> ran = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         int i = 0;
-        for (Planned p : cells) {
+        for (Planned p : points) {
             i++;
             if (p.done()) {
-                skipped.add(p.cell().name());
+                skipped.add(p.point().name());
                 console.accept(
                         "sweep: ["
                                 + i
                                 + "/"
-                                + cells.size()
+                                + points.size()
                                 + "] "
-                                + p.cell().name()
+                                + p.point().name()
                                 + ": done, skipped");
                 continue;
             }
-            console.accept("sweep: [" + i + "/" + cells.size() + "] " + p.cell().name());
-            Consumer<String> log = cellLog(p.dir(), console);
+            console.accept("sweep: [" + i + "/" + points.size() + "] " + p.point().name());
+            Consumer<String> log = pointLog(p.dir(), console);
             try {
-                Study.run(p.config(), p.cell().overrides(), log);
-                ran.add(p.cell().name());
+                Study.run(p.config(), p.point().overrides(), log);
+                ran.add(p.point().name());
             } catch (RuntimeException e) {
                 log.accept("FAILED: " + e);
-                failed.add(p.cell().name() + ": " + e.getMessage());
+                failed.add(p.point().name() + ": " + e.getMessage());
             }
         }
         return new Outcome(skipped, ran, failed);
     }
 
     /**
-     * Runs the unfinished cells as child processes ({@code java -cp <this classpath>
-     * dev.ouroboros.harness.Ouro run CONFIG <cell overrides> device=cuda:N}), one at a time per
-     * GPU, pulling from one queue; each cell logs to {@code <cell>/ouro.log}.
+     * Runs the unfinished points as child processes ({@code java -cp <this classpath>
+     * dev.ouroboros.harness.Ouro run CONFIG <point overrides> device=cuda:N}), one at a time per
+     * GPU, pulling from one queue; each point logs to {@code <point>/ouro.log}.
      */
     public Outcome runOnGpus(List<Integer> gpus, Consumer<String> console) {
         writeMarker();
@@ -161,10 +163,10 @@ public final class Sweep {
         List<String> ran = Collections.synchronizedList(new ArrayList<>());
         List<String> failed = Collections.synchronizedList(new ArrayList<>());
         ConcurrentLinkedQueue<Planned> queue = new ConcurrentLinkedQueue<>();
-        for (Planned p : cells) {
+        for (Planned p : points) {
             if (p.done()) {
-                skipped.add(p.cell().name());
-                console.accept("sweep: " + p.cell().name() + ": done, skipped");
+                skipped.add(p.point().name());
+                console.accept("sweep: " + p.point().name() + ": done, skipped");
             } else {
                 queue.add(p);
             }
@@ -181,7 +183,7 @@ public final class Sweep {
                                             "sweep: gpu "
                                                     + gpu
                                                     + ": "
-                                                    + p.cell().name()
+                                                    + p.point().name()
                                                     + " (log "
                                                     + p.dir().resolve("ouro.log")
                                                     + ")");
@@ -197,10 +199,10 @@ public final class Sweep {
                                                         .start();
                                         int rc = proc.waitFor();
                                         if (rc == 0) {
-                                            ran.add(p.cell().name());
+                                            ran.add(p.point().name());
                                         } else {
                                             failed.add(
-                                                    p.cell().name()
+                                                    p.point().name()
                                                             + ": exit "
                                                             + rc
                                                             + " (see "
@@ -209,13 +211,13 @@ public final class Sweep {
                                         }
                                     } catch (IOException e) {
                                         failed.add(
-                                                p.cell().name()
+                                                p.point().name()
                                                         + ": cannot start ("
                                                         + e.getMessage()
                                                         + ")");
                                     } catch (InterruptedException e) {
                                         Thread.currentThread().interrupt();
-                                        failed.add(p.cell().name() + ": interrupted");
+                                        failed.add(p.point().name() + ": interrupted");
                                         return;
                                     }
                                 }
@@ -235,7 +237,7 @@ public final class Sweep {
         return new Outcome(List.copyOf(skipped), List.copyOf(ran), List.copyOf(failed));
     }
 
-    /** The child JVM's command line for one cell: same java, same classpath, same JVM options. */
+    /** The child JVM's command line for one point: same java, same classpath, same JVM options. */
     public List<String> childCommand(Planned p, String device) {
         List<String> cmd = new ArrayList<>();
         cmd.add(
@@ -257,9 +259,9 @@ public final class Sweep {
         cmd.add("dev.ouroboros.harness.Ouro");
         cmd.add("run");
         cmd.add(config.toAbsolutePath().toString());
-        cmd.addAll(p.cell().overrides());
+        cmd.addAll(p.point().overrides());
         cmd.add("out=" + dir.toAbsolutePath());
-        cmd.add("name=" + p.cell().name());
+        cmd.add("name=" + p.point().name());
         if (device != null) {
             cmd.add("device=" + device);
         }
@@ -267,9 +269,9 @@ public final class Sweep {
     }
 
     /**
-     * Writes {@code <sweep>/sweep.sbatch}: a Slurm array job, task i resuming cell i from the
+     * Writes {@code <sweep>/sweep.sbatch}: a Slurm array job, task i resuming point i from the
      * config.resolved.yaml written here (the same file {@code ouro run} writes on a new directory,
-     * so the task starts the cell as {@code ouro run} would). Returns the script's path.
+     * so the task starts the point as {@code ouro run} would). Returns the script's path.
      */
     public Path writeSlurm() {
         writeMarker();
@@ -279,7 +281,7 @@ public final class Sweep {
         sb.append("# Slurm array job for sweep ")
                 .append(base.name())
                 .append(": ")
-                .append(cells.size())
+                .append(points.size())
                 .append(" cell(s), one task each.\n");
         sb.append("# Written by ouro sweep --slurm at ").append(Instant.now()).append(".\n");
         sb.append(
@@ -290,7 +292,7 @@ public final class Sweep {
         sb.append("#SBATCH --job-name=ouro-")
                 .append(base.name().replaceAll("[^A-Za-z0-9_.-]", "_"))
                 .append('\n');
-        sb.append("#SBATCH --array=0-").append(cells.size() - 1).append('\n');
+        sb.append("#SBATCH --array=0-").append(points.size() - 1).append('\n');
         sb.append(
                 "#SBATCH --nodes=1\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=8\n#SBATCH --gres=gpu:1\n#SBATCH --mem=64G\n");
         sb.append("#SBATCH --output=").append(dir.toAbsolutePath()).append("/slurm-%A_%a.out\n");
@@ -298,8 +300,8 @@ public final class Sweep {
         sb.append("cd ").append(shellQuote(cwd)).append('\n');
         sb.append("export OURO_FLAVOR=\"${OURO_FLAVOR:-cu128}\"\n");
         sb.append("case \"${SLURM_ARRAY_TASK_ID:?not running under a Slurm array}\" in\n");
-        for (int i = 0; i < cells.size(); i++) {
-            Planned p = cells.get(i);
+        for (int i = 0; i < points.size(); i++) {
+            Planned p = points.get(i);
             prepare(p);
             sb.append("  ")
                     .append(i)
@@ -322,7 +324,7 @@ public final class Sweep {
     }
 
     /**
-     * Writes a cell's config.resolved.yaml (what `ouro resume` reads) unless the cell was started
+     * Writes a point's config.resolved.yaml (what `ouro resume` reads) unless the point was started
      * already.
      */
     private static void prepare(Planned p) {
@@ -335,25 +337,25 @@ public final class Sweep {
                         + p.dir()
                         + "\n"
                         + "# cell overrides: "
-                        + String.join(" ", p.cell().overrides())
+                        + String.join(" ", p.point().overrides())
                         + "\n"
                         + p.config().toYaml();
         AtomicFile.write(resolved, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Merges the cells' metrics into the sweep's metrics.jsonl; returns the rows. */
+    /** Merges the points' metrics into the sweep's metrics.jsonl; returns the rows. */
     public int mergeMetrics() {
         return SweepMetrics.merge(dir);
     }
 
-    /** Tees a cell's console lines into {@code <cell>/ouro.log}. */
-    private static Consumer<String> cellLog(Path cellDir, Consumer<String> console) {
+    /** Tees a point's console lines into {@code <point>/ouro.log}. */
+    private static Consumer<String> pointLog(Path pointDir, Consumer<String> console) {
         try {
-            Files.createDirectories(cellDir);
+            Files.createDirectories(pointDir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Path log = cellDir.resolve("ouro.log");
+        Path log = pointDir.resolve("ouro.log");
         return line -> {
             console.accept(line);
             try {

@@ -15,11 +15,11 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A sweep directory's {@code metrics.jsonl}: the rows of every cell's metrics.jsonl, deduplicated
+ * A sweep directory's {@code metrics.jsonl}: the rows of every point's metrics.jsonl, deduplicated
  * by (policy, seed, generation, split), rewritten atomically, so {@code ouro report SWEEP_DIR}
- * aggregates the whole sweep. When a cell varies more than policy and seed (e.g. {@code
+ * aggregates the whole sweep. When a point varies more than policy and seed (e.g. {@code
  * optim.lr=1e-4,policy=replace,seed=0}), its rows are relabelled {@code replace [optim.lr=1e-4]} so
- * cells that differ in those keys stay apart in the report.
+ * points that differ in those keys stay apart in the report.
  */
 public final class SweepMetrics {
     private SweepMetrics() {}
@@ -28,9 +28,10 @@ public final class SweepMetrics {
     public static final String MARKER = "sweep.json";
 
     /**
-     * The cell directories of {@code dir}: subdirectories holding a metrics.jsonl or manifest.json.
+     * The point directories of {@code dir}: subdirectories holding a metrics.jsonl or
+     * manifest.json.
      */
-    public static List<Path> cells(Path dir) {
+    public static List<Path> points(Path dir) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
@@ -47,26 +48,26 @@ public final class SweepMetrics {
         }
     }
 
-    /** A sweep dir: has sweep.json, or cells with metrics and no metrics.jsonl of its own. */
+    /** A sweep dir: has sweep.json, or points with metrics and no metrics.jsonl of its own. */
     public static boolean isSweep(Path dir) {
         if (Files.exists(dir.resolve(MARKER))) {
             return true;
         }
         return !Files.exists(dir.resolve(MetricsLog.FILE))
-                && cells(dir).stream().anyMatch(c -> Files.exists(c.resolve(MetricsLog.FILE)));
+                && points(dir).stream().anyMatch(c -> Files.exists(c.resolve(MetricsLog.FILE)));
     }
 
-    /** Rewrites {@code dir/metrics.jsonl} from its cells; returns the number of rows. */
+    /** Rewrites {@code dir/metrics.jsonl} from its points; returns the number of rows. */
     public static int merge(Path dir) {
         Map<String, MetricsRow> rows = new LinkedHashMap<>();
-        for (Path cell : cells(dir)) {
-            Path log = cell.resolve(MetricsLog.FILE);
+        for (Path point : points(dir)) {
+            Path log = point.resolve(MetricsLog.FILE);
             if (!Files.exists(log)) {
                 continue;
             }
-            String cellName = cell.getFileName().toString();
+            String pointName = point.getFileName().toString();
             for (MetricsRow r : MetricsLog.read(log).rows()) {
-                MetricsRow labelled = relabel(r, cellName);
+                MetricsRow labelled = relabel(r, pointName);
                 rows.put(
                         labelled.policy()
                                 + "|"
@@ -87,16 +88,18 @@ public final class SweepMetrics {
         return rows.size();
     }
 
-    /** The row with the cell's other axes (beyond policy and seed) appended to its policy label. */
-    static MetricsRow relabel(MetricsRow r, String cellName) {
-        String rest = cellName.replace("policy=" + r.policy(), "").replace("seed=" + r.seed(), "");
+    /**
+     * The row with the point's other axes (beyond policy and seed) appended to its policy label.
+     */
+    static MetricsRow relabel(MetricsRow r, String pointName) {
+        String rest = pointName.replace("policy=" + r.policy(), "").replace("seed=" + r.seed(), "");
         List<String> parts = new ArrayList<>();
         for (String p : rest.split(",")) {
             if (!p.isBlank()) {
                 parts.add(p.trim());
             }
         }
-        if (parts.isEmpty() || !cellName.contains("policy=" + r.policy())) {
+        if (parts.isEmpty() || !pointName.contains("policy=" + r.policy())) {
             return r;
         }
         String policy = r.policy() + " [" + String.join(",", parts) + "]";

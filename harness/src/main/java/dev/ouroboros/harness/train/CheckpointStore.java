@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.ouroboros.models.io.AtomicFile;
+import dev.ouroboros.models.io.FileTrees;
 import dev.ouroboros.models.io.RawTensor;
 import dev.ouroboros.models.io.Safetensors;
 import java.io.IOException;
@@ -219,13 +220,8 @@ public final class CheckpointStore {
     }
 
     private static void deleteTree(Path p) {
-        try (Stream<Path> s = Files.walk(p)) {
-            List<Path> all = new ArrayList<>();
-            s.forEach(all::add);
-            all.sort(Comparator.reverseOrder());
-            for (Path x : all) {
-                Files.deleteIfExists(x);
-            }
+        try {
+            FileTrees.deleteTree(p);
         } catch (IOException e) {
             throw new UncheckedIOException(p + ": cannot delete", e);
         }

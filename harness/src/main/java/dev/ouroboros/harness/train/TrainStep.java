@@ -107,7 +107,7 @@ public final class TrainStep {
      * @throws NonFinite when the loss or the gradient norm is not finite (no parameter has been
      *     changed then)
      */
-    static Result run(
+    public static Result run(
             LanguageModel model,
             AdamW opt,
             List<long[][]> microBatches,

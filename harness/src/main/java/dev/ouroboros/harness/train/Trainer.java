@@ -1,5 +1,7 @@
 package dev.ouroboros.harness.train;
 
+import static dev.ouroboros.models.TokenIds.toLong;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -532,13 +534,5 @@ public final class Trainer {
                 dst.set(new NDIndex("..."), src);
             }
         }
-    }
-
-    private static long[] toLong(int[] a) {
-        long[] out = new long[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i];
-        }
-        return out;
     }
 }

@@ -57,7 +57,7 @@ class Gen0SharingTest {
         Path taker = run.resolve("policy=replace/seed=3/gen=000");
         assertEquals(
                 "policy=accumulate/seed=3/gen=000",
-                Files.readString(taker.resolve(Study.ADOPTED)).trim());
+                Files.readString(taker.resolve(Gen0Sharing.ADOPTED)).trim());
         assertTrue(
                 Files.isSameFile(donor.resolve("synthetic.bin"), taker.resolve("synthetic.bin")),
                 "not a hard link");
@@ -89,7 +89,8 @@ class Gen0SharingTest {
                 137, StudyTestSupport.runChild(config(out), "adopt:1", log), "crashed: " + log);
         assertTrue(
                 Files.exists(
-                        out.resolve("study/policy=replace/seed=3/gen=000").resolve(Study.ADOPTED)));
+                        out.resolve("study/policy=replace/seed=3/gen=000")
+                                .resolve(Gen0Sharing.ADOPTED)));
         assertFalse(Files.exists(out.resolve("study/policy=replace/seed=3/gen=000/eval.json")));
         assertEquals(0, StudyTestSupport.runChild(config(out), null, log), log.toString());
         assertEquals(reference, StudyTestSupport.rows(out.resolve("study")), log.toString());

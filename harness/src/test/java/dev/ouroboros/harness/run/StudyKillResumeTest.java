@@ -3,6 +3,7 @@ package dev.ouroboros.harness.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ouroboros.harness.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.TreeMap;
@@ -93,28 +94,9 @@ class StudyKillResumeTest {
     @Test
     void realSigkillFromOutsideThenResume() throws Exception {
         Path out = tmp.resolve("sigkill");
-        String cp =
-                System.getProperty(
-                        "surefire.test.class.path", System.getProperty("java.class.path"));
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        java.util.List<String> cmd =
-                new java.util.ArrayList<>(
-                        java.util.List.of(
-                                javaBin,
-                                "-Xmx1g",
-                                "-Dai.djl.offline=true",
-                                "-Dai.djl.pytorch.num_threads=1",
-                                "-cp",
-                                cp,
-                                "dev.ouroboros.harness.Ouro",
-                                "run",
-                                StudyTestSupport.SMOKE.toString()));
-        cmd.addAll(StudyTestSupport.tiny(out));
         ProcessBuilder pb =
-                new ProcessBuilder(cmd)
-                        .redirectErrorStream(true)
+                ChildJvm.ouro(null, StudyTestSupport.runArgs(StudyTestSupport.tiny(out)))
                         .redirectOutput(out.resolveSibling("sigkill.log").toFile());
-        pb.environment().put("PYTORCH_FLAVOR", "cpu");
         Files.createDirectories(out);
         Process p = pb.start();
         // wait until generation 1 is under way, then SIGKILL

@@ -2,7 +2,7 @@ package dev.ouroboros.harness.run;
 
 import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.metrics.MetricsRow;
-import java.io.File;
+import dev.ouroboros.harness.ChildJvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,27 +43,7 @@ final class StudyTestSupport {
 
     /** Runs {@code ouro run smoke.yaml overrides} in a fresh JVM; returns its exit code. */
     static int runChild(List<String> overrides, String crash, StringBuilder log) throws Exception {
-        String cp =
-                System.getProperty(
-                        "surefire.test.class.path", System.getProperty("java.class.path"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd =
-                new ArrayList<>(
-                        List.of(
-                                java,
-                                "-Xmx1g",
-                                "-Dai.djl.offline=true",
-                                "-DOPT_OUT_TRACKING=true",
-                                "-Dai.djl.pytorch.num_threads=1"));
-        if (crash != null) {
-            cmd.add("-Douro.crash=" + crash);
-        }
-        cmd.addAll(List.of("-cp", cp, "dev.ouroboros.harness.Ouro", "run", SMOKE.toString()));
-        cmd.addAll(overrides);
-        ProcessBuilder pb =
-                new ProcessBuilder(cmd).redirectErrorStream(true).directory(new File("."));
-        pb.environment().put("PYTORCH_FLAVOR", "cpu");
-        Process p = pb.start();
+        Process p = ChildJvm.ouro(crash, runArgs(overrides)).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(300, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -71,6 +51,13 @@ final class StudyTestSupport {
         }
         log.append(out);
         return p.exitValue();
+    }
+
+    /** {@code run smoke.yaml overrides…}: the arguments of {@code ouro}. */
+    static List<String> runArgs(List<String> overrides) {
+        List<String> args = new ArrayList<>(List.of("run", SMOKE.toString()));
+        args.addAll(overrides);
+        return args;
     }
 
     /**

@@ -25,9 +25,9 @@ class GridTest {
         assertEquals(List.of("train.epochs=2", "policies=[a,b]"), g.fixed());
         assertEquals(List.of("0", "1", "2", "7"), g.axes().get(0).values());
         assertEquals(List.of("1e-4", "3e-4"), g.axes().get(1).values());
-        List<Grid.Cell> cells = g.cells(BASE);
-        assertEquals(4 * 2 * 2, cells.size()); // seed x lr x the config's 2 policies
-        Grid.Cell c = cells.get(0);
+        List<Grid.Point> points = g.points(BASE);
+        assertEquals(4 * 2 * 2, points.size()); // seed x lr x the config's 2 policies
+        Grid.Point c = points.get(0);
         assertEquals("seed=0,optim.lr=1e-4,policy=replace", c.name());
         assertTrue(
                 c.overrides()
@@ -42,14 +42,14 @@ class GridTest {
 
     @Test
     void policyAndSeedDefaultToTheConfigsLists() {
-        List<Grid.Cell> cells = Grid.parse(List.of()).cells(BASE);
+        List<Grid.Point> points = Grid.parse(List.of()).points(BASE);
         assertEquals(
                 List.of(
                         "policy=replace,seed=0",
                         "policy=replace,seed=1",
                         "policy=accumulate,seed=0",
                         "policy=accumulate,seed=1"),
-                cells.stream().map(Grid.Cell::name).toList());
+                points.stream().map(Grid.Point::name).toList());
     }
 
     @Test
@@ -63,7 +63,7 @@ class GridTest {
                 List.of("replace", "mix:0.1,0.2,0.7", "keep-real:0.1+curate:0.9"),
                 g.axes().get(0).values());
         assertEquals(List.of("3"), g.axes().get(1).values());
-        Grid.Cell mix = g.cells(BASE).get(1);
+        Grid.Point mix = g.points(BASE).get(1);
         assertTrue(
                 mix.overrides().contains("policies=[\"mix:0.1,0.2,0.7\"]"),
                 mix.overrides().toString());

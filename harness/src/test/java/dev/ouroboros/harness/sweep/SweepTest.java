@@ -57,23 +57,23 @@ class SweepTest {
         CliRun r = CliRun.of(args("sweep", SMOKE, tiny(out), "policy=replace", "seed=0,1"));
         assertEquals(0, r.exitCode(), r.out() + r.err());
         Path sweep = out.resolve("smoke");
-        for (String cell : List.of("policy=replace,seed=0", "policy=replace,seed=1")) {
-            Path c = sweep.resolve(cell);
+        for (String point : List.of("policy=replace,seed=0", "policy=replace,seed=1")) {
+            Path c = sweep.resolve(point);
             for (int g = 0; g < 2; g++) {
                 assertTrue(
                         Files.exists(
                                 c.resolve("policy=replace")
-                                        .resolve(cell.substring(cell.indexOf("seed=")))
+                                        .resolve(point.substring(point.indexOf("seed=")))
                                         .resolve(String.format("gen=%03d", g))
                                         .resolve("DONE")),
-                        cell + " gen " + g);
+                        point + " gen " + g);
             }
             assertTrue(Files.size(c.resolve("ouro.log")) > 0);
         }
         assertTrue(r.out().contains("2 run, 0 already done, 0 failed"), r.out());
         List<MetricsRow> rows = MetricsLog.read(sweep.resolve(MetricsLog.FILE)).rows();
         Set<Integer> seeds = rows.stream().map(MetricsRow::seed).collect(Collectors.toSet());
-        assertEquals(Set.of(0, 1), seeds, "merged rows come from both cells");
+        assertEquals(Set.of(0, 1), seeds, "merged rows come from both points");
         assertEquals(
                 rows.size(),
                 rows.stream()
@@ -121,7 +121,7 @@ class SweepTest {
     }
 
     @Test
-    void slurmScriptHasOneTaskPerCell(@TempDir Path tmp) throws IOException {
+    void slurmScriptHasOneTaskPerPoint(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("runs");
         CliRun r =
                 CliRun.of(
@@ -161,7 +161,7 @@ class SweepTest {
     }
 
     @Test
-    void failingCellsGiveExit1WithASummary(@TempDir Path tmp) {
+    void failingPointsGiveExit1WithASummary(@TempDir Path tmp) {
         // cuda:0 does not exist here: every child run exits 2, the sweep reports them and exits 1
         CliRun r =
                 CliRun.of(

@@ -3,10 +3,10 @@ package dev.ouroboros.harness.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ouroboros.harness.ChildJvm;
 import dev.ouroboros.models.io.RawTensor;
 import dev.ouroboros.models.io.Safetensors;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -177,28 +177,10 @@ class KillAndResumeTest {
         }
 
         static Child start(Path outDir, long pauseAfter, String... overrides) throws Exception {
-            String cp =
-                    System.getProperty(
-                            "surefire.test.class.path", System.getProperty("java.class.path"));
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            List<String> cmd =
-                    new ArrayList<>(
-                            List.of(
-                                    java,
-                                    "-Xmx1g",
-                                    "-Dai.djl.offline=true",
-                                    "-DOPT_OUT_TRACKING=true",
-                                    "-Dai.djl.pytorch.num_threads=1",
-                                    "-cp",
-                                    cp,
-                                    CrashableTrainMain.class.getName(),
-                                    outDir.toString(),
-                                    Long.toString(pauseAfter)));
-            cmd.addAll(List.of(overrides));
-            ProcessBuilder pb =
-                    new ProcessBuilder(cmd).redirectErrorStream(true).directory(new File("."));
-            pb.environment().put("PYTORCH_FLAVOR", "cpu");
-            return new Child(pb.start());
+            List<String> args =
+                    new ArrayList<>(List.of(outDir.toString(), Long.toString(pauseAfter)));
+            args.addAll(List.of(overrides));
+            return new Child(ChildJvm.of(null, CrashableTrainMain.class.getName(), args).start());
         }
 
         boolean waitForLine(String line, int seconds) throws InterruptedException {

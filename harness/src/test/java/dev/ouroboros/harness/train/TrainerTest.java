@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ouroboros.datasets.TokenBlocks;
 import dev.ouroboros.harness.Ouro;
+import dev.ouroboros.harness.cli.ExitCode;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.UserInputException;
 import java.io.ByteArrayOutputStream;
@@ -176,8 +177,8 @@ class TrainerTest {
             System.setErr(oldErr);
         }
         String text = err.toString(StandardCharsets.UTF_8);
-        assertEquals(Ouro.EXIT_BAD_INPUT, bad, text);
-        assertEquals(Ouro.EXIT_BAD_INPUT, typo, text);
+        assertEquals(ExitCode.BAD_INPUT, bad, text);
+        assertEquals(ExitCode.BAD_INPUT, typo, text);
         assertTrue(text.contains("did you mean 'optim.weight_decay'?"), text);
         assertEquals(0, code, text);
         assertTrue(text.contains("step 3/3 | epoch 1 |"), text);

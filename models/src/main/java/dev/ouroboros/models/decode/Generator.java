@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptConfig;
+import dev.ouroboros.models.TokenIds;
 import dev.ouroboros.models.UserInputException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -442,7 +443,7 @@ public final class Generator {
             NDList out = model.forward(new NDList(m.create(prompts), m.create(masks)), false);
             NDArray logits = out.get(0).get(":, -1, :");
             boolean expand = origin.length != prompts.length || !isIdentity(origin);
-            NDArray ix = expand ? m.create(toLong(origin)) : null;
+            NDArray ix = expand ? m.create(TokenIds.toLong(origin)) : null;
             if (expand) {
                 logits = logits.get(ix);
             }
@@ -479,7 +480,7 @@ public final class Generator {
                 }
                 NDList in = new NDList(m.create(last), maskArr);
                 if (parent != null && !isIdentity(parent)) {
-                    NDArray ix = m.create(toLong(parent));
+                    NDArray ix = m.create(TokenIds.toLong(parent));
                     for (NDArray kv : cache) {
                         in.add(kv.get(ix)); // reorder the cache by beam (batch axis)
                     }
@@ -540,13 +541,5 @@ public final class Generator {
             }
         }
         return true;
-    }
-
-    private static long[] toLong(int[] a) {
-        long[] out = new long[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i];
-        }
-        return out;
     }
 }

@@ -1,4 +1,4 @@
-package dev.ouroboros.harness.policy;
+package dev.ouroboros.harness.config;
 
 import java.util.Collection;
 

@@ -1,9 +1,12 @@
-package dev.ouroboros.harness.train;
+package dev.ouroboros.harness.cli;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ouroboros.harness.train.AdamW;
+import dev.ouroboros.harness.train.LossScaler;
+import dev.ouroboros.harness.train.TrainStep;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptConfig;
