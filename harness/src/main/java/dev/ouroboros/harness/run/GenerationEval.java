@@ -134,13 +134,18 @@ final class GenerationEval {
         }
 
         if (syntheticPpl != null && syntheticPpl.length > 0) {
-            Map<String, Double> q = new LinkedHashMap<>();
-            q.put("ppl_sample_p10", Distribution.quantile(syntheticPpl, 0.1));
-            q.put("ppl_sample_p50", Distribution.quantile(syntheticPpl, 0.5));
-            q.put("ppl_sample_p90", Distribution.quantile(syntheticPpl, 0.9));
-            rows.add(MetricsRow.of(policy, (int) seed, t, "synthetic", q, Map.of()));
+            rows.add(syntheticRow(policy, seed, t, syntheticPpl));
         }
         return rows;
+    }
+
+    /** Split {@code synthetic}: quantiles of the per-sample perplexities of S_{t+1}. */
+    static MetricsRow syntheticRow(String policy, long seed, int t, double[] syntheticPpl) {
+        Map<String, Double> q = new LinkedHashMap<>();
+        q.put("ppl_sample_p10", Distribution.quantile(syntheticPpl, 0.1));
+        q.put("ppl_sample_p50", Distribution.quantile(syntheticPpl, 0.5));
+        q.put("ppl_sample_p90", Distribution.quantile(syntheticPpl, 0.9));
+        return MetricsRow.of(policy, (int) seed, t, "synthetic", q, Map.of());
     }
 
     /**

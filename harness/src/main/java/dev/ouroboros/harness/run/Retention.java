@@ -11,8 +11,9 @@ import java.util.stream.Stream;
 
 /**
  * Which generations of a cell keep their model/ (config {@code keep}): all; last → only the newest
- * generation's model (and generation 0's while the cell runs, or while another policy's cell with
- * this seed has yet to share it); none-but-metrics → none.
+ * generation's model and generation 0's (the reference that scores every synthetic set, which an
+ * extended study needs); none-but-metrics → none (generation 0's only while the cell runs, or while
+ * another policy's cell with this seed has yet to share it).
  */
 final class Retention {
     private final RunConfig cfg;
@@ -35,7 +36,13 @@ final class Retention {
             List<Path> done = gens.filter(RunDir::done).sorted().toList();
             for (int i = 0; i < done.size(); i++) {
                 boolean newest = i == done.size() - 1;
-                boolean gen0Needed = i == 0 && (!cellDone || gen0.wanted(seed));
+                // generation 0 scores every synthetic set, so keep: last keeps it (an extended
+                // study needs it); none-but-metrics drops it once no cell needs it
+                boolean gen0Needed =
+                        i == 0
+                                && (cfg.keep() == RunConfig.Keep.LAST
+                                        || !cellDone
+                                        || gen0.wanted(seed));
                 boolean keep =
                         cfg.keep() == RunConfig.Keep.LAST
                                 ? newest || gen0Needed

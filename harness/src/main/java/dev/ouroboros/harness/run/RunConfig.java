@@ -280,10 +280,14 @@ public record RunConfig(
         return YamlConfig.toYaml(this);
     }
 
-    /** Hash of everything that determines the numbers (not the output place, device or logging). */
+    /**
+     * Hash of everything that determines the numbers (not the output place, device or logging, nor
+     * the number of generations: generation t does not depend on how many follow, so a study can be
+     * extended).
+     */
     public String hash() {
         ObjectNode n = YamlConfig.YAML.valueToTree(this);
-        n.remove(List.of("name", "out", "device", "log", "checkpoint", "keep"));
+        n.remove(List.of("name", "out", "device", "log", "checkpoint", "keep", "generations"));
         try {
             byte[] d =
                     MessageDigest.getInstance("SHA-256")

@@ -12,6 +12,7 @@ import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.metrics.MetricsRow;
 import dev.ouroboros.eval.report.PerSamplePpl;
+import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.harness.gaussian.GaussianTestbed;
 import dev.ouroboros.harness.policy.MixingPolicy;
 import dev.ouroboros.harness.policy.Pick;
@@ -155,18 +156,56 @@ public final class Study {
                                 + "); resume it with its own config.resolved.yaml, or choose another name");
             }
             console.accept("resuming " + dir.root());
+            recordGenerations(manifest);
             return;
         }
+        writeResolvedConfig();
+        write(
+                dir.root().resolve("overrides.txt"),
+                String.join("\n", overrides) + (overrides.isEmpty() ? "" : "\n"));
+        ObjectNode m = Manifest.describe(cfg, device);
+        putDerivedSeeds(m);
+        write(manifest, m.toPrettyString());
+        console.accept("new run " + dir.root());
+    }
+
+    private void writeResolvedConfig() {
         write(
                 dir.root().resolve("config.resolved.yaml"),
                 "# resolved by ouro; resume with: scripts/ouro resume "
                         + dir.root()
                         + "\n"
                         + cfg.toYaml());
-        write(
-                dir.root().resolve("overrides.txt"),
-                String.join("\n", overrides) + (overrides.isEmpty() ? "" : "\n"));
-        ObjectNode m = Manifest.describe(cfg, device);
+    }
+
+    /**
+     * A run resumed with another number of generations (the config hash leaves it out): the
+     * resolved config and the manifest's derived seeds are rewritten for the new count, and the
+     * change is kept in the manifest's {@code generations_history}.
+     */
+    private void recordGenerations(Path manifest) {
+        ObjectNode m;
+        try {
+            m = (ObjectNode) JSON.readTree(manifest.toFile());
+        } catch (IOException e) {
+            throw new UserInputException(manifest + ": unreadable (" + e.getMessage() + ")");
+        }
+        int had = m.path("derived_seeds").path(String.valueOf(cfg.seeds().get(0))).size();
+        if (had == cfg.generations()) {
+            return;
+        }
+        console.accept(dir.root() + ": " + had + " generations before, now " + cfg.generations());
+        m.withArray("generations_history")
+                .addObject()
+                .put("from", had)
+                .put("to", cfg.generations())
+                .put("time", java.time.Instant.now().toString());
+        putDerivedSeeds(m);
+        writeResolvedConfig();
+        write(manifest, m.toPrettyString());
+    }
+
+    private void putDerivedSeeds(ObjectNode m) {
         ObjectNode seeds = m.putObject("derived_seeds");
         for (long seed : cfg.seeds()) {
             ArrayNode a = seeds.putArray(String.valueOf(seed));
@@ -179,8 +218,6 @@ public final class Study {
                         .put("eval", Seeds.eval(seed, t));
             }
         }
-        write(manifest, m.toPrettyString());
-        console.accept("new run " + dir.root());
     }
 
     /** The Gaussian testbed under every policy and seed: one {@code fit} row per generation. */
@@ -257,6 +294,9 @@ public final class Study {
                 generation(new Cell(policy, seed, cell, real, synthetic, eligible), t, g);
                 budget--;
             }
+            if (t < cfg.generations() - 1 && !hasSyntheticScores(g)) {
+                extend(new Cell(policy, seed, cell, real, synthetic, eligible), t, g);
+            }
             if (t < cfg.generations() - 1) {
                 BlockFile s =
                         BlockFile.open(
@@ -303,27 +343,9 @@ public final class Study {
                         : train(c, t, g)) {
             double[] syntheticPpl = null;
             if (!last) {
-                BlockFile s =
-                        Synthesizer.make(
-                                model,
-                                data.tokenizer(),
-                                data.train(),
-                                cfg.generate(),
-                                Seeds.synthesis(seed, t),
-                                g.resolve("synthetic.bin"),
-                                "gen " + t + " synthesize");
-                if (!Files.exists(
-                        g.resolve("eval.json"))) { // else its per-sample perplexities are in there
-                    // already
-                    try (LanguageModel gen0 =
-                            t == 0
-                                    ? null
-                                    : LanguageModel.load(
-                                            RunDir.gen(cell, 0).resolve("model"), device)) {
-                        syntheticPpl =
-                                GenerationEval.perSamplePpl(
-                                        t == 0 ? model : gen0, s, cfg.eval().batchSize());
-                    }
+                BlockFile s = synthesize(model, c, t, g);
+                if (!Files.exists(g.resolve("eval.json"))) { // else its scores are in there
+                    syntheticPpl = scoreUnderGen0(model, c, t, s);
                 }
             }
             Path evalJson = g.resolve("eval.json");
@@ -364,6 +386,73 @@ public final class Study {
                 retention.retain(
                         donorCell, seed, RunDir.done(RunDir.gen(donorCell, cfg.generations() - 1)));
             }
+        }
+    }
+
+    /** S_{t+1}: generation t's continuation of every real training block (resumable). */
+    private BlockFile synthesize(LanguageModel model, Cell c, int t, Path g) {
+        return Synthesizer.make(
+                model,
+                data.tokenizer(),
+                data.train(),
+                cfg.generate(),
+                Seeds.synthesis(c.seed(), t),
+                g.resolve("synthetic.bin"),
+                "gen " + t + " synthesize");
+    }
+
+    /** Per-sample perplexities of {@code s} under the generation-0 model (Shumailov Fig. 1). */
+    private double[] scoreUnderGen0(LanguageModel model, Cell c, int t, BlockFile s) {
+        try (LanguageModel gen0 = t == 0 ? null : LanguageModel.load(gen0Model(c), device)) {
+            return GenerationEval.perSamplePpl(t == 0 ? model : gen0, s, cfg.eval().batchSize());
+        }
+    }
+
+    private static Path gen0Model(Cell c) {
+        return RunDir.gen(c.dir(), 0).resolve("model");
+    }
+
+    /** Whether a DONE generation's eval.json holds the scores of the synthetic set it made. */
+    private static boolean hasSyntheticScores(Path g) {
+        return PerSamplePpl.read(g.resolve("eval.json")).containsKey("synthetic");
+    }
+
+    /**
+     * A study extended to more generations: generation t was the last one of the shorter study, so
+     * it made no synthetic set. Make S_{t+1} now, exactly as the longer study would have (same
+     * model, same synthesis seed), score it under generation 0, and add the synthetic row to
+     * eval.json (atomically, with the scores) and metrics.jsonl. A kill anywhere resumes: synthesis
+     * continues its batches, and eval.json changes only once, last.
+     */
+    private void extend(Cell c, int t, Path g) {
+        String where = "policy=" + c.spec() + " seed=" + c.seed() + " gen=" + t;
+        Path modelDir = g.resolve("model");
+        if (!Files.isDirectory(modelDir) || (t > 0 && !Files.isDirectory(gen0Model(c)))) {
+            throw new UserInputException(
+                    dir.root()
+                            + ": cannot extend "
+                            + where
+                            + " to more generations: "
+                            + (Files.isDirectory(modelDir) ? "generation 0's" : "its")
+                            + " model was not kept (keep: "
+                            + ConfigWords.word(cfg.keep())
+                            + ")");
+        }
+        console.accept(where + ": extending the study (synthetic set S_" + (t + 1) + ")");
+        try (LanguageModel model = LanguageModel.load(modelDir, device)) {
+            double[] scores = scoreUnderGen0(model, c, t, synthesize(model, c, t, g));
+            Path evalJson = g.resolve("eval.json");
+            ObjectNode e;
+            try {
+                e = (ObjectNode) JSON.readTree(evalJson.toFile());
+            } catch (IOException ex) {
+                throw new UserInputException(evalJson + ": unreadable (" + ex.getMessage() + ")");
+            }
+            MetricsRow row = GenerationEval.syntheticRow(c.spec(), c.seed(), t, scores);
+            ((ArrayNode) e.withArray("rows")).add(readTree(MetricsLog.toJson(row)));
+            PerSamplePpl.put(e, Map.of("synthetic", scores));
+            write(evalJson, e.toPrettyString());
+            appendMissing(readRows(evalJson));
         }
     }
 

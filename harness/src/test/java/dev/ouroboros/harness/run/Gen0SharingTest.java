@@ -96,30 +96,33 @@ class Gen0SharingTest {
         assertEquals(reference, StudyTestSupport.rows(out.resolve("study")), log.toString());
     }
 
+    /**
+     * keep: last keeps each cell's newest model and generation 0's (the reference that scores every
+     * synthetic set); keep: none-but-metrics holds the donor's generation-0 model only until the
+     * other cell has shared it, and ends with none.
+     */
     @Test
-    void keepLastHoldsTheDonorModelOnlyUntilItIsShared() throws Exception {
-        Path out = tmp.resolve("keep-last");
-        StringBuilder log = new StringBuilder();
-        assertEquals(
-                0, StudyTestSupport.runChild(config(out, "keep=last"), null, log), log.toString());
-        assertTrue(log.toString().contains("sharing policy=accumulate"), log.toString());
-        assertEquals(reference, StudyTestSupport.rows(out.resolve("study")));
-        List<Path> models;
-        try (Stream<Path> s = Files.walk(out.resolve("study"))) {
-            models =
-                    s.filter(
-                                    p ->
-                                            p.getFileName().toString().equals("model")
-                                                    && Files.isDirectory(p))
-                            .sorted()
-                            .toList();
-        }
-        Path run = out.resolve("study");
+    void keepLastKeepsGen0AndNewestNoneButMetricsHoldsTheDonorOnlyUntilShared() throws Exception {
+        Path run = tmp.resolve("keep-last").resolve("study");
         assertEquals(
                 List.of(
+                        run.resolve("policy=accumulate/seed=3/gen=000/model"),
                         run.resolve("policy=accumulate/seed=3/gen=001/model"),
+                        run.resolve("policy=replace/seed=3/gen=000/model"),
                         run.resolve("policy=replace/seed=3/gen=001/model")),
-                models,
-                "only the newest generation of each cell keeps its model");
+                modelsAfter(tmp.resolve("keep-last"), "keep=last"));
+        assertEquals(List.of(), modelsAfter(tmp.resolve("keep-none"), "keep=none-but-metrics"));
+    }
+
+    private List<Path> modelsAfter(Path out, String keep) throws Exception {
+        StringBuilder log = new StringBuilder();
+        assertEquals(0, StudyTestSupport.runChild(config(out, keep), null, log), log.toString());
+        assertTrue(log.toString().contains("sharing policy=accumulate"), log.toString());
+        assertEquals(reference, StudyTestSupport.rows(out.resolve("study")));
+        try (Stream<Path> s = Files.walk(out.resolve("study"))) {
+            return s.filter(p -> p.getFileName().toString().equals("model") && Files.isDirectory(p))
+                    .sorted()
+                    .toList();
+        }
     }
 }

@@ -52,7 +52,8 @@ class SmokeStudyTest {
             assertTrue(Files.isRegularFile(run.resolve(f)), f);
         }
         assertTrue(Files.readString(run.resolve("config.resolved.yaml")).contains("policies:"));
-        // per generation (keep: last → only the newest generation keeps its model)
+        // per generation (keep: last → the newest generation and generation 0, the reference
+        // that scores every synthetic set, keep their model)
         for (String policy : List.of("replace", "accumulate")) {
             for (int seed : new int[] {0, 1}) {
                 Path cell = run.resolve("policy=" + policy).resolve("seed=" + seed);
@@ -64,6 +65,7 @@ class SmokeStudyTest {
                                 Set.of(
                                         "DONE",
                                         "eval.json",
+                                        "model",
                                         "synthetic.bin",
                                         "synthetic.jsonl.gz",
                                         "train.jsonl"));

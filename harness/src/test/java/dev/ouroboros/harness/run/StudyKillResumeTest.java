@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ouroboros.harness.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,32 @@ class StudyKillResumeTest {
                 StudyTestSupport.runChild(StudyTestSupport.tiny(out), null, log),
                 log.toString());
         assertEquals(reference, StudyTestSupport.rows(out.resolve("study")), log.toString());
+    }
+
+    /**
+     * A study can be extended: a finished 2-generation study (keep: last) rerun with 3 generations
+     * makes generation 1's synthetic set, trains generation 2, and ends with exactly the rows of
+     * the 3-generation study; its manifest records the change.
+     */
+    @Test
+    void aFinishedStudyExtendedToMoreGenerationsGivesTheLongerStudysRows() throws Exception {
+        Path out = tmp.resolve("extended");
+        List<String> two = new java.util.ArrayList<>(StudyTestSupport.tiny(out));
+        two.addAll(List.of("generations=2", "keep=last"));
+        StringBuilder log = new StringBuilder();
+        assertEquals(0, StudyTestSupport.runChild(two, null, log), log.toString());
+        assertEquals(3 * 2 + 1, StudyTestSupport.rows(out.resolve("study")).size());
+        List<String> three = new java.util.ArrayList<>(StudyTestSupport.tiny(out));
+        three.add("keep=last");
+        assertEquals(0, StudyTestSupport.runChild(three, null, log), log.toString());
+        assertTrue(
+                log.toString().contains("extending the study (synthetic set S_2)"), log.toString());
+        assertEquals(reference, StudyTestSupport.rows(out.resolve("study")), log.toString());
+        String manifest = java.nio.file.Files.readString(out.resolve("study/manifest.json"));
+        assertTrue(manifest.contains("\"generations_history\""), manifest);
+        assertTrue(
+                java.nio.file.Files.readString(out.resolve("study/config.resolved.yaml"))
+                        .contains("generations: 3"));
     }
 
     /**
