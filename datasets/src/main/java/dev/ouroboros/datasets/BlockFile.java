@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
 
 /**
  * A token-block file: int32 token ids, little-endian, after a 64-byte header; read through memory
@@ -28,20 +29,26 @@ import java.util.zip.CRC32;
  *     16    8  count: blocks committed (a reader trusts exactly these)
  *     24   32  SHA-256 of the tokenizer ({@code OptTokenizer.sha256()}, raw bytes)
  *     56    4  CRC-32 of bytes 0..55
- *     60    4  reserved (0)
+ *     60    4  CRC-32C of the count × B ids (version 2; version-1 files have 0 here, unchecked)
  *     64       count × B int32 ids; bytes after them (an unfinished append) are ignored
  * </pre>
  *
- * <p>{@link #write} creates a whole file atomically; {@link BlockFileWriter} appends batches
- * durably (data fsynced before the count that covers it).
+ * <p>{@link #open} verifies both checksums, so a changed id is a one-line error naming the file,
+ * never a silently different training set. {@link #write} creates a whole file atomically; {@link
+ * BlockFileWriter} appends batches durably (data fsynced before the count that covers it).
  */
 public final class BlockFile implements BlockSource, AutoCloseable {
     static final int HEADER_BYTES = 64;
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final byte[] MAGIC = "OUROBLK\0".getBytes(StandardCharsets.US_ASCII);
 
     /** The header fields. */
-    public record Header(int blockSize, long count, String tokenizerSha256) {}
+    /**
+     * The header fields; {@code payloadCrc32c} is the CRC-32C of the ids (version 2), null for a
+     * version-1 file.
+     */
+    public record Header(
+            int blockSize, long count, String tokenizerSha256, Integer payloadCrc32c) {}
 
     private final Path path;
     private final Header header;
@@ -65,8 +72,12 @@ public final class BlockFile implements BlockSource, AutoCloseable {
         AtomicFile.write(
                 path,
                 out -> {
-                    writeFully(out, header(blocks.blockSize(), blocks.count(), sha), 0);
-                    writeBlocks(out, blocks, 0, blocks.count(), HEADER_BYTES);
+                    CRC32C crc = new CRC32C();
+                    writeBlocks(out, blocks, 0, blocks.count(), HEADER_BYTES, crc);
+                    writeFully(
+                            out,
+                            header(blocks.blockSize(), blocks.count(), sha, (int) crc.getValue()),
+                            0);
                 });
     }
 
@@ -100,13 +111,24 @@ public final class BlockFile implements BlockSource, AutoCloseable {
             }
             int perSegment = Math.max(1, (Integer.MAX_VALUE - 8) / (h.blockSize() * 4));
             List<IntBuffer> segments = new ArrayList<>();
+            CRC32C crc = new CRC32C();
             for (long first = 0; first < h.count(); first += perSegment) {
                 long n = Math.min(perSegment, h.count() - first);
                 long offset = HEADER_BYTES + first * h.blockSize() * 4L;
-                segments.add(
-                        ch.map(FileChannel.MapMode.READ_ONLY, offset, n * h.blockSize() * 4L)
-                                .order(ByteOrder.LITTLE_ENDIAN)
-                                .asIntBuffer());
+                java.nio.MappedByteBuffer m =
+                        ch.map(FileChannel.MapMode.READ_ONLY, offset, n * h.blockSize() * 4L);
+                if (h.payloadCrc32c() != null) {
+                    crc.update(m.duplicate());
+                }
+                segments.add(m.order(ByteOrder.LITTLE_ENDIAN).asIntBuffer());
+            }
+            if (h.payloadCrc32c() != null && (int) crc.getValue() != h.payloadCrc32c()) {
+                throw new UserInputException(
+                        path
+                                + ": corrupt (the checksum of its "
+                                + h.count()
+                                + " blocks does not match: ids changed after they were written);"
+                                + " delete it to make it again");
             }
             return new BlockFile(path, h, segments, perSegment);
         } catch (IOException e) {
@@ -196,7 +218,7 @@ public final class BlockFile implements BlockSource, AutoCloseable {
             throw new UserInputException(path + ": corrupt header (CRC mismatch)");
         }
         int version = b.getInt(8);
-        if (version != VERSION) {
+        if (version != 1 && version != VERSION) {
             throw new UserInputException(
                     path
                             + ": token-block format version "
@@ -210,15 +232,20 @@ public final class BlockFile implements BlockSource, AutoCloseable {
             throw new UserInputException(
                     path + ": corrupt header (block size " + blockSize + ", count " + count + ")");
         }
-        return new Header(blockSize, count, HexFormat.of().formatHex(bytes, 24, 56));
+        return new Header(
+                blockSize,
+                count,
+                HexFormat.of().formatHex(bytes, 24, 56),
+                version >= 2 ? b.getInt(60) : null);
     }
 
-    static ByteBuffer header(int blockSize, long count, byte[] sha) {
+    static ByteBuffer header(int blockSize, long count, byte[] sha, int payloadCrc32c) {
         ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         b.put(MAGIC).putInt(VERSION).putInt(blockSize).putLong(count).put(sha);
         CRC32 crc = new CRC32();
         crc.update(b.array(), 0, 56);
         b.putInt(56, (int) crc.getValue());
+        b.putInt(60, payloadCrc32c);
         b.position(0).limit(HEADER_BYTES);
         return b;
     }
@@ -241,7 +268,8 @@ public final class BlockFile implements BlockSource, AutoCloseable {
      * Writes blocks {@code [from, to)} of {@code blocks} at {@code position}; returns the position
      * after them.
      */
-    static long writeBlocks(FileChannel out, BlockSource blocks, int from, int to, long position)
+    static long writeBlocks(
+            FileChannel out, BlockSource blocks, int from, int to, long position, CRC32C crc)
             throws IOException {
         int b = blocks.blockSize();
         int perChunk = Math.max(1, (1 << 20) / (4 * b));
@@ -256,6 +284,7 @@ public final class BlockFile implements BlockSource, AutoCloseable {
                 buf.position(buf.position() + 4 * b);
             }
             buf.flip();
+            crc.update(buf.duplicate());
             writeFully(out, buf, position);
             position += buf.limit();
         }

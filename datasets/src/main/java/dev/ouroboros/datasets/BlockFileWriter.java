@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
 
 /**
  * Appends batches of blocks to a {@link BlockFile} so that a killed writer can be resumed.
@@ -25,12 +26,20 @@ public final class BlockFileWriter implements AutoCloseable {
     private final byte[] sha;
     private long count;
 
-    private BlockFileWriter(Path path, FileChannel channel, int blockSize, byte[] sha, long count) {
+    /**
+     * Of the committed ids, continued by each append (a failed append leaves the writer unusable:
+     * reopen it, which recomputes this from the committed ids).
+     */
+    private final CRC32C crc;
+
+    private BlockFileWriter(
+            Path path, FileChannel channel, int blockSize, byte[] sha, long count, CRC32C crc) {
         this.path = path;
         this.channel = channel;
         this.blockSize = blockSize;
         this.sha = sha;
         this.count = count;
+        this.crc = crc;
     }
 
     /**
@@ -46,7 +55,13 @@ public final class BlockFileWriter implements AutoCloseable {
         }
         if (!Files.exists(path)) {
             AtomicFile.write(
-                    path, out -> BlockFile.writeFully(out, BlockFile.header(blockSize, 0, sha), 0));
+                    path,
+                    out ->
+                            BlockFile.writeFully(
+                                    out,
+                                    BlockFile.header(
+                                            blockSize, 0, sha, (int) new CRC32C().getValue()),
+                                    0));
         }
         try {
             FileChannel ch =
@@ -68,7 +83,20 @@ public final class BlockFileWriter implements AutoCloseable {
                     ch.truncate(committedEnd); // an append that never committed
                     ch.force(true);
                 }
-                return new BlockFileWriter(path, ch, blockSize, sha, h.count());
+                // the committed ids are verified (a version-1 file's are taken as they are) and
+                // their checksum continued by the appends
+                CRC32C crc = new CRC32C();
+                if (h.count() > 0) {
+                    try (BlockFile committed = BlockFile.open(path, tokenizerSha256, blockSize)) {
+                        java.nio.MappedByteBuffer m =
+                                ch.map(
+                                        FileChannel.MapMode.READ_ONLY,
+                                        BlockFile.HEADER_BYTES,
+                                        committedEnd - BlockFile.HEADER_BYTES);
+                        crc.update(m);
+                    }
+                }
+                return new BlockFileWriter(path, ch, blockSize, sha, h.count(), crc);
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 throw e;
@@ -108,10 +136,11 @@ public final class BlockFileWriter implements AutoCloseable {
         }
         try {
             long start = BlockFile.HEADER_BYTES + count * blockSize * 4L;
-            BlockFile.writeBlocks(channel, batch, 0, batch.count(), start);
+            BlockFile.writeBlocks(channel, batch, 0, batch.count(), start, crc);
             channel.force(false);
             long newCount = count + batch.count();
-            BlockFile.writeFully(channel, BlockFile.header(blockSize, newCount, sha), 0);
+            BlockFile.writeFully(
+                    channel, BlockFile.header(blockSize, newCount, sha, (int) crc.getValue()), 0);
             channel.force(false);
             count = newCount;
             return count;

@@ -41,13 +41,43 @@ class BlockFileTest {
         try (BlockFile r = BlockFile.open(f, SHA, 64)) {
             assertEquals(100, r.count());
             assertEquals(64, r.blockSize());
-            assertEquals(new BlockFile.Header(64, 100, SHA), r.header());
+            assertEquals(64, r.header().blockSize());
+            assertEquals(100, r.header().count());
+            assertEquals(SHA, r.header().tokenizerSha256());
             for (int i = 0; i < 100; i++) {
                 assertArrayEquals(blocks.block(i), r.block(i));
             }
             assertArrayEquals(blocks.tokens(), r.toTokenBlocks().tokens());
         }
         assertEquals(BlockFile.HEADER_BYTES + 100 * 64 * 4, f.toFile().length());
+    }
+
+    /**
+     * A changed id is caught on open, whichever writer made the file: the header CRC alone once let
+     * 200 overwritten ids of a synthetic set through, and training silently used them.
+     */
+    @Test
+    void changedIdsAreCaughtOnOpen() throws IOException {
+        Path whole = tmp.resolve("whole.blocks");
+        BlockFile.write(whole, random(50, 16, 7), SHA);
+        Path appended = tmp.resolve("appended.blocks");
+        try (BlockFileWriter w = BlockFileWriter.open(appended, 16, SHA)) {
+            w.append(random(20, 16, 8));
+        }
+        try (BlockFileWriter w = BlockFileWriter.open(appended, 16, SHA)) { // resumed writer
+            w.append(random(30, 16, 9));
+        }
+        for (Path f : List.of(whole, appended)) {
+            assertEquals(50, BlockFile.open(f, SHA, 16).count());
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                ByteBuffer one = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(4242);
+                ch.write(one.flip(), BlockFile.HEADER_BYTES + 4L * (16 * 33 + 5));
+            }
+            UserInputException e =
+                    assertThrows(UserInputException.class, () -> BlockFile.open(f, SHA, 16));
+            assertTrue(e.getMessage().startsWith(f + ": corrupt"), e.getMessage());
+            assertThrows(UserInputException.class, () -> BlockFileWriter.open(f, 16, SHA));
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.ouroboros.harness.train;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.AtomicFile;
 import dev.ouroboros.models.io.FileTrees;
 import dev.ouroboros.models.io.RawTensor;
@@ -29,7 +30,8 @@ import java.util.stream.Stream;
  *     weights.safetensors     F32, HF keys (model.decoder.*)
  *     adamw.safetensors       exp_avg.NAME / exp_avg_sq.NAME, F32
  *     state.json              step, config hash, best-so-far, epoch history
- *     COMPLETE                written last: a directory without it is ignored (and replaced)
+ *     COMPLETE                written last, with the CRC-32C of every file above (and of the best
+ *                             file), checked on load: a directory without it is ignored (and replaced)
  *   best-epoch-003.safetensors the best epoch's weights, named in state.json
  *   LATEST                    "step-00000120", replaced atomically after COMPLETE
  * </pre>
@@ -123,7 +125,7 @@ public final class CheckpointStore {
             try {
                 Path dir = root.resolve(Files.readString(latest, StandardCharsets.UTF_8).trim());
                 if (Files.isRegularFile(dir.resolve(COMPLETE))) {
-                    return Optional.of(new Loaded(dir, readState(dir)));
+                    return Optional.of(new Loaded(dir, verified(dir)));
                 }
             } catch (IOException e) {
                 // fall through to the scan
@@ -132,7 +134,50 @@ public final class CheckpointStore {
         return stepDirs().stream()
                 .filter(d -> Files.isRegularFile(d.resolve(COMPLETE)))
                 .max(Comparator.comparing(Path::toString))
-                .map(d -> new Loaded(d, readState(d)));
+                .map(d -> new Loaded(d, verified(d)));
+    }
+
+    /**
+     * The state of a complete checkpoint directory, after checking every file its COMPLETE marker
+     * lists against the CRC-32C recorded when it was written (markers written before checksums were
+     * recorded list none).
+     *
+     * @throws UserInputException naming the first file whose content changed
+     */
+    State verified(Path dir) {
+        try {
+            for (String line : Files.readAllLines(dir.resolve(COMPLETE), StandardCharsets.UTF_8)) {
+                String[] f = line.trim().split(" ");
+                if (f.length == 3 && f[0].equals("crc32c")) {
+                    Path file = dir.resolve(f[1]).normalize();
+                    if (!Files.isRegularFile(file) || !crc32c(file).equals(f[2])) {
+                        throw new UserInputException(
+                                file
+                                        + ": corrupt training checkpoint (its checksum does not"
+                                        + " match what was written); delete "
+                                        + root
+                                        + " to train this run again from the start");
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": cannot read the checkpoint", e);
+        }
+        return readState(dir);
+    }
+
+    /** CRC-32C of a file's bytes, as 8 hex digits. */
+    static String crc32c(Path file) throws IOException {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(1 << 20);
+            while (ch.read(buf) >= 0) {
+                buf.flip();
+                crc.update(buf);
+                buf.clear();
+            }
+        }
+        return String.format("%08x", crc.getValue());
     }
 
     /** Writes a complete checkpoint for {@code state.step()} and makes it the latest. */
@@ -149,9 +194,17 @@ public final class CheckpointStore {
             AtomicFile.write(
                     dir.resolve(STATE),
                     JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
+            StringBuilder complete = new StringBuilder("step " + state.step() + "\n");
+            for (String f : List.of(WEIGHTS, ADAMW, STATE)) {
+                complete.append("crc32c ").append(f).append(' ').append(crc32c(dir.resolve(f)));
+                complete.append('\n');
+            }
+            if (state.bestFile() != null) {
+                complete.append("crc32c ../").append(state.bestFile()).append(' ');
+                complete.append(crc32c(root.resolve(state.bestFile()))).append('\n');
+            }
             AtomicFile.write(
-                    dir.resolve(COMPLETE),
-                    ("step " + state.step() + "\n").getBytes(StandardCharsets.UTF_8));
+                    dir.resolve(COMPLETE), complete.toString().getBytes(StandardCharsets.UTF_8));
             AtomicFile.write(
                     root.resolve(LATEST),
                     dir.getFileName().toString().getBytes(StandardCharsets.UTF_8));
