@@ -208,7 +208,7 @@ public final class Report {
         StringBuilder b = new StringBuilder("# Report: ").append(dir.getFileName()).append("\n\n");
         b.append(read.rows().size()).append(" rows from ").append(MetricsLog.FILE);
         if (!read.skipped().isEmpty()) {
-            b.append(", ").append(read.skipped().size()).append(" torn line(s) skipped");
+            b.append(", ").append(read.skipped().size()).append(" line(s) skipped");
         }
         if (summary.duplicates() > 0) {
             b.append(", ").append(summary.duplicates()).append(" superseded by later rows");

@@ -40,10 +40,17 @@ public final class ReportCommand implements Callable<Integer> {
                     runDir.resolve("metrics.jsonl"));
         }
         Report.Result r = Report.write(runDir);
+        PrintWriter err = spec.commandLine().getErr();
+        for (String s : r.skipped()) { // one warning line per skipped line of metrics.jsonl
+            err.println("ouro: warning: " + s);
+        }
+        err.flush();
         out.printf(
                 "report: %d rows%s → %s%n",
                 r.rows(),
-                r.skipped().isEmpty() ? "" : " (" + r.skipped().size() + " torn line(s) skipped)",
+                r.skipped().isEmpty()
+                        ? ""
+                        : " (" + r.skipped().size() + " line(s) skipped, named above)",
                 r.dir().resolve("index.html"));
         out.flush();
         return 0;

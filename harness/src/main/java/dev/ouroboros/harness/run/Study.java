@@ -87,6 +87,7 @@ public final class Study {
         try (RunDir d = RunDir.lock(cfg.runDir())) {
             s.dir = d;
             s.start(overrides);
+            MetricsRepair.repair(cfg, d.root(), console);
             if (cfg.kind() == RunConfig.Kind.GAUSSIAN) {
                 s.gaussian();
                 console.accept("run complete: " + d.root() + " (ouro report " + d.root() + ")");
