@@ -15,8 +15,9 @@ import picocli.CommandLine.Spec;
         name = "report",
         mixinStandardHelpOptions = true,
         description = {
-            "Aggregate a run directory over seeds (mean, std, 95%% Student-t CI) and write RUN_DIR/report/:",
-            "summary.csv, summary.md, plots/*.png and index.html (self-contained).",
+            "Aggregate a run directory over seeds and write RUN_DIR/report/ (tables, plots, index.html).",
+            "Mean, std and 95%% Student-t CI per cell: summary.csv, summary.md, plots/*.png and index.html",
+            "(self-contained).",
             "Works on a run that is still going or was killed: it reads the rows that are there.",
             "On a sweep directory (ouro sweep) the cells' metrics.jsonl are merged into its own first."
         })
