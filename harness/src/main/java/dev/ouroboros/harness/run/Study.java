@@ -149,7 +149,7 @@ public final class Study {
                                 + had
                                 + ", this one "
                                 + cfg.hash()
-                                + "); resume it with its own config.resolved.yaml, or choose another name");
+                                + "); resume it with its own config.resolved.yaml, or give this one another name (add name=NEW_NAME)");
             }
             console.accept("resuming " + dir.root());
             return;
