@@ -237,6 +237,24 @@ class ReportTest {
     }
 
     @Test
+    void temporaryDirectoriesOfAKilledReportAreRemovedByTheNext() throws Exception {
+        makeRun(run, false);
+        // what a report killed while writing (or while swapping) leaves behind
+        Path tmp = Files.createDirectories(run.resolve(".report-tmp-123/plots"));
+        Files.writeString(tmp.resolve("x.png"), "half");
+        Files.createDirectories(run.resolve(".report-old-abc"));
+        Report.write(run);
+        try (Stream<Path> s = Files.list(run)) {
+            List<String> left =
+                    s.map(p -> p.getFileName().toString())
+                            .filter(n -> n.startsWith(".report"))
+                            .toList();
+            assertEquals(List.of(), left);
+        }
+        assertTrue(Files.exists(run.resolve("report/index.html")));
+    }
+
+    @Test
     void aRunWithNoRowsYetGetsAnEmptyReport() throws Exception {
         Files.writeString(run.resolve("manifest.json"), "{}");
         Report.write(run);
