@@ -77,6 +77,12 @@ public final class Ouro {
             err.flush();
             return EXIT_BAD_INPUT;
         }
+        String env = EnvironmentFault.describe(ex);
+        if (env != null) {
+            err.println("ouro: " + env);
+            err.flush();
+            return EXIT_BAD_INPUT;
+        }
         err.println("ouro: internal error: " + ex);
         ex.printStackTrace(err);
         err.flush();
