@@ -267,6 +267,13 @@ public final class MetricsLog {
         return new Read(rows, skipped);
     }
 
+    /** {@link #read}, logging a warning for every skipped line (for readers that show no list). */
+    public static Read readWarning(Path file) {
+        Read r = read(file);
+        r.skipped().forEach(LOG::warn);
+        return r;
+    }
+
     /** Whether {@code line} is JSON once NaN and infinities are allowed as numbers. */
     private static boolean holdsNonFinite(String line) {
         try {

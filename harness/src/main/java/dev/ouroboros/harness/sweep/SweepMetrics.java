@@ -65,7 +65,7 @@ public final class SweepMetrics {
                 continue;
             }
             String cellName = cell.getFileName().toString();
-            for (MetricsRow r : MetricsLog.read(log).rows()) {
+            for (MetricsRow r : MetricsLog.readWarning(log).rows()) {
                 MetricsRow labelled = relabel(r, cellName);
                 rows.put(
                         labelled.policy()
