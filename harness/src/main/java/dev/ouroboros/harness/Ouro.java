@@ -77,12 +77,6 @@ public final class Ouro {
             err.flush();
             return EXIT_BAD_INPUT;
         }
-        String env = EnvironmentFault.describe(ex);
-        if (env != null) {
-            err.println("ouro: " + env);
-            err.flush();
-            return EXIT_BAD_INPUT;
-        }
         err.println("ouro: internal error: " + ex);
         ex.printStackTrace(err);
         err.flush();
@@ -95,6 +89,7 @@ public final class Ouro {
                 return c;
             }
         }
-        return null;
+        String env = EnvironmentFault.describe(t); // an unwritable path, a full disk: not a bug
+        return env == null ? null : new UserInputException(env);
     }
 }
