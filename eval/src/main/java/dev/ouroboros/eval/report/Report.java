@@ -91,7 +91,11 @@ public final class Report {
                             .toList();
         }
         for (Path p : stale) {
-            deleteTree(p);
+            try (Stream<Path> s = Files.walk(p)) {
+                for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(x);
+                }
+            }
         }
     }
 
