@@ -87,6 +87,7 @@ public final class Ouro {
                 return c;
             }
         }
-        return null;
+        String env = EnvironmentFault.describe(t); // an unwritable path, a full disk: not a bug
+        return env == null ? null : new UserInputException(env);
     }
 }

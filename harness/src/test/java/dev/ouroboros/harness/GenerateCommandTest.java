@@ -114,6 +114,24 @@ class GenerateCommandTest {
         }
     }
 
+    @Test
+    void anEmptyPromptsFileIsAnErrorAndWritesNoSet() throws Exception {
+        Path empty = tmp.resolve("empty.txt");
+        Files.writeString(empty, "");
+        Path out = tmp.resolve("empty.bin");
+        CliRun r = CliRun.of(args(empty, out).toArray(String[]::new));
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains(empty + ": no prompt blocks"), r.err());
+        assertTrue(!Files.exists(out), "no 0-block set");
+        List<String> zero = new ArrayList<>(args(GOLDEN.resolve("eval.txt"), out));
+        zero.addAll(List.of("--max-prompts", "0"));
+        r = CliRun.of(zero.toArray(String[]::new));
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains("--max-prompts 0"), r.err());
+        assertTrue(!Files.exists(out), "no 0-block set");
+    }
+
     static int child(List<String> args, String crash) throws Exception {
         Process p = ChildJvm.ouro(crash, args).start();
         p.getInputStream().readAllBytes();

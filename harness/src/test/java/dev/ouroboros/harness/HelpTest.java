@@ -20,6 +20,14 @@ class HelpTest {
         try {
             CliRun top = CliRun.of("--help");
             assertEquals(0, top.exitCode());
+            // the command list shows each verb's first description line: a whole sentence
+            String list = top.out().substring(top.out().indexOf("Commands:") + 10);
+            for (String entry : list.split("\n(?=  \\S)")) {
+                String text = entry.strip().replaceAll("\\s+", " ");
+                assertTrue(
+                        text.endsWith(".") || text.endsWith(".)"),
+                        "verb description cut mid-sentence in ouro --help: " + text);
+            }
             for (String verb : new CommandLine(new Ouro()).getSubcommands().keySet()) {
                 if (verb.equals("help")) {
                     continue;

@@ -44,7 +44,12 @@ public final class LanguageModel implements AutoCloseable {
         OptForCausalLM block = new OptForCausalLM(cfg);
         Model model = Model.newInstance("opt", device);
         model.setBlock(block);
-        block.initialize(model.getNDManager());
+        try {
+            block.initialize(model.getNDManager());
+        } catch (RuntimeException | OutOfMemoryError e) { // e.g. a weight too big to allocate
+            model.close();
+            throw e;
+        }
         return new LanguageModel(model, block);
     }
 
@@ -73,7 +78,12 @@ public final class LanguageModel implements AutoCloseable {
         OptWeights.bind(block, sd, dir.toString());
         Model model = Model.newInstance("opt", device);
         model.setBlock(block);
-        block.initialize(model.getNDManager());
+        try {
+            block.initialize(model.getNDManager());
+        } catch (RuntimeException | OutOfMemoryError e) { // e.g. a weight too big to allocate
+            model.close();
+            throw e;
+        }
         return new LanguageModel(model, block);
     }
 

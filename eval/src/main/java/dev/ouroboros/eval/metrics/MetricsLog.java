@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * newline (a writer was killed mid-line), a newline is written first so the torn fragment stays on
  * a line of its own.
  *
- * <p>Reading: lines that are not JSON (torn by a kill -9) are skipped with a warning and counted in
- * {@link Read#skipped()}; a line that is JSON but not a valid row is an error, since it means the
- * writer and reader disagree on the contract.
+ * <p>Reading: lines that are not JSON (torn by a kill -9, garbage) or hold NaN are skipped and
+ * named, with their line numbers, in {@link Read#skipped()}; a line that is JSON but not a valid
+ * row is an error, since it means the writer and reader disagree on the contract.
  */
 public final class MetricsLog {
     /** The file name inside a run directory. */
@@ -41,6 +41,12 @@ public final class MetricsLog {
 
     private static final Logger LOG = LoggerFactory.getLogger(MetricsLog.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper LENIENT =
+            com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                    .enable(
+                            com.fasterxml.jackson.core.json.JsonReadFeature
+                                    .ALLOW_NON_NUMERIC_NUMBERS)
+                    .build();
     private static final Object IN_PROCESS = new Object();
 
     /** What {@link #read} found. */
@@ -215,8 +221,10 @@ public final class MetricsLog {
     }
 
     /**
-     * Reads every complete row of {@code file}. Lines that are not JSON (a write torn by a kill)
-     * are skipped with a warning; blank lines are ignored.
+     * Reads every complete row of {@code file}. A line that is not JSON (a write torn by a kill,
+     * garbage) or that holds NaN or an infinity (never written by {@link #append}) is skipped, and
+     * {@link Read#skipped()} names it with its line number and why, one entry per line, for the
+     * caller to show; blank lines are ignored.
      *
      * @throws UserInputException if the file is missing or unreadable, or a line is JSON but not a
      *     valid row
@@ -227,6 +235,8 @@ public final class MetricsLog {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new UserInputException(file + ": no such file");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new UserInputException(file + ": not UTF-8 text");
         } catch (IOException e) {
             throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")");
         }
@@ -240,18 +250,37 @@ public final class MetricsLog {
             try {
                 rows.add(parse(line));
             } catch (JsonProcessingException e) {
-                String what =
+                skipped.add(
                         file
                                 + ":"
                                 + (i + 1)
-                                + ": skipped a line that is not complete JSON (torn write?)";
-                LOG.warn(what);
-                skipped.add(what);
+                                + ": skipped "
+                                + (holdsNonFinite(line)
+                                        ? "a row holding NaN or Infinity (rows hold finite numbers"
+                                                + " only)"
+                                        : "a line that is not complete JSON (torn write?)"));
             } catch (IllegalArgumentException e) {
                 throw new UserInputException(
                         file + ":" + (i + 1) + ": not a valid metrics row: " + e.getMessage());
             }
         }
         return new Read(rows, skipped);
+    }
+
+    /** {@link #read}, logging a warning for every skipped line (for readers that show no list). */
+    public static Read readWarning(Path file) {
+        Read r = read(file);
+        r.skipped().forEach(LOG::warn);
+        return r;
+    }
+
+    /** Whether {@code line} is JSON once NaN and infinities are allowed as numbers. */
+    private static boolean holdsNonFinite(String line) {
+        try {
+            LENIENT.readTree(line);
+            return true;
+        } catch (JsonProcessingException e) {
+            return false;
+        }
     }
 }

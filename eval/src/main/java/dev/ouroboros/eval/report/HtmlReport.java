@@ -75,7 +75,7 @@ final class HtmlReport {
             b.append("<p class=\"warn\">")
                     .append(read.skipped().size())
                     .append(
-                            " line(s) of metrics.jsonl were not complete JSON (a writer killed mid-line) and were skipped: ");
+                            " line(s) of metrics.jsonl were skipped (not complete JSON, e.g. a writer killed mid-line, or holding NaN): ");
             read.skipped().forEach(s -> b.append("<br>").append(esc(s)));
             b.append("</p>\n");
         }

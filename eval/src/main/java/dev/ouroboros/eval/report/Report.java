@@ -6,10 +6,13 @@ import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -48,9 +51,56 @@ public final class Report {
 
     private Report() {}
 
-    /** Builds the report of {@code runDir}. */
+    /** Serialises the reports of one JVM: a FileLock is held per process, not per thread. */
+    private static final Object IN_PROCESS = new Object();
+
+    /**
+     * Builds the report of {@code runDir}. Reports of one run directory take turns ({@code
+     * .lock-report}); whoever holds the lock first removes the {@code .report-tmp-*} and {@code
+     * .report-old-*} directories a killed report left behind.
+     */
     public static Result write(Path runDir) {
         Path dir = checkRunDir(runDir);
+        synchronized (IN_PROCESS) {
+            try (FileChannel ch =
+                            FileChannel.open(
+                                    dir.resolve(".lock-report"),
+                                    StandardOpenOption.CREATE,
+                                    StandardOpenOption.WRITE);
+                    FileLock lock = ch.lock()) {
+                removeStale(dir);
+                return writeLocked(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(
+                        dir + ": writing the report failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Temporary directories of earlier reports that were killed before they finished. */
+    private static void removeStale(Path dir) throws IOException {
+        List<Path> stale;
+        try (Stream<Path> s = Files.list(dir)) {
+            stale =
+                    s.filter(
+                                    p -> {
+                                        String n = p.getFileName().toString();
+                                        return (n.startsWith(".report-tmp-")
+                                                        || n.startsWith(".report-old-"))
+                                                && Files.isDirectory(p);
+                                    })
+                            .toList();
+        }
+        for (Path p : stale) {
+            try (Stream<Path> s = Files.walk(p)) {
+                for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(x);
+                }
+            }
+        }
+    }
+
+    private static Result writeLocked(Path dir) {
         Path log = dir.resolve(MetricsLog.FILE);
         MetricsLog.Read read =
                 Files.exists(log)
@@ -209,7 +259,7 @@ public final class Report {
         StringBuilder b = new StringBuilder("# Report: ").append(dir.getFileName()).append("\n\n");
         b.append(read.rows().size()).append(" rows from ").append(MetricsLog.FILE);
         if (!read.skipped().isEmpty()) {
-            b.append(", ").append(read.skipped().size()).append(" torn line(s) skipped");
+            b.append(", ").append(read.skipped().size()).append(" line(s) skipped");
         }
         if (summary.duplicates() > 0) {
             b.append(", ").append(summary.duplicates()).append(" superseded by later rows");

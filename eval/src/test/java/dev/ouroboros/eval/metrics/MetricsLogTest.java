@@ -66,6 +66,29 @@ class MetricsLogTest {
     }
 
     @Test
+    void garbageAndNanRowsInTheMiddleAreNamedWithTheirLineNumbers() throws Exception {
+        Path f = dir.resolve("metrics.jsonl");
+        String nan = MetricsLog.toJson(row(0, 1)).replace("34.1", "NaN").replace("35.1", "NaN");
+        Files.writeString(
+                f,
+                MetricsLog.toJson(row(0, 0))
+                        + "\n#garbage\u0001\n"
+                        + nan
+                        + "\n"
+                        + MetricsLog.toJson(row(0, 2))
+                        + "\n");
+        MetricsLog.Read r = MetricsLog.read(f);
+        assertEquals(List.of(row(0, 0), row(0, 2)), r.rows());
+        assertEquals(
+                List.of(
+                        f + ":2: skipped a line that is not complete JSON (torn write?)",
+                        f
+                                + ":3: skipped a row holding NaN or Infinity (rows hold finite numbers"
+                                + " only)"),
+                r.skipped());
+    }
+
+    @Test
     void validJsonThatIsNotARowIsAnError() throws Exception {
         Path f = dir.resolve("metrics.jsonl");
         Files.writeString(

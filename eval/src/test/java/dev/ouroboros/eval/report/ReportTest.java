@@ -240,8 +240,26 @@ class ReportTest {
         assertEquals(48, again.rows());
         assertEquals(1, again.skipped().size());
         String html = Files.readString(run.resolve("report/index.html"));
-        assertTrue(html.contains("were not complete JSON"), "torn line reported");
+        assertTrue(html.contains("were skipped (not complete JSON"), "torn line reported");
         assertTrue(Files.exists(run.resolve("report/summary.csv")));
+    }
+
+    @Test
+    void temporaryDirectoriesOfAKilledReportAreRemovedByTheNext() throws Exception {
+        makeRun(run, false);
+        // what a report killed while writing (or while swapping) leaves behind
+        Path tmp = Files.createDirectories(run.resolve(".report-tmp-123/plots"));
+        Files.writeString(tmp.resolve("x.png"), "half");
+        Files.createDirectories(run.resolve(".report-old-abc"));
+        Report.write(run);
+        try (Stream<Path> s = Files.list(run)) {
+            List<String> left =
+                    s.map(p -> p.getFileName().toString())
+                            .filter(n -> n.startsWith(".report"))
+                            .toList();
+            assertEquals(List.of(), left);
+        }
+        assertTrue(Files.exists(run.resolve("report/index.html")));
     }
 
     @Test

@@ -18,8 +18,9 @@ import picocli.CommandLine.Spec;
         name = "convert",
         mixinStandardHelpOptions = true,
         description = {
-            "Rewrite a checkpoint (pytorch_model.bin, sharded or BF16/F16 safetensors, vocab.json + merges.txt)",
-            "as config.json + F32 model.safetensors + tokenizer.json, the layout Ouroboros writes and transformers loads."
+            "Rewrite any readable checkpoint as F32 model.safetensors + tokenizer.json (HF layout).",
+            "Reads pytorch_model.bin, sharded or BF16/F16 safetensors, vocab.json + merges.txt; writes",
+            "config.json + F32 model.safetensors + tokenizer.json, the layout Ouroboros writes and transformers loads."
         })
 public final class ConvertCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

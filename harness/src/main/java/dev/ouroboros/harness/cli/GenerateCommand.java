@@ -149,6 +149,17 @@ public final class GenerateCommand implements Callable<Integer> {
                                                 0, Math.min(maxPrompts, source.count()))
                                         .toArray());
             }
+            if (source.count() == 0) {
+                throw new UserInputException(
+                        prompts
+                                + ": no prompt blocks ("
+                                + (maxPrompts != null && maxPrompts < 1
+                                        ? "--max-prompts " + maxPrompts
+                                        : "the file is empty or shorter than one block of "
+                                                + source.blockSize()
+                                                + " tokens")
+                                + "); nothing to generate");
+            }
             int context = m.config().maxPositionEmbeddings();
             if (source.blockSize() + newTokens > context) {
                 throw new UserInputException(

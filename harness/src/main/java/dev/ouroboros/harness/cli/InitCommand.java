@@ -3,6 +3,7 @@ package dev.ouroboros.harness.cli;
 import ai.djl.Device;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptConfig;
+import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -80,7 +81,7 @@ public final class InitCommand implements Callable<Integer> {
                             / 8
                             * 8; // as OPT: embedding rows rounded up to a multiple of 8
             OptConfig cfg = OptConfig.tiny(vocab, hidden, layers, heads, ffn, positions);
-            try (LanguageModel model = LanguageModel.random(cfg, seed, Device.cpu())) {
+            try (LanguageModel model = allocate(cfg, vocab)) {
                 model.save(out);
                 tok.save(out);
                 spec.commandLine()
@@ -91,5 +92,33 @@ public final class InitCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The random model; an allocation the engine or the JVM refuses is a one-line error naming the
+     * sizes that were asked for.
+     */
+    private LanguageModel allocate(OptConfig cfg, int vocab) {
+        try {
+            return LanguageModel.random(cfg, seed, Device.cpu());
+        } catch (OutOfMemoryError | ai.djl.engine.EngineException e) {
+            String msg = String.valueOf(e.getMessage());
+            java.util.regex.Matcher bytes =
+                    java.util.regex.Pattern.compile("allocate (\\d+) bytes").matcher(msg);
+            if (!(e instanceof OutOfMemoryError) && !bytes.find()) {
+                throw e;
+            }
+            String what =
+                    bytes.find(0)
+                            ? String.format(
+                                    "one weight of %s bytes (%.1f GiB)",
+                                    bytes.group(1), Long.parseLong(bytes.group(1)) / 1073741824.0)
+                            : "the weights";
+            throw new UserInputException(
+                    String.format(
+                            "--hidden %d --layers %d --heads %d --ffn %d --positions %d (vocab %d):"
+                                    + " not enough memory for %s; choose a smaller model",
+                            hidden, layers, heads, ffn, positions, vocab, what));
+        }
     }
 }

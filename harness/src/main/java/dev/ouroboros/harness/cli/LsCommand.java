@@ -30,8 +30,9 @@ import picocli.CommandLine.Spec;
         name = "ls",
         mixinStandardHelpOptions = true,
         description = {
-            "List the run directories under RUNS_DIR (default runs), sweep points as SWEEP/POINT: policies x seeds,",
-            "generations DONE/planned per (policy, seed), last modified, and whether a process holds its lock now."
+            "List the run directories under RUNS_DIR (default runs): progress, and whether one is running.",
+            "Sweep points show as SWEEP/POINT. Per run: policies x seeds, generations DONE/planned per (policy, seed),",
+            "last modified, and whether a process holds its lock now."
         })
 public final class LsCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME =

@@ -14,6 +14,9 @@ final class OutputDirs {
     private OutputDirs() {}
 
     static void requireEmpty(Path out) {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new UserInputException(out + ": exists and is not a directory");
+        }
         if (!Files.isDirectory(out)) {
             return;
         }

@@ -15,8 +15,9 @@ import picocli.CommandLine.Spec;
         name = "report",
         mixinStandardHelpOptions = true,
         description = {
-            "Aggregate a run directory over seeds (mean, std, 95%% Student-t CI) and write RUN_DIR/report/:",
-            "summary.csv, summary.md, plots/*.png and index.html (self-contained).",
+            "Aggregate a run directory over seeds and write RUN_DIR/report/ (tables, plots, index.html).",
+            "Mean, std and 95%% Student-t CI per cell: summary.csv, summary.md, plots/*.png and index.html",
+            "(self-contained).",
             "Works on a run that is still going or was killed: it reads the rows that are there.",
             "On a sweep directory (ouro sweep) the points' metrics.jsonl are merged into its own first."
         })
@@ -40,10 +41,17 @@ public final class ReportCommand implements Callable<Integer> {
                     runDir.resolve("metrics.jsonl"));
         }
         Report.Result r = Report.write(runDir);
+        PrintWriter err = spec.commandLine().getErr();
+        for (String s : r.skipped()) { // one warning line per skipped line of metrics.jsonl
+            err.println("ouro: warning: " + s);
+        }
+        err.flush();
         out.printf(
                 "report: %d rows%s → %s%n",
                 r.rows(),
-                r.skipped().isEmpty() ? "" : " (" + r.skipped().size() + " torn line(s) skipped)",
+                r.skipped().isEmpty()
+                        ? ""
+                        : " (" + r.skipped().size() + " line(s) skipped, named above)",
                 r.dir().resolve("index.html"));
         out.flush();
         return 0;

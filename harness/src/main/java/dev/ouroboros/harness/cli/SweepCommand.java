@@ -112,6 +112,9 @@ public final class SweepCommand implements Callable<Integer> {
         }
         if (!noReport && rows > 0) {
             Report.Result r = Report.write(sweep.dir());
+            for (String s : r.skipped()) {
+                spec.commandLine().getErr().println("ouro: warning: " + s);
+            }
             out.printf("report: %d rows → %s%n", r.rows(), r.dir().resolve("index.html"));
         }
         out.flush();

@@ -33,9 +33,10 @@ import picocli.CommandLine.Spec;
         name = "validate",
         mixinStandardHelpOptions = true,
         description = {
-            "Check a run config without training: the config, the model files (config.json, weights, tokenizer),",
-            "tokenizer/vocab agreement, the corpus, disk space for the planned checkpoints and synthetic sets, and",
-            "the device DJL picks. Prints a checklist; exit 0 when every check passes, 2 otherwise."
+            "Check a run config without training: config, model files, tokenizer, data, disk, device.",
+            "The checks: the config, the model files (config.json, weights, tokenizer), tokenizer/vocab agreement,",
+            "the corpus, disk space for the planned checkpoints and synthetic sets, and the device DJL picks.",
+            "Prints a checklist; exit 0 when every check passes, 2 otherwise."
         })
 public final class ValidateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

@@ -1,5 +1,7 @@
 package dev.ouroboros.harness.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -12,6 +14,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.ouroboros.models.UserInputException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -31,7 +34,9 @@ public final class YamlConfig {
     /** snake_case YAML ↔ camelCase records, strict about unknown keys. */
     public static final ObjectMapper YAML =
             new ObjectMapper(
-                            new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER))
+                            new YAMLFactory()
+                                    .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                                    .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION))
                     .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                     .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                     .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -58,8 +63,20 @@ public final class YamlConfig {
         try {
             user = YAML.readTree(yaml);
         } catch (JsonProcessingException e) {
-            throw new UserInputException(
-                    source + ": not valid YAML (" + firstLine(e.getOriginalMessage()) + ")");
+            String msg = firstLine(e.getOriginalMessage());
+            java.util.regex.Matcher dup =
+                    java.util.regex.Pattern.compile("^Duplicate field '(.*)'").matcher(msg);
+            if (dup.find()) {
+                JsonLocation at = e.getLocation();
+                throw new UserInputException(
+                        source
+                                + (at != null && at.getLineNr() > 0 ? ":" + at.getLineNr() : "")
+                                + ": key '"
+                                + dup.group(1)
+                                + "' is given twice in one mapping (YAML would silently keep the"
+                                + " last value)");
+            }
+            throw new UserInputException(source + ": not valid YAML (" + msg + ")");
         }
         if (user != null && !user.isMissingNode() && !user.isNull()) {
             if (!user.isObject()) {
@@ -80,14 +97,39 @@ public final class YamlConfig {
                 type, tree(defaults, readFile(file), file.toString(), overrides), file.toString());
     }
 
+    /**
+     * The text of a config file: UTF-8, no NUL bytes, and not empty (a file with no keys would
+     * silently run the defaults).
+     */
     public static String readFile(Path file) {
+        String text;
         try {
-            return Files.readString(file, StandardCharsets.UTF_8);
+            text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new UserInputException(file + ": no such config file");
+        } catch (CharacterCodingException e) {
+            throw new UserInputException(
+                    file + ": not UTF-8 text (a binary or latin-1 file?); configs are UTF-8 YAML");
         } catch (IOException e) {
             throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")");
         }
+        if (text.indexOf('\0') >= 0) {
+            throw new UserInputException(
+                    file + ": not a text file (it holds NUL bytes); configs are UTF-8 YAML");
+        }
+        JsonNode tree;
+        try {
+            tree = YAML.readTree(text);
+        } catch (JsonProcessingException e) {
+            return text; // tree() names the syntax error
+        }
+        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+            throw new UserInputException(
+                    file
+                            + ": the config file is empty (no keys); it would run every default, so"
+                            + " it is refused (start from configs/smoke.yaml)");
+        }
+        return text;
     }
 
     public static ObjectNode defaults(String resource) {

@@ -92,6 +92,7 @@ public final class Study {
             s.gen0 = new Gen0Sharing(cfg, d.root());
             s.retention = new Retention(cfg, s.gen0);
             s.start(overrides);
+            MetricsRepair.repair(cfg, d.root(), console);
             if (cfg.kind() == RunConfig.Kind.GAUSSIAN) {
                 s.gaussian();
                 console.accept("run complete: " + d.root() + " (ouro report " + d.root() + ")");
@@ -153,7 +154,7 @@ public final class Study {
                                 + had
                                 + ", this one "
                                 + cfg.hash()
-                                + "); resume it with its own config.resolved.yaml, or choose another name");
+                                + "); resume it with its own config.resolved.yaml, or give this one another name (add name=NEW_NAME)");
             }
             console.accept("resuming " + dir.root());
             recordGenerations(manifest);

@@ -66,7 +66,7 @@ public final class SweepMetrics {
                 continue;
             }
             String pointName = point.getFileName().toString();
-            for (MetricsRow r : MetricsLog.read(log).rows()) {
+            for (MetricsRow r : MetricsLog.readWarning(log).rows()) {
                 MetricsRow labelled = relabel(r, pointName);
                 rows.put(
                         labelled.policy()

@@ -362,7 +362,8 @@ public final class Trainer {
                     nf.what,
                     nf.value,
                     state.lastCheckpoint,
-                    run.store().root().toString());
+                    run.store().root().toString(),
+                    NonFiniteWeights.first(model));
         }
     }
 

@@ -11,8 +11,18 @@ public final class TrainingDivergedException extends RuntimeException {
     private final long step;
     private final long lastCheckpointStep;
 
+    /**
+     * @param badWeight the first parameter that already held NaN or an infinity when the step
+     *     began, or null when every weight was finite: the advice differs (a corrupt starting
+     *     checkpoint against a step that blew up)
+     */
     public TrainingDivergedException(
-            long step, String what, double value, long lastCheckpointStep, String checkpointDir) {
+            long step,
+            String what,
+            double value,
+            long lastCheckpointStep,
+            String checkpointDir,
+            String badWeight) {
         super(
                 "training diverged at step "
                         + step
@@ -26,7 +36,16 @@ public final class TrainingDivergedException extends RuntimeException {
                                         + " in "
                                         + checkpointDir
                                 : "; no checkpoint was written yet")
-                        + " (lower optim.lr, raise schedule.warmup_steps or check the data)");
+                        + (badWeight != null
+                                ? " (the weights already held NaN/Inf before this step, first in "
+                                        + badWeight
+                                        + ": the model it started or resumed from is likely"
+                                        + " corrupt (model.base, the previous generation or the"
+                                        + " checkpoint); a lower optim.lr will not help)"
+                                : " (the weights were finite before this step: most often the"
+                                        + " learning rate is too high (lower optim.lr, raise"
+                                        + " schedule.warmup_steps); also check the data, and under"
+                                        + " fp16 try bf16)"));
         this.step = step;
         this.lastCheckpointStep = lastCheckpointStep;
     }

@@ -42,6 +42,29 @@ class ShippedConfigsTest {
         }
     }
 
+    /**
+     * The README's override example runs right after its quick start: a changed config in a run
+     * directory of its own, not refused because runs/smoke holds the quick start's run.
+     */
+    @Test
+    void theReadmeOverrideExampleGetsItsOwnRunDirectory() throws IOException {
+        String readme = Files.readString(CONFIGS.resolveSibling("README.md"));
+        String marker = "Overrides use dotted keys after the file: `";
+        int at = readme.indexOf(marker);
+        assertTrue(at >= 0, "README has the override example");
+        String command =
+                readme.substring(at + marker.length(), readme.indexOf('`', at + marker.length()));
+        List<String> words = Stream.of(command.split("\\s+")).map(w -> w.replace("'", "")).toList();
+        assertEquals(List.of("scripts/ouro", "run", "configs/smoke.yaml"), words.subList(0, 3));
+        RunConfig quickStart = RunConfig.load(CONFIGS.resolve("smoke.yaml"), List.of());
+        RunConfig example =
+                RunConfig.load(CONFIGS.resolve("smoke.yaml"), words.subList(3, words.size()));
+        assertFalse(quickStart.hash().equals(example.hash()), "the example changes the config");
+        assertFalse(
+                quickStart.runDir().equals(example.runDir()),
+                "the example would be refused in " + quickStart.runDir());
+    }
+
     @TestFactory
     Stream<DynamicTest> everyConfigLoadsAndNamesItsCommand() throws IOException {
         return shipped().stream()

@@ -158,6 +158,7 @@ class SmokeStudyTest {
                 CliRun.of("run", StudyTestSupport.SMOKE.toString(), "out=" + tmp, "train.epochs=4");
         assertEquals(2, changed.exitCode());
         assertTrue(changed.err().contains("another config"), changed.err());
+        assertTrue(changed.err().contains("add name=NEW_NAME"), changed.err());
     }
 
     static double ppl(List<MetricsRow> rows, String policy, int seed, int gen) {

@@ -150,6 +150,19 @@ class TrainerTest {
         assertTrue(
                 e.getMessage().contains("training diverged at step 4: loss is NaN"),
                 e.getMessage());
+        // the poisoned weight is named, and the advice is not the learning rate
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "the weights already held NaN/Inf before this step, first in"
+                                        + " decoder.layers.0.fc1.weight"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("lower optim.lr,"), e.getMessage());
+        assertTrue(
+                new TrainingDivergedException(9, "loss", Double.NaN, -1, "ckpt", null)
+                        .getMessage()
+                        .contains("the weights were finite before this step: most often the"),
+                "a step that blows up from finite weights still points at optim.lr");
         assertEquals(
                 "step-00000002",
                 Files.readString(out.resolve("checkpoint").resolve(CheckpointStore.LATEST)).trim());

@@ -49,10 +49,12 @@ public final class AtomicFile {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+            // not Files.createTempFile, which makes the file rw------- whatever the umask: a new
+            // file gets the mode Files.write would give it (0666 less the umask, 0644 usually)
+            tmp = dir.resolve("." + abs.getFileName() + "." + tempSuffix() + ".tmp");
             try (FileChannel out =
                     FileChannel.open(
-                            tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                            tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
                 body.writeTo(out);
                 dev.ouroboros.models.CrashPoint.here(
                         "atomic-write"); // temp written, not yet renamed
@@ -80,6 +82,10 @@ public final class AtomicFile {
                 }
             }
         }
+    }
+
+    private static String tempSuffix() {
+        return Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
     }
 
     /**

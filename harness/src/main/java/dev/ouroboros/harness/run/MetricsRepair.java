@@ -1,0 +1,145 @@
+package dev.ouroboros.harness.run;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ouroboros.eval.metrics.MetricsLog;
+import dev.ouroboros.eval.metrics.MetricsRow;
+import dev.ouroboros.harness.policy.MixingPolicy;
+import dev.ouroboros.models.UserInputException;
+import dev.ouroboros.models.io.AtomicFile;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Brings a run directory's {@code metrics.jsonl} back in line with its generations before a run
+ * resumes: a torn or garbage last line (a writer killed mid-line, a truncated copy) is dropped, and
+ * the rows of every DONE generation that are missing from the file are re-added from that
+ * generation's {@code eval.json}, in generation order. The repaired file replaces the old one
+ * atomically, so a kill during the repair leaves the old file. Lines in the middle of the file are
+ * left as they are ({@code ouro report} names every line it skips).
+ */
+final class MetricsRepair {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private MetricsRepair() {}
+
+    /**
+     * Repairs {@code root/metrics.jsonl} against the DONE generations of {@code cfg}; says on
+     * {@code console} what it changed (nothing when the file is whole).
+     */
+    static void repair(RunConfig cfg, Path root, Consumer<String> console) {
+        Path file = root.resolve(MetricsLog.FILE);
+        List<String> lines = new ArrayList<>();
+        boolean droppedLast = false;
+        boolean addNewline = false;
+        if (Files.exists(file)) {
+            String text;
+            try {
+                text = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")");
+            }
+            lines.addAll(List.of(text.split("\n", -1)));
+            if (lines.get(lines.size() - 1).isEmpty()) {
+                lines.remove(lines.size() - 1); // the newline ending the last line
+            } else {
+                addNewline = true; // the last line has no newline: torn, or only its newline lost
+            }
+            while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
+                lines.remove(lines.size() - 1);
+            }
+            if (!lines.isEmpty() && !isRow(lines.get(lines.size() - 1))) {
+                lines.remove(lines.size() - 1);
+                droppedLast = true;
+            }
+        }
+        Set<String> have = new HashSet<>();
+        for (String line : lines) {
+            try {
+                have.add(Study.rowKey(MetricsLog.parse(line)));
+            } catch (JsonProcessingException | IllegalArgumentException e) {
+                // a bad line in the middle: left for ouro report to name
+            }
+        }
+        List<String> restoredFrom = new ArrayList<>();
+        int restored = 0;
+        if (cfg.kind() != RunConfig.Kind.GAUSSIAN) { // the testbed recomputes its rows anyway
+            for (MixingPolicy policy : cfg.policies()) {
+                for (long seed : cfg.seeds()) {
+                    Path cell = RunDir.cell(root, policy.spec(), seed);
+                    for (int t = 0; t < cfg.generations(); t++) {
+                        Path g = RunDir.gen(cell, t);
+                        Path evalJson = g.resolve("eval.json");
+                        if (!RunDir.done(g) || !Files.isRegularFile(evalJson)) {
+                            continue;
+                        }
+                        int before = restored;
+                        for (MetricsRow r : rows(evalJson)) {
+                            if (have.add(Study.rowKey(r))) {
+                                lines.add(MetricsLog.toJson(r));
+                                restored++;
+                            }
+                        }
+                        if (restored > before) {
+                            restoredFrom.add(
+                                    root.relativize(evalJson).toString().replace('\\', '/'));
+                        }
+                    }
+                }
+            }
+        }
+        if (!droppedLast && restored == 0 && !addNewline) {
+            return;
+        }
+        StringBuilder b = new StringBuilder();
+        for (String line : lines) {
+            b.append(line).append('\n');
+        }
+        AtomicFile.write(file, b.toString().getBytes(StandardCharsets.UTF_8));
+        List<String> what = new ArrayList<>();
+        if (droppedLast) {
+            what.add("removed a torn last line");
+        } else if (addNewline) {
+            what.add("ended the last line with its missing newline");
+        }
+        if (restored > 0) {
+            what.add(
+                    "restored "
+                            + restored
+                            + (restored == 1 ? " row" : " rows")
+                            + " from "
+                            + String.join(", ", restoredFrom));
+        }
+        console.accept(MetricsLog.FILE + ": " + String.join("; ", what));
+    }
+
+    private static boolean isRow(String line) {
+        try {
+            MetricsLog.parse(line);
+            return true;
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** The metric rows of a generation's eval.json. */
+    private static List<MetricsRow> rows(Path evalJson) {
+        try {
+            List<MetricsRow> rows = new ArrayList<>();
+            for (JsonNode r : JSON.readTree(evalJson.toFile()).path("rows")) {
+                rows.add(MetricsLog.parse(r.toString()));
+            }
+            return rows;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UserInputException(evalJson + ": unreadable (" + e.getMessage() + ")");
+        }
+    }
+}
