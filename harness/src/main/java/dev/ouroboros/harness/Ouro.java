@@ -12,6 +12,7 @@ import dev.ouroboros.harness.cli.RunCommand;
 import dev.ouroboros.harness.cli.SweepCommand;
 import dev.ouroboros.harness.cli.TrainCommand;
 import dev.ouroboros.harness.cli.ValidateCommand;
+import dev.ouroboros.harness.cli.VerifyCommand;
 import dev.ouroboros.models.UserInputException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -38,6 +39,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ConvertCommand.class,
             ReportCommand.class,
+            VerifyCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Ouro {

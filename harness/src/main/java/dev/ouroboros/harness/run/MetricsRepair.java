@@ -131,7 +131,7 @@ final class MetricsRepair {
     }
 
     /** The metric rows of a generation's eval.json. */
-    private static List<MetricsRow> rows(Path evalJson) {
+    static List<MetricsRow> rows(Path evalJson) {
         try {
             List<MetricsRow> rows = new ArrayList<>();
             for (JsonNode r : JSON.readTree(evalJson.toFile()).path("rows")) {

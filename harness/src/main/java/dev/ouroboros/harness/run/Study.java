@@ -352,7 +352,7 @@ public final class Study {
             Path evalJson = g.resolve("eval.json");
             List<MetricsRow> rows;
             if (Files.exists(evalJson)) {
-                rows = readRows(evalJson);
+                rows = MetricsRepair.rows(evalJson);
             } else {
                 CrashPoint.here("eval");
                 rows = GenerationEval.rows(cfg, data, model, spec, seed, t, syntheticPpl);
@@ -453,7 +453,7 @@ public final class Study {
             ((ArrayNode) e.withArray("rows")).add(readTree(MetricsLog.toJson(row)));
             PerSamplePpl.put(e, Map.of("synthetic", scores));
             write(evalJson, e.toPrettyString());
-            appendMissing(readRows(evalJson));
+            appendMissing(MetricsRepair.rows(evalJson));
         }
     }
 
@@ -545,18 +545,6 @@ public final class Study {
     /** One row per (policy, seed, generation, split). */
     static String rowKey(MetricsRow r) {
         return r.policy() + "|" + r.seed() + "|" + r.generation() + "|" + r.split();
-    }
-
-    private static List<MetricsRow> readRows(Path evalJson) {
-        try {
-            List<MetricsRow> rows = new ArrayList<>();
-            for (JsonNode r : JSON.readTree(evalJson.toFile()).path("rows")) {
-                rows.add(MetricsLog.parse(r.toString()));
-            }
-            return rows;
-        } catch (IOException e) {
-            throw new UserInputException(evalJson + ": unreadable (" + e.getMessage() + ")");
-        }
     }
 
     private static JsonNode readTree(String json) {

@@ -144,7 +144,7 @@ public final class CheckpointStore {
      *
      * @throws UserInputException naming the first file whose content changed
      */
-    State verified(Path dir) {
+    public State verified(Path dir) {
         try {
             for (String line : Files.readAllLines(dir.resolve(COMPLETE), StandardCharsets.UTF_8)) {
                 String[] f = line.trim().split(" ");

@@ -1,0 +1,109 @@
+package dev.ouroboros.harness.cli;
+
+import dev.ouroboros.datasets.BlockFile;
+import dev.ouroboros.eval.metrics.MetricsLog;
+import dev.ouroboros.eval.report.PerSamplePpl;
+import dev.ouroboros.harness.run.RunConfig;
+import dev.ouroboros.harness.train.CheckpointStore;
+import dev.ouroboros.models.OptConfig;
+import dev.ouroboros.models.io.Safetensors;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ouro verify RUN_DIR}: checks everything in a run directory that a later step trusts, and
+ * lists every file that fails.
+ */
+@Command(
+        name = "verify",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Check every file of a run directory that a resume or a report trusts, and list each that fails.",
+            "Checked: the config, metrics.jsonl, each generation's eval.json, the checksums of synthetic sets,",
+            "cached blocks and training checkpoints, and that each model's config.json and weights header read.",
+            "Exit 0 when every file passes, 2 otherwise."
+        })
+public final class VerifyCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "RUN_DIR")
+    Path runDir;
+
+    private final List<String> failures = new ArrayList<>();
+    private int checked;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (!Files.isRegularFile(runDir.resolve("config.resolved.yaml"))) {
+            throw new dev.ouroboros.models.UserInputException(
+                    runDir + ": not a run directory (no config.resolved.yaml)");
+        }
+        check(runDir.resolve("config.resolved.yaml"), f -> RunConfig.load(f, List.of()));
+        Path metrics = runDir.resolve(MetricsLog.FILE);
+        if (Files.exists(metrics)) {
+            check(
+                    metrics,
+                    f -> {
+                        List<String> skipped = MetricsLog.read(f).skipped();
+                        if (!skipped.isEmpty()) {
+                            throw new IllegalStateException(String.join("; ", skipped));
+                        }
+                    });
+        }
+        try (Stream<Path> all = Files.walk(runDir)) {
+            for (Path f : all.filter(Files::isRegularFile).sorted().toList()) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".bin") || name.endsWith(".blocks")) {
+                    check(f, p -> BlockFile.open(p, null, 0).close());
+                } else if (name.equals("eval.json")) {
+                    check(f, PerSamplePpl::read);
+                } else if (name.equals(CheckpointStore.COMPLETE)) {
+                    Path checkpoint = f.getParent().getParent();
+                    check(f.getParent(), p -> new CheckpointStore(checkpoint).verified(p));
+                } else if (name.equals("config.json") && f.getParent().endsWith("model")) {
+                    check(f, OptConfig::read);
+                } else if (name.endsWith(".safetensors")
+                        && f.getParent().getFileName().toString().equals("model")) {
+                    check(f, Safetensors::metadata);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(runDir + ": cannot list", e);
+        }
+        for (String failure : failures) {
+            out.println("✗ " + failure);
+        }
+        out.println(
+                failures.isEmpty()
+                        ? "verified: " + checked + " files of " + runDir + " are sound"
+                        : failures.size() + " of " + checked + " files of " + runDir + " fail");
+        out.flush();
+        return failures.isEmpty() ? 0 : ExitCode.BAD_INPUT;
+    }
+
+    private interface Check {
+        void run(Path p) throws Exception;
+    }
+
+    private void check(Path file, Check c) {
+        checked++;
+        try {
+            c.run(file);
+        } catch (Exception e) {
+            String msg = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            failures.add(msg.startsWith(file.toString()) ? msg : file + ": " + msg);
+        }
+    }
+}
