@@ -23,6 +23,19 @@ public interface BlockSource {
     /** Copies block {@code i} into {@code dst} starting at {@code offset}. */
     void read(int i, int[] dst, int offset);
 
+    /** The largest id in any block (-1 when there is none); reads every block once. */
+    default int maxId() {
+        int[] b = new int[blockSize()];
+        int max = -1;
+        for (int i = 0; i < count(); i++) {
+            read(i, b, 0);
+            for (int id : b) {
+                max = Math.max(max, id);
+            }
+        }
+        return max;
+    }
+
     /** All blocks on the heap (only for sources known to be small). */
     default TokenBlocks toTokenBlocks() {
         int b = blockSize();

@@ -36,6 +36,26 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
+     * Refuses a tokenizer whose ids do not all fit this model's embedding ({@code vocab_size}): one
+     * line naming both, instead of libtorch's "index out of range in self" mid-run (the model is
+     * closed then).
+     */
+    public LanguageModel requireVocabulary(int tokenizerSize, String tokenizerWhere) {
+        if (tokenizerSize > config().vocabSize()) {
+            int vocab = config().vocabSize();
+            close();
+            throw new UserInputException(
+                    tokenizerWhere
+                            + ": the tokenizer has "
+                            + tokenizerSize
+                            + " ids, more than the model's vocab_size "
+                            + vocab
+                            + " (a tokenizer of another model?)");
+        }
+        return this;
+    }
+
+    /**
      * Random initialisation from a seed (HF's init: N(0, init_std) weights, zero biases, unit
      * LayerNorm).
      */

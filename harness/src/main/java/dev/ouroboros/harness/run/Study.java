@@ -304,6 +304,15 @@ public final class Study {
                                 g.resolve("synthetic.bin"),
                                 data.tokenizer().sha256(),
                                 cfg.data().blockSize());
+                if (s.maxId() >= data.tokenizer().vocabSize()) {
+                    throw new UserInputException(
+                            s.path()
+                                    + ": holds token id "
+                                    + s.maxId()
+                                    + ", outside the tokenizer's "
+                                    + data.tokenizer().vocabSize()
+                                    + " ids (written by another tool?); delete it to make it again");
+                }
                 synthetic.add(s);
                 eligible.add(
                         policy instanceof MixingPolicy.Curated c
@@ -519,7 +528,9 @@ public final class Study {
         boolean fromBase =
                 cfg.init() == Init.BASE || (cfg.init() == Init.PREVIOUS && t == 0 && m.hasBase());
         if (fromBase) {
-            return LanguageModel.load(Path.of(m.base()), device, drop);
+            return LanguageModel.load(Path.of(m.base()), device, drop)
+                    .requireVocabulary(
+                            data.tokenizer().vocabSize(), data.tokenizerDir().toString());
         }
         if (cfg.init() == Init.PREVIOUS && t > 0) {
             return LanguageModel.load(RunDir.gen(cell, t - 1).resolve("model"), device, drop);

@@ -130,7 +130,9 @@ public final class TrainRun {
     static LanguageModel createModel(TrainConfig cfg, OptTokenizer tok, Device device) {
         ModelConfig m = cfg.model();
         if (cfg.init() == Init.BASE) {
-            return LanguageModel.load(Path.of(m.base()), device, m::withDropoutOverrides);
+            return LanguageModel.load(Path.of(m.base()), device, m::withDropoutOverrides)
+                    .requireVocabulary(
+                            tok.vocabSize(), m.tokenizer() != null ? m.tokenizer() : m.base());
         }
         OptConfig oc = m.randomInit(tok.vocabSize());
         return LanguageModel.random(oc, cfg.seed(), device);

@@ -51,4 +51,27 @@ class VerifyRunDirTest {
         assertEquals(2, StudyTestSupport.runChild(cfg, null, resumed), resumed.toString());
         assertTrue(resumed.toString().contains(s + ": corrupt"), resumed.toString());
     }
+
+    /** Ids outside the vocabulary in a synthetic set (a well-formed file from another tool). */
+    @Test
+    void outOfVocabularyIdsInASyntheticSetAreOneLine() throws Exception {
+        StringBuilder log = new StringBuilder();
+        List<String> cfg = StudyTestSupport.tiny(tmp);
+        assertEquals(0, StudyTestSupport.runChild(cfg, null, log), log.toString());
+        Path run = tmp.resolve("study");
+        Path s = run.resolve("policy=accumulate/seed=3/gen=000/synthetic.bin");
+        dev.ouroboros.datasets.BlockFile.Header h = dev.ouroboros.datasets.BlockFile.readHeader(s);
+        int[] ids = new int[(int) h.count() * h.blockSize()];
+        ids[17] = 1_000_000;
+        dev.ouroboros.datasets.BlockFile.write(
+                s, new dev.ouroboros.datasets.TokenBlocks(h.blockSize(), ids), h.tokenizerSha256());
+        Files.delete(run.resolve("policy=accumulate/seed=3/gen=002/DONE"));
+        StringBuilder resumed = new StringBuilder();
+        assertEquals(2, StudyTestSupport.runChild(cfg, null, resumed), resumed.toString());
+        assertTrue(
+                resumed.toString()
+                        .contains(s + ": holds token id 1000000, outside the tokenizer's"),
+                resumed.toString());
+        assertTrue(!resumed.toString().contains("\tat "), "no stack trace: " + resumed);
+    }
 }
