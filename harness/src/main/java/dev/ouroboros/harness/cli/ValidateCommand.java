@@ -5,6 +5,7 @@ import dev.ouroboros.datasets.Corpus;
 import dev.ouroboros.datasets.TextCorpora;
 import dev.ouroboros.datasets.Wikitext2;
 import dev.ouroboros.harness.config.ConfigWords;
+import dev.ouroboros.harness.run.DiskEstimate;
 import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.harness.run.RunConfig.Data.CorpusKind;
 import dev.ouroboros.harness.train.Init;
@@ -187,7 +188,21 @@ public final class ValidateCommand implements Callable<Integer> {
                 }
             }
         } else if (cfg.data().corpus() == CorpusKind.GROUND_TRUTH) {
-            pass(out, "tokenizer: the ground-truth language's word-level tokenizer (built in)");
+            int words =
+                    new dev.ouroboros.datasets.GroundTruthLanguage(
+                                    dev.ouroboros.datasets.GroundTruthLanguage.Config.defaults(
+                                            cfg.data().groundTruth().seed()))
+                            .vocabulary()
+                            .size();
+            int tokens = words + dev.ouroboros.datasets.WordLevelTokenizer.SPECIALS.size();
+            if (configVocab <= 0) {
+                configVocab = (tokens + 7) / 8 * 8; // as the random init rounds it
+            }
+            pass(
+                    out,
+                    "tokenizer: the ground-truth language's word-level tokenizer (built in), "
+                            + tokens
+                            + " tokens");
         } else {
             fail(
                     out,
@@ -246,41 +261,25 @@ public final class ValidateCommand implements Callable<Integer> {
 
         // disk
         if (params < 0) {
-            long h = m.hiddenSize();
-            long f = m.ffnDim();
-            long v = configVocab > 0 ? configVocab : 50272;
-            params =
-                    v * h
-                            + (m.maxPositionEmbeddings() + 2L) * h
-                            + m.numHiddenLayers() * (4 * h * h + 4 * h + 2 * h * f + f + h + 4 * h)
-                            + 2 * h;
+            try { // OPT's 50272 when no tokenizer tells the vocabulary
+                params = DiskEstimate.params(m.randomInit(configVocab > 0 ? configVocab : 50272));
+            } catch (RuntimeException e) {
+                fail(out, "model: " + e.getMessage());
+                params = 0;
+            }
         }
-        long seeds = cfg.seeds().size();
-        long cells = cfg.policies().size() * seeds;
-        int g = cfg.generations();
-        long keptPerCell =
-                switch (cfg.keep()) {
-                    case ALL -> g;
-                    case LAST -> Math.min(g, 3);
-                    case NONE_BUT_METRICS -> Math.min(g, 2);
-                };
         long blocks =
                 d.maxTrainBlocks() > 0
                         ? d.maxTrainBlocks()
                         : trainChars > 0
                                 ? trainChars / 4 / d.blockSize()
                                 : d.groundTruth().trainLines();
-        long modelBytes = params * 4;
-        // generation 0 (its model and S_1) is shared by the policies of a seed: hard links, counted
-        // once
-        long models = keptPerCell * cells - (cfg.keep() == RunConfig.Keep.ALL ? cells - seeds : 0);
-        long syntheticSets = g < 2 ? 0 : cells * (g - 1L) - (cells - seeds);
-        long synthetic =
-                syntheticSets * blocks * d.blockSize() * 4 * 2; // int32 blocks + decoded text
-        long need =
-                modelBytes * models
-                        + modelBytes * 3
-                        + synthetic; // + a training checkpoint (weights, Adam m, v)
+        DiskEstimate est = DiskEstimate.of(cfg, params, blocks);
+        long cells = cfg.policies().size() * (long) cfg.seeds().size();
+        long need = est.bytes();
+        long modelBytes = est.modelBytes();
+        long models = est.models();
+        long syntheticSets = est.syntheticSets();
         Path outDir = cfg.runDir().toAbsolutePath().normalize();
         Path existing = outDir;
         while (existing != null && !Files.exists(existing)) {
@@ -332,13 +331,6 @@ public final class ValidateCommand implements Callable<Integer> {
     }
 
     static String human(long bytes) {
-        double b = bytes;
-        String[] u = {"B", "KiB", "MiB", "GiB", "TiB"};
-        int i = 0;
-        while (b >= 1024 && i < u.length - 1) {
-            b /= 1024;
-            i++;
-        }
-        return String.format("%.1f %s", b, u[i]);
+        return DiskEstimate.human(bytes);
     }
 }
