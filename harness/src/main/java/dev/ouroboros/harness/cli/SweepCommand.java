@@ -118,6 +118,10 @@ public final class SweepCommand implements Callable<Integer> {
             out.printf("report: %d rows → %s%n", r.rows(), r.dir().resolve("index.html"));
         }
         out.flush();
-        return o.failed().isEmpty() ? 0 : ExitCode.FAILURE;
+        if (o.failed().isEmpty()) {
+            return 0;
+        }
+        // every failed point failed on bad input: that is the sweep's answer too
+        return o.badInput() == o.failed().size() ? ExitCode.BAD_INPUT : ExitCode.FAILURE;
     }
 }

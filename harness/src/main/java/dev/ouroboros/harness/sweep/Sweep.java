@@ -52,7 +52,12 @@ public final class Sweep {
     }
 
     /** What a sweep ran: points finished before, run now, failed (name → reason). */
-    public record Outcome(List<String> skipped, List<String> ran, List<String> failed) {}
+    /**
+     * What a sweep did; {@code badInput}: how many of the failed points failed on bad input (a
+     * one-line user error, exit 2 of their child) rather than an internal failure.
+     */
+    public record Outcome(
+            List<String> skipped, List<String> ran, List<String> failed, int badInput) {}
 
     private final Path config;
     private final Grid grid;
@@ -124,6 +129,7 @@ public final class Sweep {
         List<String> skipped = new ArrayList<>();
         List<String> ran = new ArrayList<>();
         List<String> failed = new ArrayList<>();
+        int badInput = 0;
         int i = 0;
         for (Planned p : points) {
             i++;
@@ -144,12 +150,16 @@ public final class Sweep {
             try {
                 Study.run(p.config(), p.point().overrides(), log);
                 ran.add(p.point().name());
-            } catch (RuntimeException e) {
-                log.accept("FAILED: " + e);
+            } catch (UserInputException e) {
+                log.accept("FAILED: " + e.getMessage());
                 failed.add(p.point().name() + ": " + e.getMessage());
+                badInput++;
+            } catch (RuntimeException e) {
+                log.accept("FAILED (internal error): " + e);
+                failed.add(p.point().name() + ": internal error: " + e.getMessage());
             }
         }
-        return new Outcome(skipped, ran, failed);
+        return new Outcome(skipped, ran, failed, badInput);
     }
 
     /**
@@ -162,6 +172,8 @@ public final class Sweep {
         List<String> skipped = Collections.synchronizedList(new ArrayList<>());
         List<String> ran = Collections.synchronizedList(new ArrayList<>());
         List<String> failed = Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger badInput =
+                new java.util.concurrent.atomic.AtomicInteger();
         ConcurrentLinkedQueue<Planned> queue = new ConcurrentLinkedQueue<>();
         for (Planned p : points) {
             if (p.done()) {
@@ -201,6 +213,10 @@ public final class Sweep {
                                         if (rc == 0) {
                                             ran.add(p.point().name());
                                         } else {
+                                            if (rc == 2) { // the child's one-line user error
+                                                // (cli.ExitCode.BAD_INPUT)
+                                                badInput.incrementAndGet();
+                                            }
                                             failed.add(
                                                     p.point().name()
                                                             + ": exit "
@@ -234,7 +250,8 @@ public final class Sweep {
                 throw new IllegalStateException("interrupted while waiting for sweep cells", e);
             }
         }
-        return new Outcome(List.copyOf(skipped), List.copyOf(ran), List.copyOf(failed));
+        return new Outcome(
+                List.copyOf(skipped), List.copyOf(ran), List.copyOf(failed), badInput.get());
     }
 
     /** The child JVM's command line for one point: same java, same classpath, same JVM options. */

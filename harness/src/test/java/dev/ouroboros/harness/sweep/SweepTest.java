@@ -161,8 +161,8 @@ class SweepTest {
     }
 
     @Test
-    void failingPointsGiveExit1WithASummary(@TempDir Path tmp) {
-        // cuda:0 does not exist here: every child run exits 2, the sweep reports them and exits 1
+    void pointsFailingOnBadInputGiveExit2WithASummary(@TempDir Path tmp) {
+        // cuda:0 does not exist here: every child run exits 2, the sweep reports them and exits 2
         CliRun r =
                 CliRun.of(
                         args(
@@ -174,11 +174,28 @@ class SweepTest {
                                 "--gpus",
                                 "0",
                                 "--no-report"));
-        assertEquals(1, r.exitCode(), r.out() + r.err());
+        assertEquals(2, r.exitCode(), r.out() + r.err());
         assertTrue(
                 r.out().contains("1 failed")
                         && r.out().contains("FAILED policy=replace,seed=0: exit 2"),
                 r.out());
+    }
+
+    /** A point that fails on bad input in-process: one line, no exception class, exit 2. */
+    @Test
+    void anInProcessPointWithBadInputIsOneLineAndExit2(@TempDir Path tmp) {
+        CliRun r =
+                CliRun.of(
+                        args(
+                                "sweep",
+                                SMOKE,
+                                List.of("out=" + tmp, "model.vocab_size=8"),
+                                "policy=replace",
+                                "seed=0",
+                                "--no-report"));
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("model.vocab_size 8 is smaller than the tokenizer's"), r.out());
+        assertFalse(r.out().contains("Exception"), r.out());
     }
 
     @Test
