@@ -11,9 +11,6 @@ package dev.ouroboros.eval;
  * @param nllSum Σ NLL in nats (raw sum, so results aggregate exactly)
  */
 public record BlocksPerplexity(int block, long nBlocks, long nPredictions, double nllSum) {
-    /** Metric name and version, recorded beside the numbers. */
-    public static final String METRIC = "ppl_blocks/v1";
-
     public double perplexity() {
         return Math.exp(nllSum / nPredictions);
     }

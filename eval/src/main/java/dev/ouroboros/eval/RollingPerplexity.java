@@ -13,8 +13,6 @@ package dev.ouroboros.eval;
  * @param nBytes UTF-8 bytes of the document
  */
 public record RollingPerplexity(int window, double nllSum, long nTokens, long nWords, long nBytes) {
-    public static final String METRIC = "ppl_rolling/v1";
-
     public double tokenPerplexity() {
         return Math.exp(nllSum / nTokens);
     }

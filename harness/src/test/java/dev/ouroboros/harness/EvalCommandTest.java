@@ -38,6 +38,9 @@ class EvalCommandTest {
         double ppl = exp.get("perplexity").asDouble();
         assertEquals(ppl, got.get("perplexity").asDouble(), 1e-5 * ppl);
         assertEquals(1, r.out().strip().lines().count(), "exactly one JSON line on stdout");
+        // the names metrics.jsonl uses (it once said ppl_blocks/v1 here, ppl_blocks16/v1 there)
+        assertEquals("ppl_blocks16/v1", got.get("metric").asText());
+        assertEquals(got.get("perplexity").asDouble(), got.at("/metrics/ppl_blocks16").asDouble());
     }
 
     @Test
@@ -49,6 +52,12 @@ class EvalCommandTest {
         CliRun roll = eval("--protocol", "rolling", "--window", "32", "--json");
         assertEquals(0, roll.exitCode(), roll.err());
         JsonNode j = new ObjectMapper().readTree(roll.out());
+        assertEquals(
+                j.get("token_perplexity").asDouble(),
+                j.at("/metrics/ppl_rolling_token").asDouble());
+        assertEquals(
+                "[\"ppl_rolling_token/v1\",\"ppl_rolling_word/v1\",\"ppl_rolling_byte/v1\",\"bits_per_byte/v1\"]",
+                j.get("metric_ids").toString());
         for (String k :
                 new String[] {
                     "token_perplexity",

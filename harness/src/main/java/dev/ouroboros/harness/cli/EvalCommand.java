@@ -7,6 +7,7 @@ import dev.ouroboros.datasets.TokenBlocks;
 import dev.ouroboros.eval.BlocksPerplexity;
 import dev.ouroboros.eval.Perplexity;
 import dev.ouroboros.eval.RollingPerplexity;
+import dev.ouroboros.eval.metrics.MetricDefs;
 import dev.ouroboros.harness.Progress;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.LanguageModel;
@@ -135,7 +136,11 @@ public final class EvalCommand implements Callable<Integer> {
                 try (Progress p = new Progress("eval blocks", "blocks", blocks.count())) {
                     r = Perplexity.blocks(m, blocks, batchSize, p::update);
                 }
-                out.put("metric", BlocksPerplexity.METRIC);
+                String name = MetricDefs.pplBlocks(r.block()).name();
+                out.put(
+                        "metric",
+                        MetricDefs.pplBlocks(r.block()).versionedName()); // as in metrics.jsonl
+                out.putObject("metrics").put(name, r.perplexity());
                 out.put("perplexity", r.perplexity());
                 out.put("nll_sum", r.nllSum());
                 out.put("n_predictions", r.nPredictions());
@@ -170,7 +175,15 @@ public final class EvalCommand implements Callable<Integer> {
                                 Perplexity.rollingWindowCount(ids.length, w))) {
                     r = Perplexity.rolling(m, doc, ids, tok.bosId(), w, batchSize, p::update);
                 }
-                out.put("metric", RollingPerplexity.METRIC);
+                // the names and versions metrics.jsonl uses
+                com.fasterxml.jackson.databind.node.ObjectNode named = out.putObject("metrics");
+                named.put("ppl_rolling_token", r.tokenPerplexity())
+                        .put("ppl_rolling_word", r.wordPerplexity())
+                        .put("ppl_rolling_byte", r.bytePerplexity())
+                        .put("bits_per_byte", r.bitsPerByte());
+                com.fasterxml.jackson.databind.node.ArrayNode versions = out.putArray("metric_ids");
+                named.fieldNames()
+                        .forEachRemaining(n -> versions.add(MetricDefs.require(n).versionedName()));
                 out.put("token_perplexity", r.tokenPerplexity());
                 out.put("word_perplexity", r.wordPerplexity());
                 out.put("byte_perplexity", r.bytePerplexity());
