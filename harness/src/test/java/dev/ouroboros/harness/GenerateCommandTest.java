@@ -2,6 +2,7 @@ package dev.ouroboros.harness;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ouroboros.datasets.BlockFile;
@@ -130,6 +131,46 @@ class GenerateCommandTest {
         assertEquals(2, r.exitCode(), r.out() + r.err());
         assertTrue(r.err().contains("--max-prompts 0"), r.err());
         assertTrue(!Files.exists(out), "no 0-block set");
+    }
+
+    /** Greedy is greedy: no repetition penalty unless asked for (beam keeps Shumailov's 3.0). */
+    @Test
+    void greedyAndSampleTakeNoRepetitionPenaltyUnlessGiven() throws Exception {
+        Path text = GOLDEN.resolve("eval.txt");
+        java.util.function.Function<String[], byte[]> run =
+                extra -> {
+                    Path out = tmp.resolve("g" + String.join("_", extra) + ".bin");
+                    List<String> a =
+                            new ArrayList<>(
+                                    generate(
+                                            text,
+                                            out,
+                                            "8",
+                                            "--new-tokens",
+                                            "16",
+                                            "--max-prompts",
+                                            "6"));
+                    a.addAll(List.of(extra));
+                    CliRun r = CliRun.of(a.toArray(String[]::new));
+                    assertEquals(0, r.exitCode(), r.out() + r.err());
+                    try {
+                        return Files.readAllBytes(out);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                };
+        byte[] plain = run.apply(new String[] {"--mode", "greedy"});
+        assertArrayEquals(
+                plain, run.apply(new String[] {"--mode", "greedy", "--repetition-penalty", "1.0"}));
+        assertFalse(
+                java.util.Arrays.equals(
+                        plain,
+                        run.apply(
+                                new String[] {"--mode", "greedy", "--repetition-penalty", "3.0"})),
+                "a penalty of 3.0 changes greedy decoding of this model");
+        assertArrayEquals(
+                run.apply(new String[] {"--mode", "beam"}),
+                run.apply(new String[] {"--mode", "beam", "--repetition-penalty", "3.0"}));
     }
 
     static int child(List<String> args, String crash) throws Exception {

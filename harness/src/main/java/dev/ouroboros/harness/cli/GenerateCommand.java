@@ -26,7 +26,9 @@ import picocli.CommandLine.Spec;
             "Continue every prompt block by exactly --new-tokens tokens; only the new tokens form the synthetic block.",
             "Writes FILE (int32 token blocks) and FILE minus .bin + .jsonl.gz (decoded text), both atomically;",
             "a killed run resumes from its last finished batch when started again with the same arguments.",
-            "Default: Shumailov et al. (5-beam search, repetition penalty 3.0, 64 new tokens)."
+            "Default: Shumailov et al. (5-beam search, repetition penalty 3.0, 64 new tokens).",
+            "Mode presets: beam uses repetition penalty 3.0 (Shumailov's); greedy and sample use none (1.0) unless",
+            "--repetition-penalty is given."
         })
 public final class GenerateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -67,10 +69,10 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Option(
             names = "--repetition-penalty",
-            defaultValue = "3.0",
             description =
-                    "HF repetition penalty; the paper also mentions 2.0 (default: ${DEFAULT-VALUE}).")
-    double repetitionPenalty;
+                    "HF repetition penalty (default: 3.0 for beam, as Shumailov et al.; 1.0, none, for"
+                            + " greedy and sample).")
+    Double repetitionPenalty;
 
     @Option(
             names = "--new-tokens",
@@ -128,11 +130,15 @@ public final class GenerateCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new UserInputException("--batch-size must be at least 1, got " + batchSize);
         }
+        RunConfig.Generate.Mode how =
+                ConfigWords.parse(RunConfig.Generate.Mode.class, "--mode", mode);
         RunConfig.Generate g =
                 new RunConfig.Generate(
-                        ConfigWords.parse(RunConfig.Generate.Mode.class, "--mode", mode),
+                        how,
                         beams,
-                        repetitionPenalty,
+                        repetitionPenalty != null
+                                ? repetitionPenalty
+                                : how == RunConfig.Generate.Mode.BEAM ? 3.0 : 1.0,
                         newTokens,
                         lengthPenalty,
                         temperature,
