@@ -99,15 +99,12 @@ public final class Study {
                 return;
             }
             s.data = StudyData.prepare(cfg, d.data());
-            OptConfig shape =
+            OptConfig shape = // a random init's shape is checked here, before any training
                     cfg.randomInit()
                             ? cfg.model().randomInit(s.data.tokenizer().vocabSize())
                             : OptConfig.read(Path.of(cfg.model().base()));
             DiskEstimate.of(cfg, DiskEstimate.params(shape), s.data.train().count())
                     .requireFreeSpace(d.root());
-            if (cfg.randomInit()) { // check the shape before training
-                cfg.model().randomInit(s.data.tokenizer().vocabSize());
-            }
             for (MixingPolicy policy : cfg.policies()) {
                 for (long seed : cfg.seeds()) {
                     if (s.budget > 0) {
