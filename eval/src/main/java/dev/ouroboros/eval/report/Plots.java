@@ -195,6 +195,11 @@ public final class Plots {
                             .build();
             style(c);
             c.getStyler().setXAxisLogarithmic(true);
+            // per-sample perplexities often span less than a decade: label 1..9 × 10^k, not only
+            // the decades (which left such an axis with no label at all)
+            c.getStyler().setXAxisLogarithmicDecadeOnly(false);
+            c.getStyler().setXAxisMin(leadingDigit(edges[0], Math::floor));
+            c.getStyler().setXAxisMax(leadingDigit(edges[edges.length - 1], Math::ceil));
             for (Map.Entry<Integer, double[]> g : e.getValue().entrySet()) {
                 long[] h = Distribution.histogram(g.getValue(), edges);
                 double total = g.getValue().length;
@@ -227,6 +232,15 @@ public final class Plots {
                 "per-sample-ppl-histogram-" + safe(split) + ".png",
                 "Per-sample perplexity (" + split + ") by generation",
                 out.toByteArray());
+    }
+
+    /**
+     * {@code v} rounded (down or up, by {@code round}) to its leading digit: 313.7 → 300, 400.8 →
+     * 500, so a log axis starts and ends on a labelled 1..9 × 10^k tick.
+     */
+    static double leadingDigit(double v, java.util.function.DoubleUnaryOperator round) {
+        double m = Math.pow(10, Math.floor(Math.log10(v)));
+        return round.applyAsDouble(v / m) * m;
     }
 
     /** From light yellow-green (generation 0) to dark blue (the last), viridis-like. */
