@@ -59,6 +59,14 @@ public final class SweepMetrics {
 
     /** Rewrites {@code dir/metrics.jsonl} from its points; returns the number of rows. */
     public static int merge(Path dir) {
+        if (!Files.exists(dir.resolve(MARKER))) {
+            // a folder of run directories made by hand: marked, so that every later report merges
+            // them again (its own metrics.jsonl would otherwise make it look like one run)
+            dev.ouroboros.models.io.AtomicFile.write(
+                    dir.resolve(MARKER),
+                    "{\"merged_by\": \"ouro report\"}\n"
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
         Map<String, MetricsRow> rows = new LinkedHashMap<>();
         for (Path point : points(dir)) {
             Path log = point.resolve(MetricsLog.FILE);
