@@ -62,6 +62,11 @@ public final class LanguageModel implements AutoCloseable {
     public static LanguageModel random(OptConfig cfg, long seed, Device device) {
         Engine.getInstance().setRandomSeed((int) seed);
         OptForCausalLM block = new OptForCausalLM(cfg);
+        return onDevice(block, device);
+    }
+
+    /** {@code block} initialised on {@code device}; its parameters' memory is freed on failure. */
+    private static LanguageModel onDevice(OptForCausalLM block, Device device) {
         Model model = Model.newInstance("opt", device);
         model.setBlock(block);
         try {
@@ -96,15 +101,7 @@ public final class LanguageModel implements AutoCloseable {
         OptForCausalLM block = new OptForCausalLM(cfg);
         Map<String, RawTensor> sd = StateDicts.read(dir);
         OptWeights.bind(block, sd, dir.toString());
-        Model model = Model.newInstance("opt", device);
-        model.setBlock(block);
-        try {
-            block.initialize(model.getNDManager());
-        } catch (RuntimeException | OutOfMemoryError e) { // e.g. a weight too big to allocate
-            model.close();
-            throw e;
-        }
-        return new LanguageModel(model, block);
+        return onDevice(block, device);
     }
 
     /**

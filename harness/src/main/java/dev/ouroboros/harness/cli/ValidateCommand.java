@@ -289,9 +289,9 @@ public final class ValidateCommand implements Callable<Integer> {
             long free = Files.getFileStore(existing).getUsableSpace();
             String what =
                     "disk: ~"
-                            + human(need)
+                            + DiskEstimate.human(need)
                             + " planned ("
-                            + human(modelBytes)
+                            + DiskEstimate.human(modelBytes)
                             + " per model x "
                             + models
                             + " kept over "
@@ -299,7 +299,7 @@ public final class ValidateCommand implements Callable<Integer> {
                             + " cells, + "
                             + syntheticSets
                             + " synthetic sets and a checkpoint), "
-                            + human(free)
+                            + DiskEstimate.human(free)
                             + " free at "
                             + existing;
             if (free >= need) {
@@ -328,9 +328,5 @@ public final class ValidateCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             fail(out, "device " + cfg.device() + ": " + e.getMessage());
         }
-    }
-
-    static String human(long bytes) {
-        return DiskEstimate.human(bytes);
     }
 }

@@ -1,5 +1,14 @@
 package dev.ouroboros.harness.run;
 
+import dev.ouroboros.models.OptConfig;
+import dev.ouroboros.models.UserInputException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.stream.Stream;
+
 /**
  * The disk a study needs at its peak, for {@code ouro validate} and for {@code ouro run}'s check
  * before it starts: the models {@code keep} holds (generation 0 hard-linked across a seed's
@@ -8,14 +17,15 @@ package dev.ouroboros.harness.run;
  * quarter of that gzipped), the cached real blocks, and each generation's small files.
  *
  * @param modelBytes one fp32 model
- * @param trainBlocks blocks of D0 (each synthetic set has as many)
+ * @param models models on disk at once
+ * @param bytes the whole estimate
  */
 public record DiskEstimate(long modelBytes, long models, long syntheticSets, long bytes) {
     /** Small files of a generation: eval.json, train.jsonl, DONE, config and tokenizer files. */
     static final long PER_GENERATION = 256 * 1024;
 
     /** Parameters of an OPT of this config (what its fp32 safetensors hold). */
-    public static long params(dev.ouroboros.models.OptConfig c) {
+    public static long params(OptConfig c) {
         long h = c.hiddenSize();
         long f = c.ffnDim();
         long perLayer = 4 * h * h + 4 * h + 2 * h * f + f + h + 4 * h;
@@ -29,22 +39,18 @@ public record DiskEstimate(long modelBytes, long models, long syntheticSets, lon
      * Refuses to start when the file system of {@code root} has less free space than the estimate
      * minus what the run directory already holds: one line with both figures.
      */
-    public void requireFreeSpace(java.nio.file.Path root) {
+    public void requireFreeSpace(Path root) {
         try {
             long used;
-            try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(root)) {
-                used =
-                        s.filter(java.nio.file.Files::isRegularFile)
-                                .mapToLong(p -> p.toFile().length())
-                                .sum();
+            try (Stream<Path> s = Files.walk(root)) {
+                used = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
             }
             long free =
                     Long.getLong( // a test hook: the free space to assume
-                            "ouro.free_bytes",
-                            java.nio.file.Files.getFileStore(root).getUsableSpace());
+                            "ouro.free_bytes", Files.getFileStore(root).getUsableSpace());
             long more = bytes - used;
             if (more > free) {
-                throw new dev.ouroboros.models.UserInputException(
+                throw new UserInputException(
                         root
                                 + ": the run needs about "
                                 + human(more)
@@ -58,8 +64,8 @@ public record DiskEstimate(long modelBytes, long models, long syntheticSets, lon
                                 + human(free)
                                 + " is free there; free space, set another `out`, or keep: last");
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(root + ": cannot measure free space", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(root + ": cannot measure free space", e);
         }
     }
 
@@ -71,9 +77,13 @@ public record DiskEstimate(long modelBytes, long models, long syntheticSets, lon
             b /= 1024;
             i++;
         }
-        return String.format(java.util.Locale.ROOT, "%.1f %s", b, u[i]);
+        return String.format(Locale.ROOT, "%.1f %s", b, u[i]);
     }
 
+    /**
+     * @param params parameters of one model ({@link #params})
+     * @param trainBlocks blocks of D0 (each synthetic set has as many)
+     */
     public static DiskEstimate of(RunConfig cfg, long params, long trainBlocks) {
         long seeds = cfg.seeds().size();
         long cells = cfg.policies().size() * seeds;
