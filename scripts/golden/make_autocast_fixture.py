@@ -4,7 +4,8 @@
     .venv/bin/python scripts/golden/make_autocast_fixture.py
 
 For each case in models/src/test/resources/golden and each of fp32 / fp16 / bf16 (torch.autocast("cpu", dtype)),
-with dropout 0, HF eager attention and one thread, on fixed ids: the mean next-token loss (cross-entropy on the
+with dropout 0 and one thread, on fixed ids, with HF's eager attention (top-level keys) and with its SDPA attention
+(under "sdpa"): the mean next-token loss (cross-entropy on the
 fp32-cast logits), the first 100 logits of the last position of every row, and the L2 norm of every parameter's gradient.
 AutocastTest checks that Ouroboros' AutocastStore lands much closer to torch.autocast than to fp32, i.e. that it
 casts where autocast casts. Writes models/src/test/resources/golden/autocast.json (versions recorded inside).
@@ -25,24 +26,30 @@ def main() -> None:
     torch.set_num_threads(1)
     out = {"torch": torch.__version__, "transformers": transformers.__version__, "cases": {}}
     for name in CASES:
-        m = OPTForCausalLM.from_pretrained(GOLDEN / name / "model", dtype=torch.float32, dropout=0.0,
-                                           attn_implementation="eager").train()
-        vocab = m.config.vocab_size
-        g = torch.Generator().manual_seed(5)
-        ids = torch.randint(2, vocab, (2, 12), generator=g)
-        case = {"input_ids": ids.tolist()}
-        for label, dtype in DTYPES.items():
-            m.zero_grad(set_to_none=True)
-            with torch.autocast("cpu", dtype=dtype or torch.bfloat16, enabled=dtype is not None):
-                logits = m(input_ids=ids).logits
-            logits = logits.float()
-            loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, vocab), ids[:, 1:].reshape(-1))
-            loss.backward()
-            case[label] = {
-                "loss": loss.item(),
-                "last_logits": [[round(v, 6) for v in row[:100]] for row in logits[:, -1].tolist()],
-                "grad_norms": {k.removeprefix("model."): p.grad.norm().item() for k, p in m.named_parameters()},
-            }
+        case = None
+        for attn in ("eager", "sdpa"):
+            m = OPTForCausalLM.from_pretrained(GOLDEN / name / "model", dtype=torch.float32, dropout=0.0,
+                                               attn_implementation=attn).train()
+            vocab = m.config.vocab_size
+            g = torch.Generator().manual_seed(5)
+            ids = torch.randint(2, vocab, (2, 12), generator=g)
+            if case is None:
+                case = {"input_ids": ids.tolist()}
+                target = case
+            else:
+                target = case.setdefault(attn, {})
+            for label, dtype in DTYPES.items():
+                m.zero_grad(set_to_none=True)
+                with torch.autocast("cpu", dtype=dtype or torch.bfloat16, enabled=dtype is not None):
+                    logits = m(input_ids=ids).logits
+                logits = logits.float()
+                loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, vocab), ids[:, 1:].reshape(-1))
+                loss.backward()
+                target[label] = {
+                    "loss": loss.item(),
+                    "last_logits": [[round(v, 6) for v in row[:100]] for row in logits[:, -1].tolist()],
+                    "grad_norms": {k.removeprefix("model."): p.grad.norm().item() for k, p in m.named_parameters()},
+                }
         out["cases"][name] = case
     path = GOLDEN / "autocast.json"
     path.write_text(json.dumps(out, indent=1) + "\n")

@@ -13,6 +13,14 @@ autograd records them), the other methods through IValueUtils.runMethod:
   adamw_(params, grads, m, v, step, lr, beta1, beta2, eps, weight_decay)
                                           torch.optim.AdamW(fused=True): one libtorch call for a group
   zero_(grads)                            torch._foreach_zero_
+  sdpa_causal(q, k, v) / sdpa_masked(q, k, v, mask)
+                                          torch.nn.functional.scaled_dot_product_attention (q pre-scaled, scale 1
+                                          as HF OPT); causal without padding (flash kernels on CUDA) or an
+                                          additive (B, 1, T, S) mask; called through forward so autograd records
+  cached_sdpa_(q, k, v, k_cache, v_cache, past, mask)
+                                          decoding: writes k, v into the preallocated caches at [past, past + T)
+                                          and attends over [0, past + T); one call per layer and step
+  reorder_(src, dst, ix, length)          beam search: dst[i][:, :, :length] = src[i][:, :, :length][ix], in place
 
 Usage: .venv/bin/python scripts/torchscript/make_ops.py [OUT]
 (default OUT: models/src/main/resources/dev/ouroboros/models/ops.pt). The file is committed; CI needs no Python.
@@ -23,6 +31,7 @@ from pathlib import Path
 from typing import List
 
 import torch
+import torch.nn.functional as F
 
 
 class Ops(torch.nn.Module):
@@ -83,6 +92,73 @@ class Ops(torch.nn.Module):
     def zero_(self, grads: List[torch.Tensor]) -> None:
         torch._foreach_zero_(grads)
 
+    @torch.jit.export
+    def sdpa_causal(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0)
+
+    @torch.jit.export
+    def sdpa_masked(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=_mask_as(mask, q), scale=1.0)
+
+    @torch.jit.export
+    def cached_sdpa_(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, k_cache: torch.Tensor,
+                     v_cache: torch.Tensor, past: int, mask: torch.Tensor) -> torch.Tensor:
+        s = past + q.size(2)
+        k_cache[:, :, past:s] = k
+        v_cache[:, :, past:s] = v
+        return F.scaled_dot_product_attention(q, k_cache[:, :, :s], v_cache[:, :, :s], attn_mask=_mask_as(mask, q),
+                                              scale=1.0)
+
+    @torch.jit.export
+    def reorder_(self, src: List[torch.Tensor], dst: List[torch.Tensor], ix: torch.Tensor, length: int) -> None:
+        for i in range(len(src)):
+            torch.index_select(src[i][:, :, :length], 0, ix, out=dst[i][:, :, :length])
+
+
+def _mask_as(mask: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    # SDPA wants the additive mask in the query's dtype; -1e9 would overflow fp16 to -inf (a fully masked padding row
+    # would then give NaN, and 0 * NaN reaches real rows through v), so clamp to fp16's finite minimum first
+    if q.dtype == torch.float16:
+        mask = mask.clamp(min=-65504.0)
+    return mask.to(q.dtype)
+
+
+def eager_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    return torch.softmax(q @ k.transpose(-1, -2) + mask, dim=-1) @ v
+
+
+def check_attention(s: torch.jit.ScriptModule) -> None:
+    torch.manual_seed(1)
+    b, h, t, d = 2, 3, 5, 4
+    q, k, v = (torch.randn(b, h, t, d, dtype=torch.float64, requires_grad=True) for _ in range(3))
+    causal = torch.full((t, t), -1e9, dtype=torch.float64).triu(1).expand(b, 1, t, t).clone()
+    padded = causal.clone()
+    padded[0, :, :, :2] = -1e9  # row 0 left padded by 2: its first two queries see nothing
+    for mask, out in ((causal, s.sdpa_causal(q, k, v)), (padded, s.sdpa_masked(q, k, v, padded))):
+        ref = eager_attention(q, k, v, mask)
+        assert torch.allclose(out, ref, atol=1e-12), (out - ref).abs().max()
+        gq, gk, gv = torch.autograd.grad(out.sum(), (q, k, v))
+        rq, rk, rv = torch.autograd.grad(ref.sum(), (q, k, v))
+        assert all(torch.allclose(a, r, atol=1e-10) for a, r in ((gq, rq), (gk, rk), (gv, rv)))
+    half = s.sdpa_masked(q.detach().half(), k.detach().half(), v.detach().half(), padded.float())
+    assert torch.isfinite(half).all(), "fully masked rows must stay finite in fp16"
+
+    cap = 9
+    kc, vc = torch.zeros(b, h, cap, d, dtype=torch.float64), torch.zeros(b, h, cap, d, dtype=torch.float64)
+    with torch.no_grad():
+        first = s.cached_sdpa_(q[:, :, :4], k[:, :, :4], v[:, :, :4], kc, vc, 0, padded[:, :, :4, :4])
+        step = s.cached_sdpa_(q[:, :, 4:], k[:, :, 4:], v[:, :, 4:], kc, vc, 4, padded[:, :, 4:, :])
+        full = eager_attention(q, k, v, padded)
+    got = torch.cat([first, step], 2)
+    got[0, :, :2], full[0, :, :2] = 0, 0  # fully masked padding queries: a uniform mix over however many keys
+    assert torch.allclose(got, full, atol=1e-12), (got - full).abs().max()
+    assert torch.equal(kc[:, :, :5], k.detach()) and not kc[:, :, 5:].any()
+
+    dst = [torch.zeros_like(kc), torch.zeros_like(vc)]
+    ix = torch.tensor([1, 1])
+    s.reorder_([kc, vc], dst, ix, 5)
+    assert torch.equal(dst[0][:, :, :5], kc[ix, :, :5]) and not dst[0][:, :, 5:].any()
+
 
 def self_check(s: torch.jit.ScriptModule) -> None:
     w = torch.randn(3, requires_grad=True)
@@ -130,6 +206,7 @@ def self_check(s: torch.jit.ScriptModule) -> None:
         assert torch.allclose(a, b.detach(), rtol=1e-6, atol=1e-7), (a - b).abs().max()
     s.zero_(gs)
     assert all(not x.any() for x in gs)
+    check_attention(s)
 
 
 def main() -> None:

@@ -6,8 +6,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.ouroboros.models.io.RawTensor;
 import dev.ouroboros.models.io.Safetensors;
@@ -183,10 +181,15 @@ public final class LanguageModel implements AutoCloseable {
         return forward(new NDList(idArr, maskArr), false).get(0);
     }
 
-    /** A batch of ids {@code (B, T)} with an all-ones mask. */
+    /** A batch of unpadded ids {@code (B, T)}: no mask (positions 0..T−1, SDPA's causal flag). */
     public static NDList unpadded(NDManager m, long[][] ids) {
-        NDArray idArr = m.create(ids);
-        return new NDList(idArr, m.ones(new Shape(ids.length, ids[0].length), DataType.INT64));
+        return new NDList(m.create(ids));
+    }
+
+    /** How the layers compute attention (default {@link Attention#SDPA}). */
+    public LanguageModel attention(Attention a) {
+        block.attention(a);
+        return this;
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.ouroboros.models;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -25,14 +26,16 @@ import java.util.stream.Stream;
  * One OPT decoder layer (HF {@code OPTDecoderLayer}): self-attention and a ReLU/GELU MLP, each with
  * a residual, LayerNorm before (OPT-125m) or after (OPT-350m) the sub-block.
  *
- * <p>Inputs: {@code x (B, T, C)}, additive attention mask {@code (B, 1, T, S)}, and optionally the
- * cached {@code pastK, pastV (B, H, S−T, D)}. Outputs: {@code y (B, T, C)}, {@code k, v (B, H, S,
- * D)}.
+ * <p>Inputs: {@code x (B, T, C)}, the additive attention mask {@code (B, 1, T, S)} or null (causal,
+ * no padding, S = T), and optionally this layer's preallocated cache {@code kCache, vCache (B, H,
+ * capacity, D)}, positions {@code [0, S − T)} already filled; the new keys and values are written
+ * into it in place. Output: {@code y (B, T, C)}.
  */
 final class OptDecoderLayer extends AbstractBlock {
     private static final float LN_EPS = 1e-5f;
 
     private final OptConfig cfg;
+    private Attention attention = Attention.SDPA;
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
     private final Parameter qW, qB, kW, kB, vW, vB, oW, oB;
     private final Parameter ln1W, ln1B, ln2W, ln2B;
@@ -103,20 +106,25 @@ final class OptDecoderLayer extends AbstractBlock {
         return p;
     }
 
+    /** Set by {@link OptForCausalLM#attention(Attention)}. */
+    void attention(Attention a) {
+        this.attention = a;
+    }
+
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.get(0); // (B, T, C)
-        NDArray mask = inputs.get(1); // (B, 1, T, S) additive
-        NDArray pastK = inputs.size() > 2 ? inputs.get(2) : null; // (B, H, S-T, D)
-        NDArray pastV = inputs.size() > 3 ? inputs.get(3) : null;
+        NDArray mask = inputs.get(1); // (B, 1, T, S) additive, or null: causal, no padding (S = T)
+        NDArray kCache = inputs.size() > 2 ? inputs.get(2) : null; // (B, H, capacity, D)
+        NDArray vCache = inputs.size() > 3 ? inputs.get(3) : null;
         boolean pre = cfg.doLayerNormBefore();
 
         // --- self-attention block
         NDArray residual = x;
         NDArray h = pre ? layerNorm(ps, x, ln1W, ln1B, training) : x;
-        NDList att = attention(ps, h, mask, pastK, pastV, training);
-        h = Dropout.dropout(att.get(0), cfg.dropout(), training).head();
+        h = attention(ps, h, mask, kCache, vCache, training);
+        h = Dropout.dropout(h, cfg.dropout(), training).head();
         h = residual.add(h);
         if (!pre) {
             h = layerNorm(ps, h, ln1W, ln1B, training);
@@ -133,49 +141,80 @@ final class OptDecoderLayer extends AbstractBlock {
         if (!pre) {
             h = layerNorm(ps, h, ln2W, ln2B, training);
         }
-        return new NDList(h, att.get(1), att.get(2));
+        return new NDList(h);
     }
 
-    private NDList attention(
+    /**
+     * Self-attention of {@code x (B, T, C)} → {@code (B, T, C)}. With a cache, the new keys and
+     * values are written in place at positions {@code [S − T, S)} and the queries attend over
+     * {@code [0, S)}, S being the mask's last dimension.
+     */
+    private NDArray attention(
             ParameterStore ps,
             NDArray x,
             NDArray mask,
-            NDArray pastK,
-            NDArray pastV,
+            NDArray kCache,
+            NDArray vCache,
             boolean training) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
-        int heads = cfg.numAttentionHeads();
-        int d = cfg.headDim();
-        float scale = (float) (1.0 / Math.sqrt(d));
+        NDManager owner = x.getManager();
         // The scale is a tensor owned by the batch manager, not mul(Number): DJL closes a Number
-        // operand right after
-        // the op, but autograd saved it for MulBackward, so backward could read freed memory (seen
-        // as nondeterministic
-        // training divergence). The batch manager keeps it alive until after backward.
-        NDArray scaleT = x.getManager().create(scale);
+        // operand right after the op, but autograd saved it for MulBackward, so backward could
+        // read freed memory (seen as nondeterministic training divergence). The batch manager
+        // keeps it alive until after backward.
+        NDArray scaleT = owner.create((float) (1.0 / Math.sqrt(cfg.headDim())));
         // under autocast q, k and v each cast x (as torch.autocast does): casting once would sum
-        // the three gradients
-        // flowing back into x in half precision instead of fp32 (AutocastTest catches the
-        // difference)
+        // the three gradients flowing back into x in half precision instead of fp32
+        // (AutocastTest catches the difference)
         NDArray q = heads(linear(ps, x, qW, qB, training).mul(scaleT), b, t); // (B, H, T, D)
         NDArray k = heads(linear(ps, x, kW, kB, training), b, t); // (B, H, T, D)
         NDArray v = heads(linear(ps, x, vW, vB, training), b, t);
-        if (pastK != null) {
-            k = pastK.concat(k, 2); // (B, H, S, D)
-            v = pastV.concat(v, 2);
+        boolean sdpa = attention == Attention.SDPA && !(training && cfg.attentionDropout() > 0);
+        NDArray ctx; // (B, H, T, D)
+        if (kCache != null && sdpa) {
+            long past = mask.getShape().get(3) - t;
+            ctx = TorchOps.cachedSdpa(q, k, v, kCache, vCache, past, mask, owner);
+        } else {
+            if (kCache != null) {
+                long s = mask.getShape().get(3);
+                k = write(kCache, k, s - t, s, owner); // (B, H, S, D)
+                v = write(vCache, v, s - t, s, owner);
+            }
+            if (sdpa) {
+                ctx =
+                        mask == null
+                                ? TorchOps.sdpaCausal(q, k, v, owner)
+                                : TorchOps.sdpaMasked(q, k, v, mask, owner);
+            } else {
+                ctx = eager(ps, q, k, v, mask, training); // the model builds a mask for eager
+            }
         }
+        ctx = ctx.transpose(0, 2, 1, 3).reshape(b, t, cfg.hiddenSize()); // (B, T, C)
+        return linear(ps, ctx, oW, oB, training);
+    }
+
+    /** HF's eager attention: {@code (B, H, T, D)} with an additive {@code (B|1, 1, T, S)} mask. */
+    private NDArray eager(
+            ParameterStore ps, NDArray q, NDArray k, NDArray v, NDArray mask, boolean training) {
         // autocast: q, k are half; adding the fp32 mask promotes the scores to fp32, so softmax
         // runs in fp32
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(mask); // (B, H, T, S)
         NDArray probs = scores.softmax(-1);
         probs = Dropout.dropout(probs, cfg.attentionDropout(), training).head();
-        probs =
-                AutocastStore.half(
-                        ps, probs, probs.getManager()); // matches v's dtype under autocast
-        NDArray ctx =
-                probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, cfg.hiddenSize()); // (B, T, C)
-        return new NDList(linear(ps, ctx, oW, oB, training), k, v);
+        probs = AutocastStore.half(ps, probs, probs.getManager()); // v's dtype under autocast
+        return probs.matMul(v);
+    }
+
+    /**
+     * {@code cache[:, :, from:to] = x} in place; returns the view {@code cache[:, :, :to]}, owned
+     * by {@code owner} (a view of the cache's manager would otherwise pile up there every step).
+     */
+    private static NDArray write(NDArray cache, NDArray x, long from, long to, NDManager owner) {
+        cache.set(new NDIndex(":, :, {}:{}", from, to), x);
+        NDArray view = cache.get(new NDIndex(":, :, :{}", to));
+        view.attach(owner);
+        return view;
     }
 
     /** (B, T, C) → (B, H, T, D). */

@@ -27,14 +27,16 @@ import java.util.Map;
  *
  * <ol>
  *   <li>{@code inputIds (B, T)} INT64 — the new tokens;
- *   <li>{@code attentionMask (B, S)} INT64, 1 = real token, 0 = padding, covering the cached prefix
- *       and the new tokens ({@code S = past + T}); positions are derived from it (cumsum − 1,
- *       offset 2), so left padding works;
- *   <li>optionally the cache: {@code k_0, v_0, …, k_{L−1}, v_{L−1}}, each {@code (B, H, past, D)}.
+ *   <li>optionally {@code attentionMask (B, S)} INT64, 1 = real token, 0 = padding, covering the
+ *       cached prefix and the new tokens ({@code S = past + T}); positions are derived from it
+ *       (cumsum − 1, offset 2), so left padding works;
+ *   <li>optionally the preallocated cache ({@link KvCache#tensors()}): {@code k_0, v_0, …, k_{L−1},
+ *       v_{L−1}}, each {@code (B, H, capacity, D)}, positions {@code [0, past)} filled; the new
+ *       keys and values are written at {@code [past, S)} in place.
  * </ol>
  *
- * <p>Outputs: {@code logits (B, T, V)} then the updated cache {@code k_i, v_i (B, H, S, D)} for
- * every layer.
+ * <p>Without a mask (input 2 absent) the rows are unpadded: positions 0..T−1 and SDPA's causal flag
+ * (flash kernels on CUDA). Output: {@code logits (B, T, V)}.
  *
  * <p>Parameters keep HF names (without the {@code model.} prefix) in {@link #parametersByName()},
  * which weight IO uses; DJL's concatenated names are never parsed (docs/design.md#parameter-names).
@@ -49,6 +51,7 @@ public final class OptForCausalLM extends AbstractBlock {
     private final Parameter lmHead; // (V, E), null when tied
     private final List<OptDecoderLayer> layers = new ArrayList<>();
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
+    private Attention attention = Attention.SDPA;
 
     public OptForCausalLM(OptConfig cfg) {
         this.cfg = cfg;
@@ -166,14 +169,29 @@ public final class OptForCausalLM extends AbstractBlock {
         initialize(manager, DataType.FLOAT32, new Shape(1, 1), new Shape(1, 1));
     }
 
+    /**
+     * How every layer computes attention (default {@link Attention#SDPA}); a runtime choice, not
+     * part of the checkpoint.
+     */
+    public void attention(Attention a) {
+        attention = a;
+        for (OptDecoderLayer layer : layers) {
+            layer.attention(a);
+        }
+    }
+
+    public Attention attention() {
+        return attention;
+    }
+
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray ids = inputs.get(0); // (B, T)
-        NDArray attnMask = inputs.get(1); // (B, S)
+        NDArray attnMask = inputs.size() > 1 ? inputs.get(1) : null; // (B, S), null: no padding
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
-        long s = attnMask.getShape().get(1);
+        long s = attnMask == null ? t : attnMask.getShape().get(1);
         long past = s - t;
         if (past < 0) {
             throw new IllegalArgumentException(
@@ -182,19 +200,30 @@ public final class OptForCausalLM extends AbstractBlock {
                             + " shorter than ids "
                             + ids.getShape());
         }
-        if (inputs.size() != 2 && inputs.size() != 2 + 2 * layers.size()) {
+        boolean cached = inputs.size() > 2;
+        if (inputs.size() > 2 && inputs.size() != 2 + 2 * layers.size()) {
             throw new IllegalArgumentException(
-                    "expected ids, mask and 0 or " + layers.size() + " cached (k, v) pairs");
+                    "expected ids, mask and 0 or " + layers.size() + " (k, v) cache pairs");
+        }
+        if (cached && inputs.get(2).getShape().get(2) < s) {
+            throw new IllegalArgumentException(
+                    "KV cache of capacity " + inputs.get(2).getShape().get(2) + " < " + s);
         }
         NDManager m = ids.getManager();
 
-        // positions from the mask, as HF: cumsum(mask) * mask - 1, the last T columns, + offset 2
-        NDArray mask64 = attnMask.toType(DataType.INT64, false);
-        NDArray pos = mask64.cumSum(1).mul(mask64).sub(1); // (B, S); padding → -1
-        if (past > 0) {
-            pos = pos.get(":, {}:", past);
+        NDArray pos; // (B|1, T) position ids + offset 2
+        NDArray mask64 = null;
+        if (attnMask == null) {
+            pos = m.arange(0, t, 1, DataType.INT64, ids.getDevice()).reshape(1, t);
+        } else {
+            // positions from the mask, as HF: cumsum(mask) * mask - 1, the last T columns
+            mask64 = attnMask.toType(DataType.INT64, false);
+            pos = mask64.cumSum(1).mul(mask64).sub(1); // (B, S); padding → -1
+            if (past > 0) {
+                pos = pos.get(":, {}:", past);
+            }
         }
-        pos = pos.add(OptConfig.POSITION_OFFSET); // (B, T)
+        pos = pos.add(OptConfig.POSITION_OFFSET);
 
         NDArray x =
                 embedding(ids, ps.getValue(embedTokens, ids.getDevice(), training)); // (B, T, E)
@@ -207,19 +236,22 @@ public final class OptForCausalLM extends AbstractBlock {
                                 pos,
                                 ps.getValue(embedPositions, x.getDevice(), training))); // (B, T, C)
 
-        NDArray additive = additiveMask(m, mask64, b, t, past, x.getDataType()); // (B, 1, T, S)
-        NDList out = new NDList(2 * layers.size() + 1);
-        out.add(null); // logits, filled below
+        NDArray additive; // (B|1, 1, T, S), or null: SDPA's causal flag (flash kernels on CUDA)
+        if (mask64 != null) {
+            additive = additiveMask(m, mask64, b, t, past, x.getDataType());
+        } else if (attention == Attention.SDPA && !(training && cfg.attentionDropout() > 0)) {
+            additive = null;
+        } else {
+            NDArray ones = m.ones(new Shape(1, t), DataType.INT64, ids.getDevice());
+            additive = additiveMask(m, ones, 1, t, 0, x.getDataType());
+        }
         for (int i = 0; i < layers.size(); i++) {
             NDList in = new NDList(x, additive);
-            if (inputs.size() > 2) {
+            if (cached) {
                 in.add(inputs.get(2 + 2 * i));
                 in.add(inputs.get(3 + 2 * i));
             }
-            NDList y = layers.get(i).forward(ps, in, training);
-            x = y.get(0);
-            out.add(y.get(1));
-            out.add(y.get(2));
+            x = layers.get(i).forward(ps, in, training).head();
         }
         if (cfg.hasFinalLayerNorm()) {
             x = OptDecoderLayer.layerNorm(ps, x, finalLnW, finalLnB, training, cfg.hiddenSize());
@@ -230,11 +262,8 @@ public final class OptForCausalLM extends AbstractBlock {
         Parameter head = lmHead == null ? embedTokens : lmHead;
         // x first: the result stays in the batch manager (docs/design.md#memory-traps)
         NDArray logits = OptDecoderLayer.linear(ps, x, head, null, training); // (B, T, V)
-        out.set(
-                0,
-                AutocastStore.fp32(
-                        ps, logits)); // the loss's log-softmax runs in fp32 (autocast's rule)
-        return out;
+        // the loss's log-softmax runs in fp32 (autocast's rule)
+        return new NDList(AutocastStore.fp32(ps, logits));
     }
 
     private static NDArray embedding(NDArray ids, NDArray table) {
@@ -270,12 +299,6 @@ public final class OptForCausalLM extends AbstractBlock {
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         Shape ids = inputShapes[0];
-        Shape[] out = new Shape[1 + 2 * layers.size()];
-        out[0] = new Shape(ids.get(0), ids.get(1), cfg.vocabSize());
-        long s = inputShapes[1].get(1);
-        for (int i = 1; i < out.length; i++) {
-            out[i] = new Shape(ids.get(0), cfg.numAttentionHeads(), s, cfg.headDim());
-        }
-        return out;
+        return new Shape[] {new Shape(ids.get(0), ids.get(1), cfg.vocabSize())};
     }
 }

@@ -30,6 +30,9 @@ import java.util.Map;
  *   <li>multi-tensor optimizer kernels: {@code torch._fused_adamw_}, {@code _foreach_norm}
  *       clipping, the AMP non-finite check + unscale, {@code _foreach_zero_}. With DJL ops an AdamW
  *       step is ~10 JNI calls per parameter tensor; here it is one call per parameter group.
+ *   <li>{@code scaled_dot_product_attention} (flash / memory-efficient kernels on CUDA), also over
+ *       a preallocated KV cache written in place, and the beam search's in-place reordering of that
+ *       cache.
  * </ul>
  *
  * <p>Tensors in and out are libtorch tensors of the PyTorch engine; outputs are attached to the
@@ -198,6 +201,77 @@ public final class TorchOps {
                 IValue out = IValueUtils.runMethod(module(), "zero_", list)) {
             // in place; returns None
         }
+    }
+
+    /**
+     * Causal self-attention without padding: {@code softmax(q kᵀ + causal) v} with {@code q}
+     * already scaled; {@code q, k, v (B, H, T, D)} → {@code (B, H, T, D)}. Recorded by autograd
+     * when grad mode is on.
+     */
+    public static NDArray sdpaCausal(NDArray q, NDArray k, NDArray v, NDManager owner) {
+        return attach(
+                IValueUtils.forward(module(), new NDList(q, k, v, tag("sdpa_causal")), true),
+                owner);
+    }
+
+    /**
+     * {@link #sdpaCausal} with an additive mask {@code (B, 1, T, S)} instead of the causal flag
+     * (left padding, or keys beyond the queries).
+     */
+    public static NDArray sdpaMasked(
+            NDArray q, NDArray k, NDArray v, NDArray mask, NDManager owner) {
+        return attach(
+                IValueUtils.forward(module(), new NDList(q, k, v, mask, tag("sdpa_masked")), true),
+                owner);
+    }
+
+    /**
+     * Decoding attention over a preallocated cache, without autograd: writes {@code k, v (B, H, T,
+     * D)} into {@code kCache, vCache (B, H, capacity, D)} at positions {@code [past, past + T)} in
+     * place, then attends {@code q} over positions {@code [0, past + T)} with the additive {@code
+     * mask (B, 1, T, past + T)}. One libtorch call per layer and step.
+     */
+    public static NDArray cachedSdpa(
+            NDArray q,
+            NDArray k,
+            NDArray v,
+            NDArray kCache,
+            NDArray vCache,
+            long past,
+            NDArray mask,
+            NDManager owner) {
+        try (IValue iq = IValue.from((PtNDArray) q);
+                IValue ik = IValue.from((PtNDArray) k);
+                IValue iv = IValue.from((PtNDArray) v);
+                IValue kc = IValue.from((PtNDArray) kCache);
+                IValue vc = IValue.from((PtNDArray) vCache);
+                IValue p = IValue.from(past);
+                IValue im = IValue.from((PtNDArray) mask);
+                IValue out =
+                        IValueUtils.runMethod(
+                                module(), "cached_sdpa_", iq, ik, iv, kc, vc, p, im)) {
+            return out.toTensor((PtNDManager) owner);
+        }
+    }
+
+    /**
+     * {@code dst[i][:, :, :length] = src[i][:, :, :length][ix]} for every tensor pair, in place
+     * (the beam search's reordering of a preallocated cache; no allocation).
+     */
+    public static void reorder(List<NDArray> src, List<NDArray> dst, NDArray ix, long length) {
+        try (IValue s = tensors(src);
+                IValue d = tensors(dst);
+                IValue i = IValue.from((PtNDArray) ix);
+                IValue n = IValue.from(length);
+                IValue out = IValueUtils.runMethod(module(), "reorder_", s, d, i, n)) {
+            // in place; returns None
+        }
+    }
+
+    private static NDArray attach(NDList out, NDManager owner) {
+        NDArray y = out.head();
+        y.attach(owner);
+        return y;
     }
 
     private static IValue tensors(List<NDArray> arrays) {

@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Mixed-precision forward and backward ({@link AutocastStore}) on the three golden architectures
@@ -187,8 +189,9 @@ class AutocastTest {
         check(Precision.BF16, 4e-2, 1.5e-1);
     }
 
-    @Test
-    void castsWhereTorchAutocastCasts() {
+    @ParameterizedTest
+    @EnumSource(Attention.class)
+    void castsWhereTorchAutocastCasts(Attention attention) {
         com.fasterxml.jackson.databind.JsonNode fx;
         try {
             fx =
@@ -198,11 +201,15 @@ class AutocastTest {
             throw new java.io.UncheckedIOException(e);
         }
         for (String name : Golden.CASES) {
-            com.fasterxml.jackson.databind.JsonNode c = fx.get("cases").get(name);
-            long[][] ids = Golden.longs2(c.get("input_ids"));
+            com.fasterxml.jackson.databind.JsonNode top = fx.get("cases").get(name);
+            long[][] ids = Golden.longs2(top.get("input_ids"));
+            // HF eager attention at the case's top level, HF SDPA under "sdpa"
+            com.fasterxml.jackson.databind.JsonNode c =
+                    attention == Attention.EAGER ? top : top.get("sdpa");
             try (LanguageModel model =
                     LanguageModel.load(
-                            Golden.model(name), Device.cpu(), cf -> cf.withDropout(0f, 0f))) {
+                                    Golden.model(name), Device.cpu(), cf -> cf.withDropout(0f, 0f))
+                            .attention(attention)) {
                 for (Precision p : Precision.values()) {
                     Pass ours = pass(model, ids, p);
                     com.fasterxml.jackson.databind.JsonNode torch = c.get(p.label());
@@ -251,8 +258,15 @@ class AutocastTest {
                     System.out.printf(
                             "%s %s vs torch.autocast: loss |d| %.2e (autocast-fp32 gap %.2e), last logits max|d| %.2e (gap %.2e),"
                                     + " grad norms max rel %.2e (gap %.2e)%n",
-                            name, p, lossErr, lossGap, logitErr, logitGap, gradErr, gradGap);
-                    String what = name + " " + p;
+                            name + " " + attention,
+                            p,
+                            lossErr,
+                            lossGap,
+                            logitErr,
+                            logitGap,
+                            gradErr,
+                            gradGap);
+                    String what = name + " " + attention + " " + p;
                     if (p == Precision.FP32) {
                         assertTrue(
                                 lossErr < 1e-5 && logitErr < 1e-5 && gradErr < 1e-4,
@@ -271,9 +285,11 @@ class AutocastTest {
                             gradErr < gradGap,
                             what + ": grad norms " + gradErr + " vs gap " + gradGap);
                     // and in fact equal to it up to the fixture's rounding (libtorch 2.7.1 and
-                    // torch 2.13 share the kernels)
+                    // torch 2.13 share the kernels; the half-precision SDPA backward on CPU
+                    // accumulates in another order across those versions: up to 1.2e-4 seen)
+                    double gradExact = attention == Attention.SDPA ? 5e-4 : 1e-4;
                     assertTrue(
-                            lossErr < 1e-5 && logitErr < 1e-5 && gradErr < 1e-4,
+                            lossErr < 1e-5 && logitErr < 1e-5 && gradErr < gradExact,
                             what + ": should match torch.autocast exactly");
                 }
             }

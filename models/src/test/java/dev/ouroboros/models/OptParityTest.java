@@ -1,6 +1,7 @@
 package dev.ouroboros.models;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -9,6 +10,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -71,42 +73,53 @@ class OptParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"pre_ln_tied_safetensors", "post_ln_proj_gelu_fp16_bin"})
-    void kvCacheGivesTheSameLogitsAsTheFullForward(String name) {
-        JsonNode exp = Golden.expected(name);
-        long[][] ids = Golden.longs2(exp.get("input_ids"));
-        long[][] mask = Golden.longs2(exp.get("attention_mask"));
-        int t = ids[0].length;
-        int split = 7;
-        try (LanguageModel model = LanguageModel.load(Golden.model(name), Device.cpu());
-                NDManager m = model.manager().newSubManager()) {
-            int vocab = model.config().vocabSize();
-            float[] full = model.logits(m, ids, mask).toFloatArray();
-            NDArray idArr = m.create(ids);
-            NDArray maskArr = m.create(mask);
-            // prefix in one call, then one token at a time through the cache
-            NDList out =
-                    model.forward(
-                            new NDList(idArr.get(":, :{}", split), maskArr.get(":, :{}", split)),
-                            false);
-            float[] prefix = out.get(0).toFloatArray();
-            for (int b = 0; b < 2; b++) {
-                for (int i = 0; i < split; i++) {
-                    if (mask[b][i] == 1) {
-                        assertClose(
-                                full, (b * t + i) * vocab, prefix, (b * split + i) * vocab, vocab);
+    @EnumSource(Attention.class)
+    void kvCacheGivesTheSameLogitsAsTheFullForward(Attention attention) {
+        for (String name : new String[] {"pre_ln_tied_safetensors", "post_ln_proj_gelu_fp16_bin"}) {
+            JsonNode exp = Golden.expected(name);
+            long[][] ids = Golden.longs2(exp.get("input_ids"));
+            long[][] mask = Golden.longs2(exp.get("attention_mask"));
+            int t = ids[0].length;
+            int split = 7;
+            try (LanguageModel model =
+                            LanguageModel.load(Golden.model(name), Device.cpu())
+                                    .attention(attention);
+                    NDManager m = model.manager().newSubManager();
+                    KvCache cache = KvCache.allocate(m, model.config(), 2, t + 3)) {
+                int vocab = model.config().vocabSize();
+                float[] full = model.logits(m, ids, mask).toFloatArray();
+                NDArray idArr = m.create(ids);
+                NDArray maskArr = m.create(mask);
+                // prefix in one call, then one token at a time through the cache
+                NDList in = new NDList(idArr.get(":, :{}", split), maskArr.get(":, :{}", split));
+                in.addAll(cache.tensors());
+                float[] prefix = model.forward(in, false).get(0).toFloatArray();
+                for (int b = 0; b < 2; b++) {
+                    for (int i = 0; i < split; i++) {
+                        if (mask[b][i] == 1) {
+                            assertClose(
+                                    full,
+                                    (b * t + i) * vocab,
+                                    prefix,
+                                    (b * split + i) * vocab,
+                                    vocab);
+                        }
                     }
                 }
-            }
-            for (int i = split; i < t; i++) {
-                NDList in =
-                        new NDList(idArr.get(":, {}:{}", i, i + 1), maskArr.get(":, :{}", i + 1));
-                in.addAll(out.subNDList(1));
-                out = model.forward(in, false);
-                float[] step = out.get(0).toFloatArray();
-                for (int b = 0; b < 2; b++) {
-                    assertClose(full, (b * t + i) * vocab, step, b * vocab, vocab);
+                NDArray k0 = cache.tensors().get(0);
+                for (int i = split; i < t; i++) {
+                    in = new NDList(idArr.get(":, {}:{}", i, i + 1), maskArr.get(":, :{}", i + 1));
+                    in.addAll(cache.tensors());
+                    float[] step = model.forward(in, false).get(0).toFloatArray();
+                    for (int b = 0; b < 2; b++) {
+                        assertClose(full, (b * t + i) * vocab, step, b * vocab, vocab);
+                    }
                 }
+                assertSame(k0, cache.tensors().get(0), "the cache is written in place");
+                assertEquals(
+                        0f,
+                        k0.get(":, :, {}:", t).abs().sum().getFloat(),
+                        "positions beyond the sequence are never written");
             }
         }
     }

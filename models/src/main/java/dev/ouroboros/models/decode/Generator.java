@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.ouroboros.models.KvCache;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.TokenIds;
@@ -12,6 +13,8 @@ import dev.ouroboros.models.UserInputException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
 
 /**
  * Batched incremental decoding for an {@link LanguageModel} with HF {@code generate} semantics (see
@@ -31,17 +34,40 @@ public final class Generator {
     private static final float NEG = -1.0e9f; // HF's "very large negative" in beam bookkeeping
 
     private final LanguageModel model;
-    private java.util.function.IntConsumer
-            stepObserver; // tests: live arrays of the generator after each step
+    private IntConsumer stepObserver; // tests: live arrays of the generator after each step
+    private LongConsumer hostReads; // tests: values copied device → host, per copy
 
     public Generator(LanguageModel model) {
         this.model = model;
     }
 
     /** Test hook: called after every step with the number of native arrays the generator holds. */
-    Generator observeSteps(java.util.function.IntConsumer observer) {
+    Generator observeSteps(IntConsumer observer) {
         this.stepObserver = observer;
         return this;
+    }
+
+    /**
+     * Test hook: called with the number of values of every device → host copy the generator makes.
+     */
+    Generator observeHostReads(LongConsumer observer) {
+        this.hostReads = observer;
+        return this;
+    }
+
+    /** Every device → host copy of decoding goes through here (counted by the test hook). */
+    private long[] hostLongs(NDArray a) {
+        if (hostReads != null) {
+            hostReads.accept(a.size());
+        }
+        return a.toLongArray();
+    }
+
+    private float[] hostFloats(NDArray a) {
+        if (hostReads != null) {
+            hostReads.accept(a.size());
+        }
+        return a.toFloatArray();
     }
 
     /**
@@ -52,7 +78,9 @@ public final class Generator {
         int width = validate(prompts, opts);
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
-        try (Steps steps = new Steps(prompts, width, opts.padTokenId(), opts.useCache())) {
+        try (Steps steps =
+                new Steps(
+                        prompts, width, opts.maxNewTokens(), opts.padTokenId(), opts.useCache())) {
             DecodingStrategy s = opts.strategy();
             if (s instanceof DecodingStrategy.BeamSearch beam) {
                 return beamSearch(steps, opts, beam);
@@ -120,12 +148,12 @@ public final class Generator {
             NDArray s = processed(st, logits, origin, gen, g, o, false);
             long[] next;
             if (sm == null) {
-                next = s.argMax(1).toLongArray();
+                next = hostLongs(s.argMax(1));
             } else {
                 s = LogitsProcessors.temperature(s, (float) sm.temperature());
                 s = LogitsProcessors.topK(s, sm.topK());
                 s = LogitsProcessors.topP(s, (float) sm.topP(), 1);
-                next = draw(s.softmax(1).toFloatArray(), b, sm);
+                next = hostLongs(drawOnDevice(s.softmax(1), sm));
             }
             boolean all = true;
             for (int r = 0; r < b; r++) {
@@ -151,7 +179,30 @@ public final class Generator {
     }
 
     /**
-     * Inverse-CDF draw per row from host probabilities, one {@code nextDouble()} per row in order.
+     * {@link #draw}'s inverse-CDF draw on the probabilities' device: the host supplies one uniform
+     * per row (the same {@code nextDouble()} sequence), the cumulative sum (fp64) and the search
+     * run on the device, and only the N drawn ids come back. {@code probs (N, V)} → {@code (N)}.
+     */
+    static NDArray drawOnDevice(NDArray probs, DecodingStrategy.Sampling sm) {
+        NDManager m = probs.getManager();
+        long n = probs.getShape().get(0);
+        long v = probs.getShape().get(1);
+        double[] u = new double[(int) n];
+        for (int r = 0; r < n; r++) {
+            u[r] = sm.random().nextDouble();
+        }
+        NDArray cum = probs.toType(DataType.FLOAT64, false).cumSum(1); // (N, V)
+        NDArray target = m.create(u).reshape(n, 1).mul(cum.get(":, -1:")); // (N, 1)
+        NDArray first = cum.lte(target).toType(DataType.INT64, false).sum(new int[] {1}); // (N)
+        // rounding can leave target above the total: then the last token of non-zero probability
+        NDArray ix = m.arange(0, v, 1, DataType.INT64, probs.getDevice()).reshape(1, v);
+        NDArray last = probs.gt(0).toType(DataType.INT64, false).mul(ix).max(new int[] {1});
+        return first.minimum(last);
+    }
+
+    /**
+     * Inverse-CDF draw per row from host probabilities, one {@code nextDouble()} per row in order
+     * (the reference {@link #drawOnDevice} is tested against).
      */
     static long[] draw(float[] probs, int rows, DecodingStrategy.Sampling sm) {
         int v = probs.length / rows;
@@ -249,8 +300,8 @@ public final class Generator {
             NDArray acc =
                     s.add(st.step().create(runScore).reshape(n, 1)).reshape(b, (long) nb * vocab);
             NDList top = acc.topK(k, 1, true, true);
-            float[] vals = top.get(0).toFloatArray();
-            long[] idx = top.get(1).toLongArray();
+            float[] vals = hostFloats(top.get(0)); // (B, k): O(rows x k) per step
+            long[] idx = hostLongs(top.get(1));
 
             long[][] newGen = new long[n][];
             float[] newRun = new float[n];
@@ -402,20 +453,24 @@ public final class Generator {
 
     /**
      * Produces last-position logits {@code (N, V)} for every row; row r continues prompt {@code
-     * origin[r]} with its generated tokens. Owns one sub-manager per step: arrays of step t
-     * (logits, cache) stay valid until step t+1 has been computed, then are freed.
+     * origin[r]} with its generated tokens. The KV cache and the attention mask are allocated once
+     * at their final width (prompt + new tokens) and filled in place; everything else of step t
+     * lives in a sub-manager freed when step t+1 is done, so native memory stays flat.
      */
     private final class Steps implements AutoCloseable {
         final long[][] prompts; // (B, W) left padded
         final long[][] masks; // (B, W)
         final int width;
+        final long capacity; // W + max new tokens
         final boolean useCache;
         final NDManager root;
         NDManager step;
-        NDList cache;
+        KvCache cache;
+        NDArray mask; // (N, capacity) INT64: prompt masks, then ones
 
-        Steps(List<long[]> ps, int width, long pad, boolean useCache) {
+        Steps(List<long[]> ps, int width, int maxNew, long pad, boolean useCache) {
             this.width = width;
+            this.capacity = (long) width + maxNew;
             this.useCache = useCache;
             int b = ps.size();
             prompts = new long[b][width];
@@ -440,20 +495,30 @@ public final class Generator {
          */
         NDArray first(int[] origin) {
             NDManager m = root.newSubManager();
-            NDList out = model.forward(new NDList(m.create(prompts), m.create(masks)), false);
-            NDArray logits = out.get(0).get(":, -1, :");
+            NDList in = new NDList(m.create(prompts), m.create(masks));
+            KvCache prefill = null;
+            if (useCache) {
+                prefill = KvCache.allocate(root, model.config(), prompts.length, capacity);
+                in.addAll(prefill.tensors());
+            }
+            NDArray logits = model.forward(in, false).get(0).get(":, -1, :");
             boolean expand = origin.length != prompts.length || !isIdentity(origin);
             NDArray ix = expand ? m.create(TokenIds.toLong(origin)) : null;
             if (expand) {
                 logits = logits.get(ix);
             }
             if (useCache) {
-                cache = new NDList(out.size() - 1);
-                for (int i = 1; i < out.size(); i++) {
-                    cache.add(expand ? out.get(i).get(ix) : out.get(i));
+                cache = expand ? prefill.select(ix, width) : prefill;
+                if (expand) {
+                    prefill.close();
                 }
-                cache.attach(m);
             }
+            long[][] full = new long[origin.length][(int) capacity];
+            for (int r = 0; r < origin.length; r++) {
+                System.arraycopy(masks[origin[r]], 0, full[r], 0, width);
+                Arrays.fill(full[r], width, (int) capacity, 1L);
+            }
+            mask = root.create(full); // one host → device copy per generate call
             logits.attach(m);
             rotate(m);
             return logits;
@@ -466,38 +531,24 @@ public final class Generator {
         NDArray next(int[] origin, long[][] gen, int g, int[] parent) {
             NDManager m = root.newSubManager();
             int n = origin.length;
-            long[][] mask = new long[n][width + g];
-            for (int r = 0; r < n; r++) {
-                System.arraycopy(masks[origin[r]], 0, mask[r], 0, width);
-                Arrays.fill(mask[r], width, width + g, 1L);
-            }
-            NDArray maskArr = m.create(mask);
+            NDArray maskArr = mask.get(":, :{}", width + g); // a view: no copy
+            maskArr.attach(m);
             NDArray logits;
             if (useCache) {
                 long[][] last = new long[n][1];
                 for (int r = 0; r < n; r++) {
                     last[r][0] = gen[r][g - 1];
                 }
-                NDList in = new NDList(m.create(last), maskArr);
                 if (parent != null && !isIdentity(parent)) {
-                    NDArray ix = m.create(TokenIds.toLong(parent));
-                    for (NDArray kv : cache) {
-                        in.add(kv.get(ix)); // reorder the cache by beam (batch axis)
-                    }
-                } else {
-                    in.addAll(cache);
+                    // each beam continues its parent: reorder the filled positions in place
+                    cache.reorder(m.create(TokenIds.toLong(parent)), width + g - 1L);
                 }
-                NDList out = model.forward(in, false);
-                logits = out.get(0).reshape(n, -1);
-                cache = out.subNDList(1);
-                cache.attach(
-                        m); // the concat's first operand was the old cache: move the result before
-                // freeing it
+                NDList in = new NDList(m.create(last), maskArr);
+                in.addAll(cache.tensors());
+                logits = model.forward(in, false).get(0).reshape(n, -1);
             } else {
-                NDList out =
-                        model.forward(
-                                new NDList(m.create(seenRows(origin, gen, g)), maskArr), false);
-                logits = out.get(0).get(":, -1, :");
+                NDList in = new NDList(m.create(seenRows(origin, gen, g)), maskArr);
+                logits = model.forward(in, false).get(0).get(":, -1, :");
             }
             logits.attach(m);
             rotate(m);

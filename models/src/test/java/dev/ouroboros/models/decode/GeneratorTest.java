@@ -224,6 +224,33 @@ class GeneratorTest {
         assertFalse(joinFailed(t));
     }
 
+    @Test
+    void eachStepCopiesOnlyRowsTimesKValuesToTheHost() {
+        int rows = PROMPTS.size();
+        int vocab = model.config().vocabSize();
+        // beam search (Shumailov: 5 beams, penalty 3): the top 2·5 candidates, values and ids
+        List<Long> beam = new ArrayList<>();
+        new Generator(model)
+                .observeHostReads(beam::add)
+                .generate(PROMPTS, GenerationOptions.shumailov(16));
+        assertFalse(beam.isEmpty());
+        for (long n : beam) {
+            assertEquals(rows * 10L, n, "beam: per copy (B x 2 x beams), got " + beam);
+        }
+        assertTrue(beam.size() <= 2 * 16, "two copies per step: " + beam.size());
+        // greedy and sampling: one id per row (sampling draws on the device)
+        for (GenerationOptions o :
+                List.of(
+                        GenerationOptions.greedy(16),
+                        GenerationOptions.greedy(16)
+                                .withStrategy(DecodingStrategy.Sampling.seeded(1.0, 50, 0.9, 3)))) {
+            List<Long> reads = new ArrayList<>();
+            new Generator(model).observeHostReads(reads::add).generate(PROMPTS, o);
+            assertEquals(16, reads.size(), "one copy per step");
+            reads.forEach(n -> assertEquals(rows, n, "not the (rows x " + vocab + ") scores"));
+        }
+    }
+
     private static boolean joinFailed(Thread t) {
         try {
             t.join();

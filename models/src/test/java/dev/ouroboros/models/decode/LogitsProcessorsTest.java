@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class LogitsProcessorsTest {
@@ -99,6 +100,40 @@ class LogitsProcessorsTest {
                     LogitsProcessors.topP(s, 1e-3f, 1).toFloatArray(),
                     1e-6f);
             assertArrayEquals(logits, LogitsProcessors.topP(s, 1f, 1).toFloatArray(), 0f);
+        }
+    }
+
+    @Test
+    void deviceDrawIsTheHostDraw() {
+        SplittableRandom r = new SplittableRandom(11);
+        int rows = 64;
+        int v = 50;
+        float[] probs = new float[rows * v];
+        for (int i = 0; i < probs.length; i++) {
+            // a third of the entries zero, as after top-k / top-p
+            probs[i] = r.nextInt(3) == 0 ? 0f : (float) r.nextDouble();
+        }
+        for (int row = 0; row < rows; row++) {
+            float sum = 0;
+            for (int j = 0; j < v; j++) {
+                sum += probs[row * v + j];
+            }
+            for (int j = 0; j < v; j++) {
+                probs[row * v + j] /= sum;
+            }
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int trial = 0; trial < 20; trial++) {
+                long[] host =
+                        Generator.draw(
+                                probs, rows, DecodingStrategy.Sampling.seeded(1, 0, 1, trial));
+                long[] device =
+                        Generator.drawOnDevice(
+                                        m.create(probs).reshape(rows, v),
+                                        DecodingStrategy.Sampling.seeded(1, 0, 1, trial))
+                                .toLongArray();
+                assertArrayEquals(host, device, "trial " + trial);
+            }
         }
     }
 
