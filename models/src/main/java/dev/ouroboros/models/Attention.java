@@ -13,5 +13,20 @@ public enum Attention {
      */
     SDPA,
     /** DJL ops: scores, softmax, dropout, matmul (HF's "eager" path): the reference. */
-    EAGER
+    EAGER;
+
+    private static volatile Attention selected = SDPA;
+
+    /**
+     * Makes {@code a} what every model built afterwards in this process uses ({@code
+     * model.attention} of a config, {@code --attn} of a command); a model can still be switched
+     * with {@link LanguageModel#attention}.
+     */
+    public static void select(Attention a) {
+        selected = a;
+    }
+
+    public static Attention selected() {
+        return selected;
+    }
 }

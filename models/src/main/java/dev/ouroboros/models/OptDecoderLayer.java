@@ -35,7 +35,7 @@ final class OptDecoderLayer extends AbstractBlock {
     private static final float LN_EPS = 1e-5f;
 
     private final OptConfig cfg;
-    private Attention attention = Attention.SDPA;
+    private Attention attention; // set by the model
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
     private final Parameter qW, qB, kW, kB, vW, vB, oW, oB;
     private final Parameter ln1W, ln1B, ln2W, ln2B;

@@ -51,7 +51,7 @@ public final class OptForCausalLM extends AbstractBlock {
     private final Parameter lmHead; // (V, E), null when tied
     private final List<OptDecoderLayer> layers = new ArrayList<>();
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
-    private Attention attention = Attention.SDPA;
+    private Attention attention;
 
     public OptForCausalLM(OptConfig cfg) {
         this.cfg = cfg;
@@ -88,6 +88,7 @@ public final class OptForCausalLM extends AbstractBlock {
                 byName.put("decoder.layers." + i + "." + en.getKey(), en.getValue());
             }
         }
+        attention(Attention.selected());
         boolean finalLn = cfg.hasFinalLayerNorm() && cfg.layerNormElementwiseAffine();
         finalLnW =
                 finalLn

@@ -282,12 +282,13 @@ public record RunConfig(
 
     /**
      * Hash of everything that determines the numbers (not the output place, device or logging, nor
-     * the number of generations: generation t does not depend on how many follow, so a study can be
-     * extended).
+     * the attention kernel, nor the number of generations: generation t does not depend on how many
+     * follow, so a study can be extended).
      */
     public String hash() {
         ObjectNode n = YamlConfig.YAML.valueToTree(this);
         n.remove(List.of("name", "out", "device", "log", "checkpoint", "keep", "generations"));
+        ((ObjectNode) n.get("model")).remove("attention"); // same numbers up to rounding
         try {
             byte[] d =
                     MessageDigest.getInstance("SHA-256")

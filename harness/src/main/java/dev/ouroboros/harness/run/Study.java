@@ -21,6 +21,7 @@ import dev.ouroboros.harness.train.CheckpointStore;
 import dev.ouroboros.harness.train.Init;
 import dev.ouroboros.harness.train.ModelConfig;
 import dev.ouroboros.harness.train.Trainer;
+import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.CrashPoint;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.LanguageModel;
@@ -69,6 +70,7 @@ public final class Study {
 
     private Study(RunConfig cfg, Consumer<String> console) {
         this.cfg = cfg;
+        Attention.select(cfg.model().attention()); // every model this study builds
         this.console = console;
         this.device = Devices.parse(cfg.device());
         Trainer.checkPrecision(cfg.precision(), device);

@@ -1,6 +1,7 @@
 package dev.ouroboros.harness.train;
 
 import dev.ouroboros.harness.config.Checks;
+import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.UserInputException;
 
@@ -15,6 +16,8 @@ import dev.ouroboros.models.UserInputException;
  * @param vocabSize random init: 0 = the tokenizer's size rounded up to a multiple of 8
  * @param dropout null = the checkpoint's value (random init: 0.1, as OPT)
  * @param attentionDropout null = the checkpoint's value (random init: 0.0)
+ * @param attention how the layers compute attention: {@code sdpa} (default) or {@code eager} (the
+ *     reference); equal up to rounding, so not part of any config hash
  */
 public record ModelConfig(
         String base,
@@ -26,9 +29,11 @@ public record ModelConfig(
         int ffnDim,
         int maxPositionEmbeddings,
         Double dropout,
-        Double attentionDropout) {
+        Double attentionDropout,
+        Attention attention) {
 
     public ModelConfig {
+        attention = attention == null ? Attention.SDPA : attention;
         Checks.nonNegative("model.vocab_size", vocabSize);
         Checks.positive("model.hidden_size", hiddenSize);
         Checks.positive("model.num_hidden_layers", numHiddenLayers);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.datasets.ShumailovBlocking;
 import dev.ouroboros.datasets.TokenBlocks;
+import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptConfig;
@@ -46,6 +47,8 @@ public final class TrainRun {
             throw new UserInputException(
                     out + ": this run is already complete (DONE exists); choose another `out`");
         }
+        Attention.select(cfg.model().attention());
+
         Device device = Devices.parse(cfg.device());
         Trainer.checkPrecision(cfg.precision(), device);
         Path tokDir =
