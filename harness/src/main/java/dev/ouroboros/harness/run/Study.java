@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.datasets.BlockFile;
 import dev.ouroboros.datasets.BlockSource;
+import dev.ouroboros.datasets.CorruptBlockFileException;
 import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.metrics.MetricsRow;
 import dev.ouroboros.eval.report.PerSamplePpl;
@@ -303,10 +304,8 @@ public final class Study {
             }
             if (t < cfg.generations() - 1) {
                 BlockFile s =
-                        BlockFile.open(
-                                g.resolve("synthetic.bin"),
-                                data.tokenizer().sha256(),
-                                cfg.data().blockSize());
+                        openSynthetic(
+                                new Cell(policy, seed, cell, real, synthetic, eligible), t, g);
                 if (s.maxId() >= data.tokenizer().vocabSize()) {
                     throw new UserInputException(
                             s.path()
@@ -402,16 +401,121 @@ public final class Study {
         }
     }
 
-    /** S_{t+1}: generation t's continuation of every real training block (resumable). */
+    /**
+     * S_{t+1}: generation t's continuation of every real training block (resumable); a corrupt
+     * partial or whole set is made again ({@link #recompute}).
+     */
     private BlockFile synthesize(LanguageModel model, Cell c, int t, Path g) {
+        try {
+            return synthesizeTo(model, c, t, g.resolve("synthetic.bin"));
+        } catch (CorruptBlockFileException e) {
+            return recompute(c, t, g, model, e);
+        }
+    }
+
+    private BlockFile synthesizeTo(LanguageModel model, Cell c, int t, Path out) {
         return Synthesizer.make(
                 model,
                 data.tokenizer(),
                 data.train(),
                 cfg.generate(),
                 Seeds.synthesis(c.seed(), t),
-                g.resolve("synthetic.bin"),
+                out,
                 "gen " + t + " synthesize");
+    }
+
+    /** Generation t's finished synthetic set, recomputed if it is corrupt or missing. */
+    private BlockFile openSynthetic(Cell c, int t, Path g) {
+        Path file = g.resolve("synthetic.bin");
+        if (!Files.exists(file)) {
+            return recompute(c, t, g, null, null);
+        }
+        try {
+            return BlockFile.open(file, data.tokenizer().sha256(), cfg.data().blockSize());
+        } catch (CorruptBlockFileException e) {
+            return recompute(c, t, g, null, e);
+        }
+    }
+
+    /**
+     * Makes generation t's synthetic set again after it failed its checksum ({@code corrupt}) or
+     * went missing (null). Synthesis is a pure function of generation t's model, D0 and the
+     * synthesis seed, so the set is the one the later generations trained on, which the checksum
+     * its header still holds confirms (a set that comes out different is refused: decoding was not
+     * reproducible here). Made in {@code synthetic.recompute/} and renamed into place; refused in
+     * one line when the model was not kept.
+     *
+     * @param model generation t's model when it is loaded, else null (read from {@code g/model})
+     */
+    private BlockFile recompute(
+            Cell c, int t, Path g, LanguageModel model, CorruptBlockFileException corrupt) {
+        Path file = g.resolve("synthetic.bin");
+        String rel = dir.root().relativize(file).toString().replace('\\', '/');
+        String gen = g.getFileName().toString();
+        String what = corrupt == null ? " is missing" : " failed its checksum";
+        Path modelDir = g.resolve("model");
+        if (model == null && !Files.isDirectory(modelDir)) {
+            throw new UserInputException(
+                    rel
+                            + what
+                            + ", and it cannot be recomputed: "
+                            + gen
+                            + "'s model was not kept (keep: "
+                            + ConfigWords.word(cfg.keep())
+                            + "); run the cell again (delete "
+                            + dir.root().relativize(c.dir()).toString().replace('\\', '/')
+                            + ")");
+        }
+        Integer expected = null; // the checksum of the committed ids, if the header is whole
+        long expectedCount = 0;
+        if (corrupt != null) {
+            try {
+                BlockFile.Header h = BlockFile.readHeader(file);
+                expected = h.payloadCrc32c();
+                expectedCount = h.count();
+            } catch (UserInputException headerToo) {
+                // nothing to compare with
+            }
+        }
+        console.accept(rel + what + ": recomputing from " + gen + "'s model");
+        Path tmp = g.resolve("synthetic.recompute");
+        try {
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            BlockFile made;
+            try (LanguageModel own = model == null ? LanguageModel.load(modelDir, device) : null) {
+                made =
+                        synthesizeTo(
+                                model == null ? own : model, c, t, tmp.resolve("synthetic.bin"));
+            }
+            if (expected != null
+                    && expectedCount <= made.count()
+                    && BlockFile.payloadCrc32c(made, (int) expectedCount) != expected) {
+                throw new UserInputException(
+                        rel
+                                + " failed its checksum, and recomputing it from "
+                                + gen
+                                + "'s model gave other blocks: decoding is not reproducible here"
+                                + " (another device or precision?), so the generations trained on"
+                                + " it cannot be continued; run the cell again (delete "
+                                + dir.root().relativize(c.dir()).toString().replace('\\', '/')
+                                + ")");
+            }
+            Files.move(
+                    tmp.resolve("synthetic.jsonl.gz"),
+                    g.resolve("synthetic.jsonl.gz"),
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            Files.move(
+                    tmp.resolve("synthetic.bin"),
+                    file,
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            deleteTree(tmp);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return BlockFile.open(file, data.tokenizer().sha256(), cfg.data().blockSize());
     }
 
     /** Per-sample perplexities of {@code s} under the generation-0 model (Shumailov Fig. 1). */
