@@ -102,7 +102,7 @@ public final class Study {
             s.data = StudyData.prepare(cfg, d.data());
             OptConfig shape = // a random init's shape is checked here, before any training
                     cfg.randomInit()
-                            ? cfg.model().randomInit(s.data.tokenizer().vocabSize())
+                            ? cfg.model().randomInit(s.data.tokenizer().idLimit())
                             : OptConfig.read(Path.of(cfg.model().base()));
             DiskEstimate.of(cfg, DiskEstimate.params(shape), s.data.train().count())
                     .requireFreeSpace(d.root());
@@ -306,13 +306,13 @@ public final class Study {
                 BlockFile s =
                         openSynthetic(
                                 new Cell(policy, seed, cell, real, synthetic, eligible), t, g);
-                if (s.maxId() >= data.tokenizer().vocabSize()) {
+                if (s.maxId() >= data.tokenizer().idLimit()) {
                     throw new UserInputException(
                             s.path()
                                     + ": holds token id "
                                     + s.maxId()
                                     + ", outside the tokenizer's "
-                                    + data.tokenizer().vocabSize()
+                                    + data.tokenizer().idLimit()
                                     + " ids (written by another tool?); delete it to make it again");
                 }
                 synthetic.add(s);
@@ -636,14 +636,13 @@ public final class Study {
                 cfg.init() == Init.BASE || (cfg.init() == Init.PREVIOUS && t == 0 && m.hasBase());
         if (fromBase) {
             return LanguageModel.load(Path.of(m.base()), device, drop)
-                    .requireVocabulary(
-                            data.tokenizer().vocabSize(), data.tokenizerDir().toString());
+                    .requireVocabulary(data.tokenizer(), data.tokenizerDir().toString());
         }
         if (cfg.init() == Init.PREVIOUS && t > 0) {
             return LanguageModel.load(RunDir.gen(cell, t - 1).resolve("model"), device, drop);
         }
         return LanguageModel.random(
-                m.randomInit(data.tokenizer().vocabSize()), Seeds.train(seed, t), device);
+                m.randomInit(data.tokenizer().idLimit()), Seeds.train(seed, t), device);
     }
 
     private void appendMissing(List<MetricsRow> rows) {
