@@ -92,6 +92,7 @@ public final class Study {
             s.dir = d;
             s.gen0 = new Gen0Sharing(cfg, d.root());
             s.retention = new Retention(cfg, s.gen0);
+            s.removeStaleTemps();
             s.start(overrides);
             MetricsRepair.repair(cfg, d.root(), console);
             if (cfg.kind() == RunConfig.Kind.GAUSSIAN) {
@@ -139,6 +140,43 @@ public final class Study {
             }
         }
         return true;
+    }
+
+    /**
+     * Deletes the temporary files of writes killed before their rename. Safe under the run lock:
+     * every writer of the run directory holds it, except {@code ouro report}, whose report/ and
+     * {@code .report-*} directories are left to it.
+     */
+    private void removeStaleTemps() {
+        List<Path> removed =
+                AtomicFile.removeStale(
+                        dir.root(),
+                        p -> {
+                            String n = p.getFileName().toString();
+                            return p.getParent().equals(dir.root())
+                                    && (n.equals("report") || n.startsWith(".report-"));
+                        });
+        if (!removed.isEmpty()) {
+            console.accept(
+                    dir.root()
+                            + ": removed "
+                            + removed.size()
+                            + " temporary "
+                            + (removed.size() == 1 ? "file" : "files")
+                            + " of killed writes ("
+                            + String.join(
+                                    ", ",
+                                    removed.stream()
+                                            .map(
+                                                    f ->
+                                                            dir.root()
+                                                                    .relativize(f)
+                                                                    .toString()
+                                                                    .replace('\\', '/'))
+                                            .sorted()
+                                            .toList())
+                            + ")");
+        }
     }
 
     /** Writes manifest/config on a new directory; refuses a directory made by another config. */
