@@ -404,7 +404,9 @@ public final class Study {
                 rows = MetricsRepair.rows(evalJson);
             } else {
                 CrashPoint.here("eval");
-                rows = GenerationEval.rows(cfg, data, model, spec, seed, t, syntheticPpl);
+                List<Continuation> texts = new ArrayList<>();
+                rows = GenerationEval.rows(cfg, data, model, spec, seed, t, syntheticPpl, texts);
+                Continuation.write(g.resolve(Continuation.FILE), texts); // before eval.json
                 ObjectNode e = JSON.createObjectNode();
                 e.put("policy", spec).put("seed", seed).put("generation", t);
                 ArrayNode a = e.putArray("rows");
