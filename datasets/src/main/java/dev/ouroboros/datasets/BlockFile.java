@@ -95,9 +95,9 @@ public final class BlockFile implements BlockSource, AutoCloseable {
             check(path, h, expectedTokenizerSha256, expectedBlockSize);
             long need = HEADER_BYTES + h.count() * h.blockSize() * 4L;
             if (ch.size() < need) {
-                throw new UserInputException(
-                        path
-                                + ": truncated, header promises "
+                throw new CorruptBlockFileException(
+                        path,
+                        "truncated, header promises "
                                 + h.count()
                                 + " blocks ("
                                 + need
@@ -123,9 +123,9 @@ public final class BlockFile implements BlockSource, AutoCloseable {
                 segments.add(m.order(ByteOrder.LITTLE_ENDIAN).asIntBuffer());
             }
             if (h.payloadCrc32c() != null && (int) crc.getValue() != h.payloadCrc32c()) {
-                throw new UserInputException(
-                        path
-                                + ": corrupt (the checksum of its "
+                throw new CorruptBlockFileException(
+                        path,
+                        "corrupt (the checksum of its "
                                 + h.count()
                                 + " blocks does not match: ids changed after they were written);"
                                 + " delete it to make it again");
@@ -199,23 +199,23 @@ public final class BlockFile implements BlockSource, AutoCloseable {
 
     static Header readHeader(Path path, FileChannel ch) throws IOException {
         if (ch.size() < HEADER_BYTES) {
-            throw new UserInputException(
-                    path + ": not a token-block file (shorter than its 64-byte header)");
+            throw new CorruptBlockFileException(
+                    path, "not a token-block file (shorter than its 64-byte header)");
         }
         ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         while (b.hasRemaining()) {
             if (ch.read(b, b.position()) < 0) {
-                throw new UserInputException(path + ": truncated header");
+                throw new CorruptBlockFileException(path, "truncated header");
             }
         }
         byte[] bytes = b.array();
         if (!Arrays.equals(Arrays.copyOf(bytes, 8), MAGIC)) {
-            throw new UserInputException(path + ": not a token-block file (bad magic)");
+            throw new CorruptBlockFileException(path, "not a token-block file (bad magic)");
         }
         CRC32 crc = new CRC32();
         crc.update(bytes, 0, 56);
         if ((int) crc.getValue() != b.getInt(56)) {
-            throw new UserInputException(path + ": corrupt header (CRC mismatch)");
+            throw new CorruptBlockFileException(path, "corrupt header (CRC mismatch)");
         }
         int version = b.getInt(8);
         if (version != 1 && version != VERSION) {
@@ -229,14 +229,31 @@ public final class BlockFile implements BlockSource, AutoCloseable {
         int blockSize = b.getInt(12);
         long count = b.getLong(16);
         if (blockSize < 1 || count < 0) {
-            throw new UserInputException(
-                    path + ": corrupt header (block size " + blockSize + ", count " + count + ")");
+            throw new CorruptBlockFileException(
+                    path, "corrupt header (block size " + blockSize + ", count " + count + ")");
         }
         return new Header(
                 blockSize,
                 count,
                 HexFormat.of().formatHex(bytes, 24, 56),
                 version >= 2 ? b.getInt(60) : null);
+    }
+
+    /**
+     * The CRC-32C of the first {@code count} blocks of {@code blocks} as a version-2 header holds
+     * it (over the little-endian int32 ids).
+     */
+    public static int payloadCrc32c(BlockSource blocks, int count) {
+        CRC32C crc = new CRC32C();
+        ByteBuffer buf = ByteBuffer.allocate(4 * blocks.blockSize()).order(ByteOrder.LITTLE_ENDIAN);
+        int[] block = new int[blocks.blockSize()];
+        for (int i = 0; i < count; i++) {
+            blocks.read(i, block, 0);
+            buf.clear();
+            buf.asIntBuffer().put(block);
+            crc.update(buf);
+        }
+        return (int) crc.getValue();
     }
 
     static ByteBuffer header(int blockSize, long count, byte[] sha, int payloadCrc32c) {

@@ -71,9 +71,9 @@ public final class BlockFileWriter implements AutoCloseable {
                 BlockFile.check(path, h, tokenizerSha256, blockSize);
                 long committedEnd = BlockFile.HEADER_BYTES + h.count() * blockSize * 4L;
                 if (ch.size() < committedEnd) {
-                    throw new UserInputException(
-                            path
-                                    + ": truncated, header promises "
+                    throw new CorruptBlockFileException(
+                            path,
+                            "truncated, header promises "
                                     + h.count()
                                     + " blocks but the file has only "
                                     + ch.size()

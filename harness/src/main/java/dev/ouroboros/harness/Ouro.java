@@ -9,6 +9,7 @@ import dev.ouroboros.harness.cli.LsCommand;
 import dev.ouroboros.harness.cli.ReportCommand;
 import dev.ouroboros.harness.cli.ResumeCommand;
 import dev.ouroboros.harness.cli.RunCommand;
+import dev.ouroboros.harness.cli.SamplesCommand;
 import dev.ouroboros.harness.cli.SweepCommand;
 import dev.ouroboros.harness.cli.TrainCommand;
 import dev.ouroboros.harness.cli.ValidateCommand;
@@ -40,6 +41,7 @@ import picocli.CommandLine.Command;
             ConvertCommand.class,
             ReportCommand.class,
             VerifyCommand.class,
+            SamplesCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Ouro {

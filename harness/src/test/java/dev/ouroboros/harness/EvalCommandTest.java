@@ -115,6 +115,54 @@ class EvalCommandTest {
                 "hidden_size");
     }
 
+    /**
+     * A tokenizer.json beside the weights that lacks its unknown token, or whose ids run past the
+     * model's 1000 embedding rows (a gap: 993 ids, the largest 1500), is named in one line by eval
+     * and generate; the gap once passed the size check and failed in the embedding lookup.
+     */
+    @Test
+    void aTokenizerWithoutItsUnknownTokenOrWithIdsBeyondTheModelIsOneLine(@TempDir Path tmp)
+            throws IOException {
+        Path dir = copyModel(tmp);
+        CliRun ok = CliRun.of("eval", "--model", dir.toString(), "--text", TEXT.toString());
+        assertEquals(0, ok.exitCode(), ok.err());
+        ObjectMapper json = new ObjectMapper();
+        try (dev.ouroboros.models.tokenizer.OptTokenizer tok =
+                dev.ouroboros.models.tokenizer.OptTokenizer.load(dir)) {
+            tok.save(dir.resolve("saved"));
+        }
+        Path file = dir.resolve("tokenizer.json");
+        com.fasterxml.jackson.databind.node.ObjectNode spec =
+                (com.fasterxml.jackson.databind.node.ObjectNode)
+                        json.readTree(dir.resolve("saved/tokenizer.json").toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) spec.get("model"))
+                .put("unk_token", "<nope>");
+        Files.write(file, json.writeValueAsBytes(spec));
+        CliRun r = CliRun.of("eval", "--model", dir.toString(), "--text", TEXT.toString());
+        assertBadInput(r, file + ": the unknown token <nope> (model.unk_token) is not in");
+
+        ((com.fasterxml.jackson.databind.node.ObjectNode) spec.get("model")).putNull("unk_token");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) spec.at("/model/vocab"))
+                .put("\u0120the", 1500); // " the": id 263 becomes 1500
+        Files.write(file, json.writeValueAsBytes(spec));
+        String gap =
+                dir
+                        + ": the tokenizer's ids reach 1500 (its 993 ids have gaps), outside the"
+                        + " model's vocab_size 1000";
+        assertBadInput(
+                CliRun.of("eval", "--model", dir.toString(), "--text", TEXT.toString()), gap);
+        assertBadInput(
+                CliRun.of(
+                        "generate",
+                        "--model",
+                        dir.toString(),
+                        "--prompts",
+                        TEXT.toString(),
+                        "--out",
+                        tmp.resolve("s.bin").toString()),
+                gap);
+    }
+
     @Test
     void badOptionsAndFiles() {
         assertBadInput(

@@ -38,6 +38,30 @@ public final class LanguageModel implements AutoCloseable {
      * line naming both, instead of libtorch's "index out of range in self" mid-run (the model is
      * closed then).
      */
+    /**
+     * {@link #requireVocabulary(int, String)} for {@code tok}: every id it can produce must have an
+     * embedding row (its largest id, not only its size, when the ids have gaps).
+     */
+    public LanguageModel requireVocabulary(
+            dev.ouroboros.models.tokenizer.OptTokenizer tok, String tokenizerWhere) {
+        if (tok.idLimit() > tok.vocabSize() && tok.idLimit() > config().vocabSize()) {
+            int vocab = config().vocabSize();
+            close();
+            throw new UserInputException(
+                    tokenizerWhere
+                            + ": the tokenizer's ids reach "
+                            + (tok.idLimit() - 1)
+                            + " (its "
+                            + tok.vocabSize()
+                            + " ids have gaps), outside the model's vocab_size "
+                            + vocab
+                            + " (ids 0.."
+                            + (vocab - 1)
+                            + "; a tokenizer of another model?)");
+        }
+        return requireVocabulary(tok.vocabSize(), tokenizerWhere);
+    }
+
     public LanguageModel requireVocabulary(int tokenizerSize, String tokenizerWhere) {
         if (tokenizerSize > config().vocabSize()) {
             int vocab = config().vocabSize();

@@ -106,7 +106,7 @@ public final class EvalCommand implements Callable<Integer> {
         ObjectNode out = new ObjectMapper().createObjectNode();
         try (LanguageModel m = LanguageModel.load(model, Devices.parse(device));
                 OptTokenizer tok = OptTokenizer.load(model)) {
-            m.requireVocabulary(tok.vocabSize(), model.toString());
+            m.requireVocabulary(tok, model.toString());
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             out.put("model", model.toString());
             out.put("text", text.toString());

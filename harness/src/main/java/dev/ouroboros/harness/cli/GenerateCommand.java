@@ -147,7 +147,7 @@ public final class GenerateCommand implements Callable<Integer> {
                         batchSize);
         try (LanguageModel m = LanguageModel.load(model, Devices.parse(device));
                 OptTokenizer tok = OptTokenizer.load(model)) {
-            m.requireVocabulary(tok.vocabSize(), model.toString());
+            m.requireVocabulary(tok, model.toString());
             BlockSource source = promptBlocks(tok);
             if (maxPrompts != null) {
                 source =

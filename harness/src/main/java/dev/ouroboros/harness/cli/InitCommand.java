@@ -77,7 +77,7 @@ public final class InitCommand implements Callable<Integer> {
         OutputDirs.requireEmpty(out);
         try (OptTokenizer tok = OptTokenizer.load(tokenizer)) {
             int vocab =
-                    (tok.vocabSize() + 7)
+                    (tok.idLimit() + 7)
                             / 8
                             * 8; // as OPT: embedding rows rounded up to a multiple of 8
             OptConfig cfg = OptConfig.tiny(vocab, hidden, layers, heads, ffn, positions);

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code ouro resume RUN_DIR}: continue a run from its saved config.resolved.yaml. */
@@ -24,8 +25,20 @@ public final class ResumeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN_DIR")
     Path runDir;
 
+    @Option(
+            names = "--fresh-jvm",
+            description =
+                    "Run each generation in its own child JVM (long GPU runs: native memory fragmentation does not build up).")
+    boolean freshJvm;
+
+    @Option(
+            names = "--generations-per-process",
+            hidden = true,
+            description = "Stop after finishing this many generations.")
+    int perProcess = Integer.MAX_VALUE;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         Path cfgFile = runDir.resolve("config.resolved.yaml");
         if (!Files.isRegularFile(cfgFile)) {
             throw new UserInputException(
@@ -34,7 +47,14 @@ public final class ResumeCommand implements Callable<Integer> {
         Path parent = runDir.toAbsolutePath().normalize().getParent();
         String name = runDir.toAbsolutePath().normalize().getFileName().toString();
         RunConfig cfg = RunConfig.load(cfgFile, List.of("out=" + parent, "name=" + name));
-        Study.run(cfg, List.of(), LOG::info);
-        return 0;
+        if (!freshJvm) {
+            Study.run(cfg, List.of(), LOG::info, perProcess);
+            return 0;
+        }
+        return FreshJvm.run(
+                cfg,
+                List.of("resume", runDir.toString(), "--generations-per-process", "1"),
+                () -> Study.run(cfg, List.of(), LOG::info, perProcess),
+                LOG);
     }
 }

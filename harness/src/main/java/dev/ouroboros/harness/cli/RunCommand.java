@@ -25,7 +25,7 @@ public final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
     /** The child JVM's main class, by name: commands do not depend on {@code Ouro}. */
-    static final String MAIN_CLASS = "dev.ouroboros.harness.Ouro";
+    static final String MAIN_CLASS = FreshJvm.MAIN_CLASS;
 
     @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML config (configs/*.yaml).")
     Path config;
@@ -52,36 +52,11 @@ public final class RunCommand implements Callable<Integer> {
             Study.run(cfg, overrides, LOG::info, perProcess);
             return 0;
         }
-        while (!Study.isComplete(cfg)) {
-            List<String> cmd =
-                    new ArrayList<>(
-                            List.of(
-                                    ProcessHandle.current().info().command().orElse("java"),
-                                    "-cp",
-                                    System.getProperty("java.class.path")));
-            for (String a :
-                    java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-                if (a.startsWith("-X") || a.startsWith("-D")) {
-                    cmd.add(a);
-                }
-            }
-            cmd.addAll(
-                    List.of(
-                            MAIN_CLASS,
-                            "run",
-                            config.toString(),
-                            "--generations-per-process",
-                            "1"));
-            cmd.addAll(overrides);
-            LOG.info("--fresh-jvm: starting a child JVM for the next generation");
-            int code = new ProcessBuilder(cmd).inheritIO().start().waitFor();
-            if (code != 0) {
-                LOG.error(
-                        "child JVM exited with {}; the run directory is consistent, resume with the same command",
-                        code);
-                return code;
-            }
-        }
-        return 0;
+        List<String> child =
+                new ArrayList<>(
+                        List.of("run", config.toString(), "--generations-per-process", "1"));
+        child.addAll(overrides);
+        return FreshJvm.run(
+                cfg, child, () -> Study.run(cfg, overrides, LOG::info, perProcess), LOG);
     }
 }

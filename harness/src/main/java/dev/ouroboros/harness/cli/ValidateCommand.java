@@ -162,14 +162,16 @@ public final class ValidateCommand implements Callable<Integer> {
                 fail(out, "tokenizer " + t + ": no such directory");
             } else {
                 try (OptTokenizer tok = OptTokenizer.load(t)) {
-                    if (configVocab > 0 && tok.vocabSize() > configVocab) {
+                    if (configVocab > 0 && tok.idLimit() > configVocab) {
                         fail(
                                 out,
                                 "tokenizer "
                                         + t
                                         + ": "
-                                        + tok.vocabSize()
-                                        + " tokens, more than the model's vocab_size "
+                                        + tok.idLimit()
+                                        + " ids (0.."
+                                        + (tok.idLimit() - 1)
+                                        + "), more than the model's vocab_size "
                                         + configVocab);
                     } else {
                         pass(

@@ -3,6 +3,7 @@ package dev.ouroboros.harness.cli;
 import dev.ouroboros.datasets.BlockFile;
 import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.report.PerSamplePpl;
+import dev.ouroboros.harness.run.Continuation;
 import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.harness.train.CheckpointStore;
 import dev.ouroboros.models.OptConfig;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Check every file of a run directory that a resume or a report trusts, and list each that fails.",
-            "Checked: the config, metrics.jsonl, each generation's eval.json, the checksums of synthetic sets,",
+            "Checked: the config, metrics.jsonl, each generation's eval.json and continuations.jsonl, the checksums of synthetic sets,",
             "cached blocks and training checkpoints, and that each model's config.json and weights header read.",
             "Exit 0 when every file passes, 2 otherwise."
         })
@@ -69,6 +70,8 @@ public final class VerifyCommand implements Callable<Integer> {
                     check(f, p -> BlockFile.open(p, null, 0).close());
                 } else if (name.equals("eval.json")) {
                     check(f, PerSamplePpl::read);
+                } else if (name.equals(Continuation.FILE)) {
+                    check(f, Continuation::read);
                 } else if (name.equals(CheckpointStore.COMPLETE)) {
                     Path checkpoint = f.getParent().getParent();
                     check(f.getParent(), p -> new CheckpointStore(checkpoint).verified(p));

@@ -209,6 +209,51 @@ public sealed interface MixingPolicy
                 throw new UserInputException(
                         "curate:" + quantile + ": the quantile must be in (0, 1]");
             }
+            double need = largestSyntheticDraw(inner);
+            if (quantile < need - 1e-9) {
+                throw new UserInputException(
+                        "policy '"
+                                + inner.spec()
+                                + "+curate:"
+                                + quantile
+                                + "': "
+                                + inner.spec()
+                                + " draws "
+                                + percent(need)
+                                + " of N from a synthetic set, but curate:"
+                                + quantile
+                                + " keeps only about "
+                                + percent(quantile)
+                                + " of it; use a quantile of at least "
+                                + need
+                                + ", or a policy that trains on what survives the cut (replace,"
+                                + " accumulate, accumulate-subsample)");
+            }
+        }
+
+        /**
+         * The largest share of N that {@code p} draws from one synthetic set (without replacement,
+         * after the cut): 1 − f for keep-real and fresh-real, max(β, γ) for mix, 0 for the policies
+         * that take what is there. A cut at q leaves at least ⌈q·N⌉ items, and a draw of share s
+         * takes at most ⌈s·N⌉ (the rounding of the other parts), so q ≥ s always suffices, for
+         * every N. Drawing fewer than the policy says, or drawing with replacement, would change
+         * the policy's mix or weight the survivors, so a lower q is refused instead.
+         */
+        static double largestSyntheticDraw(MixingPolicy p) {
+            if (p instanceof KeepReal k) {
+                return 1 - k.fraction();
+            }
+            if (p instanceof FreshReal f) {
+                return 1 - f.fraction();
+            }
+            if (p instanceof Mix m) {
+                return Math.max(m.beta(), m.gamma());
+            }
+            return 0;
+        }
+
+        private static String percent(double share) {
+            return Math.round(share * 1000) / 10.0 + "%";
         }
 
         @Override

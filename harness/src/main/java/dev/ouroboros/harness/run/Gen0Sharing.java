@@ -79,10 +79,10 @@ final class Gen0Sharing {
 
     /**
      * Takes generation 0 over from {@code donor}: the marker first, then hard links (copies where
-     * the file system refuses) of train.jsonl, model/ (built as model.tmp, renamed), synthetic.bin
-     * and synthetic.jsonl.gz, and eval.json with its rows relabelled to this policy. Each piece is
-     * skipped when present, so a kill anywhere resumes; the study's generation step then finds
-     * everything done but DONE and metrics.jsonl.
+     * the file system refuses) of train.jsonl, model/ (built as model.tmp, renamed), synthetic.bin,
+     * synthetic.jsonl.gz and continuations.jsonl, and eval.json with its rows relabelled to this
+     * policy. Each piece is skipped when present, so a kill anywhere resumes; the study's
+     * generation step then finds everything done but DONE and metrics.jsonl.
      */
     void adopt(Path donor, Path g, String spec) {
         try {
@@ -90,7 +90,12 @@ final class Gen0Sharing {
             if (!Files.exists(g.resolve(ADOPTED))) {
                 write(g.resolve(ADOPTED), root.relativize(donor) + "\n");
             }
-            for (String f : List.of("train.jsonl", "synthetic.bin", "synthetic.jsonl.gz")) {
+            for (String f :
+                    List.of(
+                            "train.jsonl",
+                            "synthetic.bin",
+                            "synthetic.jsonl.gz",
+                            Continuation.FILE)) {
                 if (Files.exists(donor.resolve(f)) && !Files.exists(g.resolve(f))) {
                     Path tmp = g.resolve(f + ".tmp");
                     Files.deleteIfExists(tmp);

@@ -47,6 +47,22 @@ final class GenerationEval {
             long seed,
             int t,
             double[] syntheticPpl) {
+        return rows(cfg, data, model, policy, seed, t, syntheticPpl, null);
+    }
+
+    /**
+     * The metric rows; the continuations the diversity metrics were computed on go to {@code
+     * continuations} when it is not null (nothing else changes: the same decoding, the same text).
+     */
+    static List<MetricsRow> rows(
+            RunConfig cfg,
+            StudyData data,
+            LanguageModel model,
+            String policy,
+            long seed,
+            int t,
+            double[] syntheticPpl,
+            List<Continuation> continuations) {
         List<MetricsRow> rows = new ArrayList<>();
         int b = cfg.data().blockSize();
 
@@ -107,7 +123,19 @@ final class GenerationEval {
                                 batch,
                                 cfg.generate(),
                                 Seeds.mix(Seeds.eval(seed, t), start))) {
-                    genText.add(tok.decode(news));
+                    String text = tok.decode(news);
+                    if (continuations != null) {
+                        int i = genText.size();
+                        continuations.add(
+                                new Continuation(
+                                        i,
+                                        prompts.get(i),
+                                        tok.decode(prompts.get(i)),
+                                        news,
+                                        text,
+                                        realText.get(i)));
+                    }
+                    genText.add(text);
                 }
             }
             List<List<String>> real = Words.ofAll(realText);

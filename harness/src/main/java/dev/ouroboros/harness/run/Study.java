@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.datasets.BlockFile;
 import dev.ouroboros.datasets.BlockSource;
+import dev.ouroboros.datasets.CorruptBlockFileException;
 import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.metrics.MetricsRow;
 import dev.ouroboros.eval.report.PerSamplePpl;
@@ -93,6 +94,7 @@ public final class Study {
             s.dir = d;
             s.gen0 = new Gen0Sharing(cfg, d.root());
             s.retention = new Retention(cfg, s.gen0);
+            s.removeStaleTemps();
             s.start(overrides);
             MetricsRepair.repair(cfg, d.root(), console);
             if (cfg.kind() == RunConfig.Kind.GAUSSIAN) {
@@ -103,7 +105,7 @@ public final class Study {
             s.data = StudyData.prepare(cfg, d.data());
             OptConfig shape = // a random init's shape is checked here, before any training
                     cfg.randomInit()
-                            ? cfg.model().randomInit(s.data.tokenizer().vocabSize())
+                            ? cfg.model().randomInit(s.data.tokenizer().idLimit())
                             : OptConfig.read(Path.of(cfg.model().base()));
             DiskEstimate.of(cfg, DiskEstimate.params(shape), s.data.train().count())
                     .requireFreeSpace(d.root());
@@ -140,6 +142,43 @@ public final class Study {
             }
         }
         return true;
+    }
+
+    /**
+     * Deletes the temporary files of writes killed before their rename. Safe under the run lock:
+     * every writer of the run directory holds it, except {@code ouro report}, whose report/ and
+     * {@code .report-*} directories are left to it.
+     */
+    private void removeStaleTemps() {
+        List<Path> removed =
+                AtomicFile.removeStale(
+                        dir.root(),
+                        p -> {
+                            String n = p.getFileName().toString();
+                            return p.getParent().equals(dir.root())
+                                    && (n.equals("report") || n.startsWith(".report-"));
+                        });
+        if (!removed.isEmpty()) {
+            console.accept(
+                    dir.root()
+                            + ": removed "
+                            + removed.size()
+                            + " temporary "
+                            + (removed.size() == 1 ? "file" : "files")
+                            + " of killed writes ("
+                            + String.join(
+                                    ", ",
+                                    removed.stream()
+                                            .map(
+                                                    f ->
+                                                            dir.root()
+                                                                    .relativize(f)
+                                                                    .toString()
+                                                                    .replace('\\', '/'))
+                                            .sorted()
+                                            .toList())
+                            + ")");
+        }
     }
 
     /** Writes manifest/config on a new directory; refuses a directory made by another config. */
@@ -305,17 +344,15 @@ public final class Study {
             }
             if (t < cfg.generations() - 1) {
                 BlockFile s =
-                        BlockFile.open(
-                                g.resolve("synthetic.bin"),
-                                data.tokenizer().sha256(),
-                                cfg.data().blockSize());
-                if (s.maxId() >= data.tokenizer().vocabSize()) {
+                        openSynthetic(
+                                new Cell(policy, seed, cell, real, synthetic, eligible), t, g);
+                if (s.maxId() >= data.tokenizer().idLimit()) {
                     throw new UserInputException(
                             s.path()
                                     + ": holds token id "
                                     + s.maxId()
                                     + ", outside the tokenizer's "
-                                    + data.tokenizer().vocabSize()
+                                    + data.tokenizer().idLimit()
                                     + " ids (written by another tool?); delete it to make it again");
                 }
                 synthetic.add(s);
@@ -369,7 +406,9 @@ public final class Study {
                 rows = MetricsRepair.rows(evalJson);
             } else {
                 CrashPoint.here("eval");
-                rows = GenerationEval.rows(cfg, data, model, spec, seed, t, syntheticPpl);
+                List<Continuation> texts = new ArrayList<>();
+                rows = GenerationEval.rows(cfg, data, model, spec, seed, t, syntheticPpl, texts);
+                Continuation.write(g.resolve(Continuation.FILE), texts); // before eval.json
                 ObjectNode e = JSON.createObjectNode();
                 e.put("policy", spec).put("seed", seed).put("generation", t);
                 ArrayNode a = e.putArray("rows");
@@ -404,16 +443,121 @@ public final class Study {
         }
     }
 
-    /** S_{t+1}: generation t's continuation of every real training block (resumable). */
+    /**
+     * S_{t+1}: generation t's continuation of every real training block (resumable); a corrupt
+     * partial or whole set is made again ({@link #recompute}).
+     */
     private BlockFile synthesize(LanguageModel model, Cell c, int t, Path g) {
+        try {
+            return synthesizeTo(model, c, t, g.resolve("synthetic.bin"));
+        } catch (CorruptBlockFileException e) {
+            return recompute(c, t, g, model, e);
+        }
+    }
+
+    private BlockFile synthesizeTo(LanguageModel model, Cell c, int t, Path out) {
         return Synthesizer.make(
                 model,
                 data.tokenizer(),
                 data.train(),
                 cfg.generate(),
                 Seeds.synthesis(c.seed(), t),
-                g.resolve("synthetic.bin"),
+                out,
                 "gen " + t + " synthesize");
+    }
+
+    /** Generation t's finished synthetic set, recomputed if it is corrupt or missing. */
+    private BlockFile openSynthetic(Cell c, int t, Path g) {
+        Path file = g.resolve("synthetic.bin");
+        if (!Files.exists(file)) {
+            return recompute(c, t, g, null, null);
+        }
+        try {
+            return BlockFile.open(file, data.tokenizer().sha256(), cfg.data().blockSize());
+        } catch (CorruptBlockFileException e) {
+            return recompute(c, t, g, null, e);
+        }
+    }
+
+    /**
+     * Makes generation t's synthetic set again after it failed its checksum ({@code corrupt}) or
+     * went missing (null). Synthesis is a pure function of generation t's model, D0 and the
+     * synthesis seed, so the set is the one the later generations trained on, which the checksum
+     * its header still holds confirms (a set that comes out different is refused: decoding was not
+     * reproducible here). Made in {@code synthetic.recompute/} and renamed into place; refused in
+     * one line when the model was not kept.
+     *
+     * @param model generation t's model when it is loaded, else null (read from {@code g/model})
+     */
+    private BlockFile recompute(
+            Cell c, int t, Path g, LanguageModel model, CorruptBlockFileException corrupt) {
+        Path file = g.resolve("synthetic.bin");
+        String rel = dir.root().relativize(file).toString().replace('\\', '/');
+        String gen = g.getFileName().toString();
+        String what = corrupt == null ? " is missing" : " failed its checksum";
+        Path modelDir = g.resolve("model");
+        if (model == null && !Files.isDirectory(modelDir)) {
+            throw new UserInputException(
+                    rel
+                            + what
+                            + ", and it cannot be recomputed: "
+                            + gen
+                            + "'s model was not kept (keep: "
+                            + ConfigWords.word(cfg.keep())
+                            + "); run the cell again (delete "
+                            + dir.root().relativize(c.dir()).toString().replace('\\', '/')
+                            + ")");
+        }
+        Integer expected = null; // the checksum of the committed ids, if the header is whole
+        long expectedCount = 0;
+        if (corrupt != null) {
+            try {
+                BlockFile.Header h = BlockFile.readHeader(file);
+                expected = h.payloadCrc32c();
+                expectedCount = h.count();
+            } catch (UserInputException headerToo) {
+                // nothing to compare with
+            }
+        }
+        console.accept(rel + what + ": recomputing from " + gen + "'s model");
+        Path tmp = g.resolve("synthetic.recompute");
+        try {
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            BlockFile made;
+            try (LanguageModel own = model == null ? LanguageModel.load(modelDir, device) : null) {
+                made =
+                        synthesizeTo(
+                                model == null ? own : model, c, t, tmp.resolve("synthetic.bin"));
+            }
+            if (expected != null
+                    && expectedCount <= made.count()
+                    && BlockFile.payloadCrc32c(made, (int) expectedCount) != expected) {
+                throw new UserInputException(
+                        rel
+                                + " failed its checksum, and recomputing it from "
+                                + gen
+                                + "'s model gave other blocks: decoding is not reproducible here"
+                                + " (another device or precision?), so the generations trained on"
+                                + " it cannot be continued; run the cell again (delete "
+                                + dir.root().relativize(c.dir()).toString().replace('\\', '/')
+                                + ")");
+            }
+            Files.move(
+                    tmp.resolve("synthetic.jsonl.gz"),
+                    g.resolve("synthetic.jsonl.gz"),
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            Files.move(
+                    tmp.resolve("synthetic.bin"),
+                    file,
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            deleteTree(tmp);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return BlockFile.open(file, data.tokenizer().sha256(), cfg.data().blockSize());
     }
 
     /** Per-sample perplexities of {@code s} under the generation-0 model (Shumailov Fig. 1). */
@@ -534,14 +678,13 @@ public final class Study {
                 cfg.init() == Init.BASE || (cfg.init() == Init.PREVIOUS && t == 0 && m.hasBase());
         if (fromBase) {
             return LanguageModel.load(Path.of(m.base()), device, drop)
-                    .requireVocabulary(
-                            data.tokenizer().vocabSize(), data.tokenizerDir().toString());
+                    .requireVocabulary(data.tokenizer(), data.tokenizerDir().toString());
         }
         if (cfg.init() == Init.PREVIOUS && t > 0) {
             return LanguageModel.load(RunDir.gen(cell, t - 1).resolve("model"), device, drop);
         }
         return LanguageModel.random(
-                m.randomInit(data.tokenizer().vocabSize()), Seeds.train(seed, t), device);
+                m.randomInit(data.tokenizer().idLimit()), Seeds.train(seed, t), device);
     }
 
     private void appendMissing(List<MetricsRow> rows) {

@@ -134,10 +134,9 @@ public final class TrainRun {
         ModelConfig m = cfg.model();
         if (cfg.init() == Init.BASE) {
             return LanguageModel.load(Path.of(m.base()), device, m::withDropoutOverrides)
-                    .requireVocabulary(
-                            tok.vocabSize(), m.tokenizer() != null ? m.tokenizer() : m.base());
+                    .requireVocabulary(tok, m.tokenizer() != null ? m.tokenizer() : m.base());
         }
-        OptConfig oc = m.randomInit(tok.vocabSize());
+        OptConfig oc = m.randomInit(tok.idLimit());
         return LanguageModel.random(oc, cfg.seed(), device);
     }
 

@@ -155,6 +155,68 @@ class MixingPolicyTest {
         assertThrows(UserInputException.class, () -> MixingPolicy.parse("replace+curate:0"));
     }
 
+    /**
+     * keep-real:0.1+curate:0.5 drew 90% of N from a set cut to about half and died with an
+     * IllegalStateException (exit 1, a stack trace) in generation 1. A cut below what the policy
+     * draws from one synthetic set is now refused when the config is read.
+     */
+    @Test
+    void aCutBelowWhatThePolicyDrawsIsRefusedWhenParsed() {
+        UserInputException e =
+                assertThrows(
+                        UserInputException.class,
+                        () -> MixingPolicy.parse("keep-real:0.1+curate:0.5"));
+        assertEquals(
+                "policy 'keep-real:0.1+curate:0.5': keep-real:0.1 draws 90.0% of N from a synthetic"
+                        + " set, but curate:0.5 keeps only about 50.0% of it; use a quantile of at"
+                        + " least 0.9, or a policy that trains on what survives the cut (replace,"
+                        + " accumulate, accumulate-subsample)",
+                e.getMessage());
+        assertThrows(
+                UserInputException.class, () -> MixingPolicy.parse("fresh-real:0.2+curate:0.7"));
+        assertThrows(
+                UserInputException.class, () -> MixingPolicy.parse("mix:0.1,0.2,0.7+curate:0.6"));
+        assertThrows(
+                UserInputException.class, () -> MixingPolicy.parse("mix:0.1,0.8,0.1+curate:0.5"));
+        for (String ok :
+                List.of(
+                        "replace+curate:0.1",
+                        "accumulate+curate:0.1",
+                        "accumulate-subsample+curate:0.1",
+                        "keep-real:0.5+curate:0.5",
+                        "fresh-real:0.1+curate:0.9",
+                        "mix:0.1,0.2,0.7+curate:0.7")) {
+            assertEquals(ok, MixingPolicy.parse(ok).spec());
+        }
+    }
+
+    /**
+     * At the lowest quantile allowed, every N draws without running short, however the shares
+     * round, and the set has N items.
+     */
+    @Test
+    void theLowestAllowedCutAlwaysLeavesEnough() {
+        double[][] keep = {{0.1, 0.9}, {0.3, 0.7}, {0.25, 0.75}, {0.05, 0.95}, {0.5, 0.5}};
+        for (int n = 1; n <= 400; n++) {
+            double[] ppl = new double[n];
+            for (int i = 0; i < n; i++) {
+                ppl[i] = (i * 7919L) % n; // distinct scores, no ties to help
+            }
+            for (double[] fq : keep) {
+                for (String inner : List.of("keep-real:", "fresh-real:")) {
+                    MixingPolicy p = MixingPolicy.parse(inner + fq[0] + "+curate:" + fq[1]);
+                    int[] cut = MixingPolicy.Curated.curate(ppl, fq[1]);
+                    Pools pools = new Pools(Pools.range(0, n), Pools.range(n, 3 * n), List.of(cut));
+                    assertEquals(n, p.select(pools, new SplittableRandom(n)).size(), p + " N=" + n);
+                }
+            }
+            MixingPolicy mix = MixingPolicy.parse("mix:0.15,0.15,0.7+curate:0.7");
+            int[] cut = MixingPolicy.Curated.curate(ppl, 0.7);
+            Pools two = new Pools(Pools.range(0, n), new int[0], List.of(cut, cut));
+            assertEquals(n, mix.select(two, new SplittableRandom(n)).size(), "mix N=" + n);
+        }
+    }
+
     @Test
     void sameSeedSameSet() {
         MixingPolicy p = MixingPolicy.parse("keep-real:0.3");

@@ -64,6 +64,7 @@ class SmokeStudyTest {
                         new java.util.HashSet<>(
                                 Set.of(
                                         "DONE",
+                                        "continuations.jsonl",
                                         "eval.json",
                                         "model",
                                         "synthetic.bin",
@@ -79,13 +80,14 @@ class SmokeStudyTest {
                 assertEquals(
                         Set.of(
                                 "DONE",
+                                "continuations.jsonl",
                                 "eval.json",
                                 "synthetic.bin",
                                 "synthetic.jsonl.gz",
                                 "train.jsonl"),
                         names(cell.resolve("gen=001")));
                 assertEquals(
-                        Set.of("DONE", "eval.json", "model", "train.jsonl"),
+                        Set.of("DONE", "continuations.jsonl", "eval.json", "model", "train.jsonl"),
                         names(cell.resolve("gen=002")));
                 assertTrue(
                         Set.of("config.json", "model.safetensors", "tokenizer.json").stream()

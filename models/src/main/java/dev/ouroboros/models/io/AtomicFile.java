@@ -4,16 +4,23 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Writes a file so that readers see either the old content or the complete new content, never a
  * torn file: the bytes go to a temporary file in the same directory, are fsynced, and the temporary
  * file is renamed over the target atomically; the directory is then fsynced so that the rename
- * survives a crash.
+ * survives a crash. A write killed before its rename leaves its temporary file ({@code
+ * .TARGET.<n>.tmp}); {@link #removeStale} deletes those where the caller holds a lock that rules
+ * out a live writer (a run directory's {@code .lock}).
  */
 public final class AtomicFile {
 
@@ -82,6 +89,56 @@ public final class AtomicFile {
                 }
             }
         }
+    }
+
+    /**
+     * Whether {@code name} is the temporary file of a write: {@code .TARGET.<digits>.tmp}, which a
+     * write killed before its rename leaves behind.
+     */
+    public static boolean isTemp(String name) {
+        return TEMP.matcher(name).matches();
+    }
+
+    private static final java.util.regex.Pattern TEMP =
+            java.util.regex.Pattern.compile("\\..+\\.[0-9]+\\.tmp");
+
+    /**
+     * Deletes the temporary files ({@link #isTemp}) below {@code root} that killed writes left,
+     * except in directories {@code skip} accepts; returns them. The caller must know that no other
+     * process is writing there (it holds the directory's lock): a temporary file is a stale one
+     * only when its writer is gone.
+     */
+    public static List<Path> removeStale(Path root, java.util.function.Predicate<Path> skip) {
+        List<Path> removed = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return removed;
+        }
+        try {
+            Files.walkFileTree(
+                    root,
+                    new SimpleFileVisitor<>() {
+                        @Override
+                        public FileVisitResult preVisitDirectory(
+                                Path dir, BasicFileAttributes attrs) {
+                            return !dir.equals(root) && skip.test(dir)
+                                    ? FileVisitResult.SKIP_SUBTREE
+                                    : FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                                throws IOException {
+                            if (attrs.isRegularFile() && isTemp(file.getFileName().toString())) {
+                                Files.deleteIfExists(file);
+                                removed.add(file);
+                            }
+                            return FileVisitResult.CONTINUE;
+                        }
+                    });
+        } catch (IOException e) {
+            throw new UncheckedIOException(root + ": cannot remove stale temporary files", e);
+        }
+        return removed;
     }
 
     private static String tempSuffix() {

@@ -78,16 +78,22 @@ public final class OptTokenizer implements AutoCloseable {
     private final byte[] canonicalJson;
     private final SpecialTokens specials;
     private final int vocabSize;
+    private final int idLimit;
+    private final String source;
 
     private OptTokenizer(
             HuggingFaceTokenizer tokenizer,
             byte[] canonicalJson,
             SpecialTokens specials,
-            int vocabSize) {
+            int vocabSize,
+            int idLimit,
+            String source) {
         this.tokenizer = tokenizer;
         this.canonicalJson = canonicalJson;
         this.specials = specials;
         this.vocabSize = vocabSize;
+        this.idLimit = idLimit;
+        this.source = source;
     }
 
     /**
@@ -168,6 +174,19 @@ public final class OptTokenizer implements AutoCloseable {
     }
 
     /**
+     * One more than the largest id: the embedding rows a model needs for this tokenizer. Equal to
+     * {@link #vocabSize()} unless the ids have gaps.
+     */
+    public int idLimit() {
+        return idLimit;
+    }
+
+    /** The file or directory the tokenizer was loaded from, for messages. */
+    public String source() {
+        return source;
+    }
+
+    /**
      * Hex SHA-256 of the canonical {@code tokenizer.json} (the bytes {@link #save(Path)} writes).
      */
     public String sha256() {
@@ -214,6 +233,7 @@ public final class OptTokenizer implements AutoCloseable {
 
     private static OptTokenizer fromSpec(ObjectNode spec, SpecialNames names, String source) {
         Map<String, Integer> ids = tokenIds(spec, source);
+        requireUnknownToken(spec.path("model"), source);
         SpecialTokens specials =
                 new SpecialTokens(
                         names.bos(),
@@ -235,8 +255,40 @@ public final class OptTokenizer implements AutoCloseable {
             canonical = canonicalBytes(spec);
             tokenizer = newDjlTokenizer(canonical, source);
         }
+        int limit = 0;
+        for (int id : ids.values()) {
+            if (id < 0) {
+                tokenizer.close();
+                throw new UserInputException(source + ": token id " + id + " is negative");
+            }
+            limit = Math.max(limit, id + 1);
+        }
         return new OptTokenizer(
-                tokenizer, canonical, specials, new LinkedHashSet<>(ids.values()).size());
+                tokenizer,
+                canonical,
+                specials,
+                new LinkedHashSet<>(ids.values()).size(),
+                limit,
+                source);
+    }
+
+    /**
+     * The tokenizer model's unknown token must be in its vocabulary, or the first word outside it
+     * fails to encode deep in the Rust tokenizer ("WordLevel error: Missing [UNK] token from the
+     * vocabulary"). The model's own vocabulary, not the added tokens, is where the tokenizers
+     * library looks. Byte-level BPE (OPT's) has none and needs none.
+     */
+    private static void requireUnknownToken(JsonNode model, String source) {
+        JsonNode given = model.get("unk_token");
+        String unk = given != null && given.isTextual() ? given.asText() : null;
+        if (unk != null && !model.path("vocab").has(unk)) { // an added token does not do
+            throw new UserInputException(
+                    source
+                            + ": the unknown token "
+                            + unk
+                            + " (model.unk_token) is not in the tokenizer's vocabulary, so any"
+                            + " word outside the vocabulary would fail to encode");
+        }
     }
 
     private static boolean isBosOnly(long[] ids, int bosId) {

@@ -34,4 +34,33 @@ class AtomicFileTest {
             assertEquals(2, s.count());
         }
     }
+
+    /**
+     * A write killed before its rename leaves .NAME.<n>.tmp; removeStale deletes exactly those, at
+     * any depth, and leaves the directories it is told to skip alone.
+     */
+    @Test
+    void removeStaleDeletesOnlyTheTemporaryFilesOfKilledWrites() throws Exception {
+        Path gen = Files.createDirectories(dir.resolve("policy=replace/seed=0/gen=001"));
+        Path report = Files.createDirectories(dir.resolve("report"));
+        Path a = Files.writeString(dir.resolve(".metrics.jsonl.123.tmp"), "x");
+        Path b = Files.writeString(gen.resolve(".eval.json.18446744073709551615.tmp"), "x");
+        Path theirs = Files.writeString(report.resolve(".summary.csv.7.tmp"), "x");
+        Path[] kept = {
+            Files.writeString(gen.resolve("eval.json"), "{}"),
+            Files.writeString(gen.resolve("synthetic.bin.tmp"), "x"),
+            Files.writeString(gen.resolve(".eval.json.tmp"), "x"),
+            Files.writeString(gen.resolve("x.1.tmp"), "x"),
+            Files.createDirectories(gen.resolve(".model.1.tmp"))
+        };
+        assertTrue(AtomicFile.isTemp(a.getFileName().toString()));
+        java.util.List<Path> removed =
+                AtomicFile.removeStale(dir, p -> p.getFileName().toString().equals("report"));
+        assertEquals(java.util.Set.of(a, b), java.util.Set.copyOf(removed));
+        assertTrue(Files.notExists(a) && Files.notExists(b));
+        assertTrue(Files.exists(theirs));
+        for (Path p : kept) {
+            assertTrue(Files.exists(p), p.toString());
+        }
+    }
 }

@@ -105,6 +105,66 @@ class OptTokenizerTest {
         return Stream.of("tokenizer", "tokenizer_json");
     }
 
+    /** The golden tokenizer as a tokenizer.json tree (saved to {@code dir} first). */
+    static ObjectNode savedSpec(Path dir) throws IOException {
+        try (OptTokenizer tok = OptTokenizer.load(golden("tokenizer"))) {
+            tok.save(dir);
+        }
+        Files.delete(dir.resolve("tokenizer_config.json"));
+        Files.delete(dir.resolve("special_tokens_map.json"));
+        return (ObjectNode) JSON.readTree(dir.resolve("tokenizer.json").toFile());
+    }
+
+    @Test
+    void aTokenizerWithoutItsUnknownTokenIsOneLine(@TempDir Path tmp) throws IOException {
+        ObjectNode spec = savedSpec(tmp);
+        ((ObjectNode) spec.get("model")).put("unk_token", "<nope>");
+        Path file = tmp.resolve("tokenizer.json");
+        Files.write(file, JSON.writeValueAsBytes(spec));
+        UserInputException e = assertThrows(UserInputException.class, () -> OptTokenizer.load(tmp));
+        assertEquals(
+                file
+                        + ": the unknown token <nope> (model.unk_token) is not in the tokenizer's"
+                        + " vocabulary, so any word outside the vocabulary would fail to encode",
+                e.getMessage());
+
+        // the word-level tokenizer of a ground-truth run with <unk> lost from its vocabulary: it
+        // loaded, and its first unknown word failed in the Rust tokenizer with a stack trace
+        ObjectNode wordLevel = JSON.createObjectNode().put("type", "WordLevel");
+        wordLevel.putObject("vocab").put("</s>", 0).put("<pad>", 1).put("the", 2);
+        wordLevel.put("unk_token", "<unk>");
+        spec.set("model", wordLevel);
+        spec.putNull("pre_tokenizer");
+        spec.putNull("decoder");
+        spec.putArray("added_tokens");
+        Files.write(file, JSON.writeValueAsBytes(spec));
+        e = assertThrows(UserInputException.class, () -> OptTokenizer.load(tmp));
+        assertTrue(e.getMessage().startsWith(file + ": the unknown token <unk>"), e.getMessage());
+        ((ObjectNode) wordLevel.get("vocab")).put("<unk>", 3);
+        Files.write(file, JSON.writeValueAsBytes(spec));
+        try (OptTokenizer tok = OptTokenizer.load(tmp)) {
+            assertEquals(4, tok.vocabSize());
+        }
+    }
+
+    @Test
+    void idsWithGapsReportTheirLargestId(@TempDir Path tmp) throws IOException {
+        ObjectNode spec = savedSpec(tmp);
+        int entries = spec.path("model").path("vocab").size();
+        ObjectNode vocab = (ObjectNode) spec.path("model").path("vocab");
+        assertEquals(263, vocab.get("\u0120the").intValue());
+        vocab.put("\u0120the", 4999); // " the" moves to 4999, leaving 263 unused
+        Files.write(tmp.resolve("tokenizer.json"), JSON.writeValueAsBytes(spec));
+        try (OptTokenizer tok = OptTokenizer.load(tmp)) {
+            assertEquals(entries, tok.vocabSize());
+            assertEquals(5000, tok.idLimit());
+            assertArrayEquals(new long[] {2, 4999}, tok.encode(" the"));
+        }
+        try (OptTokenizer tok = OptTokenizer.load(golden("tokenizer"))) {
+            assertEquals(tok.vocabSize(), tok.idLimit(), "no gaps in OPT's ids");
+        }
+    }
+
     @Test
     void neverTruncatesAt512() throws IOException {
         String text = Files.readString(golden("eval.txt")).repeat(3);

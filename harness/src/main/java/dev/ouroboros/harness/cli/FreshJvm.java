@@ -1,0 +1,59 @@
+package dev.ouroboros.harness.cli;
+
+import dev.ouroboros.harness.run.RunConfig;
+import dev.ouroboros.harness.run.Study;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+
+/**
+ * {@code --fresh-jvm} of {@code ouro run} and {@code ouro resume}: each generation in a child JVM
+ * (with the parent's {@code -X} / {@code -D} options), one after another until the study is
+ * complete. A study that is complete already is resumed in this process instead, so that it gets
+ * what every resume does (metrics.jsonl repaired, synthetic sets verified, stale temporary files
+ * removed) without a child that would have nothing to train.
+ */
+final class FreshJvm {
+    /** The child JVM's main class, by name: commands do not depend on {@code Ouro}. */
+    static final String MAIN_CLASS = "dev.ouroboros.harness.Ouro";
+
+    private FreshJvm() {}
+
+    /**
+     * @param childArgs the {@code ouro} arguments of one child (they must stop it after one
+     *     generation)
+     * @param inProcess the same study resumed in this process
+     */
+    static int run(RunConfig cfg, List<String> childArgs, Runnable inProcess, Logger log)
+            throws Exception {
+        if (Study.isComplete(cfg)) {
+            inProcess.run();
+            return 0;
+        }
+        while (!Study.isComplete(cfg)) {
+            List<String> cmd =
+                    new ArrayList<>(
+                            List.of(
+                                    ProcessHandle.current().info().command().orElse("java"),
+                                    "-cp",
+                                    System.getProperty("java.class.path")));
+            for (String a :
+                    java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                if (a.startsWith("-X") || a.startsWith("-D")) {
+                    cmd.add(a);
+                }
+            }
+            cmd.add(MAIN_CLASS);
+            cmd.addAll(childArgs);
+            log.info("--fresh-jvm: starting a child JVM for the next generation");
+            int code = new ProcessBuilder(cmd).inheritIO().start().waitFor();
+            if (code != 0) {
+                log.error(
+                        "child JVM exited with {}; the run directory is consistent, resume with the same command",
+                        code);
+                return code;
+            }
+        }
+        return 0;
+    }
+}
