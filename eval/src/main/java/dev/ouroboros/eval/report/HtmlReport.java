@@ -230,7 +230,7 @@ final class HtmlReport {
         }
 
         // run files
-        for (String f : List.of("config.resolved.yaml", "manifest.json")) {
+        for (String f : List.of("config.resolved.yaml", "manifest.json", "merge.json")) {
             Path p = dir.resolve(f);
             if (Files.isRegularFile(p)) {
                 b.append("<h2>")
