@@ -47,6 +47,8 @@ final class HtmlReport {
             Summary summary,
             Report.Samples samples,
             List<Plots.Png> plots,
+            Comparison comparison,
+            List<Plots.Png> differencePlots,
             List<Plots.Png> histograms,
             Instant now) {
         StringBuilder b = new StringBuilder(64 * 1024);
@@ -119,6 +121,7 @@ final class HtmlReport {
             plots.forEach(p -> figure(b, p));
             b.append("</div>\n");
         }
+        comparisonSection(b, comparison, differencePlots);
         if (!histograms.isEmpty()) {
             b.append(
                             "<h2>Per-sample perplexity</h2>\n<p>Each generation's samples scored by the generation-0 model,"
@@ -227,7 +230,7 @@ final class HtmlReport {
         }
 
         // run files
-        for (String f : List.of("config.resolved.yaml", "manifest.json")) {
+        for (String f : List.of("config.resolved.yaml", "manifest.json", "merge.json")) {
             Path p = dir.resolve(f);
             if (Files.isRegularFile(p)) {
                 b.append("<h2>")
@@ -241,6 +244,63 @@ final class HtmlReport {
                 "<p class=\"meta\">Made by <code>ouro report</code>. Self-contained: nothing on this page is"
                         + " fetched from the network.</p>\n</body></html>\n");
         return b.toString();
+    }
+
+    /** Policies vs the baseline: the method, left-out seeds, the plots, one table per metric. */
+    private static void comparisonSection(
+            StringBuilder b, Comparison cmp, List<Plots.Png> differencePlots) {
+        if (cmp.baseline() == null || cmp.others().isEmpty()) {
+            return;
+        }
+        b.append("<h2>Policies vs the baseline (<code>")
+                .append(esc(cmp.baseline()))
+                .append("</code>)</h2>\n<p>")
+                .append(esc(Comparison.method()))
+                .append(
+                        " Also in <code>compare.csv</code> and <code>compare.md</code>; another"
+                                + " baseline: <code>ouro report --baseline POLICY</code>.</p>\n");
+        List<String> notes = cmp.notes();
+        if (!notes.isEmpty()) {
+            b.append("<p class=\"warn\">Seeds left out (no partner on the other side):");
+            notes.forEach(n -> b.append("<br>").append(esc(n)));
+            b.append("</p>\n");
+        }
+        if (!differencePlots.isEmpty()) {
+            b.append("<div class=\"grid\">\n");
+            differencePlots.forEach(p -> figure(b, p));
+            b.append("</div>\n");
+        }
+        b.append("<div class=\"tables\">\n");
+        for (List<String> sm : cmp.splitMetrics()) {
+            String split = sm.get(0);
+            String metric = sm.get(1);
+            b.append("<div><h3>")
+                    .append(esc(metric))
+                    .append(' ')
+                    .append(MetricDefs.find(metric).map(x -> x.better().arrow()).orElse("?"))
+                    .append(" — ")
+                    .append(esc(split))
+                    .append(": policy − ")
+                    .append(esc(cmp.baseline()))
+                    .append("</h3>\n<table class=\"compare\"><tr><th>generation</th>");
+            cmp.others().forEach(p -> b.append("<th>").append(esc(p)).append("</th>"));
+            b.append("</tr>\n");
+            for (int g : cmp.generations(split, metric)) {
+                b.append("<tr><td>").append(g).append("</td>");
+                for (String p : cmp.others()) {
+                    b.append("<td>")
+                            .append(
+                                    esc(
+                                            cmp.difference(p, g, split, metric)
+                                                    .map(PairedDifference::text)
+                                                    .orElse("")))
+                            .append("</td>");
+                }
+                b.append("</tr>\n");
+            }
+            b.append("</table></div>\n");
+        }
+        b.append("</div>\n");
     }
 
     private static void figure(StringBuilder b, Plots.Png p) {

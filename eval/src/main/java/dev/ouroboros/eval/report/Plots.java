@@ -167,6 +167,104 @@ public final class Plots {
         return new Png(fileName(metric, split), title, encode(c));
     }
 
+    /** {@code diff-<metric>-vs-generation[-<split>].png}. */
+    public static String differenceFileName(String metric, String split) {
+        return "diff-" + fileName(metric, split);
+    }
+
+    /**
+     * Policy − baseline vs generation for one split and metric: one line per policy (the mean
+     * paired difference), its 95% paired-t band where n ≥ 2, and a dashed zero line (the baseline).
+     * Colours follow {@code colourOrder}, as in {@link #metricVsGeneration}.
+     */
+    public static Png differenceVsGeneration(
+            Comparison cmp, List<String> colourOrder, String split, String metric) {
+        Optional<MetricDef> def = MetricDefs.find(metric);
+        String arrow = def.map(d -> d.better().arrow()).orElse("?");
+        String title = metric + " " + arrow + ": policy − " + cmp.baseline() + " (" + split + ")";
+        XYChart c =
+                new XYChartBuilder()
+                        .width(800)
+                        .height(500)
+                        .title(title)
+                        .xAxisTitle("generation")
+                        .yAxisTitle(
+                                "difference to "
+                                        + cmp.baseline()
+                                        + def.map(d -> " [" + d.unit() + "]").orElse(""))
+                        .build();
+        style(c);
+        c.getStyler().setXAxisDecimalPattern("0");
+        List<Integer> gens = new ArrayList<>(cmp.generations(split, metric));
+        if (gens.isEmpty()) {
+            throw new IllegalArgumentException("no differences for " + metric + " on " + split);
+        }
+        double g0 = gens.get(0);
+        double g1 = gens.get(gens.size() - 1);
+        XYSeries zero =
+                c.addSeries(
+                        cmp.baseline() + " (baseline)",
+                        new double[] {g0, g1 == g0 ? g0 + 1e-9 : g1},
+                        new double[] {0, 0});
+        zero.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
+        zero.setMarker(SeriesMarkers.NONE);
+        zero.setLineColor(new Color(0x777777));
+        zero.setLineStyle(
+                new java.awt.BasicStroke(
+                        1.5f,
+                        java.awt.BasicStroke.CAP_BUTT,
+                        java.awt.BasicStroke.JOIN_MITER,
+                        10f,
+                        new float[] {6f, 4f},
+                        0f));
+        for (String p : cmp.others()) {
+            List<PairedDifference> ds =
+                    cmp.differences().stream()
+                            .filter(
+                                    d ->
+                                            d.policy().equals(p)
+                                                    && d.split().equals(split)
+                                                    && d.metric().equals(metric))
+                            .toList();
+            if (ds.isEmpty()) {
+                continue;
+            }
+            Color col = color(Math.max(0, colourOrder.indexOf(p)));
+            List<PairedDifference> withCi = ds.stream().filter(d -> d.n() > 1).toList();
+            if (withCi.size() > 1) {
+                int k = withCi.size();
+                double[] bx = new double[2 * k];
+                double[] by = new double[2 * k];
+                for (int i = 0; i < k; i++) {
+                    bx[i] = withCi.get(i).generation();
+                    by[i] = withCi.get(i).ciHi();
+                    bx[k + i] = withCi.get(k - 1 - i).generation();
+                    by[k + i] = withCi.get(k - 1 - i).ciLo();
+                }
+                XYSeries band = c.addSeries(p + " 95% CI", bx, by);
+                band.setXYSeriesRenderStyle(XYSeriesRenderStyle.PolygonArea);
+                band.setMarker(SeriesMarkers.NONE);
+                band.setFillColor(alpha(col, 45));
+                band.setLineColor(alpha(col, 0));
+                band.setShowInLegend(false);
+            }
+            int nMin = ds.stream().mapToInt(PairedDifference::n).min().orElse(0);
+            int nMax = ds.stream().mapToInt(PairedDifference::n).max().orElse(0);
+            String n = nMin == nMax ? "n=" + nMin : "n=" + nMin + "–" + nMax;
+            XYSeries mean =
+                    c.addSeries(
+                            p + " − " + cmp.baseline() + " (" + n + " pairs)",
+                            ds.stream().mapToDouble(PairedDifference::generation).toArray(),
+                            ds.stream().mapToDouble(PairedDifference::mean).toArray());
+            mean.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
+            mean.setMarker(SeriesMarkers.CIRCLE);
+            mean.setMarkerColor(col);
+            mean.setLineColor(col);
+            mean.setLineWidth(2.5f);
+        }
+        return new Png(differenceFileName(metric, split), title, encode(c));
+    }
+
     /**
      * Histograms of per-sample perplexity: one panel per policy (side by side in one PNG), one step
      * line per generation (light to dark), each the share of that generation's samples (pooled over

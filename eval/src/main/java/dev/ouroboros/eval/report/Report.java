@@ -27,7 +27,8 @@ import java.util.stream.Stream;
 /**
  * {@code ouro report RUN_DIR}: reads what a run has written so far (rows of metrics.jsonl,
  * per-sample perplexities of each generation's eval.json; no DONE marker needed) and writes {@code
- * RUN_DIR/report/}: summary.csv, summary.md, plots/*.png and a self-contained index.html.
+ * RUN_DIR/report/}: summary.csv, summary.md, compare.csv, compare.md (every policy against a
+ * baseline, paired by seed: {@link Comparison}), plots/*.png and a self-contained index.html.
  *
  * <p>The report is built in a temporary sibling directory and swapped in with renames, so a reader
  * sees the old report or the new one, never a half-written one (between the two renames {@code
@@ -43,8 +44,12 @@ public final class Report {
     private static final Pattern GEN_DIR =
             Pattern.compile("(?:.*/)?policy=([^/]+)/seed=(\\d+)/gen=(\\d+)");
 
-    /** What was written. */
-    public record Result(Path dir, int rows, List<String> skipped, List<Path> files) {}
+    /**
+     * What was written; {@code baseline}: the policy the others were compared with (null without
+     * rows).
+     */
+    public record Result(
+            Path dir, int rows, List<String> skipped, List<Path> files, String baseline) {}
 
     /** Per-sample perplexities: split → policy → generation → values pooled over seeds. */
     public record Samples(Map<String, Map<String, SortedMap<Integer, double[]>>> bySplit) {}
@@ -60,6 +65,17 @@ public final class Report {
      * .report-old-*} directories a killed report left behind.
      */
     public static Result write(Path runDir) {
+        return write(runDir, null);
+    }
+
+    /**
+     * Builds the report of {@code runDir}, comparing every policy with {@code baseline}; null: the
+     * run's first policy (that of the first row of metrics.jsonl: a study runs its policies in
+     * config order, a merge keeps the order of its runs).
+     *
+     * @throws UserInputException when {@code baseline} is not a policy of the run's rows
+     */
+    public static Result write(Path runDir, String baseline) {
         Path dir = checkRunDir(runDir);
         synchronized (IN_PROCESS) {
             try (FileChannel ch =
@@ -69,7 +85,7 @@ public final class Report {
                                     StandardOpenOption.WRITE);
                     FileLock lock = ch.lock()) {
                 removeStale(dir);
-                return writeLocked(dir);
+                return writeLocked(dir, baseline);
             } catch (IOException e) {
                 throw new UncheckedIOException(
                         dir + ": writing the report failed: " + e.getMessage(), e);
@@ -100,18 +116,24 @@ public final class Report {
         }
     }
 
-    private static Result writeLocked(Path dir) {
+    private static Result writeLocked(Path dir, String requestedBaseline) {
         Path log = dir.resolve(MetricsLog.FILE);
         MetricsLog.Read read =
                 Files.exists(log)
                         ? MetricsLog.read(log)
                         : new MetricsLog.Read(List.of(), List.of());
         Summary summary = Summary.of(read.rows());
+        Comparison comparison = Comparison.of(summary, baseline(dir, read, requestedBaseline));
         Samples samples = readSamples(dir);
         List<Plots.Png> plots = new ArrayList<>();
         List<String> policies = Plots.policyOrder(summary);
         for (List<String> sm : summary.splitMetrics()) {
             plots.add(Plots.metricVsGeneration(summary, policies, sm.get(0), sm.get(1)));
+        }
+        List<Plots.Png> differencePlots = new ArrayList<>();
+        for (List<String> sm : comparison.splitMetrics()) {
+            differencePlots.add(
+                    Plots.differenceVsGeneration(comparison, policies, sm.get(0), sm.get(1)));
         }
         List<Plots.Png> histograms = new ArrayList<>();
         samples.bySplit()
@@ -132,7 +154,16 @@ public final class Report {
                             }
                         });
         String html =
-                HtmlReport.render(dir, read, summary, samples, plots, histograms, Instant.now());
+                HtmlReport.render(
+                        dir,
+                        read,
+                        summary,
+                        samples,
+                        plots,
+                        comparison,
+                        differencePlots,
+                        histograms,
+                        Instant.now());
 
         Path tmp;
         try {
@@ -149,7 +180,16 @@ public final class Report {
                     tmp.resolve("summary.md"),
                     markdown(dir, read, summary, samples),
                     StandardCharsets.UTF_8);
+            Files.writeString(
+                    tmp.resolve("compare.csv"), comparison.toCsv(), StandardCharsets.UTF_8);
+            Files.writeString(
+                    tmp.resolve("compare.md"),
+                    comparison.toMarkdown(String.valueOf(dir.getFileName())),
+                    StandardCharsets.UTF_8);
             for (Plots.Png p : plots) {
+                Files.write(plotDir.resolve(p.fileName()), p.bytes());
+            }
+            for (Plots.Png p : differencePlots) {
                 Files.write(plotDir.resolve(p.fileName()), p.bytes());
             }
             for (Plots.Png p : histograms) {
@@ -165,11 +205,42 @@ public final class Report {
                                 .toList();
             }
             swap(tmp, dir.resolve("report"));
-            return new Result(dir.resolve("report"), read.rows().size(), read.skipped(), files);
+            return new Result(
+                    dir.resolve("report"),
+                    read.rows().size(),
+                    read.skipped(),
+                    files,
+                    comparison.baseline());
         } catch (IOException e) {
             throw new UncheckedIOException(
                     dir + ": writing the report failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The baseline policy: {@code requested} when the rows hold it (a one-line error naming the
+     * policies when they do not), else the policy of the first row; null when there are no rows.
+     */
+    static String baseline(Path dir, MetricsLog.Read read, String requested) {
+        if (read.rows().isEmpty()) {
+            return null;
+        }
+        if (requested == null) {
+            return read.rows().get(0).policy();
+        }
+        java.util.Set<String> policies = new java.util.LinkedHashSet<>();
+        read.rows().forEach(r -> policies.add(r.policy()));
+        if (!policies.contains(requested)) {
+            throw new UserInputException(
+                    "baseline "
+                            + requested
+                            + ": no such policy in "
+                            + dir.resolve(MetricsLog.FILE)
+                            + " (policies: "
+                            + String.join(", ", policies)
+                            + ")");
+        }
+        return requested;
     }
 
     /** The run directory, absolute; one-line errors for what is not a run directory. */

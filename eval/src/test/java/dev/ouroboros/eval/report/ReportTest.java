@@ -184,6 +184,17 @@ class ReportTest {
         // gen 0, both policies: 30, 32, 34 → 32 ± 4.303·2/√3 = 4.968
         assertTrue(md.contains("| 0 | 32 ± 4.968 (n=3) | 32 ± 4.968 (n=3) |"), md);
         assertTrue(md.contains("per-sample perplexity quantiles — synthetic"), md);
+        // replace − accumulate (the first policy written): the seed term 2s cancels in every pair,
+        // so at generation 2 d = 30·1.5² − (30 + 0.5·2) = 36.5 on all 3 seeds: s_d = 0, a
+        // zero-width CI, and of the 8 sign flips only (+++) and (−−−) reach |36.5|: p = 0.25
+        String pair =
+                Files.readAllLines(run.resolve("report/compare.csv")).stream()
+                        .filter(l -> l.startsWith("accumulate,replace,2,test,ppl_blocks64,"))
+                        .findFirst()
+                        .orElseThrow();
+        assertEquals(
+                "accumulate,replace,2,test,ppl_blocks64,lower,3,36.5,0.0,36.5,36.5,0.25,0;1;2",
+                pair);
     }
 
     @Test
@@ -197,6 +208,9 @@ class ReportTest {
         }
         assertEquals(
                 List.of(
+                                "diff-distinct_2-vs-generation.png",
+                                "diff-mtld-vs-generation-synthetic.png",
+                                "diff-ppl_blocks64-vs-generation.png",
                                 "mtld-vs-generation-synthetic.png",
                                 "per-sample-ppl-histogram-synthetic.png",
                                 "distinct_2-vs-generation.png",

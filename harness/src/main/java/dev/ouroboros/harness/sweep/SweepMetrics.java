@@ -1,5 +1,6 @@
 package dev.ouroboros.harness.sweep;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.metrics.MetricsRow;
 import dev.ouroboros.models.io.AtomicFile;
@@ -9,9 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -19,7 +19,9 @@ import java.util.stream.Stream;
  * by (policy, seed, generation, split), rewritten atomically, so {@code ouro report SWEEP_DIR}
  * aggregates the whole sweep. When a point varies more than policy and seed (e.g. {@code
  * optim.lr=1e-4,policy=replace,seed=0}), its rows are relabelled {@code replace [optim.lr=1e-4]} so
- * points that differ in those keys stay apart in the report.
+ * points that differ in those keys stay apart in the report. Two points holding the same (policy,
+ * seed) after that (hand-made runs in one folder) are an error naming both, unless they are copies
+ * of one run ({@link RunMerge}).
  */
 public final class SweepMetrics {
     private SweepMetrics() {}
@@ -29,22 +31,48 @@ public final class SweepMetrics {
 
     /**
      * The point directories of {@code dir}: subdirectories holding a metrics.jsonl or
-     * manifest.json.
+     * manifest.json, in the order of sweep.json's {@code cells} (the grid's order: the config's
+     * policies in their order), then any others by name.
      */
     public static List<Path> points(Path dir) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
+        List<String> order = cellOrder(dir);
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(Files::isDirectory)
                     .filter(
                             p ->
                                     Files.exists(p.resolve(MetricsLog.FILE))
                                             || Files.exists(p.resolve("manifest.json")))
-                    .sorted()
+                    .sorted(
+                            Comparator.<Path>comparingInt(
+                                            p -> {
+                                                int i = order.indexOf(p.getFileName().toString());
+                                                return i < 0 ? Integer.MAX_VALUE : i;
+                                            })
+                                    .thenComparing(Comparator.naturalOrder()))
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The cell names of sweep.json in order; empty without one (or for a hand-made folder). */
+    private static List<String> cellOrder(Path dir) {
+        Path marker = dir.resolve(MARKER);
+        if (!Files.isRegularFile(marker)) {
+            return List.of();
+        }
+        try {
+            List<String> names = new ArrayList<>();
+            new ObjectMapper()
+                    .readTree(marker.toFile())
+                    .path("cells")
+                    .forEach(c -> names.add(c.path("name").asText()));
+            return names;
+        } catch (IOException e) {
+            return List.of(); // an unreadable marker only loses the order
         }
     }
 
@@ -57,42 +85,21 @@ public final class SweepMetrics {
                 && points(dir).stream().anyMatch(c -> Files.exists(c.resolve(MetricsLog.FILE)));
     }
 
-    /** Rewrites {@code dir/metrics.jsonl} from its points; returns the number of rows. */
+    /**
+     * Rewrites {@code dir/metrics.jsonl} from its points ({@link RunMerge#rowsOfRuns}: two points
+     * holding the same (policy, seed) are an error unless they are copies of one run); returns the
+     * number of rows.
+     */
     public static int merge(Path dir) {
+        List<MetricsRow> rows = RunMerge.rowsOfRuns(points(dir));
         if (!Files.exists(dir.resolve(MARKER))) {
             // a folder of run directories made by hand: marked, so that every later report merges
             // them again (its own metrics.jsonl would otherwise make it look like one run)
-            dev.ouroboros.models.io.AtomicFile.write(
+            AtomicFile.write(
                     dir.resolve(MARKER),
-                    "{\"merged_by\": \"ouro report\"}\n"
-                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    "{\"merged_by\": \"ouro report\"}\n".getBytes(StandardCharsets.UTF_8));
         }
-        Map<String, MetricsRow> rows = new LinkedHashMap<>();
-        for (Path point : points(dir)) {
-            Path log = point.resolve(MetricsLog.FILE);
-            if (!Files.exists(log)) {
-                continue;
-            }
-            String pointName = point.getFileName().toString();
-            for (MetricsRow r : MetricsLog.readWarning(log).rows()) {
-                MetricsRow labelled = relabel(r, pointName);
-                rows.put(
-                        labelled.policy()
-                                + "|"
-                                + labelled.seed()
-                                + "|"
-                                + labelled.generation()
-                                + "|"
-                                + labelled.split(),
-                        labelled);
-            }
-        }
-        StringBuilder sb = new StringBuilder();
-        for (MetricsRow r : rows.values()) {
-            sb.append(MetricsLog.toJson(r)).append('\n');
-        }
-        AtomicFile.write(
-                dir.resolve(MetricsLog.FILE), sb.toString().getBytes(StandardCharsets.UTF_8));
+        RunMerge.write(dir.resolve(MetricsLog.FILE), rows);
         return rows.size();
     }
 
