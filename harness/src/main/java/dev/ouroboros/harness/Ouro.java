@@ -1,6 +1,7 @@
 package dev.ouroboros.harness;
 
 import dev.ouroboros.harness.cli.ConvertCommand;
+import dev.ouroboros.harness.cli.DoctorCommand;
 import dev.ouroboros.harness.cli.EvalCommand;
 import dev.ouroboros.harness.cli.ExitCode;
 import dev.ouroboros.harness.cli.GenerateCommand;
@@ -40,6 +41,7 @@ import picocli.CommandLine.Command;
             ConvertCommand.class,
             ReportCommand.class,
             VerifyCommand.class,
+            DoctorCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Ouro {

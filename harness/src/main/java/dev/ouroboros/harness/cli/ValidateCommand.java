@@ -6,6 +6,8 @@ import dev.ouroboros.datasets.TextCorpora;
 import dev.ouroboros.datasets.Wikitext2;
 import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.harness.config.RecordedPrecision;
+import dev.ouroboros.harness.natives.Diagnosis;
+import dev.ouroboros.harness.natives.NativeFacts;
 import dev.ouroboros.harness.run.DiskEstimate;
 import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.harness.run.RunConfig.Data.CorpusKind;
@@ -332,7 +334,7 @@ public final class ValidateCommand implements Callable<Integer> {
                     "disk: cannot measure free space at " + existing + " (" + e.getMessage() + ")");
         }
 
-        // device
+        // device, and the native setup behind it (doctor's short form; its problems are warnings)
         if (placement != null) {
             Device dev = placement.device();
             Trainer.checkPrecision(placement.precision(), dev);
@@ -347,6 +349,11 @@ public final class ValidateCommand implements Callable<Integer> {
                             + ")");
         } else {
             fail(out, "device " + cfg.device() + ": " + placementError);
+        }
+        NativeFacts natives = NativeFacts.probe();
+        out.println("  " + DoctorCommand.summary(natives));
+        for (String p : Diagnosis.problems(natives)) {
+            out.println("  ! " + p + " (ouro doctor)");
         }
     }
 }
