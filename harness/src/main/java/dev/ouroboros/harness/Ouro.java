@@ -10,6 +10,7 @@ import dev.ouroboros.harness.cli.LsCommand;
 import dev.ouroboros.harness.cli.ReportCommand;
 import dev.ouroboros.harness.cli.ResumeCommand;
 import dev.ouroboros.harness.cli.RunCommand;
+import dev.ouroboros.harness.cli.SetupCommand;
 import dev.ouroboros.harness.cli.SweepCommand;
 import dev.ouroboros.harness.cli.TrainCommand;
 import dev.ouroboros.harness.cli.ValidateCommand;
@@ -42,6 +43,7 @@ import picocli.CommandLine.Command;
             ReportCommand.class,
             VerifyCommand.class,
             DoctorCommand.class,
+            SetupCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Ouro {
