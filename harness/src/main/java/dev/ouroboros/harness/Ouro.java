@@ -1,6 +1,7 @@
 package dev.ouroboros.harness;
 
 import dev.ouroboros.harness.cli.ConvertCommand;
+import dev.ouroboros.harness.cli.DoctorCommand;
 import dev.ouroboros.harness.cli.EvalCommand;
 import dev.ouroboros.harness.cli.ExitCode;
 import dev.ouroboros.harness.cli.GenerateCommand;
@@ -10,6 +11,7 @@ import dev.ouroboros.harness.cli.ReportCommand;
 import dev.ouroboros.harness.cli.ResumeCommand;
 import dev.ouroboros.harness.cli.RunCommand;
 import dev.ouroboros.harness.cli.SamplesCommand;
+import dev.ouroboros.harness.cli.SetupCommand;
 import dev.ouroboros.harness.cli.SweepCommand;
 import dev.ouroboros.harness.cli.TrainCommand;
 import dev.ouroboros.harness.cli.ValidateCommand;
@@ -42,6 +44,8 @@ import picocli.CommandLine.Command;
             ReportCommand.class,
             VerifyCommand.class,
             SamplesCommand.class,
+            DoctorCommand.class,
+            SetupCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Ouro {

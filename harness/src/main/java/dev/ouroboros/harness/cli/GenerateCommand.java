@@ -6,8 +6,10 @@ import dev.ouroboros.datasets.ShumailovBlocking;
 import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.harness.run.Synthesizer;
-import dev.ouroboros.models.Devices;
+import dev.ouroboros.models.Accelerators;
 import dev.ouroboros.models.LanguageModel;
+import dev.ouroboros.models.Placement;
+import dev.ouroboros.models.PrecisionChoice;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.file.Files;
@@ -121,8 +123,10 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Option(
             names = "--device",
-            defaultValue = "cpu",
-            description = "cpu | cuda | cuda:N (default: ${DEFAULT-VALUE}).")
+            defaultValue = "auto",
+            description =
+                    "auto (GPU 0 when PyTorch sees one, else the CPU) | cpu | cuda | cuda:N"
+                            + " (default: ${DEFAULT-VALUE}).")
     String device;
 
     @Override
@@ -145,7 +149,7 @@ public final class GenerateCommand implements Callable<Integer> {
                         topK,
                         topP,
                         batchSize);
-        try (LanguageModel m = LanguageModel.load(model, Devices.parse(device));
+        try (LanguageModel m = LanguageModel.load(model, placeDevice(device));
                 OptTokenizer tok = OptTokenizer.load(model)) {
             m.requireVocabulary(tok, model.toString());
             BlockSource source = promptBlocks(tok);
@@ -199,5 +203,12 @@ public final class GenerateCommand implements Callable<Integer> {
             return BlockFile.open(prompts, tok.sha256(), h.blockSize());
         }
         return ShumailovBlocking.blocks(EvalCommand.readText(prompts), tok, block);
+    }
+
+    /** The device {@code --device} names here, logged as one line (evaluation computes in fp32). */
+    private static ai.djl.Device placeDevice(String device) {
+        Placement where = Placement.resolve(device, PrecisionChoice.FP32, Accelerators::djl);
+        org.slf4j.LoggerFactory.getLogger(GenerateCommand.class).info(where.deviceLine());
+        return where.device();
     }
 }

@@ -7,10 +7,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ouroboros.harness.train.AdamW;
 import dev.ouroboros.harness.train.LossScaler;
 import dev.ouroboros.harness.train.TrainStep;
+import dev.ouroboros.models.Accelerators;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptConfig;
+import dev.ouroboros.models.Placement;
 import dev.ouroboros.models.Precision;
+import dev.ouroboros.models.PrecisionChoice;
 import dev.ouroboros.models.UserInputException;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -76,15 +79,18 @@ public final class TrainBench implements Callable<Integer> {
 
     @Option(
             names = "--device",
-            defaultValue = "cpu",
-            description = "cpu | cuda | cuda:N (default: ${DEFAULT-VALUE}).")
+            defaultValue = "auto",
+            description =
+                    "auto (GPU 0 when PyTorch sees one, else the CPU) | cpu | cuda | cuda:N"
+                            + " (default: ${DEFAULT-VALUE}).")
     String device;
 
     @Option(
             names = "--precision",
-            defaultValue = "fp32",
+            defaultValue = "auto",
             description =
-                    "fp32 | fp16 | bf16 compute (fp32 masters; the reference uses torch.autocast + GradScaler)"
+                    "auto (bf16 on a GPU of compute capability >= 8.0, else fp32) | fp32 | fp16 | bf16 compute"
+                            + " (fp32 masters; the reference uses torch.autocast + GradScaler)"
                             + " (default: ${DEFAULT-VALUE}).")
     String precision;
 
@@ -109,8 +115,11 @@ public final class TrainBench implements Callable<Integer> {
                     "--torch-adamw must be fused, foreach or single, got '" + torchAdamw + "'");
         }
         OptConfig cfg = shape(shape);
-        Device dev = Devices.parse(device);
-        Precision prec = Precision.parse("--precision", precision);
+        PrecisionChoice asked = PrecisionChoice.parse("--precision", precision);
+        Placement where = Placement.resolve(device, asked, Accelerators::djl);
+        spec.commandLine().getErr().println(where.line());
+        Device dev = where.device();
+        Precision prec = where.precision();
         double[] ours = runDjl(cfg, dev, prec, batch, seq, warmup, steps);
         double djlMedian = median(ours);
         var out = spec.commandLine().getOut();
@@ -138,7 +147,17 @@ public final class TrainBench implements Callable<Integer> {
                                 ? ".venv/bin/python"
                                 : null);
         if (py != null && !py.equals("none")) {
-            JsonNode ref = runTorch(py, shape, batch, seq, warmup, steps, JniUtils.getNumThreads());
+            JsonNode ref =
+                    runTorch(
+                            py,
+                            shape,
+                            batch,
+                            seq,
+                            warmup,
+                            steps,
+                            JniUtils.getNumThreads(),
+                            prec.label(),
+                            dev.isGpu() ? "cuda:" + dev.getDeviceId() : "cpu");
             if (ref != null) {
                 double t = ref.get("median_s").asDouble();
                 out.printf(
@@ -218,7 +237,15 @@ public final class TrainBench implements Callable<Integer> {
     }
 
     private JsonNode runTorch(
-            String py, String shape, int b, int t, int warmup, int steps, int threads)
+            String py,
+            String shape,
+            int b,
+            int t,
+            int warmup,
+            int steps,
+            int threads,
+            String precision,
+            String device)
             throws Exception {
         Path script = Path.of("scripts/bench/train_torch.py");
         if (!Files.isRegularFile(script)) {

@@ -5,14 +5,19 @@ import dev.ouroboros.datasets.Corpus;
 import dev.ouroboros.datasets.TextCorpora;
 import dev.ouroboros.datasets.Wikitext2;
 import dev.ouroboros.harness.config.ConfigWords;
+import dev.ouroboros.harness.config.RecordedPrecision;
+import dev.ouroboros.harness.natives.Diagnosis;
+import dev.ouroboros.harness.natives.NativeFacts;
 import dev.ouroboros.harness.run.DiskEstimate;
 import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.harness.run.RunConfig.Data.CorpusKind;
 import dev.ouroboros.harness.train.Init;
 import dev.ouroboros.harness.train.ModelConfig;
 import dev.ouroboros.harness.train.Trainer;
+import dev.ouroboros.models.Accelerators;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.OptConfig;
+import dev.ouroboros.models.Placement;
 import dev.ouroboros.models.io.RawTensor;
 import dev.ouroboros.models.io.StateDicts;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
@@ -77,8 +82,22 @@ public final class ValidateCommand implements Callable<Integer> {
 
     private void check(PrintWriter out) {
         RunConfig cfg;
+        Placement placement = null;
+        String placementError = null;
         try {
             cfg = RunConfig.load(config, overrides); // every value is checked here, as for run
+            try { // as ouro run resolves it: a precision recorded by the run directory wins
+                Path recorded = cfg.runDir().resolve("config.resolved.yaml");
+                placement =
+                        Placement.resolve(
+                                cfg.device(),
+                                cfg.precision(),
+                                RecordedPrecision.in(recorded),
+                                recorded.toString(),
+                                Accelerators::djl);
+            } catch (RuntimeException e) {
+                placementError = e.getMessage();
+            }
             pass(
                     out,
                     "config "
@@ -92,7 +111,9 @@ public final class ValidateCommand implements Callable<Integer> {
                             + " seeds x "
                             + cfg.generations()
                             + " generations (hash "
-                            + cfg.hash()
+                            + (placement != null
+                                    ? cfg.withPrecision(placement.precision()).hash()
+                                    : "unknown: the device does not resolve")
                             + ")");
         } catch (RuntimeException e) {
             fail(out, "config: " + e.getMessage());
@@ -315,20 +336,26 @@ public final class ValidateCommand implements Callable<Integer> {
                     "disk: cannot measure free space at " + existing + " (" + e.getMessage() + ")");
         }
 
-        // device
-        try {
-            Device dev = Devices.parse(cfg.device());
-            Trainer.checkPrecision(cfg.precision(), dev);
+        // device, and the native setup behind it (doctor's short form; its problems are warnings)
+        if (placement != null) {
+            Device dev = placement.device();
+            Trainer.checkPrecision(placement.precision(), dev);
             pass(
                     out,
                     "device "
-                            + cfg.device()
+                            + (dev.isGpu() ? "gpu:" + dev.getDeviceId() : "cpu")
                             + ": DJL runs on "
                             + Devices.describe(dev)
-                            + ", precision "
-                            + ConfigWords.word(cfg.precision()));
-        } catch (RuntimeException e) {
-            fail(out, "device " + cfg.device() + ": " + e.getMessage());
+                            + " ("
+                            + placement.line()
+                            + ")");
+        } else {
+            fail(out, "device " + cfg.device() + ": " + placementError);
+        }
+        NativeFacts natives = NativeFacts.probe();
+        out.println("  " + DoctorCommand.summary(natives));
+        for (String p : Diagnosis.problems(natives)) {
+            out.println("  ! " + p + " (ouro doctor)");
         }
     }
 }

@@ -7,19 +7,23 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.harness.Version;
 import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.models.Devices;
+import dev.ouroboros.models.Placement;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What a run was made with: git sha, config hash, DJL/libtorch/CUDA/JVM versions and the device DJL
- * picked.
+ * What a run was made with: git sha, config hash, DJL/libtorch/CUDA/JVM versions, the device DJL
+ * picked and the precision {@code auto} resolved to (also in config.resolved.yaml, which a resume
+ * reads).
  */
 final class Manifest {
     private Manifest() {}
 
-    static ObjectNode describe(RunConfig cfg, Device device) {
+    /** {@code cfg} with its precision resolved; {@code placement} says how it was resolved. */
+    static ObjectNode describe(RunConfig cfg, Placement placement) {
+        Device device = placement.device();
         ObjectNode m = new ObjectMapper().createObjectNode();
         m.put("schema", "ouro.manifest/v1");
         m.put("name", cfg.name());
@@ -30,6 +34,9 @@ final class Manifest {
         Engine e = Engine.getInstance();
         m.put("engine", e.getEngineName() + " " + e.getVersion());
         m.put("device", Devices.describe(device));
+        m.put("device_requested", cfg.device());
+        m.put("precision", ConfigWords.word(cfg.precision()));
+        m.put("placement", placement.line());
         m.put(
                 "cuda",
                 device.isGpu()

@@ -14,7 +14,9 @@ import dev.ouroboros.harness.train.Optim;
 import dev.ouroboros.harness.train.Schedule;
 import dev.ouroboros.harness.train.TrainLoop;
 import dev.ouroboros.harness.train.Training;
+import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.Precision;
+import dev.ouroboros.models.PrecisionChoice;
 import dev.ouroboros.models.UserInputException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -32,7 +34,7 @@ public record RunConfig(
         String name,
         String out,
         String device,
-        Precision precision,
+        PrecisionChoice precision,
         int generations,
         List<MixingPolicy> policies,
         List<Long> seeds,
@@ -191,6 +193,7 @@ public record RunConfig(
                             + "' must be one directory name under `out` (no '/', '\\', '..',"
                             + " control characters or surrounding spaces)");
         }
+        Devices.checkSpelling(device);
         if (generations < 1) {
             throw new UserInputException(
                     "config: generations must be at least 1, got " + generations);
@@ -220,7 +223,8 @@ public record RunConfig(
         if (model.tokenizer() != null && model.tokenizer().startsWith("bpe:")) {
             bpeSize(model.tokenizer());
         }
-        new Training(precision, optim, schedule, train, checkpoint, log); // cross-section checks
+        // cross-section checks (the precision plays no part in them, so auto can stand in as fp32)
+        new Training(Precision.FP32, optim, schedule, train, checkpoint, log);
         policies = List.copyOf(policies);
         seeds = List.copyOf(seeds);
     }
@@ -244,9 +248,40 @@ public record RunConfig(
         return size;
     }
 
-    /** The sections of this config that say how each generation trains. */
+    /**
+     * The sections of this config that say how each generation trains; the precision must have been
+     * resolved ({@link #withPrecision}).
+     */
     public Training training() {
-        return new Training(precision, optim, schedule, train, checkpoint, log);
+        return new Training(precision.fixed(), optim, schedule, train, checkpoint, log);
+    }
+
+    /**
+     * This config with {@code precision} fixed to what {@code auto} resolved to on this machine
+     * ({@link dev.ouroboros.models.Placement}): what a run directory records and hashes.
+     */
+    public RunConfig withPrecision(Precision resolved) {
+        return new RunConfig(
+                kind,
+                name,
+                out,
+                device,
+                PrecisionChoice.of(resolved),
+                generations,
+                policies,
+                seeds,
+                init,
+                keep,
+                model,
+                data,
+                generate,
+                eval,
+                gaussian,
+                optim,
+                schedule,
+                train,
+                checkpoint,
+                log);
     }
 
     /** Whether generations start from a random init (so the model.* shape applies). */
@@ -283,9 +318,15 @@ public record RunConfig(
     /**
      * Hash of everything that determines the numbers (not the output place, device or logging, nor
      * the attention kernel, nor the number of generations: generation t does not depend on how many
-     * follow, so a study can be extended).
+     * follow, so a study can be extended). The precision counts as resolved, so a config that says
+     * {@code precision: fp32} and one whose {@code auto} resolved to fp32 hash alike; {@code auto}
+     * itself has no hash.
      */
     public String hash() {
+        if (precision.isAuto()) {
+            throw new IllegalStateException(
+                    "the hash of a config with precision auto: resolve it first (withPrecision)");
+        }
         ObjectNode n = YamlConfig.YAML.valueToTree(this);
         n.remove(List.of("name", "out", "device", "log", "checkpoint", "keep", "generations"));
         ((ObjectNode) n.get("model")).remove("attention"); // same numbers up to rounding

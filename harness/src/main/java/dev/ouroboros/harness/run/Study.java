@@ -14,6 +14,7 @@ import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.metrics.MetricsRow;
 import dev.ouroboros.eval.report.PerSamplePpl;
 import dev.ouroboros.harness.config.ConfigWords;
+import dev.ouroboros.harness.config.RecordedPrecision;
 import dev.ouroboros.harness.gaussian.GaussianTestbed;
 import dev.ouroboros.harness.policy.MixingPolicy;
 import dev.ouroboros.harness.policy.Pick;
@@ -22,11 +23,12 @@ import dev.ouroboros.harness.train.CheckpointStore;
 import dev.ouroboros.harness.train.Init;
 import dev.ouroboros.harness.train.ModelConfig;
 import dev.ouroboros.harness.train.Trainer;
+import dev.ouroboros.models.Accelerators;
 import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.CrashPoint;
-import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptConfig;
+import dev.ouroboros.models.Placement;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.AtomicFile;
 import java.io.IOException;
@@ -62,6 +64,7 @@ public final class Study {
     private final RunConfig cfg;
     private final Consumer<String> console;
     private final Device device;
+    private final Placement placement;
     private RunDir dir;
     private Gen0Sharing gen0;
     private Retention retention;
@@ -69,12 +72,13 @@ public final class Study {
     private int budget =
             Integer.MAX_VALUE; // generations this process may still finish (--fresh-jvm: 1)
 
-    private Study(RunConfig cfg, Consumer<String> console) {
+    private Study(RunConfig cfg, Placement placement, Consumer<String> console) {
         this.cfg = cfg;
         Attention.select(cfg.model().attention()); // every model this study builds
         this.console = console;
-        this.device = Devices.parse(cfg.device());
-        Trainer.checkPrecision(cfg.precision(), device);
+        this.placement = placement;
+        this.device = placement.device();
+        Trainer.checkPrecision(placement.precision(), device);
     }
 
     /** Runs or resumes the study of {@code cfg} in {@code cfg.runDir()}. */
@@ -87,8 +91,18 @@ public final class Study {
      * maxGenerations} generations.
      */
     public static void run(
-            RunConfig cfg, List<String> overrides, Consumer<String> console, int maxGenerations) {
-        Study s = new Study(cfg, console);
+            RunConfig asked, List<String> overrides, Consumer<String> console, int maxGenerations) {
+        Path recorded = asked.runDir().resolve("config.resolved.yaml");
+        Placement placement =
+                Placement.resolve(
+                        asked.device(),
+                        asked.precision(),
+                        RecordedPrecision.in(recorded),
+                        recorded.toString(),
+                        Accelerators::djl);
+        console.accept(placement.line());
+        RunConfig cfg = asked.withPrecision(placement.precision()); // what is hashed and recorded
+        Study s = new Study(cfg, placement, console);
         s.budget = maxGenerations;
         try (RunDir d = RunDir.lock(cfg.runDir())) {
             s.dir = d;
@@ -208,7 +222,7 @@ public final class Study {
         write(
                 dir.root().resolve("overrides.txt"),
                 String.join("\n", overrides) + (overrides.isEmpty() ? "" : "\n"));
-        ObjectNode m = Manifest.describe(cfg, device);
+        ObjectNode m = Manifest.describe(cfg, placement);
         putDerivedSeeds(m);
         write(manifest, m.toPrettyString());
         console.accept("new run " + dir.root());

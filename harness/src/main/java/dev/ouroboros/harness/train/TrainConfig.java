@@ -2,7 +2,9 @@ package dev.ouroboros.harness.train;
 
 import dev.ouroboros.harness.config.Checks;
 import dev.ouroboros.harness.config.YamlConfig;
+import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.Precision;
+import dev.ouroboros.models.PrecisionChoice;
 import dev.ouroboros.models.UserInputException;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,7 +20,7 @@ import java.util.List;
 public record TrainConfig(
         long seed,
         String device,
-        Precision precision,
+        PrecisionChoice precision,
         String out,
         Init init,
         ModelConfig model,
@@ -57,6 +59,7 @@ public record TrainConfig(
     }
 
     public TrainConfig {
+        Devices.checkSpelling(device);
         if (init == Init.PREVIOUS) {
             throw new UserInputException(
                     "config: init must be scratch or base for ouro train ('previous' is a study's"
@@ -76,12 +79,32 @@ public record TrainConfig(
                             + " exceeds model.max_position_embeddings "
                             + model.maxPositionEmbeddings());
         }
-        new Training(precision, optim, schedule, train, checkpoint, log); // cross-section checks
+        // cross-section checks (the precision plays no part in them, so auto can stand in as fp32)
+        new Training(Precision.FP32, optim, schedule, train, checkpoint, log);
     }
 
-    /** The sections that say how the model trains. */
+    /** The sections that say how the model trains; the precision must have been resolved. */
     public Training training() {
-        return new Training(precision, optim, schedule, train, checkpoint, log);
+        return new Training(precision.fixed(), optim, schedule, train, checkpoint, log);
+    }
+
+    /**
+     * This config with {@code precision} fixed to what {@code auto} resolved to on this machine.
+     */
+    public TrainConfig withPrecision(Precision resolved) {
+        return new TrainConfig(
+                seed,
+                device,
+                PrecisionChoice.of(resolved),
+                out,
+                init,
+                model,
+                data,
+                optim,
+                schedule,
+                train,
+                checkpoint,
+                log);
     }
 
     /** Loads {@code file} with the given {@code key=value} overrides. */

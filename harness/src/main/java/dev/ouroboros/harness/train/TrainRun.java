@@ -6,10 +6,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.datasets.ShumailovBlocking;
 import dev.ouroboros.datasets.TokenBlocks;
+import dev.ouroboros.harness.config.RecordedPrecision;
+import dev.ouroboros.models.Accelerators;
 import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptConfig;
+import dev.ouroboros.models.Placement;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.AtomicFile;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
@@ -27,7 +30,8 @@ import java.util.function.Consumer;
  *
  * <pre>
  * out/
- *   config.resolved.yaml   the configuration after defaults and overrides
+ *   config.resolved.yaml   the configuration after defaults and overrides, precision resolved
+ *                          (a restart with precision auto keeps what it records)
  *   train.jsonl            step log (train / eval / checkpoint rows)
  *   checkpoint/            resumable state while training (removed once DONE is written)
  *   model/                 config.json, model.safetensors, tokenizer files (best epoch)
@@ -41,16 +45,25 @@ public final class TrainRun {
      * Runs (or resumes) the training {@code cfg} describes and returns what the trainer reported.
      */
     public static Trainer.Result execute(
-            TrainConfig cfg, Consumer<String> console, Trainer.Listener listener) {
-        Path out = Path.of(cfg.out());
+            TrainConfig asked, Consumer<String> console, Trainer.Listener listener) {
+        Path out = Path.of(asked.out());
         if (Files.exists(out.resolve("DONE"))) {
             throw new UserInputException(
                     out + ": this run is already complete (DONE exists); choose another `out`");
         }
+        Path recorded = out.resolve("config.resolved.yaml");
+        Placement placement =
+                Placement.resolve(
+                        asked.device(),
+                        asked.precision(),
+                        RecordedPrecision.in(recorded),
+                        recorded.toString(),
+                        Accelerators::djl);
+        console.accept(placement.line());
+        TrainConfig cfg = asked.withPrecision(placement.precision()); // what the run records
         Attention.select(cfg.model().attention());
-
-        Device device = Devices.parse(cfg.device());
-        Trainer.checkPrecision(cfg.precision(), device);
+        Device device = placement.device();
+        Trainer.checkPrecision(placement.precision(), device);
         Path tokDir =
                 Path.of(
                         cfg.model().tokenizer() != null

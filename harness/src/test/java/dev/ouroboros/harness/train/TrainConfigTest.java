@@ -34,7 +34,7 @@ class TrainConfigTest {
         assertEquals(3e-4, c.optim().lr());
         assertEquals(2, c.train().epochs());
         assertEquals(Schedule.Kind.LINEAR, c.schedule().kind());
-        assertEquals(dev.ouroboros.models.Precision.FP32, c.precision());
+        assertEquals(dev.ouroboros.models.PrecisionChoice.FP32, c.precision());
     }
 
     @Test
@@ -122,7 +122,7 @@ class TrainConfigTest {
         TrainConfig c = TrainConfig.parse(BASE, "x.yaml", List.of("precision=bf16"));
         assertEquals(
                 dev.ouroboros.models.Precision.BF16,
-                Trainer.checkPrecision(c.precision(), ai.djl.Device.cpu()));
+                Trainer.checkPrecision(c.precision().fixed(), ai.djl.Device.cpu()));
         assertEquals(65536.0, c.optim().lossScaleInit());
         assertEquals(2000, c.optim().lossScaleGrowthInterval());
         UserInputException e =
