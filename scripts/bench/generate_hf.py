@@ -5,7 +5,7 @@ Same shapes and protocol as DecodeBench: random-weight OPT models (`tiny`: vocab
 4 heads, ffn 128, 1024 positions; `opt125m`: vocab 50272, hidden 768, 12 layers, 12 heads, ffn 3072, 2048
 positions), fp32, CPU, torch.set_num_threads(THREADS), eval + no_grad, default dynamic KV cache.
 
-1. time per new token at prompt length 16 and 512 (batch 1, greedy): median of the n step times after the
+1. time per new token at prompt lengths --positions (default 16, 256, 1024; batch 1, greedy): median of the n step times after the
    prefill (timestamps from a pass-through logits processor), with and without the cache (use_cache=False
    recomputes the whole sequence each step);
 2. throughput: BATCH prompts of 64 tokens, exactly 64 new tokens (min_new_tokens = max_new_tokens = 64),
@@ -79,6 +79,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--steps", type=int, default=16)
     ap.add_argument("--configs", default="tiny,opt125m")
+    ap.add_argument("--positions", default="16,256,1024")
+    ap.add_argument("--attn", default="sdpa", choices=["sdpa", "eager"])
     ap.add_argument("--no-throughput", action="store_true")
     ap.add_argument("--fixture", help="write the beam-search EOS reference JSON here and exit")
     a = ap.parse_args()
@@ -87,15 +89,18 @@ def main():
         return
     torch.set_num_threads(a.threads)
     torch.manual_seed(1234)
-    print(f"# generate_hf threads={a.threads} batch={a.batch} repeat={a.repeat} (best of repeat) torch={torch.__version__}")
+    print(f"# generate_hf threads={a.threads} batch={a.batch} repeat={a.repeat} attn={a.attn} (best of repeat) "
+          f"torch={torch.__version__}")
     common = dict(do_sample=False, eos_token_id=2, pad_token_id=1, bos_token_id=2)
     for name in a.configs.split(","):
         cfg = OPTConfig(**SHAPES[name], do_layer_norm_before=True, activation_function="relu", dropout=0.0,
                         attention_dropout=0.0, pad_token_id=1, bos_token_id=2, eos_token_id=2)
-        model = OPTForCausalLM(cfg).eval()
+        model = OPTForCausalLM._from_config(cfg, attn_implementation=a.attn).eval()
         with torch.no_grad():
             model.generate(prompts(1, 32, cfg.vocab_size, 1), max_new_tokens=8, **common)  # warm-up
-            for length in (16, 512):
+            for length in [int(x) for x in a.positions.split(",")]:
+                if length + 1 + a.steps > cfg.max_position_embeddings:
+                    continue
                 ids = prompts(1, length, cfg.vocab_size, length)
                 mask = torch.ones_like(ids)
                 for cache in (True, False):

@@ -4,10 +4,12 @@ import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.harness.train.AdamW;
 import dev.ouroboros.harness.train.LossScaler;
 import dev.ouroboros.harness.train.TrainStep;
 import dev.ouroboros.models.Accelerators;
+import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptConfig;
@@ -95,6 +97,13 @@ public final class TrainBench implements Callable<Integer> {
     String precision;
 
     @Option(
+            names = "--attn",
+            defaultValue = "sdpa",
+            description =
+                    "sdpa (scaled_dot_product_attention) | eager, for both loops (default: ${DEFAULT-VALUE}).")
+    String attn;
+
+    @Option(
             names = "--torch-adamw",
             defaultValue = "fused",
             description =
@@ -114,6 +123,8 @@ public final class TrainBench implements Callable<Integer> {
             throw new UserInputException(
                     "--torch-adamw must be fused, foreach or single, got '" + torchAdamw + "'");
         }
+        Attention attention = ConfigWords.parse(Attention.class, "--attn", attn);
+        Attention.select(attention);
         OptConfig cfg = shape(shape);
         PrecisionChoice asked = PrecisionChoice.parse("--precision", precision);
         Placement where = Placement.resolve(device, asked, Accelerators::djl);
@@ -125,12 +136,13 @@ public final class TrainBench implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         out.printf(
                 Locale.ROOT,
-                "shape %s | B=%d T=%d | %s | %s | threads %d%n",
+                "shape %s | B=%d T=%d | %s | %s | attention %s | threads %d%n",
                 shape,
                 batch,
                 seq,
                 Devices.describe(dev),
                 prec.label(),
+                ConfigWords.word(attention),
                 JniUtils.getNumThreads());
         out.printf(
                 Locale.ROOT,
@@ -279,7 +291,9 @@ public final class TrainBench implements Callable<Integer> {
                                 "--precision",
                                 precision,
                                 "--device",
-                                device));
+                                device,
+                                "--attn",
+                                attn));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String last = null;
         try (BufferedReader r =

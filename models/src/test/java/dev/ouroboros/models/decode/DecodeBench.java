@@ -2,6 +2,7 @@ package dev.ouroboros.models.decode;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptConfig;
 import java.util.ArrayList;
@@ -19,11 +20,11 @@ import java.util.SplittableRandom;
  * </pre>
  *
  * <p>Two parts, each for the {@code tiny} (golden fixture shape) and {@code opt125m} (random
- * weights) configs: (1) time per new token at prompt length 16 and 512, greedy batch 1, with and
- * without the KV cache: the median of the n step times after the prefill (timestamps from the
- * generator's step hook); (2) generation throughput for Shumailov-style 64-token prompts and
- * exactly 64 new tokens, greedy and beam-5 with repetition penalty 3.0, reported as new tokens per
- * second (returned tokens, not beam rows).
+ * weights) configs: (1) time per new token at prompt lengths {@code --positions} (default 16, 256,
+ * 1024), greedy batch 1, with and without the KV cache: the median of the n step times after the
+ * prefill (timestamps from the generator's step hook); (2) generation throughput for
+ * Shumailov-style 64-token prompts and exactly 64 new tokens, greedy and beam-5 with repetition
+ * penalty 3.0, reported as new tokens per second (returned tokens, not beam rows).
  */
 public final class DecodeBench {
     private DecodeBench() {}
@@ -35,6 +36,8 @@ public final class DecodeBench {
         int repeat = 2;
         int perTokenSteps = 16;
         boolean throughput = true;
+        int[] positions = {16, 256, 1024};
+        Attention attention = Attention.SDPA;
         List<String> configs = new ArrayList<>(List.of("tiny", "opt125m"));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -44,6 +47,12 @@ public final class DecodeBench {
                 case "--steps" -> perTokenSteps = Integer.parseInt(args[++i]);
                 case "--configs" -> configs = Arrays.asList(args[++i].split(","));
                 case "--no-throughput" -> throughput = false;
+                case "--positions" ->
+                        positions =
+                                Arrays.stream(args[++i].split(","))
+                                        .mapToInt(Integer::parseInt)
+                                        .toArray();
+                case "--attn" -> attention = Attention.valueOf(args[++i].toUpperCase());
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -51,8 +60,9 @@ public final class DecodeBench {
         ai.djl.pytorch.jni.JniUtils.setNumInteropThreads(1);
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
         System.out.printf(
-                "# DecodeBench threads=%d batch=%d repeat=%d (best of repeat)%n",
-                threads, batch, repeat);
+                "# DecodeBench threads=%d batch=%d repeat=%d attention=%s (best of repeat)%n",
+                threads, batch, repeat, attention);
+        Attention.select(attention);
         for (String name : configs) {
             OptConfig cfg = config(name);
             try (LanguageModel model = LanguageModel.random(cfg, 1234, Device.cpu())) {
@@ -63,7 +73,7 @@ public final class DecodeBench {
                     gen.generate(warm, GenerationOptions.shumailov(8));
                     gen.generate(warm, GenerationOptions.greedy(4).withCache(false));
                 }
-                for (int len : new int[] {16, 512}) {
+                for (int len : positions) {
                     if (len + 1 + perTokenSteps > cfg.maxPositionEmbeddings()) {
                         continue;
                     }
