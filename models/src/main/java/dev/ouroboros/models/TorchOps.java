@@ -46,7 +46,24 @@ public final class TorchOps {
 
     private TorchOps() {}
 
-    private static synchronized PtSymbolBlock module() {
+    /**
+     * Whether this thread has turned libtorch's TorchScript graph optimizer off (the setting is
+     * thread-local). The profiling executor re-specialises a method for every new input shape, and
+     * decoding calls {@code cached_sdpa_} with a longer key length at every step: with the
+     * optimizer on, that cost ~1.1 ms per call (OPT-125m greedy: 48 instead of 34 ms per token,
+     * docs/benchmarks.md). The helper's methods are single kernels; there is nothing to optimise.
+     */
+    private static final ThreadLocal<Boolean> PLAIN_INTERPRETER = new ThreadLocal<>();
+
+    private static PtSymbolBlock module() {
+        if (PLAIN_INTERPRETER.get() == null) {
+            JniUtils.setGraphExecutorOptimize(false);
+            PLAIN_INTERPRETER.set(Boolean.TRUE);
+        }
+        return loaded();
+    }
+
+    private static synchronized PtSymbolBlock loaded() {
         if (module == null) {
             try (InputStream in = TorchOps.class.getResourceAsStream(RESOURCE)) {
                 if (in == null) {
