@@ -57,6 +57,22 @@ public final class RunDir implements AutoCloseable {
                                 + ")");
             }
             return new RunDir(root, ch, l);
+        } catch (java.nio.file.FileSystemException e) {
+            // an environment fault (a parent that cannot hold directories, /proc, no permission…):
+            // one line naming the path, exit 2, nothing created
+            String why = e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+            if (e instanceof java.nio.file.NoSuchFileException) {
+                why = "no such file or directory";
+            } else if (e instanceof java.nio.file.AccessDeniedException) {
+                why = "permission denied";
+            }
+            throw new UserInputException(
+                    root
+                            + ": cannot create the run directory ("
+                            + e.getFile()
+                            + ": "
+                            + why
+                            + "); choose an out= you can write");
         } catch (IOException e) {
             throw new UncheckedIOException(root + ": cannot create or lock", e);
         }

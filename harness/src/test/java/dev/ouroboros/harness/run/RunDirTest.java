@@ -20,6 +20,17 @@ class RunDirTest {
     }
 
     @Test
+    void aPlaceThatCannotHoldDirectoriesIsOneLine(@TempDir Path tmp) throws Exception {
+        Path file = java.nio.file.Files.writeString(tmp.resolve("a-file"), "x");
+        for (Path bad : new Path[] {Path.of("/proc/ouro-camp/run"), file.resolve("run")}) {
+            UserInputException e = assertThrows(UserInputException.class, () -> RunDir.lock(bad));
+            assertTrue(
+                    e.getMessage().startsWith(bad + ": cannot create the run directory ("),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void layout() {
         Path cell = RunDir.cell(Path.of("runs/x"), "keep-real:0.1", 3);
         assertTrue(
