@@ -132,7 +132,7 @@ public final class SamplesCommand implements Callable<Integer> {
             ObjectMapper m = new ObjectMapper();
             ObjectNode o = m.createObjectNode();
             o.put("run", runDir.toString()).put("policy", p).put("seed", s);
-            o.put("prompt", prompt).put("test_block", 2 * prompt);
+            o.put("prompt", prompt).put("test_block", first.testBlock());
             o.put("prompt_text", first.promptText());
             ids(o.putArray("prompt_ids"), first.promptIds());
             o.put("reference_text", first.reference());
@@ -145,7 +145,7 @@ public final class SamplesCommand implements Callable<Integer> {
                     });
             out.println(o);
         } else {
-            out.println(where + ", prompt " + prompt + " (test block " + (2 * prompt) + ")");
+            out.println(where + ", prompt " + prompt + " (test block " + first.testBlock() + ")");
             int w = ("gen " + wanted.get(wanted.size() - 1)).length();
             w = Math.max(w, "prompt".length());
             out.println(pad("prompt", w) + "  " + line(first.promptText()));

@@ -15,8 +15,9 @@ import java.util.List;
 /**
  * One diversity prompt of a generation's evaluation and what the model wrote after it: the text the
  * {@code generated} metrics were computed on, kept in {@code gen=NNN/continuations.jsonl} (one
- * object per prompt, in prompt order). Prompt i is test block 2i; its reference, the real text that
- * follows it, is test block 2i + 1 (docs/design.md#diversity-prompts).
+ * object per prompt, in prompt order). Prompt i is the test block {@code testBlock} (2i unless
+ * {@code data.subset: random} drew the prompts from more test pairs); its reference, the real text
+ * that follows it, is test block {@code testBlock + 1} (docs/design.md#diversity-prompts).
  *
  * <pre>
  * {"prompt": 0, "test_block": 0, "prompt_ids": [...], "prompt_text": "...",
@@ -28,6 +29,7 @@ import java.util.List;
  */
 public record Continuation(
         int prompt,
+        int testBlock,
         long[] promptIds,
         String promptText,
         long[] ids,
@@ -42,7 +44,7 @@ public record Continuation(
         StringBuilder b = new StringBuilder();
         for (Continuation c : all) {
             ObjectNode o = JSON.createObjectNode();
-            o.put("prompt", c.prompt()).put("test_block", 2 * c.prompt());
+            o.put("prompt", c.prompt()).put("test_block", c.testBlock());
             ids(o, "prompt_ids", c.promptIds());
             o.put("prompt_text", c.promptText());
             ids(o, "continuation_ids", c.ids());
@@ -92,6 +94,9 @@ public record Continuation(
                 out.add(
                         new Continuation(
                                 o.get("prompt").intValue(),
+                                o.path("test_block").isInt()
+                                        ? o.get("test_block").intValue()
+                                        : 2 * o.get("prompt").intValue(),
                                 ids(o.get("prompt_ids"), where),
                                 o.get("prompt_text").asText(),
                                 ids(o.get("continuation_ids"), where),

@@ -104,14 +104,15 @@ final class GenerationEval {
         }
         rows.add(MetricsRow.of(policy, (int) seed, t, "test", test, raw));
 
-        int k = Math.min(cfg.eval().diversityPrompts(), data.test().count() / 2);
+        int k = data.prompts().length;
         if (k > 0) {
             OptTokenizer tok = data.tokenizer();
             List<long[]> prompts = new ArrayList<>();
             List<String> realText = new ArrayList<>();
             for (int i = 0; i < k; i++) {
-                prompts.add(TokenIds.toLong(data.test().block(2 * i)));
-                realText.add(tok.decode(TokenIds.toLong(data.test().block(2 * i + 1))));
+                int at = data.prompts()[i];
+                prompts.add(TokenIds.toLong(data.test().block(at)));
+                realText.add(tok.decode(TokenIds.toLong(data.test().block(at + 1))));
             }
             List<String> genText = new ArrayList<>();
             for (int start = 0; start < k; start += cfg.generate().batchSize()) {
@@ -129,6 +130,7 @@ final class GenerationEval {
                         continuations.add(
                                 new Continuation(
                                         i,
+                                        data.prompts()[i],
                                         prompts.get(i),
                                         tok.decode(prompts.get(i)),
                                         news,

@@ -83,6 +83,7 @@ public record RunConfig(
             long maxTrainBlocks,
             long maxValidationBlocks,
             long maxTestBlocks,
+            Subset subset,
             WikitextLines wikitextLines,
             double validationFraction,
             double testFraction,
@@ -94,6 +95,15 @@ public record RunConfig(
             WIKITEXT2,
             TEXT,
             JSONL
+        }
+
+        /**
+         * Which blocks a capped split (and the diversity prompts) take: a seeded random sample in
+         * index order, or the first ones.
+         */
+        public enum Subset {
+            RANDOM,
+            FIRST
         }
 
         /** {@code raw}: the lines of wiki.*.raw; {@code hf}: the HF rows (a blank line is ""). */
@@ -330,6 +340,10 @@ public record RunConfig(
         ObjectNode n = YamlConfig.YAML.valueToTree(this);
         n.remove(List.of("name", "out", "device", "log", "checkpoint", "keep", "generations"));
         ((ObjectNode) n.get("model")).remove("attention"); // same numbers up to rounding
+        if (data.subset() == Data.Subset.FIRST) {
+            // what every run made before data.subset existed did: their hash is unchanged
+            ((ObjectNode) n.get("data")).remove("subset");
+        }
         try {
             byte[] d =
                     MessageDigest.getInstance("SHA-256")

@@ -35,4 +35,13 @@ public final class Seeds {
     public static long eval(long seed, int t) {
         return mix(mix(seed, 4), t);
     }
+
+    /**
+     * The {@code data.subset: random} sample of a capped split ({@code split}: train 0, validation
+     * 1, test 2, diversity prompts 3) from the study's data seed (its first seed): one sample per
+     * study, the same for every policy and seed.
+     */
+    public static long subset(long dataSeed, int split) {
+        return mix(mix(dataSeed, 5), split);
+    }
 }

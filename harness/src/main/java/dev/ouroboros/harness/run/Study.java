@@ -117,6 +117,7 @@ public final class Study {
                 return;
             }
             s.data = StudyData.prepare(cfg, d.data());
+            s.recordSubsets();
             OptConfig shape = // a random init's shape is checked here, before any training
                     cfg.randomInit()
                             ? cfg.model().randomInit(s.data.tokenizer().idLimit())
@@ -226,6 +227,37 @@ public final class Study {
         putDerivedSeeds(m);
         write(manifest, m.toPrettyString());
         console.accept("new run " + dir.root());
+    }
+
+    /**
+     * Records in the manifest which blocks each split took ({@code data_subsets}: subset, blocks,
+     * of, sha256 of the indices); a resume whose data picks other blocks is refused.
+     */
+    private void recordSubsets() {
+        Path manifest = dir.root().resolve("manifest.json");
+        ObjectNode m;
+        try {
+            m = (ObjectNode) JSON.readTree(manifest.toFile());
+        } catch (IOException e) {
+            throw new UserInputException(manifest + ": unreadable (" + e.getMessage() + ")");
+        }
+        ObjectNode now = JSON.createObjectNode();
+        data.chosen().forEach((split, c) -> now.set(split, c.describe()));
+        if (m.has("data_subsets")) {
+            if (!m.get("data_subsets").equals(now)) {
+                throw new UserInputException(
+                        dir.root()
+                                + ": the data now gives other blocks than the run was made with"
+                                + " (manifest data_subsets "
+                                + m.get("data_subsets")
+                                + ", now "
+                                + now
+                                + "); were the corpus files changed?");
+            }
+            return;
+        }
+        m.set("data_subsets", now);
+        write(manifest, m.toPrettyString());
     }
 
     private void writeResolvedConfig() {

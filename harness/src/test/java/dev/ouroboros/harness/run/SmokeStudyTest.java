@@ -106,8 +106,8 @@ class SmokeStudyTest {
                         .filter(x -> x.split().equals("test"))
                         .allMatch(x -> x.metrics().containsKey("ppl_rolling_word")));
         // no silent change of results: every metric and raw sum equals the regression fixture
-        // (scripts/golden/capture_smoke_metrics.sh, made before the config/Trainer/Study
-        // redesign), time fields aside
+        // (scripts/golden/capture_smoke_metrics.sh, recaptured when data.subset: random became the
+        // default), time fields aside
         Path fixture = Path.of("src/test/resources/regression/smoke-metrics.jsonl");
         assertEquals(StudyTestSupport.rows(fixture), StudyTestSupport.rows(run));
 
@@ -161,6 +161,27 @@ class SmokeStudyTest {
         assertEquals(2, changed.exitCode());
         assertTrue(changed.err().contains("another config"), changed.err());
         assertTrue(changed.err().contains("add name=NEW_NAME"), changed.err());
+    }
+
+    /**
+     * {@code data.subset: first} is the behaviour from before {@code data.subset} existed: the
+     * smoke study gives exactly the fixture captured then (smoke-metrics-first.jsonl, the
+     * smoke-metrics.jsonl of commit fcd2c62).
+     */
+    @Test
+    void subsetFirstGivesTheMetricsOfTheFirstBlocksAsBefore() {
+        ai.djl.engine.Engine.getInstance();
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
+        CliRun r =
+                CliRun.of(
+                        "run",
+                        StudyTestSupport.SMOKE.toString(),
+                        "out=" + tmp,
+                        "eval.rolling_window=64",
+                        "data.subset=first");
+        assertEquals(0, r.exitCode(), r.err());
+        Path fixture = Path.of("src/test/resources/regression/smoke-metrics-first.jsonl");
+        assertEquals(StudyTestSupport.rows(fixture), StudyTestSupport.rows(tmp.resolve("smoke")));
     }
 
     static double ppl(List<MetricsRow> rows, String policy, int seed, int gen) {
