@@ -102,7 +102,7 @@ class AttentionParityTest {
                             assertTrue(noise <= TOL, what + ": " + k + " is not ~0: " + noise);
                             continue;
                         }
-                        double gr = normRel(g, e);
+                        double gr = AutocastTest.normRel(g, e);
                         worst = Math.max(worst, gr);
                         assertTrue(gr <= TOL, what + ": gradient of " + k + " differs by " + gr);
                     }
@@ -141,17 +141,6 @@ class AttentionParityTest {
             d = Math.max(d, Math.abs(a[i] - b[i]));
         }
         return d;
-    }
-
-    /** ‖a − b‖ / ‖b‖. */
-    static double normRel(float[] a, float[] b) {
-        double num = 0;
-        double den = 0;
-        for (int i = 0; i < a.length; i++) {
-            num += (a[i] - b[i]) * (double) (a[i] - b[i]);
-            den += b[i] * (double) b[i];
-        }
-        return Math.sqrt(num / den);
     }
 
     static double maxAbs(float[] a) {

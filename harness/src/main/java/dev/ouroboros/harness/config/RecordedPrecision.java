@@ -1,6 +1,8 @@
 package dev.ouroboros.harness.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ouroboros.models.Accelerators;
+import dev.ouroboros.models.Placement;
 import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.PrecisionChoice;
 import java.io.IOException;
@@ -15,6 +17,17 @@ import java.nio.file.Path;
  */
 public final class RecordedPrecision {
     private RecordedPrecision() {}
+
+    /**
+     * Where the run in {@code runDir} computes: {@code device} and {@code precision} resolved,
+     * reusing the precision its {@code config.resolved.yaml} records (the one placement rule of
+     * {@code ouro run} and {@code ouro train}).
+     */
+    public static Placement placement(Path runDir, String device, PrecisionChoice precision) {
+        Path recorded = runDir.resolve("config.resolved.yaml");
+        return Placement.resolve(
+                device, precision, in(recorded), recorded.toString(), Accelerators::djl);
+    }
 
     /**
      * The fixed precision {@code resolvedConfig} records, or null when there is none to reuse (no

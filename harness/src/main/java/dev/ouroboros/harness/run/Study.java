@@ -23,7 +23,6 @@ import dev.ouroboros.harness.train.CheckpointStore;
 import dev.ouroboros.harness.train.Init;
 import dev.ouroboros.harness.train.ModelConfig;
 import dev.ouroboros.harness.train.Trainer;
-import dev.ouroboros.models.Accelerators;
 import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.CrashPoint;
 import dev.ouroboros.models.LanguageModel;
@@ -92,14 +91,8 @@ public final class Study {
      */
     public static void run(
             RunConfig asked, List<String> overrides, Consumer<String> console, int maxGenerations) {
-        Path recorded = asked.runDir().resolve("config.resolved.yaml");
         Placement placement =
-                Placement.resolve(
-                        asked.device(),
-                        asked.precision(),
-                        RecordedPrecision.in(recorded),
-                        recorded.toString(),
-                        Accelerators::djl);
+                RecordedPrecision.placement(asked.runDir(), asked.device(), asked.precision());
         console.accept(placement.line());
         RunConfig cfg = asked.withPrecision(placement.precision()); // what is hashed and recorded
         Study s = new Study(cfg, placement, console);

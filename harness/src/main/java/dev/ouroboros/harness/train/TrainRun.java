@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.datasets.ShumailovBlocking;
 import dev.ouroboros.datasets.TokenBlocks;
 import dev.ouroboros.harness.config.RecordedPrecision;
-import dev.ouroboros.models.Accelerators;
 import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.LanguageModel;
@@ -51,14 +50,7 @@ public final class TrainRun {
             throw new UserInputException(
                     out + ": this run is already complete (DONE exists); choose another `out`");
         }
-        Path recorded = out.resolve("config.resolved.yaml");
-        Placement placement =
-                Placement.resolve(
-                        asked.device(),
-                        asked.precision(),
-                        RecordedPrecision.in(recorded),
-                        recorded.toString(),
-                        Accelerators::djl);
+        Placement placement = RecordedPrecision.placement(out, asked.device(), asked.precision());
         console.accept(placement.line());
         TrainConfig cfg = asked.withPrecision(placement.precision()); // what the run records
         Attention.select(cfg.model().attention());
