@@ -60,7 +60,10 @@ public final class RunDir implements AutoCloseable {
         } catch (java.nio.file.FileSystemException e) {
             // an environment fault (a parent that cannot hold directories, /proc, no permission…):
             // one line naming the path, exit 2, nothing created
-            String why = e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+            String why =
+                    e.getReason() != null
+                            ? e.getReason().toLowerCase(java.util.Locale.ROOT)
+                            : e.getClass().getSimpleName();
             if (e instanceof java.nio.file.NoSuchFileException) {
                 why = "no such file or directory";
             } else if (e instanceof java.nio.file.AccessDeniedException) {
