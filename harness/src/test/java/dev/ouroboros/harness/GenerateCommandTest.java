@@ -116,6 +116,18 @@ class GenerateCommandTest {
     }
 
     @Test
+    void promptsThatAreNotARegularFileAreNamedAsSuch() {
+        Path out = tmp.resolve("dev.bin");
+        for (Path p : new Path[] {Path.of("/dev/null"), tmp, tmp.resolve("absent.txt")}) {
+            CliRun r = CliRun.of(args(p, out).toArray(String[]::new));
+            assertEquals(2, r.exitCode(), r.err());
+            String why = Files.exists(p) ? ": not a regular file" : ": no such file";
+            assertTrue(r.err().contains(p + why), r.err());
+            assertFalse(Files.exists(out));
+        }
+    }
+
+    @Test
     void anEmptyPromptsFileIsAnErrorAndWritesNoSet() throws Exception {
         Path empty = tmp.resolve("empty.txt");
         Files.writeString(empty, "");

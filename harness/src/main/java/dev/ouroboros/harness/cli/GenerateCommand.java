@@ -195,7 +195,11 @@ public final class GenerateCommand implements Callable<Integer> {
 
     private BlockSource promptBlocks(OptTokenizer tok) {
         if (!Files.isRegularFile(prompts)) {
-            throw new UserInputException(prompts + ": no such file");
+            throw new UserInputException(
+                    prompts
+                            + (Files.exists(prompts)
+                                    ? ": not a regular file (expected text, JSONL or a block file)"
+                                    : ": no such file"));
         }
         String name = prompts.getFileName().toString();
         if (name.endsWith(".bin") || name.endsWith(".blocks")) {
