@@ -1,7 +1,6 @@
 package dev.ouroboros.harness.cli;
 
 import dev.ouroboros.harness.run.RunConfig;
-import dev.ouroboros.harness.run.Study;
 import dev.ouroboros.models.UserInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +9,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code ouro resume RUN_DIR}: continue a run from its saved config.resolved.yaml. */
@@ -25,17 +24,7 @@ public final class ResumeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN_DIR")
     Path runDir;
 
-    @Option(
-            names = "--fresh-jvm",
-            description =
-                    "Run each generation in its own child JVM (long GPU runs: native memory fragmentation does not build up).")
-    boolean freshJvm;
-
-    @Option(
-            names = "--generations-per-process",
-            hidden = true,
-            description = "Stop after finishing this many generations.")
-    int perProcess = Integer.MAX_VALUE;
+    @Mixin StudyProcess process;
 
     @Override
     public Integer call() throws Exception {
@@ -47,14 +36,6 @@ public final class ResumeCommand implements Callable<Integer> {
         Path parent = runDir.toAbsolutePath().normalize().getParent();
         String name = runDir.toAbsolutePath().normalize().getFileName().toString();
         RunConfig cfg = RunConfig.load(cfgFile, List.of("out=" + parent, "name=" + name));
-        if (!freshJvm) {
-            Study.run(cfg, List.of(), LOG::info, perProcess);
-            return 0;
-        }
-        return FreshJvm.run(
-                cfg,
-                List.of("resume", runDir.toString(), "--generations-per-process", "1"),
-                () -> Study.run(cfg, List.of(), LOG::info, perProcess),
-                LOG);
+        return process.run(cfg, List.of(), List.of("resume", runDir.toString()), LOG);
     }
 }

@@ -1,7 +1,6 @@
 package dev.ouroboros.harness.cli;
 
 import dev.ouroboros.harness.run.RunConfig;
-import dev.ouroboros.harness.run.Study;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +8,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code ouro run CONFIG [key=value ...]}: a whole model-collapse study, resumable. */
@@ -33,30 +32,13 @@ public final class RunCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "Dotted overrides.")
     List<String> overrides = new ArrayList<>();
 
-    @Option(
-            names = "--fresh-jvm",
-            description =
-                    "Run each generation in its own child JVM (long GPU runs: native memory fragmentation does not build up).")
-    boolean freshJvm;
-
-    @Option(
-            names = "--generations-per-process",
-            hidden = true,
-            description = "Stop after finishing this many generations.")
-    int perProcess = Integer.MAX_VALUE;
+    @Mixin StudyProcess process;
 
     @Override
     public Integer call() throws Exception {
         RunConfig cfg = RunConfig.load(config, overrides);
-        if (!freshJvm) {
-            Study.run(cfg, overrides, LOG::info, perProcess);
-            return 0;
-        }
-        List<String> child =
-                new ArrayList<>(
-                        List.of("run", config.toString(), "--generations-per-process", "1"));
+        List<String> child = new ArrayList<>(List.of("run", config.toString()));
         child.addAll(overrides);
-        return FreshJvm.run(
-                cfg, child, () -> Study.run(cfg, overrides, LOG::info, perProcess), LOG);
+        return process.run(cfg, overrides, child, LOG);
     }
 }
