@@ -3,6 +3,7 @@ package dev.ouroboros.models.decode;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ouroboros.models.KvCache;
@@ -36,6 +37,7 @@ public final class Generator {
     private final LanguageModel model;
     private IntConsumer stepObserver; // tests: live arrays of the generator after each step
     private LongConsumer hostReads; // tests: values copied device → host, per copy
+    private LongConsumer hostWrites; // tests: values copied host → device, per copy
 
     public Generator(LanguageModel model) {
         this.model = model;
@@ -53,6 +55,41 @@ public final class Generator {
     Generator observeHostReads(LongConsumer observer) {
         this.hostReads = observer;
         return this;
+    }
+
+    /**
+     * Test hook: called with the number of values of every host → device copy the generator makes.
+     */
+    Generator observeHostWrites(LongConsumer observer) {
+        this.hostWrites = observer;
+        return this;
+    }
+
+    /** Every host → device copy of decoding goes through these (counted by the test hook). */
+    private NDArray upload(NDManager m, long[][] a) {
+        countWrite(a.length == 0 ? 0 : (long) a.length * a[0].length);
+        return m.create(a);
+    }
+
+    private NDArray upload(NDManager m, long[] a) {
+        countWrite(a.length);
+        return m.create(a);
+    }
+
+    private NDArray upload(NDManager m, float[] a) {
+        countWrite(a.length);
+        return m.create(a);
+    }
+
+    private NDArray upload(NDManager m, double[] a) {
+        countWrite(a.length);
+        return m.create(a);
+    }
+
+    private void countWrite(long values) {
+        if (hostWrites != null) {
+            hostWrites.accept(values);
+        }
     }
 
     /** Every device → host copy of decoding goes through here (counted by the test hook). */
@@ -145,7 +182,7 @@ public final class Generator {
         int g = 0;
         NDArray logits = st.first(origin);
         while (true) {
-            NDArray s = processed(st, logits, origin, gen, g, o, false);
+            NDArray s = processed(st, logits, g, o, false);
             long[] next;
             if (sm == null) {
                 next = hostLongs(s.argMax(1));
@@ -153,7 +190,7 @@ public final class Generator {
                 s = LogitsProcessors.temperature(s, (float) sm.temperature());
                 s = LogitsProcessors.topK(s, sm.topK());
                 s = LogitsProcessors.topP(s, (float) sm.topP(), 1);
-                next = hostLongs(drawOnDevice(s.softmax(1), sm));
+                next = hostLongs(drawOnDevice(s.softmax(1), upload(st.step(), uniforms(b, sm))));
             }
             boolean all = true;
             for (int r = 0; r < b; r++) {
@@ -183,21 +220,26 @@ public final class Generator {
      * per row (the same {@code nextDouble()} sequence), the cumulative sum (fp64) and the search
      * run on the device, and only the N drawn ids come back. {@code probs (N, V)} → {@code (N)}.
      */
-    static NDArray drawOnDevice(NDArray probs, DecodingStrategy.Sampling sm) {
+    static NDArray drawOnDevice(NDArray probs, NDArray uniforms) {
         NDManager m = probs.getManager();
         long n = probs.getShape().get(0);
         long v = probs.getShape().get(1);
-        double[] u = new double[(int) n];
-        for (int r = 0; r < n; r++) {
-            u[r] = sm.random().nextDouble();
-        }
         NDArray cum = probs.toType(DataType.FLOAT64, false).cumSum(1); // (N, V)
-        NDArray target = m.create(u).reshape(n, 1).mul(cum.get(":, -1:")); // (N, 1)
+        NDArray target = uniforms.reshape(n, 1).mul(cum.get(":, -1:")); // (N, 1)
         NDArray first = cum.lte(target).toType(DataType.INT64, false).sum(new int[] {1}); // (N)
         // rounding can leave target above the total: then the last token of non-zero probability
         NDArray ix = m.arange(0, v, 1, DataType.INT64, probs.getDevice()).reshape(1, v);
         NDArray last = probs.gt(0).toType(DataType.INT64, false).mul(ix).max(new int[] {1});
         return first.minimum(last);
+    }
+
+    /** One {@code nextDouble()} per row, in row order: the uniforms of {@link #drawOnDevice}. */
+    static double[] uniforms(int rows, DecodingStrategy.Sampling sm) {
+        double[] u = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            u[r] = sm.random().nextDouble();
+        }
+        return u;
     }
 
     /**
@@ -236,22 +278,14 @@ public final class Generator {
      * penalty over the whole row so far, then EOS masking while fewer than {@code min_new_tokens}
      * were generated.
      */
-    private static NDArray processed(
-            Steps st,
-            NDArray logits,
-            int[] origin,
-            long[][] gen,
-            int g,
-            GenerationOptions o,
-            boolean logSoftmax) {
+    private NDArray processed(
+            Steps st, NDArray logits, int g, GenerationOptions o, boolean logSoftmax) {
         NDArray s = logits.toType(DataType.FLOAT32, false);
         if (logSoftmax) {
             s = s.logSoftmax(1);
         }
         if (o.repetitionPenalty() != 1.0) {
-            s =
-                    LogitsProcessors.repetitionPenalty(
-                            s, st.seen(origin, gen, g), (float) o.repetitionPenalty());
+            s = LogitsProcessors.repetitionPenalty(s, st.seen(g), (float) o.repetitionPenalty());
         }
         if (o.eosTokenId() >= 0 && g < o.minNewTokens()) {
             s = LogitsProcessors.maskToken(s, o.eosTokenId());
@@ -296,9 +330,9 @@ public final class Generator {
         int g = 0;
         int vocab = model.config().vocabSize();
         while (true) {
-            NDArray s = processed(st, logits, origin, gen, g, o, true);
+            NDArray s = processed(st, logits, g, o, true);
             NDArray acc =
-                    s.add(st.step().create(runScore).reshape(n, 1)).reshape(b, (long) nb * vocab);
+                    s.add(upload(st.step(), runScore).reshape(n, 1)).reshape(b, (long) nb * vocab);
             NDList top = acc.topK(k, 1, true, true);
             float[] vals = hostFloats(top.get(0)); // (B, k): O(rows x k) per step
             long[] idx = hostLongs(top.get(1));
@@ -453,9 +487,11 @@ public final class Generator {
 
     /**
      * Produces last-position logits {@code (N, V)} for every row; row r continues prompt {@code
-     * origin[r]} with its generated tokens. The KV cache and the attention mask are allocated once
-     * at their final width (prompt + new tokens) and filled in place; everything else of step t
-     * lives in a sub-manager freed when step t+1 is done, so native memory stays flat.
+     * origin[r]} with its generated tokens. The KV cache, the attention mask and the token rows so
+     * far (the repetition penalty's input) are allocated once at their final width (prompt + new
+     * tokens) and filled in place: per step only the N new tokens (and the beams' parents) go host
+     * → device. Everything else of step t lives in a sub-manager freed when step t+1 is done, so
+     * native memory stays flat.
      */
     private final class Steps implements AutoCloseable {
         final long[][] prompts; // (B, W) left padded
@@ -467,6 +503,7 @@ public final class Generator {
         NDManager step;
         KvCache cache;
         NDArray mask; // (N, capacity) INT64: prompt masks, then ones
+        NDArray tokens; // (N, capacity) INT64: padded prompt, then the generated tokens so far
 
         Steps(List<long[]> ps, int width, int maxNew, long pad, boolean useCache) {
             this.width = width;
@@ -495,7 +532,7 @@ public final class Generator {
          */
         NDArray first(int[] origin) {
             NDManager m = root.newSubManager();
-            NDList in = new NDList(m.create(prompts), m.create(masks));
+            NDList in = new NDList(upload(m, prompts), upload(m, masks));
             KvCache prefill = null;
             if (useCache) {
                 prefill = KvCache.allocate(root, model.config(), prompts.length, capacity);
@@ -503,7 +540,7 @@ public final class Generator {
             }
             NDArray logits = model.forward(in, false).get(0).get(":, -1, :");
             boolean expand = origin.length != prompts.length || !isIdentity(origin);
-            NDArray ix = expand ? m.create(TokenIds.toLong(origin)) : null;
+            NDArray ix = expand ? upload(m, TokenIds.toLong(origin)) : null;
             if (expand) {
                 logits = logits.get(ix);
             }
@@ -513,12 +550,16 @@ public final class Generator {
                     prefill.close();
                 }
             }
+            // one host → device copy each per generate call
             long[][] full = new long[origin.length][(int) capacity];
+            long[][] rows = new long[origin.length][(int) capacity];
             for (int r = 0; r < origin.length; r++) {
                 System.arraycopy(masks[origin[r]], 0, full[r], 0, width);
                 Arrays.fill(full[r], width, (int) capacity, 1L);
+                System.arraycopy(prompts[origin[r]], 0, rows[r], 0, width);
             }
-            mask = root.create(full); // one host → device copy per generate call
+            mask = upload(root, full);
+            tokens = upload(root, rows);
             logits.attach(m);
             rotate(m);
             return logits;
@@ -531,23 +572,31 @@ public final class Generator {
         NDArray next(int[] origin, long[][] gen, int g, int[] parent) {
             NDManager m = root.newSubManager();
             int n = origin.length;
-            NDArray maskArr = mask.get(":, :{}", width + g); // a view: no copy
-            maskArr.attach(m);
+            long[][] last = new long[n][1];
+            for (int r = 0; r < n; r++) {
+                last[r][0] = gen[r][g - 1];
+            }
+            NDArray lastArr = upload(m, last); // (N, 1)
+            if (parent != null && !isIdentity(parent)) {
+                // each beam continues its parent: reorder the filled positions
+                NDArray ix = upload(m, TokenIds.toLong(parent));
+                if (useCache) {
+                    cache.reorder(ix, width + g - 1L); // in place
+                }
+                NDArray reordered = tokens.get(ix); // (N, capacity): N·S ids on the device
+                reordered.attach(root);
+                tokens.close();
+                tokens = reordered;
+            }
+            tokens.set(new NDIndex(":, {}:{}", width + g - 1, width + g), lastArr);
+            NDArray maskArr = view(mask, width + g, m);
             NDArray logits;
             if (useCache) {
-                long[][] last = new long[n][1];
-                for (int r = 0; r < n; r++) {
-                    last[r][0] = gen[r][g - 1];
-                }
-                if (parent != null && !isIdentity(parent)) {
-                    // each beam continues its parent: reorder the filled positions in place
-                    cache.reorder(m.create(TokenIds.toLong(parent)), width + g - 1L);
-                }
-                NDList in = new NDList(m.create(last), maskArr);
+                NDList in = new NDList(lastArr, maskArr);
                 in.addAll(cache.tensors());
                 logits = model.forward(in, false).get(0).reshape(n, -1);
             } else {
-                NDList in = new NDList(m.create(seenRows(origin, gen, g)), maskArr);
+                NDList in = new NDList(view(tokens, width + g, m), maskArr);
                 logits = model.forward(in, false).get(0).get(":, -1, :");
             }
             logits.attach(m);
@@ -555,18 +604,19 @@ public final class Generator {
             return logits;
         }
 
-        /** The rows so far (padded prompt + generated), as the repetition penalty sees them. */
-        NDArray seen(int[] origin, long[][] gen, int g) {
-            return step.create(seenRows(origin, gen, g));
+        /**
+         * The rows so far (padded prompt + {@code g} generated), as the repetition penalty sees
+         * them: {@code (N, W + g)}, a view of the device buffer.
+         */
+        NDArray seen(int g) {
+            return view(tokens, width + g, step);
         }
 
-        long[][] seenRows(int[] origin, long[][] gen, int g) {
-            long[][] rows = new long[origin.length][width + g];
-            for (int r = 0; r < origin.length; r++) {
-                System.arraycopy(prompts[origin[r]], 0, rows[r], 0, width);
-                System.arraycopy(gen[r], 0, rows[r], width, g);
-            }
-            return rows;
+        /** The first {@code columns} columns of {@code a}, a view owned by {@code m}: no copy. */
+        private NDArray view(NDArray a, long columns, NDManager m) {
+            NDArray v = a.get(":, :{}", columns);
+            v.attach(m);
+            return v;
         }
 
         private void rotate(NDManager m) {

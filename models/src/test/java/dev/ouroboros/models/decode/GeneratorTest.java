@@ -251,6 +251,36 @@ class GeneratorTest {
         }
     }
 
+    @Test
+    void hostToDeviceCopiesPerStepAreBounded() {
+        // per step only the new token of every row, the beams' parents and running scores go host
+        // -> device: O(rows), not the (rows x (prompt + generated)) ids the penalty reads
+        int rows = PROMPTS.size();
+        int width = PROMPTS.stream().mapToInt(p -> p.length).max().orElseThrow();
+        int maxNew = 16;
+        for (GenerationOptions o :
+                List.of(
+                        GenerationOptions.shumailov(maxNew),
+                        GenerationOptions.greedy(maxNew).withRepetitionPenalty(2.0),
+                        GenerationOptions.greedy(maxNew)
+                                .withRepetitionPenalty(2.0)
+                                .withStrategy(DecodingStrategy.Sampling.seeded(1.0, 50, 0.9, 3)))) {
+            int n =
+                    o.strategy() instanceof DecodingStrategy.BeamSearch bs
+                            ? rows * bs.numBeams()
+                            : rows;
+            List<Long> writes = new ArrayList<>();
+            GenerationResult res =
+                    new Generator(model).observeHostWrites(writes::add).generate(PROMPTS, o);
+            long once = 2L * rows * width + 2L * n * (width + maxNew) + (n != rows ? n : 0);
+            long total = writes.stream().mapToLong(Long::longValue).sum();
+            long perStep = (total - once) / Math.max(1, res.steps());
+            assertTrue(
+                    perStep <= 3L * n,
+                    o.strategy() + ": " + perStep + " values per step " + writes);
+        }
+    }
+
     private static boolean joinFailed(Thread t) {
         try {
             t.join();

@@ -130,7 +130,11 @@ class LogitsProcessorsTest {
                 long[] device =
                         Generator.drawOnDevice(
                                         m.create(probs).reshape(rows, v),
-                                        DecodingStrategy.Sampling.seeded(1, 0, 1, trial))
+                                        m.create(
+                                                Generator.uniforms(
+                                                        rows,
+                                                        DecodingStrategy.Sampling.seeded(
+                                                                1, 0, 1, trial))))
                                 .toLongArray();
                 assertArrayEquals(host, device, "trial " + trial);
             }
