@@ -50,6 +50,23 @@ public record Accelerators(
         return probed;
     }
 
+    /**
+     * Free memory of GPU {@code device} as CUDA's runtime reports it (total minus what every
+     * process, this one's caching allocator included, holds), or -1 for the CPU or when CUDA cannot
+     * say.
+     */
+    public static long freeBytes(ai.djl.Device device) {
+        if (!device.isGpu()) {
+            return -1;
+        }
+        try {
+            java.lang.management.MemoryUsage u = CudaUtils.getGpuMemory(device);
+            return u.getMax() - u.getCommitted();
+        } catch (RuntimeException | LinkageError e) {
+            return -1;
+        }
+    }
+
     /** GPUs the engine can run on: none when libtorch is a CPU build, whatever the box holds. */
     public int usableGpus() {
         return cudaBuild ? gpusInBox : 0;

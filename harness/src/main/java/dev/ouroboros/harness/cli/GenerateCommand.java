@@ -148,7 +148,7 @@ public final class GenerateCommand implements Callable<Integer> {
                         temperature,
                         topK,
                         topP,
-                        batchSize);
+                        new dev.ouroboros.harness.run.BatchSize(batchSize));
         try (LanguageModel m = LanguageModel.load(model, placeDevice(device));
                 OptTokenizer tok = OptTokenizer.load(model)) {
             m.requireVocabulary(tok, model.toString());

@@ -115,9 +115,9 @@ final class GenerationEval {
                 realText.add(tok.decode(TokenIds.toLong(data.test().block(at + 1))));
             }
             List<String> genText = new ArrayList<>();
-            for (int start = 0; start < k; start += cfg.generate().batchSize()) {
-                List<long[]> batch =
-                        prompts.subList(start, Math.min(k, start + cfg.generate().batchSize()));
+            int per = cfg.generate().batchSize().fixed();
+            for (int start = 0; start < k; start += per) {
+                List<long[]> batch = prompts.subList(start, Math.min(k, start + per));
                 for (long[] news :
                         Synthesizer.continuations(
                                 model,

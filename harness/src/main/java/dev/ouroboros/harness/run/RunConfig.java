@@ -148,7 +148,7 @@ public record RunConfig(
             double temperature,
             int topK,
             double topP,
-            int batchSize) {
+            BatchSize batchSize) {
 
         public enum Mode {
             BEAM,
@@ -159,7 +159,7 @@ public record RunConfig(
         public Generate {
             Checks.positive("generate.num_beams", numBeams);
             Checks.positive("generate.new_tokens", newTokens);
-            Checks.positive("generate.batch_size", batchSize);
+            java.util.Objects.requireNonNull(batchSize, "generate.batch_size");
             Checks.positive("generate.repetition_penalty", repetitionPenalty);
             Checks.positive("generate.temperature", temperature);
             Checks.nonNegative("generate.top_k", topK);
@@ -167,6 +167,25 @@ public record RunConfig(
                 throw new UserInputException(
                         "config: generate.top_p must be in (0, 1], got " + topP);
             }
+        }
+
+        /** These settings with {@code batch_size} fixed to {@code prompts}. */
+        public Generate withBatchSize(int prompts) {
+            return new Generate(
+                    mode,
+                    numBeams,
+                    repetitionPenalty,
+                    newTokens,
+                    lengthPenalty,
+                    temperature,
+                    topK,
+                    topP,
+                    new BatchSize(prompts));
+        }
+
+        /** Sequences decoded per prompt: the beams of beam search, else one. */
+        public int rowsPerPrompt() {
+            return mode == Mode.BEAM ? numBeams : 1;
         }
     }
 
@@ -271,12 +290,24 @@ public record RunConfig(
      * ({@link dev.ouroboros.models.Placement}): what a run directory records and hashes.
      */
     public RunConfig withPrecision(Precision resolved) {
+        return with(PrecisionChoice.of(resolved), generate);
+    }
+
+    /**
+     * This config with {@code generate.batch_size} fixed to what {@code auto} resolved to ({@link
+     * GenerateBatch}); the run directory keeps hashing what was asked.
+     */
+    public RunConfig withGenerateBatchSize(int prompts) {
+        return with(precision, generate.withBatchSize(prompts));
+    }
+
+    private RunConfig with(PrecisionChoice precision, Generate generate) {
         return new RunConfig(
                 kind,
                 name,
                 out,
                 device,
-                PrecisionChoice.of(resolved),
+                precision,
                 generations,
                 policies,
                 seeds,

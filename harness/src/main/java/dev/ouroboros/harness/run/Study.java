@@ -23,6 +23,7 @@ import dev.ouroboros.harness.train.CheckpointStore;
 import dev.ouroboros.harness.train.Init;
 import dev.ouroboros.harness.train.ModelConfig;
 import dev.ouroboros.harness.train.Trainer;
+import dev.ouroboros.models.Accelerators;
 import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.CrashPoint;
 import dev.ouroboros.models.LanguageModel;
@@ -60,7 +61,7 @@ import java.util.random.RandomGeneratorFactory;
 public final class Study {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final RunConfig cfg;
+    private RunConfig cfg; // generate.batch_size auto is resolved once the data and shape are known
     private final Consumer<String> console;
     private final Device device;
     private final Placement placement;
@@ -117,6 +118,7 @@ public final class Study {
                             : OptConfig.read(Path.of(cfg.model().base()));
             DiskEstimate.of(cfg, DiskEstimate.params(shape), s.data.train().count())
                     .requireFreeSpace(d.root());
+            s.resolveBatchSize(shape);
             for (MixingPolicy policy : cfg.policies()) {
                 for (long seed : cfg.seeds()) {
                     if (s.budget > 0) {
@@ -220,6 +222,44 @@ public final class Study {
         putDerivedSeeds(m);
         write(manifest, m.toPrettyString());
         console.accept("new run " + dir.root());
+    }
+
+    /**
+     * Fixes {@code generate.batch_size: auto} ({@link GenerateBatch}) and records it in the
+     * manifest ({@code generate_batch_size}); a resume reuses the recorded size wherever it runs,
+     * so the sampling streams and batched roundings stay those of the first start.
+     */
+    private void resolveBatchSize(OptConfig shape) {
+        if (!cfg.generate().batchSize().isAuto()) {
+            return;
+        }
+        Path manifest = dir.root().resolve("manifest.json");
+        ObjectNode m;
+        try {
+            m = (ObjectNode) JSON.readTree(manifest.toFile());
+        } catch (IOException e) {
+            throw new UserInputException(manifest + ": unreadable (" + e.getMessage() + ")");
+        }
+        int n;
+        if (m.path("generate_batch_size").canConvertToInt()) {
+            n = m.get("generate_batch_size").asInt();
+            console.accept(
+                    "generate.batch_size: auto -> " + n + " (as recorded in " + manifest + ")");
+        } else {
+            GenerateBatch b =
+                    GenerateBatch.resolve(
+                            cfg.generate(),
+                            shape,
+                            cfg.data().blockSize(),
+                            data.train().count(),
+                            device,
+                            Accelerators::freeBytes);
+            n = b.prompts();
+            console.accept(b.line());
+            m.put("generate_batch_size", n);
+            write(manifest, m.toPrettyString());
+        }
+        cfg = cfg.withGenerateBatchSize(n);
     }
 
     /**

@@ -83,14 +83,14 @@ public final class Synthesizer {
         try (BlockFileWriter w = BlockFileWriter.open(out, b, tok.sha256());
                 Progress progress = new Progress(task, "blocks", n, b)) {
             progress.update(w.count());
-            for (int start = (int) w.count(); start < n; start += g.batchSize()) {
-                int end = Math.min(n, start + g.batchSize());
+            int per = g.batchSize().fixed();
+            for (int start = (int) w.count(); start < n; start += per) {
+                int end = Math.min(n, start + per);
                 List<long[]> batch = new ArrayList<>();
                 for (int i = start; i < end; i++) {
                     batch.add(TokenIds.toLong(prompts.block(i)));
                 }
-                List<long[]> news =
-                        continuations(model, batch, g, Seeds.mix(seed, start / g.batchSize()));
+                List<long[]> news = continuations(model, batch, g, Seeds.mix(seed, start / per));
                 int[] flat = new int[(end - start) * b];
                 for (int i = 0; i < news.size(); i++) {
                     long[] t = news.get(i);

@@ -61,6 +61,9 @@ class OneValidationPathTest {
                     new Bad("generate.top_p=0", "generate.top_p must be in (0, 1]"),
                     new Bad("generate.num_beams=0", "generate.num_beams must be positive"),
                     new Bad("eval.batch_size=0", "eval.batch_size must be positive"),
+                    new Bad(
+                            "generate.batch_size=0",
+                            "generate.batch_size must be a positive integer or auto, got '0'"),
                     new Bad("keep=lastt", "keep must be one of all | last | none-but-metrics"),
                     new Bad("init=prev", "init must be one of base | previous | scratch"),
                     new Bad("init=base", "init is 'base' but model.base is not set"),
