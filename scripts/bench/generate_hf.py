@@ -2,7 +2,8 @@
 """HF `generate` side of the decoding benchmark (the Java side is models/.../decode/DecodeBench.java).
 
 Same shapes and protocol as DecodeBench: random-weight OPT models (`tiny`: vocab 1000, hidden 64, 2 layers,
-4 heads, ffn 128, 1024 positions; `opt125m`: vocab 50272, hidden 768, 12 layers, 12 heads, ffn 3072, 2048
+4 heads, ffn 128, 1024 positions; `smoke`: configs/smoke.yaml's model, vocab 3200, hidden 64, 2 layers, 4 heads,
+ffn 256, 256 positions; `opt125m`: vocab 50272, hidden 768, 12 layers, 12 heads, ffn 3072, 2048
 positions), fp32, CPU, torch.set_num_threads(THREADS), eval + no_grad, default dynamic KV cache.
 
 1. time per new token at prompt lengths --positions (default 16, 256, 1024; batch 1, greedy): median of the n step times after the
@@ -28,6 +29,8 @@ from transformers import OPTConfig, OPTForCausalLM
 SHAPES = {
     "tiny": dict(vocab_size=1000, hidden_size=64, num_hidden_layers=2, num_attention_heads=4, ffn_dim=128,
                  max_position_embeddings=1024, word_embed_proj_dim=64),
+    "smoke": dict(vocab_size=3200, hidden_size=64, num_hidden_layers=2, num_attention_heads=4, ffn_dim=256,
+                  max_position_embeddings=256, word_embed_proj_dim=64),  # configs/smoke.yaml's model
     "opt125m": dict(vocab_size=50272, hidden_size=768, num_hidden_layers=12, num_attention_heads=12, ffn_dim=3072,
                     max_position_embeddings=2048, word_embed_proj_dim=768),
 }

@@ -19,12 +19,13 @@ import java.util.SplittableRandom;
  *   -Dexec.args="--threads 2 --batch 4 --repeat 2"
  * </pre>
  *
- * <p>Two parts, each for the {@code tiny} (golden fixture shape) and {@code opt125m} (random
- * weights) configs: (1) time per new token at prompt lengths {@code --positions} (default 16, 256,
- * 1024), greedy batch 1, with and without the KV cache: the median of the n step times after the
- * prefill (timestamps from the generator's step hook); (2) generation throughput for
- * Shumailov-style 64-token prompts and exactly 64 new tokens, greedy and beam-5 with repetition
- * penalty 3.0, reported as new tokens per second (returned tokens, not beam rows).
+ * <p>Two parts, each for the {@code tiny} (golden fixture shape), {@code smoke}
+ * (configs/smoke.yaml's model) and {@code opt125m} (random weights) configs: (1) time per new token
+ * at prompt lengths {@code --positions} (default 16, 256, 1024), greedy batch 1, with and without
+ * the KV cache: the median of the n step times after the prefill (timestamps from the generator's
+ * step hook); (2) generation throughput for Shumailov-style 64-token prompts and exactly 64 new
+ * tokens, greedy and beam-5 with repetition penalty 3.0, reported as new tokens per second
+ * (returned tokens, not beam rows).
  */
 public final class DecodeBench {
     private DecodeBench() {}
@@ -127,8 +128,9 @@ public final class DecodeBench {
     static OptConfig config(String name) {
         return switch (name) {
             case "tiny" -> OptConfig.tiny(1000, 64, 2, 4, 128, 1024);
+            case "smoke" -> OptConfig.tiny(3200, 64, 2, 4, 256, 256); // configs/smoke.yaml's model
             case "opt125m" -> OptConfig.tiny(50272, 768, 12, 12, 3072, 2048);
-            default -> throw new IllegalArgumentException("config tiny|opt125m, got " + name);
+            default -> throw new IllegalArgumentException("config tiny|smoke|opt125m, got " + name);
         };
     }
 
