@@ -85,6 +85,8 @@ def main():
     ap.add_argument("--positions", default="16,256,1024")
     ap.add_argument("--attn", default="sdpa", choices=["sdpa", "eager"])
     ap.add_argument("--no-throughput", action="store_true")
+    ap.add_argument("--profile", help="also record one beam-5 run with torch.profiler: a Chrome trace per config "
+                    "(PROFILE minus .json + -CONFIG.json; summarise with scripts/bench/profile_ops.py)")
     ap.add_argument("--fixture", help="write the beam-search EOS reference JSON here and exit")
     a = ap.parse_args()
     if a.fixture:
@@ -132,6 +134,12 @@ def main():
                 t = best(a.repeat, lambda: model.generate(input_ids=ids, attention_mask=mask, **args))
                 print(f"{name} throughput {mode} batch={a.batch} prompt=64 new=64: {t:.2f} s, "
                       f"{a.batch * 64 / t:.1f} new tokens/s")
+                if a.profile and mode == "beam5":
+                    trace = a.profile.removesuffix(".json") + f"-{name}.json"
+                    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+                        model.generate(input_ids=ids, attention_mask=mask, **args)
+                    prof.export_chrome_trace(trace)
+                    print(f"{name} beam5 profile (torch.profiler, chrome trace): {trace}")
 
 
 if __name__ == "__main__":

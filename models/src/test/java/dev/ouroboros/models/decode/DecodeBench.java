@@ -19,6 +19,9 @@ import java.util.SplittableRandom;
  *   -Dexec.args="--threads 2 --batch 4 --repeat 2"
  * </pre>
  *
+ * <p>{@code --profile FILE.json} also records one beam-5 run with libtorch's profiler (a Chrome
+ * trace per config; summarised per op by scripts/bench/profile_ops.py).
+ *
  * <p>Two parts, each for the {@code tiny} (golden fixture shape), {@code smoke}
  * (configs/smoke.yaml's model) and {@code opt125m} (random weights) configs: (1) time per new token
  * at prompt lengths {@code --positions} (default 16, 256, 1024), greedy batch 1, with and without
@@ -40,6 +43,7 @@ public final class DecodeBench {
         int[] positions = {16, 256, 1024};
         Attention attention = Attention.SDPA;
         List<String> configs = new ArrayList<>(List.of("tiny", "opt125m"));
+        String profile = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
@@ -54,6 +58,7 @@ public final class DecodeBench {
                                         .mapToInt(Integer::parseInt)
                                         .toArray();
                 case "--attn" -> attention = Attention.valueOf(args[++i].toUpperCase());
+                case "--profile" -> profile = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -120,6 +125,14 @@ public final class DecodeBench {
                     System.out.printf(
                             "%s throughput %s batch=%d prompt=64 new=64: %.2f s, %.1f new tokens/s%n",
                             name, mode, batch, t, batch * 64 / t);
+                    if (profile != null && mode.equals("beam5")) {
+                        String trace = profile.replace(".json", "") + "-" + name + ".json";
+                        ai.djl.pytorch.jni.JniUtils.startProfile(false, false, false);
+                        gen.generate(p, o);
+                        ai.djl.pytorch.jni.JniUtils.stopProfile(trace);
+                        System.out.println(
+                                name + " beam5 profile (libtorch's, chrome trace): " + trace);
+                    }
                 }
             }
         }
