@@ -72,6 +72,18 @@ class TrainOrderTest {
         assertNotEquals("f6348f1bef13ed9c", fingerprint("train.shuffle=false"));
         assertNotEquals("c12e557896d17057", runHash("train.shuffle=false"));
         assertTrue(RunConfig.parse("", List.of()).train().shuffle());
+        // a config.resolved.yaml written before the keys existed resumes with the same hash
+        String old =
+                RunConfig.parse("", List.of("precision=fp32"))
+                        .toYaml()
+                        .lines()
+                        .filter(l -> !l.contains("shuffle:") && !l.contains("write_order:"))
+                        .collect(java.util.stream.Collectors.joining("\n"));
+        assertTrue(old.contains("eval_batch_size:"), old);
+        RunConfig resumed = RunConfig.parse(old, List.of());
+        assertEquals("c12e557896d17057", resumed.hash());
+        assertTrue(resumed.train().shuffle());
+        assertTrue(!resumed.train().writeOrder());
     }
 
     /** Every step's block indices, in order. */
