@@ -30,7 +30,9 @@ import picocli.CommandLine.Spec;
             "a killed run resumes from its last finished batch when started again with the same arguments.",
             "Default: Shumailov et al. (5-beam search, repetition penalty 3.0, 64 new tokens).",
             "Mode presets: beam uses repetition penalty 3.0 (Shumailov's); greedy and sample use none (1.0) unless",
-            "--repetition-penalty is given."
+            "--repetition-penalty is given.",
+            "Prompts as token ids: JSONL (one array of ids, or {\"ids\": [...]}, per line) or raw little-endian int32",
+            "with --block N; all prompts one length, every id in [0, the model's vocab_size); no tokenizer hash."
         })
 public final class GenerateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -42,8 +44,35 @@ public final class GenerateCommand implements Callable<Integer> {
             names = "--prompts",
             required = true,
             description =
-                    "A token-block file (.bin/.blocks, as ouro writes) or a UTF-8 text file (Shumailov-blocked into --block tokens).")
+                    "A token-block file (.bin/.blocks, as ouro writes), JSONL of token ids (.jsonl), raw"
+                            + " int32 ids (.ids/.i32) or UTF-8 text (anything else; Shumailov-blocked into"
+                            + " --block tokens); --prompts-format overrides the extension.")
     Path prompts;
+
+    /** How {@code --prompts} is read. */
+    enum PromptsFormat {
+        AUTO,
+        BLOCKS,
+        TEXT,
+        JSONL,
+        INT32
+    }
+
+    @Option(
+            names = "--prompts-format",
+            defaultValue = "auto",
+            description =
+                    "auto (by extension) | blocks | text | jsonl | int32 (default: ${DEFAULT-VALUE}).")
+    String promptsFormat;
+
+    @Option(
+            names = "--jsonl",
+            paramLabel = "FILE",
+            description =
+                    "Also write FILE: one JSON record per prompt, {\"index\", \"prompt_ids\", \"new_ids\","
+                            + " \"prompt_text\", \"text\"} (texts decoded by the model's tokenizer),"
+                            + " atomically, once the set is complete.")
+    Path jsonl;
 
     @Option(
             names = "--out",
@@ -53,9 +82,10 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Option(
             names = "--block",
-            defaultValue = "64",
-            description = "Prompt block size for text prompts (default: ${DEFAULT-VALUE}).")
-    int block;
+            description =
+                    "Prompt length: text prompts are blocked into it (default 64); int32 prompts need it;"
+                            + " JSONL and block-file prompts must have it when given; at least 2.")
+    Integer block;
 
     @Option(
             names = "--mode",
@@ -134,6 +164,23 @@ public final class GenerateCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new UserInputException("--batch-size must be at least 1, got " + batchSize);
         }
+        if (block != null && block < 2) {
+            throw new UserInputException("--block must be at least 2, got " + block);
+        }
+        PromptsFormat format = promptsFormat();
+        if (jsonl != null) {
+            Path a = jsonl.toAbsolutePath().normalize();
+            for (Path other : new Path[] {out, Synthesizer.textFile(out), prompts}) {
+                if (a.equals(other.toAbsolutePath().normalize())) {
+                    throw new UserInputException(
+                            "--jsonl "
+                                    + jsonl
+                                    + ": the same file as "
+                                    + other
+                                    + "; choose another");
+                }
+            }
+        }
         RunConfig.Generate.Mode how =
                 ConfigWords.parse(RunConfig.Generate.Mode.class, "--mode", mode);
         RunConfig.Generate g =
@@ -152,7 +199,7 @@ public final class GenerateCommand implements Callable<Integer> {
         try (LanguageModel m = LanguageModel.load(model, placeDevice(device));
                 OptTokenizer tok = OptTokenizer.load(model)) {
             m.requireVocabulary(tok, model.toString());
-            BlockSource source = promptBlocks(tok);
+            BlockSource source = promptBlocks(format, tok, m.config().vocabSize());
             if (maxPrompts != null) {
                 source =
                         source.select(
@@ -166,9 +213,11 @@ public final class GenerateCommand implements Callable<Integer> {
                                 + ": no prompt blocks ("
                                 + (maxPrompts != null && maxPrompts < 1
                                         ? "--max-prompts " + maxPrompts
-                                        : "the file is empty or shorter than one block of "
-                                                + source.blockSize()
-                                                + " tokens")
+                                        : format == PromptsFormat.JSONL
+                                                ? "the file has no prompt lines"
+                                                : "the file is empty or shorter than one block of "
+                                                        + source.blockSize()
+                                                        + " tokens")
                                 + "); nothing to generate");
             }
             int context = m.config().maxPositionEmbeddings();
@@ -184,6 +233,9 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             Synthesizer.options(g, seed); // validates every option before any work
             BlockFile f = Synthesizer.make(m, tok, source, g, seed, out, "generate");
+            if (jsonl != null) {
+                Synthesizer.writeRecords(source, f, tok, jsonl);
+            }
             spec.commandLine()
                     .getOut()
                     .printf(
@@ -193,7 +245,26 @@ public final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private BlockSource promptBlocks(OptTokenizer tok) {
+    /** {@code --prompts-format}, {@code auto} resolved by the extension of {@code --prompts}. */
+    private PromptsFormat promptsFormat() {
+        PromptsFormat f = ConfigWords.parse(PromptsFormat.class, "--prompts-format", promptsFormat);
+        if (f != PromptsFormat.AUTO) {
+            return f;
+        }
+        String name = prompts.getFileName() == null ? "" : prompts.getFileName().toString();
+        if (name.endsWith(".bin") || name.endsWith(".blocks")) {
+            return PromptsFormat.BLOCKS;
+        }
+        if (name.endsWith(".jsonl")) {
+            return PromptsFormat.JSONL;
+        }
+        if (name.endsWith(".ids") || name.endsWith(".i32")) {
+            return PromptsFormat.INT32;
+        }
+        return PromptsFormat.TEXT;
+    }
+
+    private BlockSource promptBlocks(PromptsFormat format, OptTokenizer tok, int vocab) {
         if (!Files.isRegularFile(prompts)) {
             throw new UserInputException(
                     prompts
@@ -201,12 +272,17 @@ public final class GenerateCommand implements Callable<Integer> {
                                     ? ": not a regular file (expected text, JSONL or a block file)"
                                     : ": no such file"));
         }
-        String name = prompts.getFileName().toString();
-        if (name.endsWith(".bin") || name.endsWith(".blocks")) {
-            BlockFile.Header h = BlockFile.readHeader(prompts);
-            return BlockFile.open(prompts, tok.sha256(), h.blockSize());
-        }
-        return ShumailovBlocking.blocks(EvalCommand.readText(prompts), tok, block);
+        return switch (format) {
+            case BLOCKS -> {
+                BlockFile.Header h = BlockFile.readHeader(prompts);
+                yield BlockFile.open(prompts, tok.sha256(), block != null ? block : h.blockSize());
+            }
+            case JSONL -> PromptIds.jsonl(prompts, block, vocab);
+            case INT32 -> PromptIds.int32(prompts, block, vocab);
+            default ->
+                    ShumailovBlocking.blocks(
+                            EvalCommand.readText(prompts), tok, block != null ? block : 64);
+        };
     }
 
     /** The device {@code --device} names here, logged as one line (evaluation computes in fp32). */

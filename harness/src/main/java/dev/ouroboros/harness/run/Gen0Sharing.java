@@ -79,10 +79,10 @@ final class Gen0Sharing {
 
     /**
      * Takes generation 0 over from {@code donor}: the marker first, then hard links (copies where
-     * the file system refuses) of train.jsonl, model/ (built as model.tmp, renamed), synthetic.bin,
-     * synthetic.jsonl.gz and continuations.jsonl, and eval.json with its rows relabelled to this
-     * policy. Each piece is skipped when present, so a kill anywhere resumes; the study's
-     * generation step then finds everything done but DONE and metrics.jsonl.
+     * the file system refuses) of train.jsonl (and order.jsonl), model/ (built as model.tmp,
+     * renamed), synthetic.bin, synthetic.jsonl.gz and continuations.jsonl, and eval.json with its
+     * rows relabelled to this policy. Each piece is skipped when present, so a kill anywhere
+     * resumes; the study's generation step then finds everything done but DONE and metrics.jsonl.
      */
     void adopt(Path donor, Path g, String spec) {
         try {
@@ -93,6 +93,7 @@ final class Gen0Sharing {
             for (String f :
                     List.of(
                             "train.jsonl",
+                            dev.ouroboros.harness.train.EpochOrders.FILE,
                             "synthetic.bin",
                             "synthetic.jsonl.gz",
                             Continuation.FILE)) {

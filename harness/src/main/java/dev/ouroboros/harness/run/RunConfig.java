@@ -371,6 +371,7 @@ public record RunConfig(
         ObjectNode n = YamlConfig.YAML.valueToTree(this);
         n.remove(List.of("name", "out", "device", "log", "checkpoint", "keep", "generations"));
         ((ObjectNode) n.get("model")).remove("attention"); // same numbers up to rounding
+        Training.withoutOrderDefaults((ObjectNode) n.get("train"));
         if (data.subset() == Data.Subset.FIRST) {
             // what every run made before data.subset existed did: their hash is unchanged
             ((ObjectNode) n.get("data")).remove("subset");

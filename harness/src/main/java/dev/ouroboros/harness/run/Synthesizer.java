@@ -113,8 +113,58 @@ public final class Synthesizer {
             }
         }
         BlockFile file = BlockFile.open(out, tok.sha256(), b);
-        writeText(file, tok, Path.of(out.toString().replaceFirst("\\.bin$", "") + ".jsonl.gz"));
+        writeText(file, tok, textFile(out));
         return file;
+    }
+
+    /**
+     * The decoded text of the set {@code out}: {@code out} minus {@code .bin}, + {@code .jsonl.gz}.
+     */
+    public static Path textFile(Path out) {
+        return Path.of(out.toString().replaceFirst("\\.bin$", "") + ".jsonl.gz");
+    }
+
+    /**
+     * {@code {"index", "prompt_ids", "new_ids", "prompt_text", "text"}} per prompt ({@code ouro
+     * generate --jsonl}): prompt {@code i} of {@code prompts} and synthetic block {@code i} of
+     * {@code made}, texts decoded by {@code tok}; plain JSONL, written atomically.
+     */
+    public static void writeRecords(
+            BlockSource prompts, BlockSource made, OptTokenizer tok, Path file) {
+        if (prompts.count() != made.count()) {
+            throw new IllegalStateException(
+                    made.count() + " synthetic blocks for " + prompts.count() + " prompts");
+        }
+        AtomicFile.write(
+                file,
+                ch -> {
+                    // not closed here: AtomicFile fsyncs and closes the channel itself
+                    Writer w =
+                            new java.io.BufferedWriter(
+                                    new OutputStreamWriter(
+                                            Channels.newOutputStream(ch), StandardCharsets.UTF_8),
+                                    1 << 16);
+                    com.fasterxml.jackson.databind.ObjectMapper json =
+                            new com.fasterxml.jackson.databind.ObjectMapper();
+                    for (int i = 0; i < prompts.count(); i++) {
+                        int[] p = prompts.block(i);
+                        int[] t = made.block(i);
+                        var row = json.createObjectNode().put("index", i);
+                        var pa = row.putArray("prompt_ids");
+                        for (int id : p) {
+                            pa.add(id);
+                        }
+                        var ta = row.putArray("new_ids");
+                        for (int id : t) {
+                            ta.add(id);
+                        }
+                        row.put("prompt_text", tok.decode(TokenIds.toLong(p)));
+                        row.put("text", tok.decode(TokenIds.toLong(t)));
+                        w.write(json.writeValueAsString(row));
+                        w.write('\n');
+                    }
+                    w.flush();
+                });
     }
 
     /** {@code {"index": i, "text": decoded}} per block, gzipped, atomically. */

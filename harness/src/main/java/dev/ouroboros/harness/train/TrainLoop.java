@@ -10,9 +10,19 @@ import dev.ouroboros.models.UserInputException;
  * @param microBatchSize blocks per forward/backward; {@code batchSize} is a multiple of it
  * @param maxSteps 0 = epochs × steps per epoch
  * @param evalBatchSize blocks per forward of the per-epoch validation
+ * @param shuffle each epoch visits the blocks in a seeded permutation ({@link Trainer#epochOrder});
+ *     false: in file order every epoch
+ * @param writeOrder write each epoch's block order to {@code order.jsonl} beside {@code
+ *     train.jsonl}
  */
 public record TrainLoop(
-        int epochs, int batchSize, int microBatchSize, long maxSteps, int evalBatchSize) {
+        int epochs,
+        int batchSize,
+        int microBatchSize,
+        long maxSteps,
+        int evalBatchSize,
+        boolean shuffle,
+        boolean writeOrder) {
 
     public TrainLoop {
         Checks.positive("train.epochs", epochs);

@@ -32,6 +32,7 @@ import java.util.function.Consumer;
  *   config.resolved.yaml   the configuration after defaults and overrides, precision resolved
  *                          (a restart with precision auto keeps what it records)
  *   train.jsonl            step log (train / eval / checkpoint rows)
+ *   order.jsonl            train.write_order only: each epoch's block order ({@link EpochOrders})
  *   checkpoint/            resumable state while training (removed once DONE is written)
  *   model/                 config.json, model.safetensors, tokenizer files (best epoch)
  *   DONE                   summary JSON, written last

@@ -44,8 +44,10 @@ import org.slf4j.LoggerFactory;
  * set is never copied to the heap as a whole).
  *
  * <p>Data order: epoch {@code e} visits the training blocks in a Fisher–Yates permutation drawn
- * from {@code SplittableRandom(mix(seed, e))}; step {@code i} of the epoch takes positions {@code
- * [i·batch, (i+1)·batch)}; the last batch of an epoch may be smaller (not dropped).
+ * from {@code SplittableRandom(mix(seed, e))} (in file order with {@code train.shuffle: false});
+ * step {@code i} of the epoch takes positions {@code [i·batch, (i+1)·batch)}; the last batch of an
+ * epoch may be smaller (not dropped). {@code train.write_order: true} records each epoch's order in
+ * {@code order.jsonl} ({@link EpochOrders}).
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -56,6 +58,9 @@ public final class Trainer {
         default void beforeStep(long step, LanguageModel model) {}
 
         default void afterStep(long step, TrainStep.Result r) {}
+
+        /** The training blocks (indices into them) optimizer step {@code step} is about to see. */
+        default void batch(long step, int[] blocks) {}
 
         /** After the validation (and checkpoint) of an epoch. */
         default void afterEpoch(CheckpointStore.EpochRecord e) {}
@@ -167,6 +172,11 @@ public final class Trainer {
             order[j] = t;
         }
         return order;
+    }
+
+    /** {@code 0, 1, …, n-1}: the blocks in file order ({@code train.shuffle: false}). */
+    static int[] fileOrder(int n) {
+        return java.util.stream.IntStream.range(0, n).toArray();
     }
 
     /** The objects one {@link #run} works with. */
@@ -289,13 +299,20 @@ public final class Trainer {
         while (state.step < run.total()) {
             int epoch = (int) (state.step / run.stepsPerEpoch());
             if (epoch != orderEpoch) {
-                order = epochOrder(seed, epoch, train.count());
+                order =
+                        cfg.train().shuffle()
+                                ? epochOrder(seed, epoch, train.count())
+                                : fileOrder(train.count());
                 orderEpoch = epoch;
+                if (cfg.train().writeOrder()) {
+                    EpochOrders.record(runDir.resolve(EpochOrders.FILE), epoch, order);
+                }
             }
             int i = (int) (state.step % run.stepsPerEpoch());
             int from = i * cfg.train().batchSize();
             int to = Math.min(train.count(), from + cfg.train().batchSize());
             double lr = run.schedule().at(state.step);
+            listener.batch(state.step, Arrays.copyOfRange(order, from, to));
             TrainStep.Result r = step(run, state, microBatches(order, from, to), lr);
             state.step++;
             long tokens = (long) (to - from) * train.blockSize();

@@ -49,6 +49,7 @@ public record Training(
         ObjectNode n = YamlConfig.YAML.valueToTree(this);
         n.remove("checkpoint");
         n.remove("log");
+        withoutOrderDefaults((ObjectNode) n.get("train"));
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             d.update(YamlConfig.YAML.writeValueAsBytes(n));
@@ -60,6 +61,17 @@ public record Training(
             return HexFormat.of().formatHex(d.digest()).substring(0, 16);
         } catch (NoSuchAlgorithmException | com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Removes {@code write_order} (it changes no number) and {@code shuffle} when true (what every
+     * run made before the key existed did), so their hashes stay what they were.
+     */
+    public static void withoutOrderDefaults(ObjectNode train) {
+        train.remove("write_order");
+        if (train.path("shuffle").asBoolean(false)) {
+            train.remove("shuffle");
         }
     }
 

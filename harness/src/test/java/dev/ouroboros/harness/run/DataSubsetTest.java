@@ -178,6 +178,8 @@ class DataSubsetTest {
         n.remove(List.of("name", "out", "device", "log", "checkpoint", "keep", "generations"));
         ((com.fasterxml.jackson.databind.node.ObjectNode) n.get("model")).remove("attention");
         ((com.fasterxml.jackson.databind.node.ObjectNode) n.get("data")).remove("subset");
+        dev.ouroboros.harness.train.Training.withoutOrderDefaults(
+                (com.fasterxml.jackson.databind.node.ObjectNode) n.get("train"));
         byte[] d =
                 java.security.MessageDigest.getInstance("SHA-256")
                         .digest(dev.ouroboros.harness.config.YamlConfig.YAML.writeValueAsBytes(n));
