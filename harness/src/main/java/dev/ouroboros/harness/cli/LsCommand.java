@@ -3,6 +3,7 @@ package dev.ouroboros.harness.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ouroboros.harness.config.YamlConfig;
 import dev.ouroboros.harness.run.RunDir;
+import dev.ouroboros.harness.sweep.RunMerge;
 import dev.ouroboros.harness.sweep.SweepMetrics;
 import dev.ouroboros.models.UserInputException;
 import java.io.IOException;
@@ -31,7 +32,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "List the run directories under RUNS_DIR (default runs): progress, and whether one is running.",
-            "Sweep points show as SWEEP/POINT. Per run: policies x seeds, generations DONE/planned per (policy, seed),",
+            "Sweep points show as SWEEP/POINT, merges of runs (ouro report A B --out M) as M with the runs they name. Per run: policies x seeds, generations DONE/planned per (policy, seed),",
             "last modified, and whether a process holds its lock now."
         })
 public final class LsCommand implements Callable<Integer> {
@@ -57,9 +58,14 @@ public final class LsCommand implements Callable<Integer> {
         if (isRun(runs)) {
             lines.add(line(runs, runs.getFileName().toString()));
         }
+        if (RunMerge.isMerge(runs)) {
+            lines.add(mergeLine(runs, runs.getFileName().toString()));
+        }
         for (Path d : children(runs)) {
             if (isRun(d)) {
                 lines.add(line(d, d.getFileName().toString()));
+            } else if (RunMerge.isMerge(d)) {
+                lines.add(mergeLine(d, d.getFileName().toString()));
             } else if (Files.exists(d.resolve(SweepMetrics.MARKER))
                     || !SweepMetrics.points(d).isEmpty()) {
                 for (Path c : children(d)) {
@@ -75,6 +81,24 @@ public final class LsCommand implements Callable<Integer> {
         lines.forEach(out::println);
         out.flush();
         return 0;
+    }
+
+    /** {@code name merge of N runs: A, B, … (ouro report name)}. */
+    static String mergeLine(Path merge, String name) {
+        String what;
+        try {
+            List<Path> of = RunMerge.runs(merge);
+            what =
+                    "merge of "
+                            + of.size()
+                            + " run(s): "
+                            + String.join(
+                                    ", ",
+                                    of.stream().map(p -> String.valueOf(p.getFileName())).toList());
+        } catch (UserInputException e) {
+            what = "merge, unreadable: " + e.getMessage();
+        }
+        return String.format("%-40s %s  (ouro report %s)", name, what, merge);
     }
 
     static boolean isRun(Path d) {

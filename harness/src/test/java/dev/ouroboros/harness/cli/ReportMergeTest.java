@@ -99,6 +99,14 @@ class ReportMergeTest {
         assertEquals(0, again.exitCode(), again.err());
         assertTrue(cells(m).contains("keep-real:0.1/5"), cells(m).toString());
         assertTrue(again.out().contains("baseline accumulate"), again.out());
+
+        // ouro ls shows the merge with the runs it names, beside the runs themselves
+        CliRun ls = CliRun.of("ls", tmp.toString());
+        assertEquals(0, ls.exitCode(), ls.err());
+        String line = ls.out().lines().filter(l -> l.startsWith("merged ")).findFirst().orElse("");
+        assertTrue(line.contains("merge of 2 run(s): b, c"), ls.out());
+        assertTrue(line.contains("(ouro report " + m + ")"), line);
+        assertTrue(ls.out().lines().anyMatch(l -> l.startsWith("a ")), ls.out());
     }
 
     @Test
