@@ -2,15 +2,12 @@ package dev.ouroboros.harness.run;
 
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.AtomicFile;
+import dev.ouroboros.models.io.DirLock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * The layout of a run directory (docs/design.md#run-directory) and its exclusive lock.
@@ -24,12 +21,10 @@ public final class RunDir implements AutoCloseable {
     public static final String DONE = "DONE";
 
     private final Path root;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final DirLock lock;
 
-    private RunDir(Path root, FileChannel ch, FileLock lock) {
+    private RunDir(Path root, DirLock lock) {
         this.root = root;
-        this.lockChannel = ch;
         this.lock = lock;
     }
 
@@ -37,26 +32,7 @@ public final class RunDir implements AutoCloseable {
     public static RunDir lock(Path root) {
         try {
             Files.createDirectories(root);
-            FileChannel ch =
-                    FileChannel.open(
-                            root.resolve(".lock"),
-                            StandardOpenOption.CREATE,
-                            StandardOpenOption.WRITE);
-            FileLock l;
-            try {
-                l = ch.tryLock();
-            } catch (OverlappingFileLockException e) {
-                l = null;
-            }
-            if (l == null) {
-                ch.close();
-                throw new UserInputException(
-                        root
-                                + ": another ouro process is writing this run directory (lock "
-                                + root.resolve(".lock")
-                                + ")");
-            }
-            return new RunDir(root, ch, l);
+            return new RunDir(root, DirLock.take(root, "run directory"));
         } catch (java.nio.file.FileSystemException e) {
             // an environment fault (a parent that cannot hold directories, /proc, no permission…):
             // one line naming the path, exit 2, nothing created
@@ -111,11 +87,6 @@ public final class RunDir implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            lock.release();
-            lockChannel.close();
-        } catch (IOException e) {
-            // the OS drops the lock with the process anyway
-        }
+        lock.close();
     }
 }

@@ -14,6 +14,7 @@ import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.Placement;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.AtomicFile;
+import dev.ouroboros.models.io.DirLock;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,6 +52,29 @@ public final class TrainRun {
             throw new UserInputException(
                     out + ": this run is already complete (DONE exists); choose another `out`");
         }
+        try (DirLock lock = lock(out)) {
+            return execute(asked, out, console, listener);
+        }
+    }
+
+    /**
+     * Creates {@code out} and takes its lock: a second {@code ouro train} into the same directory
+     * is refused with one line instead of interleaving checkpoints.
+     */
+    private static DirLock lock(Path out) {
+        try {
+            Files.createDirectories(out);
+            return DirLock.take(out, "training output");
+        } catch (java.nio.file.FileSystemException e) {
+            throw new UserInputException(
+                    out + ": cannot create the training output (" + e.getMessage() + ")");
+        } catch (IOException e) {
+            throw new UncheckedIOException(out + ": cannot create or lock", e);
+        }
+    }
+
+    private static Trainer.Result execute(
+            TrainConfig asked, Path out, Consumer<String> console, Trainer.Listener listener) {
         Placement placement = RecordedPrecision.placement(out, asked.device(), asked.precision());
         console.accept(placement.line());
         TrainConfig cfg = asked.withPrecision(placement.precision()); // what the run records

@@ -182,4 +182,22 @@ class TrainOrderTest {
         assertEquals(2, typo.exitCode(), typo.err());
         assertTrue(typo.err().contains("did you mean 'train.shuffle'?"), typo.err());
     }
+
+    @Test
+    void aSecondTrainIntoTheSameOutputIsRefusedWhileTheFirstRuns() throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("busy"));
+        Path cfgFile = tmp.resolve("busy.yaml");
+        Files.writeString(cfgFile, TrainFixtures.tinyConfig(out).toYaml());
+        try (var held = dev.ouroboros.models.io.DirLock.take(out, "training output")) {
+            CliRun r = CliRun.of("train", "--config", cfgFile.toString());
+            assertEquals(2, r.exitCode(), r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(
+                    r.err()
+                            .contains(
+                                    out + ": another ouro process is writing this training output"),
+                    r.err());
+            assertTrue(!Files.exists(out.resolve("config.resolved.yaml")), "nothing written");
+        }
+    }
 }
