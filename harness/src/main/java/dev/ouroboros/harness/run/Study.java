@@ -234,12 +234,7 @@ public final class Study {
             return;
         }
         Path manifest = dir.root().resolve("manifest.json");
-        ObjectNode m;
-        try {
-            m = (ObjectNode) JSON.readTree(manifest.toFile());
-        } catch (IOException e) {
-            throw new UserInputException(manifest + ": unreadable (" + e.getMessage() + ")");
-        }
+        ObjectNode m = readManifest(manifest);
         int n;
         if (m.path("generate_batch_size").canConvertToInt()) {
             n = m.get("generate_batch_size").asInt();
@@ -268,12 +263,7 @@ public final class Study {
      */
     private void recordSubsets() {
         Path manifest = dir.root().resolve("manifest.json");
-        ObjectNode m;
-        try {
-            m = (ObjectNode) JSON.readTree(manifest.toFile());
-        } catch (IOException e) {
-            throw new UserInputException(manifest + ": unreadable (" + e.getMessage() + ")");
-        }
+        ObjectNode m = readManifest(manifest);
         ObjectNode now = JSON.createObjectNode();
         data.chosen().forEach((split, c) -> now.set(split, c.describe()));
         if (m.has("data_subsets")) {
@@ -302,18 +292,21 @@ public final class Study {
                         + cfg.toYaml());
     }
 
+    private static ObjectNode readManifest(Path manifest) {
+        try {
+            return (ObjectNode) JSON.readTree(manifest.toFile());
+        } catch (IOException | ClassCastException e) {
+            throw new UserInputException(manifest + ": unreadable (" + e.getMessage() + ")");
+        }
+    }
+
     /**
      * A run resumed with another number of generations (the config hash leaves it out): the
      * resolved config and the manifest's derived seeds are rewritten for the new count, and the
      * change is kept in the manifest's {@code generations_history}.
      */
     private void recordGenerations(Path manifest) {
-        ObjectNode m;
-        try {
-            m = (ObjectNode) JSON.readTree(manifest.toFile());
-        } catch (IOException e) {
-            throw new UserInputException(manifest + ": unreadable (" + e.getMessage() + ")");
-        }
+        ObjectNode m = readManifest(manifest);
         int had = m.path("derived_seeds").path(String.valueOf(cfg.seeds().get(0))).size();
         if (had == cfg.generations()) {
             return;
