@@ -3,10 +3,12 @@ package dev.ouroboros.datasets;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ouroboros.models.io.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -70,12 +72,13 @@ public final class BpeCache {
         if (e == null) {
             Path tmp = dir.resolveSibling("." + dir.getFileName() + ".train.tmp");
             try {
-                dev.ouroboros.models.io.FileTrees.deleteTree(tmp);
+                FileTrees.deleteTree(tmp); // a killed training's (the run directory is locked)
                 BpeTrainer.write(tmp, BpeTrainer.train(lines, vocabSize));
-                CachePlacement.place(tmp, dir, Set.of());
-                dev.ouroboros.models.io.FileTrees.deleteTree(tmp);
+                FileTrees.deleteTree(dir); // a partial one without vocab.json
+                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException x) {
-                throw new UncheckedIOException(dir + ": cannot write the tokenizer", x);
+                throw new UncheckedIOException(
+                        dir + ": cannot write the tokenizer (" + x.getMessage() + ")", x);
             }
             log.accept(line(label, "trained", null, t0));
         } else {

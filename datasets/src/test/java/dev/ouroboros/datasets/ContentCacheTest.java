@@ -146,6 +146,16 @@ class ContentCacheTest {
             assertTrue(log.get(1).startsWith("data: v blocks tokenized ("), log.get(1));
             assertTrue(log.get(2).startsWith("data: w blocks tokenized ("), log.get(2));
             assertFalse(cache.enabled());
+            List<String> text = List.of("a b c", "c d e", "a a b");
+            BpeCache.trained(tmp.resolve("run/tok"), text, 270, cache, "bpe:270", log::add);
+            assertTrue(log.get(3).startsWith("data: tokenizer bpe:270 trained ("), log.get(3));
+            assertEquals(
+                    List.of(
+                            "merges.txt",
+                            "special_tokens_map.json",
+                            "tokenizer_config.json",
+                            "vocab.json"),
+                    names(tmp.resolve("run/tok")));
             assertArrayEquals(
                     ShumailovBlocking.blocks(lines(), tok, 8).tokens(), v.toTokenBlocks().tokens());
         }
