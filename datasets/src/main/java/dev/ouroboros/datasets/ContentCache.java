@@ -87,6 +87,24 @@ public final class ContentCache {
         return root != null && !broken.get();
     }
 
+    /**
+     * Why the root cannot hold entries (its nearest existing ancestor is not a writable directory),
+     * or null if it looks usable or the cache is off; creates nothing.
+     */
+    public String problem() {
+        if (root == null) {
+            return null;
+        }
+        Path p = root;
+        while (p != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        if (p == null || !Files.isDirectory(p)) {
+            return (p == null ? root : p) + " is not a directory";
+        }
+        return Files.isWritable(p) ? null : p + " is not writable";
+    }
+
     /** What {@link #obtain} found: the entry, and whether this call produced it (a miss). */
     public record Entry(Path path, boolean produced) {}
 

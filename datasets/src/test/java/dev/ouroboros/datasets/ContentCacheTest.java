@@ -134,6 +134,10 @@ class ContentCacheTest {
         Path notADir = tmp.resolve("cache");
         Files.writeString(notADir, "a file where the cache should be");
         ContentCache cache = ContentCache.at(notADir);
+        assertEquals(notADir + " is not a directory", cache.problem());
+        assertEquals(
+                notADir + " is not a directory", ContentCache.at(notADir.resolve("x/y")).problem());
+        assertNull(ContentCache.at(tmp.resolve("not/yet")).problem());
         try (OptTokenizer tok = tokenizer("tok", List.of("a", "b", "c", "d", "e"))) {
             BlockFile v =
                     BlockCache.shumailov(tmp.resolve("run"), lines(), tok, 8, cache, "v", log::add);
