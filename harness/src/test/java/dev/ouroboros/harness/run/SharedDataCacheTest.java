@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ouroboros.datasets.ContentCache;
 import dev.ouroboros.datasets.GroundTruthLanguage;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -106,6 +108,63 @@ class SharedDataCacheTest {
         for (StudyData d : List.of(a, b, c)) {
             d.tokenizer().close();
         }
+    }
+
+    /**
+     * Two {@code ouro run} processes at once on one corpus, named apart, sharing a cache: the four
+     * items are made once between them (the other process waits on the key's lock and links), and
+     * the two studies write the same metrics.
+     */
+    @Test
+    void twoConcurrentRunsPrepareOnceAndAgree() throws Exception {
+        Path cache = tmp.resolve("cache");
+        List<Process> ps = new ArrayList<>();
+        for (String name : List.of("one", "two")) {
+            ProcessBuilder pb =
+                    dev.ouroboros.harness.ChildJvm.ouro(
+                            null,
+                            List.of(
+                                    "run",
+                                    StudyTestSupport.SMOKE.toString(),
+                                    "out=" + tmp,
+                                    "name=" + name,
+                                    "data.corpus=text",
+                                    "data.path=" + corpus,
+                                    "model.tokenizer=bpe:304",
+                                    "data.block_size=16",
+                                    "generate.new_tokens=16",
+                                    "data.max_train_blocks=24",
+                                    "data.max_validation_blocks=8",
+                                    "data.max_test_blocks=8",
+                                    "generations=1",
+                                    "policies=[replace]",
+                                    "seeds=[0]",
+                                    "train.epochs=1",
+                                    "eval.diversity_prompts=2",
+                                    "eval.self_bleu_samples=2"));
+            pb.environment().put(ContentCache.ENV, cache.toString());
+            ps.add(pb.start());
+        }
+        StringBuilder all = new StringBuilder();
+        for (Process p : ps) {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), out);
+            assertEquals(0, p.exitValue(), out);
+            all.append(out);
+        }
+        String log = all.toString();
+        assertEquals(1, count(log, "data: tokenizer bpe:304 trained into cache ("), log);
+        assertEquals(1, count(log, "data: tokenizer bpe:304 from cache ("), log);
+        assertEquals(3, count(log, " blocks tokenized into cache ("), log);
+        assertEquals(3, count(log, " blocks from cache ("), log);
+        var rows = StudyTestSupport.rows(tmp.resolve("one"));
+        assertEquals(3, rows.size(), "gen 0: test, generated, real: " + rows.keySet());
+        assertEquals(rows, StudyTestSupport.rows(tmp.resolve("two")));
+        assertEquals(files(tmp.resolve("one/data")), files(tmp.resolve("two/data")));
+    }
+
+    private static long count(String log, String what) {
+        return log.lines().filter(l -> l.contains(what)).count();
     }
 
     /** Files below {@code dir}, relative, sorted. */
