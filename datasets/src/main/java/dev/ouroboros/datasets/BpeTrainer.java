@@ -42,6 +42,12 @@ import java.util.regex.Pattern;
  * second case the vocab is smaller than asked (see {@link Result#vocab()}).
  */
 public final class BpeTrainer {
+    /**
+     * The version of the training algorithm and of the files it writes: part of every cached
+     * tokenizer's key ({@link BpeCache}), so a change that alters the output must raise it.
+     */
+    public static final int VERSION = 1;
+
     /** HF tokenizers' ByteLevel pre-tokenizer regex (GPT-2's {@code encoder.py} pattern). */
     public static final String GPT2_PATTERN =
             "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";

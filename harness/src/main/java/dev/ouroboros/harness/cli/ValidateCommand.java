@@ -1,6 +1,7 @@
 package dev.ouroboros.harness.cli;
 
 import ai.djl.Device;
+import dev.ouroboros.datasets.ContentCache;
 import dev.ouroboros.datasets.Corpus;
 import dev.ouroboros.datasets.TextCorpora;
 import dev.ouroboros.datasets.Wikitext2;
@@ -69,6 +70,25 @@ public final class ValidateCommand implements Callable<Integer> {
             out.flush();
         }
         return ok ? 0 : ExitCode.BAD_INPUT;
+    }
+
+    /** Where prepared data is shared ({@code OURO_CACHE}); an unusable cache is not a failure. */
+    static String cacheLine(ContentCache cache) {
+        if (cache.root() == null) {
+            return "data cache: off (" + ContentCache.ENV + ")";
+        }
+        String problem = cache.problem();
+        return problem == null
+                ? "data cache "
+                        + cache.root()
+                        + " ("
+                        + ContentCache.ENV
+                        + "): trained tokenizers and token blocks are shared between run directories"
+                : "data cache "
+                        + cache.root()
+                        + ": "
+                        + problem
+                        + "; each run directory will prepare its own data";
     }
 
     private void pass(PrintWriter out, String s) {
@@ -281,6 +301,12 @@ public final class ValidateCommand implements Callable<Integer> {
                 }
             }
         }
+
+        pass(
+                out,
+                cacheLine(
+                        ContentCache.fromEnvironment(
+                                System.getenv(), Path.of(System.getProperty("user.home")))));
 
         // disk
         if (params < 0) {

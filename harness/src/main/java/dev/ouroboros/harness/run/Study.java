@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.datasets.BlockFile;
 import dev.ouroboros.datasets.BlockSource;
+import dev.ouroboros.datasets.ContentCache;
 import dev.ouroboros.datasets.CorruptBlockFileException;
 import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.metrics.MetricsRow;
@@ -110,7 +111,13 @@ public final class Study {
                 console.accept("run complete: " + d.root() + " (ouro report " + d.root() + ")");
                 return;
             }
-            s.data = StudyData.prepare(cfg, d.data());
+            s.data =
+                    StudyData.prepare(
+                            cfg,
+                            d.data(),
+                            ContentCache.fromEnvironment(
+                                    System.getenv(), Path.of(System.getProperty("user.home"))),
+                            console);
             s.recordSubsets();
             OptConfig shape = // a random init's shape is checked here, before any training
                     cfg.randomInit()

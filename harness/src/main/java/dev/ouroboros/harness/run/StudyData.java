@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.datasets.BlockCache;
 import dev.ouroboros.datasets.BlockFile;
 import dev.ouroboros.datasets.BlockSource;
-import dev.ouroboros.datasets.BpeTrainer;
+import dev.ouroboros.datasets.BpeCache;
+import dev.ouroboros.datasets.ContentCache;
 import dev.ouroboros.datasets.Corpus;
 import dev.ouroboros.datasets.GroundTruthLanguage;
 import dev.ouroboros.datasets.TextCorpora;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The real data of a study, prepared once under {@code RUN/data/}: the corpus, the tokenizer, and
@@ -67,8 +69,18 @@ public record StudyData(
         }
     }
 
-    /** Prepares (or reuses) {@code dataDir} for {@code cfg}. */
+    /** Prepares (or reuses) {@code dataDir} for {@code cfg}, without a shared cache. */
     public static StudyData prepare(RunConfig cfg, Path dataDir) {
+        return prepare(cfg, dataDir, ContentCache.off(), s -> {});
+    }
+
+    /**
+     * Prepares (or reuses) {@code dataDir} for {@code cfg}: a trained tokenizer and the block files
+     * come from {@code shared} when it has them (and go into it when not), and are linked or copied
+     * into {@code dataDir} either way; one line per item to {@code log}.
+     */
+    public static StudyData prepare(
+            RunConfig cfg, Path dataDir, ContentCache shared, Consumer<String> log) {
         RunConfig.Data d = cfg.data();
         GroundTruthLanguage truth = null;
         Corpus corpus;
@@ -110,14 +122,11 @@ public record StudyData(
         String tokSpec = cfg.model().tokenizer();
         if (tokSpec != null && tokSpec.startsWith("bpe:")) {
             tokDir = dataDir.resolve("tokenizer-" + tokSpec.replace(':', '-'));
-            if (!Files.exists(tokDir.resolve("vocab.json"))) {
-                int size = RunConfig.bpeSize(tokSpec);
-                List<String> lines =
-                        corpus.train().lines().stream()
-                                .map(l -> l.endsWith("\n") ? l.substring(0, l.length() - 1) : l)
-                                .toList();
-                BpeTrainer.write(tokDir, BpeTrainer.train(lines, size));
-            }
+            List<String> lines =
+                    corpus.train().lines().stream()
+                            .map(l -> l.endsWith("\n") ? l.substring(0, l.length() - 1) : l)
+                            .toList();
+            BpeCache.trained(tokDir, lines, RunConfig.bpeSize(tokSpec), shared, tokSpec, log);
         } else if (tokSpec != null) {
             tokDir = Path.of(tokSpec);
         } else if (cfg.model().base() != null) {
@@ -131,9 +140,13 @@ public record StudyData(
         OptTokenizer tok = OptTokenizer.load(tokDir);
         Path cache = dataDir.resolve("blocks");
         int b = d.blockSize();
-        BlockFile trainAll = BlockCache.shumailov(cache, corpus.train().lines(), tok, b);
-        BlockFile val = BlockCache.shumailov(cache, corpus.validation().lines(), tok, b);
-        BlockFile test = BlockCache.shumailov(cache, corpus.test().lines(), tok, b);
+        BlockFile trainAll =
+                BlockCache.shumailov(cache, corpus.train().lines(), tok, b, shared, "train", log);
+        BlockFile val =
+                BlockCache.shumailov(
+                        cache, corpus.validation().lines(), tok, b, shared, "validation", log);
+        BlockFile test =
+                BlockCache.shumailov(cache, corpus.test().lines(), tok, b, shared, "test", log);
         RunConfig.Data.Subset policy = d.subset();
         long dataSeed = cfg.seeds().get(0);
         Map<String, Chosen> chosen = new LinkedHashMap<>();

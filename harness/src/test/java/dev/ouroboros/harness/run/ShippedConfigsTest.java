@@ -37,7 +37,8 @@ class ShippedConfigsTest {
                         "accumulate.yaml",
                         "accumulate-subsample.yaml",
                         "gerstgrasser-scratch.yaml",
-                        "policies.yaml")) {
+                        "policies.yaml",
+                        "own-corpus.yaml")) {
             assertTrue(names.contains(n), n + " is missing from configs/: " + names);
         }
     }
