@@ -121,6 +121,7 @@ final class GenerationEval {
                 for (long[] news :
                         Synthesizer.continuations(
                                 model,
+                                tok,
                                 batch,
                                 cfg.generate(),
                                 Seeds.mix(Seeds.eval(seed, t), start))) {

@@ -57,10 +57,20 @@ public final class Synthesizer {
                 true);
     }
 
-    /** Continues each prompt; returns the new tokens (exactly {@code new_tokens} per prompt). */
+    /**
+     * Continues each prompt; returns the new tokens (exactly {@code new_tokens} per prompt), never
+     * an id the tokenizer does not have (a from-scratch model's vocabulary is padded beyond it).
+     */
     public static List<long[]> continuations(
-            LanguageModel model, List<long[]> prompts, RunConfig.Generate g, long stream) {
-        GenerationResult r = new Generator(model).generate(prompts, options(g, stream));
+            LanguageModel model,
+            OptTokenizer tok,
+            List<long[]> prompts,
+            RunConfig.Generate g,
+            long stream) {
+        GenerationResult r =
+                new Generator(model)
+                        .limitIds(Math.min(tok.idLimit(), model.config().vocabSize()))
+                        .generate(prompts, options(g, stream));
         return r.tokens();
     }
 
@@ -90,7 +100,8 @@ public final class Synthesizer {
                 for (int i = start; i < end; i++) {
                     batch.add(TokenIds.toLong(prompts.block(i)));
                 }
-                List<long[]> news = continuations(model, batch, g, Seeds.mix(seed, start / per));
+                List<long[]> news =
+                        continuations(model, tok, batch, g, Seeds.mix(seed, start / per));
                 int[] flat = new int[(end - start) * b];
                 for (int i = 0; i < news.size(); i++) {
                     long[] t = news.get(i);

@@ -35,12 +35,31 @@ public final class Generator {
     private static final float NEG = -1.0e9f; // HF's "very large negative" in beam bookkeeping
 
     private final LanguageModel model;
+    private int idLimit; // ids >= this are never generated
     private IntConsumer stepObserver; // tests: live arrays of the generator after each step
     private LongConsumer hostReads; // tests: values copied device → host, per copy
     private LongConsumer hostWrites; // tests: values copied host → device, per copy
 
     public Generator(LanguageModel model) {
         this.model = model;
+        this.idLimit = model.config().vocabSize();
+    }
+
+    /**
+     * Never generates an id at or above {@code limit}: the tokenizer's id count when the model's
+     * embedding is padded beyond it (from-scratch models round the vocabulary up to a multiple of
+     * 8; those rows are untrained, and a sampled or beam-searched id there would decode to
+     * nothing). Their scores become -inf after the repetition penalty, like HF's {@code
+     * SuppressTokensLogitsProcessor}.
+     */
+    public Generator limitIds(int limit) {
+        int vocab = model.config().vocabSize();
+        if (limit < 1 || limit > vocab) {
+            throw new UserInputException(
+                    "generation: id limit " + limit + " outside [1, " + vocab + "]");
+        }
+        this.idLimit = limit;
+        return this;
     }
 
     /** Test hook: called after every step with the number of native arrays the generator holds. */
@@ -275,8 +294,8 @@ public final class Generator {
 
     /**
      * HF's processor order on the last-step scores: (beam search: log_softmax first), repetition
-     * penalty over the whole row so far, then EOS masking while fewer than {@code min_new_tokens}
-     * were generated.
+     * penalty over the whole row so far, the ids beyond {@link #limitIds}, then EOS masking while
+     * fewer than {@code min_new_tokens} were generated.
      */
     private NDArray processed(
             Steps st, NDArray logits, int g, GenerationOptions o, boolean logSoftmax) {
@@ -286,6 +305,9 @@ public final class Generator {
         }
         if (o.repetitionPenalty() != 1.0) {
             s = LogitsProcessors.repetitionPenalty(s, st.seen(g), (float) o.repetitionPenalty());
+        }
+        if (idLimit < model.config().vocabSize()) {
+            s = LogitsProcessors.maskFrom(s, idLimit);
         }
         if (o.eosTokenId() >= 0 && g < o.minNewTokens()) {
             s = LogitsProcessors.maskToken(s, o.eosTokenId());

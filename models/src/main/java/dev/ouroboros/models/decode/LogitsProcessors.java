@@ -41,6 +41,13 @@ public final class LogitsProcessors {
         return out;
     }
 
+    /** The scores of ids {@code from} and above become -inf. */
+    public static NDArray maskFrom(NDArray scores, int from) {
+        NDArray out = scores.duplicate();
+        out.set(new NDIndex(":, {}:", from), Float.NEGATIVE_INFINITY);
+        return out;
+    }
+
     /** {@code TemperatureLogitsWarper}. */
     public static NDArray temperature(NDArray scores, float t) {
         return t == 1f ? scores : scores.div(t);

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ouroboros.models.Golden;
 import dev.ouroboros.models.LanguageModel;
+import dev.ouroboros.models.UserInputException;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -249,6 +251,30 @@ class GeneratorTest {
             assertEquals(16, reads.size(), "one copy per step");
             reads.forEach(n -> assertEquals(rows, n, "not the (rows x " + vocab + ") scores"));
         }
+    }
+
+    @Test
+    void idsAtOrAboveTheLimitAreNeverGenerated() {
+        int vocab = model.config().vocabSize();
+        int limit = vocab / 2;
+        GenerationOptions hot =
+                GenerationOptions.greedy(24)
+                        .withNewTokens(24, 24)
+                        .withStrategy(DecodingStrategy.Sampling.seeded(50.0, 0, 1.0, 11));
+        long above = 0;
+        for (long[] t : new Generator(model).generate(PROMPTS, hot).tokens()) {
+            above += java.util.Arrays.stream(t).filter(id -> id >= limit).count();
+        }
+        assertTrue(above > 0, "near-uniform sampling reaches the upper half without a limit");
+        for (GenerationOptions o : List.of(hot, GenerationOptions.shumailov(24))) {
+            for (long[] t : new Generator(model).limitIds(limit).generate(PROMPTS, o).tokens()) {
+                assertEquals(24, t.length);
+                for (long id : t) {
+                    assertTrue(id < limit, o.strategy() + ": id " + id + " >= " + limit);
+                }
+            }
+        }
+        assertThrows(UserInputException.class, () -> new Generator(model).limitIds(vocab + 1));
     }
 
     @Test
