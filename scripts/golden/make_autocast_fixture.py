@@ -8,8 +8,12 @@ with dropout 0 and one thread, on fixed ids, with HF's eager attention (top-leve
 (under "sdpa"): the mean next-token loss (cross-entropy on the
 fp32-cast logits), the first 100 logits of the last position of every row, and the L2 norm of every parameter's gradient.
 AutocastTest checks that Ouroboros' AutocastStore lands much closer to torch.autocast than to fp32, i.e. that it
-casts where autocast casts. Writes models/src/test/resources/golden/autocast.json (versions recorded inside).
+casts where autocast casts. Half-precision kernels differ between CPU kinds (AVX2 / AVX-512 / AMX), so the fixture is
+per CPU: writes models/src/test/resources/golden/autocast/<sha256(machine)[:12]>.json with the machine's fingerprint
+(the same string as dev.ouroboros.models.CpuFingerprint) and the versions inside; AutocastTest uses the one for the CPU
+it runs on.
 """
+import hashlib
 import json
 from pathlib import Path
 
@@ -22,9 +26,28 @@ CASES = ["pre_ln_tied_safetensors", "post_ln_proj_gelu_fp16_bin", "untied_nobias
 DTYPES = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
+FLAGS = {"avx2", "fma", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8"}
+
+
+def machine() -> str:
+    """CpuFingerprint.current(): vendor; model name; the kernel-choosing ISA flags, sorted."""
+    vendor, model, flags = "", "", None
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if ":" not in line:
+            continue
+        key, value = (x.strip() for x in line.split(":", 1))
+        if key == "vendor_id" and not vendor:
+            vendor = value
+        elif key == "model name" and not model:
+            model = value
+        elif key == "flags" and flags is None:
+            flags = sorted(f for f in value.split() if f in FLAGS)
+    return f"{vendor}; {model}; {' '.join(flags or [])}"
+
+
 def main() -> None:
     torch.set_num_threads(1)
-    out = {"torch": torch.__version__, "transformers": transformers.__version__, "cases": {}}
+    out = {"machine": machine(), "torch": torch.__version__, "transformers": transformers.__version__, "cases": {}}
     for name in CASES:
         case = None
         for attn in ("eager", "sdpa"):
@@ -51,7 +74,8 @@ def main() -> None:
                     "grad_norms": {k.removeprefix("model."): p.grad.norm().item() for k, p in m.named_parameters()},
                 }
         out["cases"][name] = case
-    path = GOLDEN / "autocast.json"
+    path = GOLDEN / "autocast" / (hashlib.sha256(out["machine"].encode()).hexdigest()[:12] + ".json")
+    path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(out, indent=1) + "\n")
     print("wrote", path, path.stat().st_size, "bytes")
 

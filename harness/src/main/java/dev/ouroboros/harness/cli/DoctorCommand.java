@@ -116,6 +116,10 @@ public final class DoctorCommand implements Callable<Integer> {
             String v = f.setting(name);
             s.add(v == null ? name + " unset" : name + "=" + v);
         }
+        l.add(
+                "cpu        "
+                        + dev.ouroboros.models.CpuFingerprint.current()
+                        + " (results are bit-identical only on CPUs with this fingerprint)");
         l.add("settings   " + String.join(", ", s));
         if (f.engine() != null) {
             Placement p = Placement.resolve("auto", PrecisionChoice.AUTO, () -> accelerators(f));

@@ -35,6 +35,7 @@ final class Manifest {
         m.put("engine", e.getEngineName() + " " + e.getVersion());
         m.put("device", Devices.describe(device));
         m.put("device_requested", cfg.device());
+        m.put("cpu", dev.ouroboros.models.CpuFingerprint.current()); // bit-exact only on the same
         m.put("precision", ConfigWords.word(cfg.precision()));
         m.put("placement", placement.line());
         m.put(

@@ -5,17 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.metrics.MetricsRow;
+import dev.ouroboros.models.CpuFingerprint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * The smoke study's regression fixtures (scripts/golden/capture_smoke_metrics.sh) and the machine
- * they were captured on ({@code machine.txt}: {@link #machine()} there).
+ * they were captured on ({@code machine.txt}: the {@link CpuFingerprint} there).
  *
  * <p>On a machine with the same fingerprint every metric and raw sum must be identical (time fields
  * aside): any refactoring that changes a number fails. On another CPU libtorch and MKL take other
@@ -29,51 +28,14 @@ final class RegressionFixture {
     static final Path DIR = Path.of("src/test/resources/regression");
     static final double GEN0_TOLERANCE = 1e-4;
     static final double GEN0_DECODED_TOLERANCE = 1e-2;
-    private static final Set<String> FLAGS =
-            Set.of("avx2", "fma", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8");
 
     private RegressionFixture() {}
-
-    /**
-     * {@code vendor; model name; ISA flags} from /proc/cpuinfo (the flags that choose libtorch's
-     * and MKL's kernels), or {@code unknown} where it cannot be read. The capture script writes the
-     * same string with grep.
-     */
-    static String machine() {
-        try {
-            String vendor = "";
-            String model = "";
-            Set<String> flags = new TreeSet<>();
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                int colon = line.indexOf(':');
-                if (colon < 0) {
-                    continue;
-                }
-                String key = line.substring(0, colon).trim();
-                String value = line.substring(colon + 1).trim();
-                if (key.equals("vendor_id") && vendor.isEmpty()) {
-                    vendor = value;
-                } else if (key.equals("model name") && model.isEmpty()) {
-                    model = value;
-                } else if (key.equals("flags") && flags.isEmpty()) {
-                    for (String f : value.split("\\s+")) {
-                        if (FLAGS.contains(f)) {
-                            flags.add(f);
-                        }
-                    }
-                }
-            }
-            return vendor + "; " + model + "; " + String.join(" ", flags);
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
 
     /** Checks {@code runDir}'s metrics.jsonl against the fixture {@code name} (see the class). */
     static void check(String name, Path runDir) throws IOException {
         Path fixture = DIR.resolve(name);
         String capturedOn = Files.readString(DIR.resolve("machine.txt")).trim();
-        String here = machine();
+        String here = CpuFingerprint.current();
         if (capturedOn.equals(here)) {
             assertEquals(StudyTestSupport.rows(fixture), StudyTestSupport.rows(runDir));
             return;
