@@ -163,9 +163,9 @@ class SmokeStudyTest {
     }
 
     /**
-     * {@code data.subset: first} is the behaviour from before {@code data.subset} existed: the
-     * smoke study gives the fixture smoke-metrics-first.jsonl, which equals the smoke-metrics.jsonl
-     * that commit fcd2c62 (before data.subset) writes on the same machine.
+     * {@code data.subset: first} is the behaviour from before {@code data.subset} existed: when it
+     * came, smoke-metrics-first.jsonl was the smoke-metrics.jsonl of commit fcd2c62 (on the AMD
+     * development VM); it was recaptured with the default on an Intel VM on 2026-12-02.
      */
     @Test
     void subsetFirstGivesTheMetricsOfTheFirstBlocksAsBefore() throws Exception {
