@@ -7,18 +7,23 @@ For each case in models/src/test/resources/golden and each of fp32 / fp16 / bf16
 with dropout 0 and one thread, on fixed ids, with HF's eager attention (top-level keys) and with its SDPA attention
 (under "sdpa"): the mean next-token loss (cross-entropy on the
 fp32-cast logits), the first 100 logits of the last position of every row, and the L2 norm of every parameter's gradient.
+With SDPA, fp16 and bf16 are also computed with torch's math kernel (under "fp16_math", "bf16_math"): torch's default CPU
+kernel (flash) and the math kernel differ by half-precision rounding, and libtorch 2.7.1's kernel (DJL) need not match
+torch's default on every CPU, so AutocastTest bounds DJL's SDPA in half precision by that spread where exactness fails.
 AutocastTest checks that Ouroboros' AutocastStore lands much closer to torch.autocast than to fp32, i.e. that it
 casts where autocast casts. Half-precision kernels differ between CPU kinds (AVX2 / AVX-512 / AMX), so the fixture is
 per CPU: writes models/src/test/resources/golden/autocast/<sha256(machine)[:12]>.json with the machine's fingerprint
 (the same string as dev.ouroboros.models.CpuFingerprint) and the versions inside; AutocastTest uses the one for the CPU
 it runs on.
 """
+import contextlib
 import hashlib
 import json
 from pathlib import Path
 
 import torch
 import transformers
+from torch.nn.attention import SDPBackend, sdpa_kernel
 from transformers import OPTForCausalLM
 
 GOLDEN = Path("models/src/test/resources/golden")
@@ -61,9 +66,13 @@ def main() -> None:
                 target = case
             else:
                 target = case.setdefault(attn, {})
-            for label, dtype in DTYPES.items():
+            runs = [(label, dtype, None) for label, dtype in DTYPES.items()]
+            if attn == "sdpa":
+                runs += [(label + "_math", DTYPES[label], SDPBackend.MATH) for label in ("fp16", "bf16")]
+            for label, dtype, backend in runs:
                 m.zero_grad(set_to_none=True)
-                with torch.autocast("cpu", dtype=dtype or torch.bfloat16, enabled=dtype is not None):
+                with sdpa_kernel([backend]) if backend else contextlib.nullcontext(), \
+                        torch.autocast("cpu", dtype=dtype or torch.bfloat16, enabled=dtype is not None):
                     logits = m(input_ids=ids).logits
                 logits = logits.float()
                 loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, vocab), ids[:, 1:].reshape(-1))

