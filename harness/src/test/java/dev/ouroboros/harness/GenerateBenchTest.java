@@ -133,6 +133,14 @@ class GenerateBenchTest {
             assertTrue(lines.get(0).startsWith("ouro: "), what + ": " + r.err());
             assertFalse(r.out().contains("djl   :"), what + ": nothing measured");
         }
+        CliRun notInt = CliRun.of("generate", "bench", "--batch", "x");
+        assertEquals(2, notInt.exitCode(), notInt.err());
+        assertTrue(
+                notInt.err().contains("Try 'ouro generate bench --help'."),
+                "picocli's own errors name the nested verb: " + notInt.err());
+        CliRun help = CliRun.of("generate", "bench", "--help");
+        assertEquals(0, help.exitCode(), help.err());
+        assertTrue(help.out().startsWith("Usage: ouro generate bench"), help.out());
         CliRun t = CliRun.of("train", "bench", "--peak-tflops", "0", "--python", "none");
         assertEquals(2, t.exitCode(), t.err());
         assertEquals(1, t.err().strip().lines().count(), t.err());
