@@ -210,7 +210,7 @@ public final class GenerateBench implements Callable<Integer> {
                 repeat,
                 djlRate,
                 PeakRss.gib(djl.peakRssBytes()));
-        JsonNode hf = runPeer(cfg, dev, prompts, usedThreads);
+        JsonNode hf = runPeer(attention, dev, prompts, usedThreads);
         double hfRate = Double.NaN;
         if (hf != null) {
             hfRate = hf.get("new_tokens_per_s").asDouble();
@@ -328,7 +328,7 @@ public final class GenerateBench implements Callable<Integer> {
     }
 
     /** The HF side's JSON, or null after printing the one line that says why it was skipped. */
-    private JsonNode runPeer(OptConfig cfg, Device dev, long[][] prompts, int usedThreads) {
+    private JsonNode runPeer(Attention attention, Device dev, long[][] prompts, int usedThreads) {
         PeerPython py = PeerPython.find(python);
         PeerPython.Outcome r;
         if (py.python() == null) {
@@ -360,9 +360,7 @@ public final class GenerateBench implements Callable<Integer> {
                                                 "--device",
                                                 dev.isGpu() ? "cuda:" + dev.getDeviceId() : "cpu",
                                                 "--attn",
-                                                ConfigWords.word(
-                                                        ConfigWords.parse(
-                                                                Attention.class, "--attn", attn)),
+                                                ConfigWords.word(attention),
                                                 "--seed",
                                                 "" + seed)));
             } finally {
