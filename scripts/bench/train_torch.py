@@ -7,18 +7,24 @@ clip_grad_norm_(1.0), torch.optim.AdamW(lr 1e-4, wd 0.01 on ndim >= 2), zero_gra
 implementation: fused (default; what the Java loop runs, torch._fused_adamw_ + foreach clipping), foreach, or
 single (torch's CPU default, a Python loop over tensors). --precision fp16|bf16 runs the forward under
 torch.autocast (fp16 with torch.amp.GradScaler), the way Ouroboros' AutocastStore + LossScaler do. --device cuda
-times on a GPU (synchronising before every clock read). Prints one JSON line with the timings (s per step).
+times on a GPU (synchronising before every clock read). Prints one JSON line with the timings (s per step) and, on
+CUDA, the GPU's name (for MFU); without torch or transformers {"skipped": why} and exit 3.
 
     .venv/bin/python scripts/bench/train_torch.py --shape opt-125m --batch 2 --seq 128 --steps 5
 """
 import argparse
 import json
 import statistics
+import sys
 import time
 
-import torch
-import transformers
-from transformers import OPTConfig, OPTForCausalLM
+try:
+    import torch
+    import transformers
+    from transformers import OPTConfig, OPTForCausalLM
+except ImportError as e:  # `ouro train bench` prints this as its one "skipped" line
+    print(json.dumps({"skipped": f"no torch + transformers ({e})"}))
+    sys.exit(3)
 
 SHAPES = {
     "tiny": dict(vocab_size=1000, hidden_size=64, num_hidden_layers=2, num_attention_heads=4, ffn_dim=256,
@@ -76,7 +82,8 @@ def main() -> None:
         sync()
         if s >= a.warmup:
             times.append(time.perf_counter() - t0)
-    print(json.dumps({"shape": a.shape, "batch": a.batch, "seq": a.seq, "steps": len(times), "attn": a.attn, "adamw": a.adamw,
+    extra = {"device_name": torch.cuda.get_device_name(dev)} if dev.type == "cuda" else {}
+    print(json.dumps({**extra, "shape": a.shape, "batch": a.batch, "seq": a.seq, "steps": len(times), "attn": a.attn, "adamw": a.adamw,
                       "precision": a.precision, "device": str(dev),
                       "threads": torch.get_num_threads(), "median_s": statistics.median(times), "min_s": min(times),
                       "max_s": max(times), "torch": torch.__version__, "transformers": transformers.__version__}))

@@ -5,13 +5,16 @@ import java.util.Arrays;
 /**
  * Equal-length token blocks held as one flat int array ({@code count × blockSize}).
  *
- * @param blockSize tokens per block (B)
+ * <p>A block of one token is allowed: a synthetic set made with {@code --new-tokens 1} holds them.
+ * Training needs at least 2 (the trainer and the configs refuse less).
+ *
+ * @param blockSize tokens per block (B), at least 1
  * @param tokens the blocks back to back; length is a multiple of {@code blockSize}
  */
 public record TokenBlocks(int blockSize, int[] tokens) implements BlockSource {
     public TokenBlocks {
-        if (blockSize < 2) {
-            throw new IllegalArgumentException("block size must be at least 2, got " + blockSize);
+        if (blockSize < 1) {
+            throw new IllegalArgumentException("block size must be at least 1, got " + blockSize);
         }
         if (tokens.length % blockSize != 0) {
             throw new IllegalArgumentException(

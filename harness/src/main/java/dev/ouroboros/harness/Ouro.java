@@ -68,7 +68,10 @@ public final class Ouro {
                 (ex, a) -> {
                     PrintWriter e = ex.getCommandLine().getErr();
                     e.println("ouro: " + ex.getMessage());
-                    e.println("Try 'ouro " + ex.getCommandLine().getCommandName() + " --help'.");
+                    e.println( // "ouro generate bench", not "ouro bench"
+                            "Try '"
+                                    + ex.getCommandLine().getCommandSpec().qualifiedName()
+                                    + " --help'.");
                     e.flush();
                     return ExitCode.BAD_INPUT;
                 });

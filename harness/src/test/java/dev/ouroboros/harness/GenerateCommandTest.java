@@ -185,6 +185,51 @@ class GenerateCommandTest {
                 run.apply(new String[] {"--mode", "beam", "--repetition-penalty", "3.0"}));
     }
 
+    /**
+     * {@code --new-tokens 1} (issue #11): a set of one-token blocks, one new token per prompt,
+     * greedy and the default beam search alike; the records carry exactly one new id each.
+     */
+    @Test
+    void oneNewTokenGivesExactlyOneTokenPerPrompt() throws Exception {
+        Path text = GOLDEN.resolve("eval.txt");
+        for (String mode : new String[] {"beam", "greedy"}) {
+            Path out = tmp.resolve("one-" + mode + ".bin");
+            Path records = tmp.resolve("one-" + mode + ".jsonl");
+            CliRun r =
+                    CliRun.of(
+                            generate(
+                                            text,
+                                            out,
+                                            "8",
+                                            "--new-tokens",
+                                            "1",
+                                            "--mode",
+                                            mode,
+                                            "--max-prompts",
+                                            "5",
+                                            "--jsonl",
+                                            records.toString())
+                                    .toArray(String[]::new));
+            assertEquals(0, r.exitCode(), mode + ": " + r.out() + r.err());
+            assertTrue(r.out().contains(out + ": 5 synthetic blocks of 1 tokens"), r.out());
+            try (BlockFile f =
+                    BlockFile.open(out, BlockFile.readHeader(out).tokenizerSha256(), 1)) {
+                assertEquals(5, f.count());
+                assertEquals(1, f.blockSize());
+                for (int i = 0; i < 5; i++) {
+                    assertEquals(1, f.block(i).length);
+                }
+            }
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            List<String> lines = Files.readAllLines(records);
+            assertEquals(5, lines.size());
+            for (String line : lines) {
+                assertEquals(1, json.readTree(line).get("new_ids").size(), line);
+                assertEquals(8, json.readTree(line).get("prompt_ids").size(), line);
+            }
+        }
+    }
+
     static int child(List<String> args, String crash) throws Exception {
         Process p = ChildJvm.ouro(crash, args).start();
         p.getInputStream().readAllBytes();

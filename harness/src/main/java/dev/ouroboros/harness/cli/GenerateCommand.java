@@ -14,6 +14,8 @@ import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,6 +26,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "generate",
         mixinStandardHelpOptions = true,
+        subcommands = {GenerateBench.class},
         description = {
             "Continue every prompt block by exactly --new-tokens tokens; only the new tokens form the synthetic block.",
             "Writes FILE (int32 token blocks) and FILE minus .bin + .jsonl.gz (decoded text), both atomically;",
@@ -37,16 +40,15 @@ import picocli.CommandLine.Spec;
 public final class GenerateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "HF checkpoint directory.")
+    @Option(names = "--model", description = "HF checkpoint directory (required).")
     Path model;
 
     @Option(
             names = "--prompts",
-            required = true,
             description =
                     "A token-block file (.bin/.blocks, as ouro writes), JSONL of token ids (.jsonl), raw"
                             + " int32 ids (.ids/.i32) or UTF-8 text (anything else; Shumailov-blocked into"
-                            + " --block tokens); --prompts-format overrides the extension.")
+                            + " --block tokens); --prompts-format overrides the extension (required).")
     Path prompts;
 
     /** How {@code --prompts} is read. */
@@ -76,8 +78,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Option(
             names = "--out",
-            required = true,
-            description = "Output token-block file, e.g. synthetic.bin.")
+            description = "Output token-block file, e.g. synthetic.bin (required).")
     Path out;
 
     @Option(
@@ -161,6 +162,23 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // not picocli's required = true: that would demand them of `ouro generate bench` too
+        List<String> missing = new ArrayList<>();
+        if (model == null) {
+            missing.add("--model DIR");
+        }
+        if (prompts == null) {
+            missing.add("--prompts FILE");
+        }
+        if (out == null) {
+            missing.add("--out FILE.bin");
+        }
+        if (!missing.isEmpty()) {
+            throw new UserInputException(
+                    "generate: missing "
+                            + String.join(", ", missing)
+                            + " (ouro generate --help; ouro generate bench for the benchmark)");
+        }
         if (batchSize < 1) {
             throw new UserInputException("--batch-size must be at least 1, got " + batchSize);
         }

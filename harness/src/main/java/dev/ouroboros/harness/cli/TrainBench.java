@@ -3,7 +3,10 @@ package dev.ouroboros.harness.cli;
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ouroboros.harness.bench.GpuName;
+import dev.ouroboros.harness.bench.ModelFlops;
+import dev.ouroboros.harness.bench.PeakTflops;
+import dev.ouroboros.harness.bench.PeerPython;
 import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.harness.train.AdamW;
 import dev.ouroboros.harness.train.LossScaler;
@@ -17,12 +20,7 @@ import dev.ouroboros.models.Placement;
 import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.PrecisionChoice;
 import dev.ouroboros.models.UserInputException;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -114,8 +112,16 @@ public final class TrainBench implements Callable<Integer> {
     @Option(
             names = "--python",
             description =
-                    "Python with torch + transformers for the reference loop (default: .venv/bin/python if present; 'none' skips).")
+                    "Python with torch + transformers for the reference loop (default: $OURO_PYTHON, else"
+                            + " .venv/bin/python if present; 'none' skips).")
     String python;
+
+    @Option(
+            names = "--peak-tflops",
+            description =
+                    "Peak TFLOPS for MFU (default: a table by GPU name: H100/H200 989 bf16 and 67 fp32,"
+                            + " A100 312 / 19.5, L4 121 / 30.3); given, MFU is printed on the CPU too.")
+    Double peakTflops;
 
     @Override
     public Integer call() throws Exception {
@@ -123,6 +129,7 @@ public final class TrainBench implements Callable<Integer> {
             throw new UserInputException(
                     "--torch-adamw must be fused, foreach or single, got '" + torchAdamw + "'");
         }
+        PeakTflops given = peakTflops == null ? null : PeakTflops.given(peakTflops);
         Attention attention = ConfigWords.parse(Attention.class, "--attn", attn);
         Attention.select(attention);
         OptConfig cfg = shape(shape);
@@ -152,44 +159,56 @@ public final class TrainBench implements Callable<Integer> {
                 Arrays.stream(ours).max().orElse(0),
                 ours.length,
                 batch * seq / djlMedian);
-        String py =
-                python != null
-                        ? python
-                        : (Files.isExecutable(Path.of(".venv/bin/python"))
-                                ? ".venv/bin/python"
-                                : null);
-        if (py != null && !py.equals("none")) {
-            JsonNode ref =
-                    runTorch(
-                            py,
-                            shape,
-                            batch,
-                            seq,
-                            warmup,
-                            steps,
-                            JniUtils.getNumThreads(),
-                            prec.label(),
-                            dev.isGpu() ? "cuda:" + dev.getDeviceId() : "cpu");
-            if (ref != null) {
-                double t = ref.get("median_s").asDouble();
-                out.printf(
-                        Locale.ROOT,
-                        "torch : median %.3f s/step (min %.3f, max %.3f over %d) | %.0f tok/s (torch %s, %s, AdamW %s)%n",
-                        t,
-                        ref.get("min_s").asDouble(),
-                        ref.get("max_s").asDouble(),
-                        ref.get("steps").asInt(),
-                        batch * seq / t,
-                        ref.get("torch").asText(),
-                        ref.get("precision").asText(),
-                        ref.get("adamw").asText());
-                out.printf(
-                        Locale.ROOT,
-                        "ratio : djl/torch time per step = %.2f (target <= 1.20)%n",
-                        djlMedian / t);
-            }
+        PeerPython py = PeerPython.find(python);
+        double torchMedian = Double.NaN;
+        PeerPython.Outcome r =
+                py.python() == null
+                        ? new PeerPython.Outcome(null, py.skipped())
+                        : py.run(
+                                Path.of("scripts/bench/train_torch.py"),
+                                torchArgs(
+                                        JniUtils.getNumThreads(),
+                                        prec.label(),
+                                        dev.isGpu() ? "cuda:" + dev.getDeviceId() : "cpu"));
+        JsonNode ref = r.json();
+        if (ref != null) {
+            torchMedian = ref.get("median_s").asDouble();
+            out.printf(
+                    Locale.ROOT,
+                    "torch : median %.3f s/step (min %.3f, max %.3f over %d) | %.0f tok/s (torch %s, %s, AdamW %s)%n",
+                    torchMedian,
+                    ref.get("min_s").asDouble(),
+                    ref.get("max_s").asDouble(),
+                    ref.get("steps").asInt(),
+                    batch * seq / torchMedian,
+                    ref.get("torch").asText(),
+                    ref.get("precision").asText(),
+                    ref.get("adamw").asText());
+            out.printf(
+                    Locale.ROOT,
+                    "ratio : djl/torch time per step = %.2f (target <= 1.20)%n",
+                    djlMedian / torchMedian);
         } else {
-            out.println("torch : skipped (no Python given or found)");
+            out.println("torch : skipped (" + r.skipped() + ")");
+        }
+        if (dev.isGpu() || given != null) {
+            PeakTflops peak = given;
+            String gpu = null;
+            if (peak == null) {
+                gpu = GpuName.of(dev.getDeviceId());
+                if (gpu == null && ref != null && ref.has("device_name")) {
+                    gpu = ref.get("device_name").asText();
+                }
+                peak = PeakTflops.lookup(gpu, prec);
+            }
+            out.println(
+                    ModelFlops.TRAIN.line(
+                            ModelFlops.parameters(cfg),
+                            batch * seq / djlMedian,
+                            batch * seq / torchMedian,
+                            peak,
+                            gpu,
+                            "torch"));
         }
         out.flush();
         return 0;
@@ -248,68 +267,28 @@ public final class TrainBench implements Callable<Integer> {
         }
     }
 
-    private JsonNode runTorch(
-            String py,
-            String shape,
-            int b,
-            int t,
-            int warmup,
-            int steps,
-            int threads,
-            String precision,
-            String device)
-            throws Exception {
-        Path script = Path.of("scripts/bench/train_torch.py");
-        if (!Files.isRegularFile(script)) {
-            spec.commandLine()
-                    .getErr()
-                    .println(
-                            "torch : skipped ("
-                                    + script
-                                    + " not found; run from the repository root)");
-            return null;
-        }
-        List<String> cmd =
-                new ArrayList<>(
-                        List.of(
-                                py,
-                                script.toString(),
-                                "--shape",
-                                shape,
-                                "--batch",
-                                "" + b,
-                                "--seq",
-                                "" + t,
-                                "--warmup",
-                                "" + warmup,
-                                "--steps",
-                                "" + steps,
-                                "--threads",
-                                "" + threads,
-                                "--adamw",
-                                torchAdamw,
-                                "--precision",
-                                precision,
-                                "--device",
-                                device,
-                                "--attn",
-                                attn));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String last = null;
-        try (BufferedReader r =
-                new BufferedReader(
-                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = r.readLine()) != null; ) {
-                last = line;
-            }
-        }
-        if (p.waitFor() != 0 || last == null) {
-            spec.commandLine()
-                    .getErr()
-                    .println("torch : reference loop failed (exit " + p.exitValue() + ")");
-            return null;
-        }
-        return new ObjectMapper().readTree(last);
+    private List<String> torchArgs(int threads, String precision, String device) {
+        return List.of(
+                "--shape",
+                shape,
+                "--batch",
+                "" + batch,
+                "--seq",
+                "" + seq,
+                "--warmup",
+                "" + warmup,
+                "--steps",
+                "" + steps,
+                "--threads",
+                "" + threads,
+                "--adamw",
+                torchAdamw,
+                "--precision",
+                precision,
+                "--device",
+                device,
+                "--attn",
+                attn);
     }
 
     static double median(double[] a) {

@@ -107,6 +107,13 @@ public final class Trainer {
         if (validation.count() == 0) {
             throw new UserInputException("data.validation: no validation blocks");
         }
+        if (train.blockSize() < 2 || validation.blockSize() < 2) {
+            throw new UserInputException(
+                    "data.block_size "
+                            + Math.min(train.blockSize(), validation.blockSize())
+                            + ": training needs blocks of at least 2 tokens (a block of one has no"
+                            + " next token to predict)");
+        }
         if (train.blockSize() > model.config().maxPositionEmbeddings()) {
             throw new UserInputException(
                     "data.block_size "
