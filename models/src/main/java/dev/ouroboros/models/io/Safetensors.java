@@ -50,7 +50,15 @@ public final class Safetensors {
 
     /** All tensors, in header order, as zero-copy slices of the mapped file. */
     public static Map<String, RawTensor> read(Path file) {
-        try (MappedFile f = MappedFile.open(file)) {
+        return read(file, null);
+    }
+
+    /**
+     * As {@link #read(Path)}, the mapping owned by {@code scope} (null: the garbage collector): the
+     * tensors are valid only until it closes.
+     */
+    public static Map<String, RawTensor> read(Path file, MappingScope scope) {
+        try (MappedFile f = MappedFile.open(file, Integer.MAX_VALUE, scope)) {
             Header h = parseHeader(f);
             Map<String, RawTensor> out = new LinkedHashMap<>();
             for (Entry e : h.entries()) {

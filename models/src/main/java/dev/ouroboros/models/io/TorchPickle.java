@@ -64,7 +64,15 @@ public final class TorchPickle {
 
     /** The tensors of {@code file} in pickle order, as {@code LinkedHashMap}. */
     public static Map<String, RawTensor> read(Path file) {
-        try (MappedFile f = MappedFile.open(file)) {
+        return read(file, null);
+    }
+
+    /**
+     * As {@link #read(Path)}, the mapping owned by {@code scope} (null: the garbage collector): the
+     * tensors are valid only until it closes.
+     */
+    public static Map<String, RawTensor> read(Path file, MappingScope scope) {
+        try (MappedFile f = MappedFile.open(file, Integer.MAX_VALUE, scope)) {
             checkZip(f);
             ZipArchive zip = ZipArchive.open(f);
             String prefix = prefix(f, zip);
