@@ -122,11 +122,11 @@ public final class LanguageModel implements AutoCloseable {
         }
         OptConfig cfg = adjust.apply(OptConfig.read(dir));
         OptForCausalLM block = new OptForCausalLM(cfg);
-        // the checkpoint is unmapped as soon as the parameters hold their copies
+        // each tensor is unmapped as soon as its parameter holds its copy, the rest on close
         // (docs/design.md#loading-without-heap-copies)
         try (MappingScope mappings = new MappingScope()) {
             Map<String, RawTensor> sd = StateDicts.read(dir, mappings);
-            OptWeights.bind(block, sd, dir.toString());
+            OptWeights.bind(block, sd, dir.toString(), mappings::release);
             return onDevice(block, device);
         }
     }

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * Maps HF state dicts onto {@link OptForCausalLM} parameters and back.
@@ -34,6 +35,18 @@ public final class OptWeights {
      * @param source file or directory the tensors came from, named in every error
      */
     public static void bind(OptForCausalLM block, Map<String, RawTensor> stateDict, String source) {
+        bind(block, stateDict, source, t -> {});
+    }
+
+    /**
+     * As {@link #bind(OptForCausalLM, Map, String)}, calling {@code consumed} with each tensor once
+     * its parameter holds a copy (e.g. {@link dev.ouroboros.models.io.MappingScope#release}).
+     */
+    public static void bind(
+            OptForCausalLM block,
+            Map<String, RawTensor> stateDict,
+            String source,
+            Consumer<RawTensor> consumed) {
         Map<String, RawTensor> byKey = normalise(stateDict, source);
         Map<String, Parameter> params = block.parametersByName();
         List<String> missing = new ArrayList<>();
@@ -72,6 +85,7 @@ public final class OptWeights {
                     (manager, shape, dataType) -> {
                         NDArray a = NativeTensors.fp32(manager, t);
                         p.setInitializer(before); // let go of t: the mapping can be unmapped
+                        consumed.accept(t);
                         return a;
                     });
         }

@@ -63,7 +63,8 @@ final class MappedFile implements AutoCloseable {
 
     /**
      * As {@link #open(Path, long)}, every mapping owned by {@code scope} (null: left to the garbage
-     * collector); slices are then valid only until the scope closes.
+     * collector); slices are then valid only until the scope closes. In a scope each slice is a
+     * mapping of its own (the scope may unmap one tensor's while keeping the others').
      */
     static MappedFile open(Path path, long wholeMapLimit, MappingScope scope) {
         FileChannel channel;
@@ -75,7 +76,8 @@ final class MappedFile implements AutoCloseable {
             throw new UserInputException(path + ": cannot open (" + e.getMessage() + ")", e);
         }
         try {
-            return new MappedFile(path, channel, Math.min(wholeMapLimit, Integer.MAX_VALUE), scope);
+            long limit = scope != null ? -1 : Math.min(wholeMapLimit, Integer.MAX_VALUE);
+            return new MappedFile(path, channel, limit, scope);
         } catch (IOException | RuntimeException e) {
             try {
                 channel.close();

@@ -7,7 +7,9 @@ import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Memory mappings that end together, when the scope is closed, instead of whenever the garbage
@@ -17,6 +19,9 @@ import java.util.List;
  * a checkpoint read once and left to the collector keeps its whole size resident beside the copy
  * made of it, for as long as no old-generation collection happens to run. A loader that copies the
  * bytes out (as {@code LanguageModel.load} does) reads within a scope and closes it after the
+ * copies. Within a scope every read maps its own region (a tensor, a zip entry), and {@link
+ * #release(RawTensor)} unmaps a tensor's region as soon as the last tensor read from it is
+ * released, so that a loader holds at most the tensor it is copying, not the whole file, beside its
  * copies.
  *
  * <p><b>Every buffer read within the scope is invalid after {@link #close()}</b>: touching one then
@@ -28,6 +33,8 @@ public final class MappingScope implements AutoCloseable {
     private static final MethodHandle UNMAP = unmapper();
 
     private final List<MappedByteBuffer> mappings = new ArrayList<>();
+    private final Map<RawTensor, MappedByteBuffer> regionOf = new IdentityHashMap<>();
+    private final Map<MappedByteBuffer, int[]> readers = new IdentityHashMap<>();
     private boolean closed;
 
     /** Takes ownership of {@code mapping} (an original mapping, not a slice of one). */
@@ -36,6 +43,34 @@ public final class MappingScope implements AutoCloseable {
             throw new IllegalStateException("mapping scope already closed");
         }
         mappings.add(mapping);
+    }
+
+    /**
+     * Records that {@code t}'s bytes lie in {@code region} (a mapping of this scope), so that
+     * {@link #release(RawTensor)} can unmap it.
+     */
+    synchronized void attach(RawTensor t, MappedByteBuffer region) {
+        if (regionOf.put(t, region) == null) {
+            readers.computeIfAbsent(region, r -> new int[1])[0]++;
+        }
+    }
+
+    /**
+     * Declares that nothing will read {@code t}'s bytes any more: its region is unmapped once every
+     * tensor attached to it is released (tensors sharing a storage share a region). A tensor read
+     * outside the scope, or released before, is ignored.
+     */
+    public synchronized void release(RawTensor t) {
+        MappedByteBuffer region = regionOf.remove(t);
+        if (region == null) {
+            return;
+        }
+        int[] n = readers.get(region);
+        if (--n[0] == 0) {
+            readers.remove(region);
+            mappings.removeIf(m -> m == region);
+            unmap(region);
+        }
     }
 
     /** Number of mappings held (for tests). */
@@ -51,6 +86,8 @@ public final class MappingScope implements AutoCloseable {
             unmap(m);
         }
         mappings.clear();
+        regionOf.clear();
+        readers.clear();
     }
 
     private static void unmap(ByteBuffer mapping) {
