@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import dev.ouroboros.models.io.MappingScope;
 import dev.ouroboros.models.io.RawTensor;
 import dev.ouroboros.models.io.Safetensors;
 import dev.ouroboros.models.io.StateDicts;
@@ -103,7 +104,7 @@ public final class LanguageModel implements AutoCloseable {
     /**
      * Loads an HF checkpoint directory: {@code config.json} plus {@code model.safetensors}, a
      * sharded safetensors index, or {@code pytorch_model.bin}. Half-precision weights are widened
-     * to fp32.
+     * to fp32, by libtorch, from the memory-mapped file; nothing is copied onto the Java heap.
      */
     public static LanguageModel load(Path dir, Device device) {
         return load(dir, device, java.util.function.UnaryOperator.identity());
@@ -121,9 +122,13 @@ public final class LanguageModel implements AutoCloseable {
         }
         OptConfig cfg = adjust.apply(OptConfig.read(dir));
         OptForCausalLM block = new OptForCausalLM(cfg);
-        Map<String, RawTensor> sd = StateDicts.read(dir);
-        OptWeights.bind(block, sd, dir.toString());
-        return onDevice(block, device);
+        // each tensor is unmapped as soon as its parameter holds its copy, the rest on close
+        // (docs/design.md#loading-without-heap-copies)
+        try (MappingScope mappings = new MappingScope()) {
+            Map<String, RawTensor> sd = StateDicts.read(dir, mappings);
+            OptWeights.bind(block, sd, dir.toString(), mappings::release);
+            return onDevice(block, device);
+        }
     }
 
     /**

@@ -3,15 +3,16 @@ package dev.ouroboros.models;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.training.initializer.Initializer;
 import dev.ouroboros.models.io.DType;
 import dev.ouroboros.models.io.RawTensor;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * Maps HF state dicts onto {@link OptForCausalLM} parameters and back.
@@ -27,11 +28,25 @@ public final class OptWeights {
     /**
      * Points every parameter's initializer at its tensor in {@code stateDict}, so that the next
      * {@code block.initialize(...)} allocates the loaded values directly (no random init, no second
-     * copy).
+     * copy, nothing on the Java heap: {@link NativeTensors}). Once a parameter's array exists its
+     * initializer is the block's own again, so the block keeps no reference to the checkpoint's
+     * bytes.
      *
      * @param source file or directory the tensors came from, named in every error
      */
     public static void bind(OptForCausalLM block, Map<String, RawTensor> stateDict, String source) {
+        bind(block, stateDict, source, t -> {});
+    }
+
+    /**
+     * As {@link #bind(OptForCausalLM, Map, String)}, calling {@code consumed} with each tensor once
+     * its parameter holds a copy (e.g. {@link dev.ouroboros.models.io.MappingScope#release}).
+     */
+    public static void bind(
+            OptForCausalLM block,
+            Map<String, RawTensor> stateDict,
+            String source,
+            Consumer<RawTensor> consumed) {
         Map<String, RawTensor> byKey = normalise(stateDict, source);
         Map<String, Parameter> params = block.parametersByName();
         List<String> missing = new ArrayList<>();
@@ -65,9 +80,14 @@ public final class OptWeights {
                                 + t.dtype()
                                 + ", expected a float type");
             }
+            Initializer before = p.getInitializer();
             p.setInitializer(
-                    (manager, shape, dataType) ->
-                            manager.create(FloatBuffer.wrap(t.toFloats()), shape));
+                    (manager, shape, dataType) -> {
+                        NDArray a = NativeTensors.fp32(manager, t);
+                        p.setInitializer(before); // let go of t: the mapping can be unmapped
+                        consumed.accept(t);
+                        return a;
+                    });
         }
         byKey.remove("lm_head.weight"); // tied checkpoints may still carry the (identical) head
         if (!missing.isEmpty()) {

@@ -17,20 +17,33 @@ import java.nio.file.StandardOpenOption;
  * <p>A file up to 2 GiB is mapped once and sliced; a larger one is mapped region by region (one
  * mapping per tensor or zip entry), since a single {@link ByteBuffer} cannot address more than 2
  * GiB. Slices stay valid after {@link #close()}: the mappings live until the buffers are garbage
- * collected.
+ * collected, or until the {@link MappingScope} the file was opened in closes.
  */
 final class MappedFile implements AutoCloseable {
     private final Path path;
     private final FileChannel channel;
     private final long size;
     private final MappedByteBuffer whole;
+    private final MappingScope scope;
 
-    private MappedFile(Path path, FileChannel channel, long wholeMapLimit) throws IOException {
+    private MappedFile(Path path, FileChannel channel, long wholeMapLimit, MappingScope scope)
+            throws IOException {
         this.path = path;
         this.channel = channel;
         this.size = channel.size();
+        this.scope = scope;
         this.whole =
-                size <= wholeMapLimit ? channel.map(FileChannel.MapMode.READ_ONLY, 0, size) : null;
+                size <= wholeMapLimit
+                        ? owned(channel.map(FileChannel.MapMode.READ_ONLY, 0, size))
+                        : null;
+    }
+
+    /** {@code m}, handed to the scope (if any) that will unmap it. */
+    private MappedByteBuffer owned(MappedByteBuffer m) {
+        if (scope != null) {
+            scope.add(m);
+        }
+        return m;
     }
 
     /**
@@ -45,6 +58,15 @@ final class MappedFile implements AutoCloseable {
      * wholeMapLimit}.
      */
     static MappedFile open(Path path, long wholeMapLimit) {
+        return open(path, wholeMapLimit, null);
+    }
+
+    /**
+     * As {@link #open(Path, long)}, every mapping owned by {@code scope} (null: left to the garbage
+     * collector); slices are then valid only until the scope closes. In a scope each slice is a
+     * mapping of its own (the scope may unmap one tensor's while keeping the others').
+     */
+    static MappedFile open(Path path, long wholeMapLimit, MappingScope scope) {
         FileChannel channel;
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ);
@@ -54,7 +76,8 @@ final class MappedFile implements AutoCloseable {
             throw new UserInputException(path + ": cannot open (" + e.getMessage() + ")", e);
         }
         try {
-            return new MappedFile(path, channel, Math.min(wholeMapLimit, Integer.MAX_VALUE));
+            long limit = scope != null ? -1 : Math.min(wholeMapLimit, Integer.MAX_VALUE);
+            return new MappedFile(path, channel, limit, scope);
         } catch (IOException | RuntimeException e) {
             try {
                 channel.close();
@@ -93,7 +116,7 @@ final class MappedFile implements AutoCloseable {
             b = whole.slice((int) offset, (int) length);
         } else {
             try {
-                b = channel.map(FileChannel.MapMode.READ_ONLY, offset, length);
+                b = owned(channel.map(FileChannel.MapMode.READ_ONLY, offset, length));
             } catch (IOException e) {
                 throw new UncheckedIOException(
                         path + ": cannot map " + length + " bytes at " + offset, e);

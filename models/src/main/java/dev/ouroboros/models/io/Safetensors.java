@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,12 +51,24 @@ public final class Safetensors {
 
     /** All tensors, in header order, as zero-copy slices of the mapped file. */
     public static Map<String, RawTensor> read(Path file) {
-        try (MappedFile f = MappedFile.open(file)) {
+        return read(file, null);
+    }
+
+    /**
+     * As {@link #read(Path)}, the mapping owned by {@code scope} (null: the garbage collector): the
+     * tensors are valid only until it closes.
+     */
+    public static Map<String, RawTensor> read(Path file, MappingScope scope) {
+        try (MappedFile f = MappedFile.open(file, Integer.MAX_VALUE, scope)) {
             Header h = parseHeader(f);
             Map<String, RawTensor> out = new LinkedHashMap<>();
             for (Entry e : h.entries()) {
                 ByteBuffer data = f.slice(h.dataStart() + e.begin(), e.end() - e.begin());
-                out.put(e.name(), new RawTensor(e.name(), e.dtype(), e.shape(), data));
+                RawTensor t = new RawTensor(e.name(), e.dtype(), e.shape(), data);
+                if (scope != null && data instanceof MappedByteBuffer region) {
+                    scope.attach(t, region); // in a scope, each slice is its own mapping
+                }
+                out.put(e.name(), t);
             }
             return out;
         }

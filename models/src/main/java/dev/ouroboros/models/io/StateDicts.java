@@ -28,24 +28,32 @@ public final class StateDicts {
      * weight_map} order, and every shard and every listed key must exist.
      */
     public static Map<String, RawTensor> read(Path modelDir) {
+        return read(modelDir, null);
+    }
+
+    /**
+     * As {@link #read(Path)}, every mapping owned by {@code scope} (null: the garbage collector):
+     * the tensors are valid only until it closes.
+     */
+    public static Map<String, RawTensor> read(Path modelDir, MappingScope scope) {
         if (!Files.isDirectory(modelDir)) {
             throw new UserInputException(modelDir + ": not a directory");
         }
         Path file = modelDir.resolve("model.safetensors");
         if (Files.exists(file)) {
-            return Safetensors.read(file);
+            return Safetensors.read(file, scope);
         }
         file = modelDir.resolve("model.safetensors.index.json");
         if (Files.exists(file)) {
-            return readSharded(file, Safetensors::read);
+            return readSharded(file, p -> Safetensors.read(p, scope));
         }
         file = modelDir.resolve("pytorch_model.bin");
         if (Files.exists(file)) {
-            return TorchPickle.read(file);
+            return TorchPickle.read(file, scope);
         }
         file = modelDir.resolve("pytorch_model.bin.index.json");
         if (Files.exists(file)) {
-            return readSharded(file, TorchPickle::read);
+            return readSharded(file, p -> TorchPickle.read(p, scope));
         }
         throw new UserInputException(
                 modelDir

@@ -5,6 +5,7 @@ import dev.ouroboros.models.io.Unpickler.Callable;
 import dev.ouroboros.models.io.Unpickler.Tuple;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -53,8 +54,11 @@ public final class TorchPickle {
     /** A storage class named in a persistent id; an untyped storage counts bytes (U8). */
     private record StorageType(DType dtype) {}
 
-    /** One {@code <prefix>/data/<key>} entry, typed by the storage class that first named it. */
-    private record Storage(String key, DType dtype, ByteBuffer bytes) {}
+    /**
+     * One {@code <prefix>/data/<key>} entry, typed by the storage class that first named it; {@code
+     * entry} is the whole zip entry the bytes are a slice of.
+     */
+    private record Storage(String key, DType dtype, ByteBuffer bytes, ByteBuffer entry) {}
 
     /**
      * A tensor as {@code _rebuild_tensor_v2/v3} describe it: a strided view of a storage, in
@@ -64,7 +68,15 @@ public final class TorchPickle {
 
     /** The tensors of {@code file} in pickle order, as {@code LinkedHashMap}. */
     public static Map<String, RawTensor> read(Path file) {
-        try (MappedFile f = MappedFile.open(file)) {
+        return read(file, null);
+    }
+
+    /**
+     * As {@link #read(Path)}, the mapping owned by {@code scope} (null: the garbage collector): the
+     * tensors are valid only until it closes.
+     */
+    public static Map<String, RawTensor> read(Path file, MappingScope scope) {
+        try (MappedFile f = MappedFile.open(file, Integer.MAX_VALUE, scope)) {
             checkZip(f);
             ZipArchive zip = ZipArchive.open(f);
             String prefix = prefix(f, zip);
@@ -76,7 +88,7 @@ public final class TorchPickle {
                             zip.read(prefix + "data.pkl"),
                             GLOBALS,
                             pid -> loadStorage(f, zip, prefix, storages, pid));
-            return stateDict(file, pickle.load());
+            return stateDict(file, pickle.load(), scope);
         }
     }
 
@@ -180,12 +192,16 @@ public final class TorchPickle {
         }
         int need = (int) (numel * type.dtype().bytes());
         Storage s =
-                new Storage(key, type.dtype(), bytes.slice(0, need).order(ByteOrder.LITTLE_ENDIAN));
+                new Storage(
+                        key,
+                        type.dtype(),
+                        bytes.slice(0, need).order(ByteOrder.LITTLE_ENDIAN),
+                        bytes);
         storages.put(key, s);
         return s;
     }
 
-    private static Map<String, RawTensor> stateDict(Path file, Object root) {
+    private static Map<String, RawTensor> stateDict(Path file, Object root, MappingScope scope) {
         if (!(root instanceof Map<?, ?> dict)) {
             throw new UserInputException(
                     file
@@ -203,7 +219,14 @@ public final class TorchPickle {
                                 + " is not a named tensor"
                                 + " (only flat tensor state dicts are supported)");
             }
-            out.put(name, new RawTensor(name, v.dtype(), v.size(), materialize(file, name, v)));
+            ByteBuffer data = materialize(file, name, v);
+            RawTensor t = new RawTensor(name, v.dtype(), v.size(), data);
+            if (scope != null
+                    && data.isDirect()
+                    && v.storage().entry() instanceof MappedByteBuffer region) {
+                scope.attach(t, region); // a stored entry: its own mapping in a scope
+            }
+            out.put(name, t);
         }
         return out;
     }
