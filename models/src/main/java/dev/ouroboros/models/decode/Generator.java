@@ -14,6 +14,7 @@ import dev.ouroboros.models.UserInputException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import java.util.function.LongConsumer;
 
@@ -37,6 +38,7 @@ public final class Generator {
     private final LanguageModel model;
     private int idLimit; // ids >= this are never generated
     private IntConsumer stepObserver; // tests: live arrays of the generator after each step
+    private Consumer<List<NDArray>> liveObserver; // tests: the live arrays themselves
     private LongConsumer hostReads; // tests: values copied device → host, per copy
     private LongConsumer hostWrites; // tests: values copied host → device, per copy
 
@@ -65,6 +67,12 @@ public final class Generator {
     /** Test hook: called after every step with the number of native arrays the generator holds. */
     Generator observeSteps(IntConsumer observer) {
         this.stepObserver = observer;
+        return this;
+    }
+
+    /** Test hook: called after every step with the native arrays the generator holds. */
+    Generator observeLiveArrays(Consumer<List<NDArray>> observer) {
+        this.liveObserver = observer;
         return this;
     }
 
@@ -555,21 +563,19 @@ public final class Generator {
         NDArray first(int[] origin) {
             NDManager m = root.newSubManager();
             NDList in = new NDList(upload(m, prompts), upload(m, masks));
-            KvCache prefill = null;
             if (useCache) {
-                prefill = KvCache.allocate(root, model.config(), prompts.length, capacity);
-                in.addAll(prefill.tensors());
+                // the cache at its final rows; the prompts are prefilled into its first B rows
+                cache = KvCache.allocate(root, model.config(), origin.length, capacity);
+                in.addAll(cache.firstRows(prompts.length, m));
             }
-            NDArray logits = model.forward(in, false).get(0).get(":, -1, :");
+            // the LM head on the last position only: (B, 1, V), not the (B, W, V) nothing reads
+            NDArray logits = model.forwardLast(in).get(0).reshape(prompts.length, -1); // (B, V)
             boolean expand = origin.length != prompts.length || !isIdentity(origin);
-            NDArray ix = expand ? upload(m, TokenIds.toLong(origin)) : null;
             if (expand) {
-                logits = logits.get(ix);
-            }
-            if (useCache) {
-                cache = expand ? prefill.select(ix, width) : prefill;
-                if (expand) {
-                    prefill.close();
+                NDArray ix = upload(m, TokenIds.toLong(origin));
+                logits = logits.get(ix); // (N, V)
+                if (useCache) {
+                    cache.reorder(ix, width); // row r ← prompt origin[r], in place
                 }
             }
             // one host → device copy each per generate call
@@ -616,10 +622,10 @@ public final class Generator {
             if (useCache) {
                 NDList in = new NDList(lastArr, maskArr);
                 in.addAll(cache.tensors());
-                logits = model.forward(in, false).get(0).reshape(n, -1);
+                logits = model.forwardLast(in).get(0).reshape(n, -1);
             } else {
                 NDList in = new NDList(view(tokens, width + g, m), maskArr);
-                logits = model.forward(in, false).get(0).get(":, -1, :");
+                logits = model.forwardLast(in).get(0).reshape(n, -1);
             }
             logits.attach(m);
             rotate(m);
@@ -648,6 +654,9 @@ public final class Generator {
             step = m;
             if (stepObserver != null) {
                 stepObserver.accept(root.getManagedArrays().size());
+            }
+            if (liveObserver != null) {
+                liveObserver.accept(root.getManagedArrays());
             }
         }
 
