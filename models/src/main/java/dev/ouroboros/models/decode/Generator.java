@@ -25,8 +25,8 @@ import java.util.function.LongConsumer;
  * <p>Prompts of different lengths are left padded to the longest with {@code pad_token_id} (mask
  * 0); the model derives positions from the mask, so each row sees the same positions as it would
  * alone. Every step feeds one token per row through the KV cache and extends the attention mask by
- * one column of ones. Each step's arrays live in their own sub-manager, closed when the next step
- * is done, so native memory stays flat.
+ * one column of ones. Each step's arrays live in their own sub-manager, closed as the next step
+ * begins (its scores have been read by then), so native memory stays flat.
  *
  * <p>Runs with autograd off on the calling thread (grad mode is thread-local in libtorch,
  * docs/design.md#grad-mode-per-thread) and restores the previous mode afterwards. Not thread-safe:
@@ -520,8 +520,8 @@ public final class Generator {
      * origin[r]} with its generated tokens. The KV cache, the attention mask and the token rows so
      * far (the repetition penalty's input) are allocated once at their final width (prompt + new
      * tokens) and filled in place: per step only the N new tokens (and the beams' parents) go host
-     * → device. Everything else of step t lives in a sub-manager freed when step t+1 is done, so
-     * native memory stays flat.
+     * → device. Everything else of step t lives in a sub-manager freed as step t+1 begins, before
+     * its forward, so native memory stays flat and two steps' scores are never alive together.
      */
     private final class Steps implements AutoCloseable {
         final long[][] prompts; // (B, W) left padded
@@ -598,6 +598,12 @@ public final class Generator {
          * (beam reordering), or null when rows keep their place.
          */
         NDArray next(int[] origin, long[][] gen, int g, int[] parent) {
+            // the previous step's logits and scores have been read (only host values are used
+            // from here on): free them before this forward, not after it
+            if (step != null) {
+                step.close();
+                step = null;
+            }
             NDManager m = root.newSubManager();
             int n = origin.length;
             long[][] last = new long[n][1];
