@@ -20,7 +20,11 @@ autograd records them), the other methods through IValueUtils.runMethod:
   cached_sdpa_(q, k, v, k_cache, v_cache, past, mask)
                                           decoding: writes k, v into the preallocated caches at [past, past + T)
                                           and attends over [0, past + T); one call per layer and step
-  reorder_(src, dst, ix, length)          beam search: dst[i][:, :, :length] = src[i][:, :, :length][ix], in place
+  reorder_(src, dst, ix, length)          dst[i][:, :, :length] = src[i][:, :, :length][ix], in place (a copy into
+                                          another buffer; kept for callers that want one)
+  reorder_rows_(xs, ix, length)           beam search: xs[i][:, :, :length] = xs[i][:, :, :length][ix] in place,
+                                          reading and writing only the rows r with ix[r] != r, one layer at a time
+                                          (no second cache buffer; the temporary is one tensor's changed rows)
 
 Usage: .venv/bin/python scripts/torchscript/make_ops.py [OUT]
 (default OUT: models/src/main/resources/dev/ouroboros/models/ops.pt). The file is committed; CI needs no Python.
@@ -114,6 +118,21 @@ class Ops(torch.nn.Module):
         for i in range(len(src)):
             torch.index_select(src[i][:, :, :length], 0, ix, out=dst[i][:, :, :length])
 
+    @torch.jit.export
+    def reorder_rows_(self, xs: List[torch.Tensor], ix: torch.Tensor, length: int) -> None:
+        # row r of every x (N, H, capacity, D) becomes the old row ix[r] on positions [0, length), in place. Only the
+        # rows whose parent is another row are touched; their sources are gathered first (old values, so a row that
+        # is both a source and overwritten is read before it is written), one tensor at a time, so the temporary is
+        # at most one tensor's changed rows. On the device throughout (nonzero syncs on CUDA; nothing is copied to
+        # the host).
+        rows = torch.nonzero(ix != torch.arange(ix.size(0), device=ix.device, dtype=ix.dtype)).squeeze(1)
+        if rows.size(0) == 0:
+            return
+        src = ix.index_select(0, rows)
+        for x in xs:
+            view = x[:, :, :length]
+            view.index_copy_(0, rows, view.index_select(0, src))
+
 
 def _mask_as(mask: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     # SDPA wants the additive mask in the query's dtype; -1e9 would overflow fp16 to -inf (a fully masked padding row
@@ -158,6 +177,18 @@ def check_attention(s: torch.jit.ScriptModule) -> None:
     ix = torch.tensor([1, 1])
     s.reorder_([kc, vc], dst, ix, 5)
     assert torch.equal(dst[0][:, :, :5], kc[ix, :, :5]) and not dst[0][:, :, 5:].any()
+
+    gen = torch.Generator().manual_seed(3)
+    n = 6
+    parents = [torch.arange(n), torch.zeros(n, dtype=torch.long), torch.tensor([1, 0, 3, 2, 5, 4]),
+               torch.tensor([0, 0, 0, 3, 3, 3])] + [torch.randint(0, n, (n,), generator=gen) for _ in range(8)]
+    for ix in parents:
+        xs = [torch.randn(n, h, cap, d, generator=gen) for _ in range(3)]
+        ref = [x.clone() for x in xs]
+        for r in ref:
+            r[:, :, :5] = r[:, :, :5].index_select(0, ix)
+        s.reorder_rows_(xs, ix, 5)
+        assert all(torch.equal(x, r) for x, r in zip(xs, ref)), ix
 
 
 def self_check(s: torch.jit.ScriptModule) -> None:

@@ -3,6 +3,7 @@ package dev.ouroboros.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.TokenIds;
@@ -58,6 +59,11 @@ public final class Perplexity {
      *     TokenNll#IGNORE}
      */
     public static double[] rowSums(LanguageModel model, long[][] ids, long[][] targets) {
+        // autograd off for the call, whatever thread this is (grad mode is thread-local,
+        // docs/design.md#grad-mode-per-thread): no graph is built, and the model frees each
+        // layer's intermediates as it goes (docs/design.md#memory-traps)
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
         try (NDManager m = model.manager().newSubManager()) {
             NDList in = LanguageModel.unpadded(m, ids);
             NDArray logits = model.forward(in, false).get(0); // (B, T, V)
@@ -68,6 +74,8 @@ public final class Perplexity {
                 out[i] = v[i];
             }
             return out;
+        } finally {
+            JniUtils.setGradMode(grad);
         }
     }
 

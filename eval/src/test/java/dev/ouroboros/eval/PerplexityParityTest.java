@@ -1,16 +1,21 @@
 package dev.ouroboros.eval;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ouroboros.datasets.ShumailovBlocking;
 import dev.ouroboros.datasets.TokenBlocks;
 import dev.ouroboros.models.LanguageModel;
+import dev.ouroboros.models.TokenNll;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -71,6 +76,33 @@ class PerplexityParityTest {
                     1e-5,
                     "byte perplexity");
             assertRel(r.get("bits_per_byte").asDouble(), rp.bitsPerByte(), 1e-5, "bits per byte");
+        }
+    }
+
+    @Test
+    void scoringTurnsAutogradOffOnAnyThreadAndRestoresIt() throws Exception {
+        Path dir = GOLDEN.resolve("pre_ln_tied_safetensors").resolve("model");
+        long[][] ids = {{2, 48, 325, 320, 978, 293}, {2, 257, 442, 748, 432, 5}};
+        long[][] targets = {
+            {48, 325, 320, 978, 293, TokenNll.IGNORE}, {257, 442, 748, 432, 5, TokenNll.IGNORE}
+        };
+        try (LanguageModel model = LanguageModel.load(dir, Device.cpu())) {
+            double[] here = Perplexity.rowSums(model, ids, targets);
+            double[][] there = new double[1][];
+            boolean[] gradAfter = new boolean[2];
+            Thread t =
+                    new Thread(
+                            () -> {
+                                // a thread other than the engine's starts with grad mode on
+                                gradAfter[0] = JniUtils.isGradMode();
+                                there[0] = Perplexity.rowSums(model, ids, targets);
+                                gradAfter[1] = JniUtils.isGradMode();
+                            });
+            t.start();
+            t.join();
+            assertTrue(gradAfter[0], "grad mode is on on a new thread");
+            assertTrue(gradAfter[1], "and still on after scoring");
+            assertArrayEquals(here, there[0], "same numbers with autograd on or off");
         }
     }
 

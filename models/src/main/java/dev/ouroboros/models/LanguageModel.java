@@ -183,6 +183,19 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
+     * Inference forward whose logits are the last position's only: {@code (B, 1, V)} (HF's {@code
+     * logits_to_keep=1}); the LM head never runs on the other positions. Same inputs as {@link
+     * #forward(NDList, boolean)}.
+     */
+    public NDList forwardLast(NDList inputs) {
+        return block.forward(ps, inputs, false, LAST_POSITION);
+    }
+
+    private static final ai.djl.util.PairList<String, Object> LAST_POSITION =
+            new ai.djl.util.PairList<>(
+                    java.util.List.of(OptForCausalLM.LAST_POSITION), java.util.List.of(true));
+
+    /**
      * Forward pass computing in {@code precision} ({@link AutocastStore} for fp16/bf16): the
      * parameters stay fp32, the logits come back fp32.
      */

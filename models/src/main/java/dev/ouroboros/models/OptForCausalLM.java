@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.NormalInitializer;
@@ -36,12 +37,27 @@ import java.util.Map;
  * </ol>
  *
  * <p>Without a mask (input 2 absent) the rows are unpadded: positions 0..T−1 and SDPA's causal flag
- * (flash kernels on CUDA). Output: {@code logits (B, T, V)}.
+ * (flash kernels on CUDA). Output: {@code logits (B, T, V)}; with the forward parameter {@link
+ * #LAST_POSITION} ({@link LanguageModel#forwardLast}), {@code (B, 1, V)}: the LM head runs on the
+ * last position only (HF's {@code logits_to_keep=1}, what {@code generate} passes), so a prefill
+ * never materialises the {@code (B, T, V)} logits nothing reads.
+ *
+ * <p>With autograd off (libtorch's grad mode, thread-local), each layer's intermediates live in a
+ * sub-manager of the batch's, closed as soon as the next layer has its input: nothing but the layer
+ * being computed and its input is alive, instead of every activation of the forward until the batch
+ * ends. With grad mode on (training) everything stays in the batch's manager, as backward needs it
+ * (docs/design.md#memory-traps).
  *
  * <p>Parameters keep HF names (without the {@code model.} prefix) in {@link #parametersByName()},
  * which weight IO uses; DJL's concatenated names are never parsed (docs/design.md#parameter-names).
  */
 public final class OptForCausalLM extends AbstractBlock {
+    /**
+     * Forward parameter (its value is ignored): logits of the last position only, {@code (B, 1,
+     * V)}.
+     */
+    public static final String LAST_POSITION = "last_position";
+
     private final OptConfig cfg;
     private final Parameter embedTokens; // (V, E)
     private final Parameter embedPositions; // (P + 2, C)
@@ -246,13 +262,30 @@ public final class OptForCausalLM extends AbstractBlock {
             NDArray ones = m.ones(new Shape(1, t), DataType.INT64, ids.getDevice());
             additive = additiveMask(m, ones, 1, t, 0, x.getDataType());
         }
+        // inference: each layer's intermediates in a sub-manager of m, freed once the next layer
+        // holds its input (everything a layer derives from x lands in x's manager); training
+        // keeps them all for backward
+        boolean freeAsWeGo = !JniUtils.isGradMode();
+        NDManager scope = null; // the current layer's, or null
         for (int i = 0; i < layers.size(); i++) {
+            if (freeAsWeGo) {
+                NDManager next = m.newSubManager();
+                x.attach(next); // (B, T, C): the previous layer's output survives its scope
+                if (scope != null) {
+                    scope.close();
+                }
+                scope = next;
+            }
             NDList in = new NDList(x, additive);
             if (cached) {
                 in.add(inputs.get(2 + 2 * i));
                 in.add(inputs.get(3 + 2 * i));
             }
-            x = layers.get(i).forward(ps, in, training).head();
+            x = layers.get(i).forward(ps, in, training).head(); // (B, T, C)
+        }
+        if (scope != null) {
+            x.attach(m);
+            scope.close();
         }
         if (cfg.hasFinalLayerNorm()) {
             x = OptDecoderLayer.layerNorm(ps, x, finalLnW, finalLnB, training, cfg.hiddenSize());
@@ -260,9 +293,12 @@ public final class OptForCausalLM extends AbstractBlock {
         if (projectOut != null) {
             x = OptDecoderLayer.linear(ps, x, projectOut, null, training); // (B, T, E)
         }
+        if (params != null && params.contains(LAST_POSITION)) {
+            x = x.get(":, -1:, :"); // (B, 1, E), as HF slices before lm_head
+        }
         Parameter head = lmHead == null ? embedTokens : lmHead;
         // x first: the result stays in the batch manager (docs/design.md#memory-traps)
-        NDArray logits = OptDecoderLayer.linear(ps, x, head, null, training); // (B, T, V)
+        NDArray logits = OptDecoderLayer.linear(ps, x, head, null, training); // (B, T|1, V)
         // the loss's log-softmax runs in fp32 (autocast's rule)
         return new NDList(AutocastStore.fp32(ps, logits));
     }

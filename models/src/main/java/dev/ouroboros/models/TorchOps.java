@@ -272,15 +272,17 @@ public final class TorchOps {
     }
 
     /**
-     * {@code dst[i][:, :, :length] = src[i][:, :, :length][ix]} for every tensor pair, in place
-     * (the beam search's reordering of a preallocated cache; no allocation).
+     * {@code xs[i][:, :, :length] = xs[i][:, :, :length][ix]} for every tensor, in place (the beam
+     * search's reordering of a preallocated cache): only the rows r with {@code ix[r] != r} are
+     * read and written, their sources gathered first, one tensor at a time, so no second buffer of
+     * the cache's size exists; the temporary is at most one tensor's changed rows. Runs on {@code
+     * ix}'s device (nothing is copied to the host).
      */
-    public static void reorder(List<NDArray> src, List<NDArray> dst, NDArray ix, long length) {
-        try (IValue s = tensors(src);
-                IValue d = tensors(dst);
+    public static void reorderRows(List<NDArray> xs, NDArray ix, long length) {
+        try (IValue s = tensors(xs);
                 IValue i = IValue.from((PtNDArray) ix);
                 IValue n = IValue.from(length);
-                IValue out = IValueUtils.runMethod(module(), "reorder_", s, d, i, n)) {
+                IValue out = IValueUtils.runMethod(module(), "reorder_rows_", s, i, n)) {
             // in place; returns None
         }
     }

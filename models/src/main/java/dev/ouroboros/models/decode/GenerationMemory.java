@@ -19,6 +19,12 @@ import dev.ouroboros.models.OptConfig;
  * </ul>
  *
  * An estimate, not a measurement: {@link #batchFor} leaves a fraction of the free memory unused.
+ *
+ * <p>Since the cache is reordered in place (one buffer) and the prefill computes the last
+ * position's logits only (docs/design.md#kv-cache), the first two terms count about twice what beam
+ * search holds: the estimate is conservative. It is kept as it was so that {@code
+ * generate.batch_size: auto} picks the batch sizes it picked before (another batch size rounds the
+ * batched GEMMs differently and can change the synthetic text).
  */
 public final class GenerationMemory {
     /** Of the free memory, the part {@link #batchFor} plans to use. */

@@ -14,6 +14,7 @@ import dev.ouroboros.models.UserInputException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import java.util.function.LongConsumer;
 
@@ -24,8 +25,8 @@ import java.util.function.LongConsumer;
  * <p>Prompts of different lengths are left padded to the longest with {@code pad_token_id} (mask
  * 0); the model derives positions from the mask, so each row sees the same positions as it would
  * alone. Every step feeds one token per row through the KV cache and extends the attention mask by
- * one column of ones. Each step's arrays live in their own sub-manager, closed when the next step
- * is done, so native memory stays flat.
+ * one column of ones. Each step's arrays live in their own sub-manager, closed as the next step
+ * begins (its scores have been read by then), so native memory stays flat.
  *
  * <p>Runs with autograd off on the calling thread (grad mode is thread-local in libtorch,
  * docs/design.md#grad-mode-per-thread) and restores the previous mode afterwards. Not thread-safe:
@@ -37,6 +38,7 @@ public final class Generator {
     private final LanguageModel model;
     private int idLimit; // ids >= this are never generated
     private IntConsumer stepObserver; // tests: live arrays of the generator after each step
+    private Consumer<List<NDArray>> liveObserver; // tests: the live arrays themselves
     private LongConsumer hostReads; // tests: values copied device → host, per copy
     private LongConsumer hostWrites; // tests: values copied host → device, per copy
 
@@ -65,6 +67,12 @@ public final class Generator {
     /** Test hook: called after every step with the number of native arrays the generator holds. */
     Generator observeSteps(IntConsumer observer) {
         this.stepObserver = observer;
+        return this;
+    }
+
+    /** Test hook: called after every step with the native arrays the generator holds. */
+    Generator observeLiveArrays(Consumer<List<NDArray>> observer) {
+        this.liveObserver = observer;
         return this;
     }
 
@@ -512,8 +520,8 @@ public final class Generator {
      * origin[r]} with its generated tokens. The KV cache, the attention mask and the token rows so
      * far (the repetition penalty's input) are allocated once at their final width (prompt + new
      * tokens) and filled in place: per step only the N new tokens (and the beams' parents) go host
-     * → device. Everything else of step t lives in a sub-manager freed when step t+1 is done, so
-     * native memory stays flat.
+     * → device. Everything else of step t lives in a sub-manager freed as step t+1 begins, before
+     * its forward, so native memory stays flat and two steps' scores are never alive together.
      */
     private final class Steps implements AutoCloseable {
         final long[][] prompts; // (B, W) left padded
@@ -555,21 +563,19 @@ public final class Generator {
         NDArray first(int[] origin) {
             NDManager m = root.newSubManager();
             NDList in = new NDList(upload(m, prompts), upload(m, masks));
-            KvCache prefill = null;
             if (useCache) {
-                prefill = KvCache.allocate(root, model.config(), prompts.length, capacity);
-                in.addAll(prefill.tensors());
+                // the cache at its final rows; the prompts are prefilled into its first B rows
+                cache = KvCache.allocate(root, model.config(), origin.length, capacity);
+                in.addAll(cache.firstRows(prompts.length, m));
             }
-            NDArray logits = model.forward(in, false).get(0).get(":, -1, :");
+            // the LM head on the last position only: (B, 1, V), not the (B, W, V) nothing reads
+            NDArray logits = model.forwardLast(in).get(0).reshape(prompts.length, -1); // (B, V)
             boolean expand = origin.length != prompts.length || !isIdentity(origin);
-            NDArray ix = expand ? upload(m, TokenIds.toLong(origin)) : null;
             if (expand) {
-                logits = logits.get(ix);
-            }
-            if (useCache) {
-                cache = expand ? prefill.select(ix, width) : prefill;
-                if (expand) {
-                    prefill.close();
+                NDArray ix = upload(m, TokenIds.toLong(origin));
+                logits = logits.get(ix); // (N, V)
+                if (useCache) {
+                    cache.reorder(ix, width); // row r ← prompt origin[r], in place
                 }
             }
             // one host → device copy each per generate call
@@ -592,6 +598,12 @@ public final class Generator {
          * (beam reordering), or null when rows keep their place.
          */
         NDArray next(int[] origin, long[][] gen, int g, int[] parent) {
+            // the previous step's logits and scores have been read (only host values are used
+            // from here on): free them before this forward, not after it
+            if (step != null) {
+                step.close();
+                step = null;
+            }
             NDManager m = root.newSubManager();
             int n = origin.length;
             long[][] last = new long[n][1];
@@ -616,10 +628,10 @@ public final class Generator {
             if (useCache) {
                 NDList in = new NDList(lastArr, maskArr);
                 in.addAll(cache.tensors());
-                logits = model.forward(in, false).get(0).reshape(n, -1);
+                logits = model.forwardLast(in).get(0).reshape(n, -1);
             } else {
                 NDList in = new NDList(view(tokens, width + g, m), maskArr);
-                logits = model.forward(in, false).get(0).get(":, -1, :");
+                logits = model.forwardLast(in).get(0).reshape(n, -1);
             }
             logits.attach(m);
             rotate(m);
@@ -648,6 +660,9 @@ public final class Generator {
             step = m;
             if (stepObserver != null) {
                 stepObserver.accept(root.getManagedArrays().size());
+            }
+            if (liveObserver != null) {
+                liveObserver.accept(root.getManagedArrays());
             }
         }
 

@@ -8,12 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ouroboros.models.Golden;
 import dev.ouroboros.models.LanguageModel;
+import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.UserInputException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -224,6 +231,42 @@ class GeneratorTest {
                         });
         t.start();
         assertFalse(joinFailed(t));
+    }
+
+    @Test
+    void beamSearchKeepsOneCacheBufferReorderedInPlace() {
+        OptConfig c = model.config();
+        int beams = 5;
+        int newTokens = 12;
+        Shape cacheShape =
+                new Shape(
+                        (long) PROMPTS.size() * beams,
+                        c.numAttentionHeads(),
+                        9 + newTokens, // longest prompt + new tokens
+                        c.headDim());
+        List<Set<NDArray>> buffers = new ArrayList<>();
+        new Generator(model)
+                .observeLiveArrays(
+                        live ->
+                                buffers.add(
+                                        live.stream()
+                                                .filter(a -> a.getShape().equals(cacheShape))
+                                                .collect(
+                                                        Collectors.toCollection(
+                                                                () ->
+                                                                        Collections.newSetFromMap(
+                                                                                new IdentityHashMap<>())))))
+                .generate(PROMPTS, GenerationOptions.shumailov(newTokens));
+        assertEquals(newTokens, buffers.size());
+        for (int step = 0; step < buffers.size(); step++) {
+            assertEquals(
+                    2 * c.numHiddenLayers(),
+                    buffers.get(step).size(),
+                    "step "
+                            + step
+                            + ": one (k, v) buffer per layer, no second buffer to reorder into");
+            assertEquals(buffers.get(0), buffers.get(step), "step " + step + ": the same arrays");
+        }
     }
 
     @Test
