@@ -9,11 +9,8 @@ import dev.ouroboros.eval.Perplexity;
 import dev.ouroboros.eval.RollingPerplexity;
 import dev.ouroboros.eval.metrics.MetricDefs;
 import dev.ouroboros.harness.Progress;
-import dev.ouroboros.models.Accelerators;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.LanguageModel;
-import dev.ouroboros.models.Placement;
-import dev.ouroboros.models.PrecisionChoice;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.io.IOException;
@@ -23,6 +20,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -84,13 +82,7 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Blocks or windows per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(
-            names = "--device",
-            defaultValue = "auto",
-            description =
-                    "auto (GPU 0 when PyTorch sees one, else the CPU) | cpu | cuda | cuda:N"
-                            + " (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin DeviceOption device;
 
     @Option(names = "--json", description = "Print one JSON object on stdout instead of a table.")
     boolean json;
@@ -109,7 +101,7 @@ public final class EvalCommand implements Callable<Integer> {
         String doc = readText(text);
         long t0 = System.nanoTime();
         ObjectNode out = new ObjectMapper().createObjectNode();
-        try (LanguageModel m = LanguageModel.load(model, placeDevice(device));
+        try (LanguageModel m = LanguageModel.load(model, device.fp32(EvalCommand.class));
                 OptTokenizer tok = OptTokenizer.load(model)) {
             m.requireVocabulary(tok, model.toString());
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
@@ -231,12 +223,5 @@ public final class EvalCommand implements Callable<Integer> {
             // not Linux
         }
         return -1;
-    }
-
-    /** The device {@code --device} names here, logged as one line (evaluation computes in fp32). */
-    private static ai.djl.Device placeDevice(String device) {
-        Placement where = Placement.resolve(device, PrecisionChoice.FP32, Accelerators::djl);
-        org.slf4j.LoggerFactory.getLogger(EvalCommand.class).info(where.deviceLine());
-        return where.device();
     }
 }

@@ -10,7 +10,6 @@ import dev.ouroboros.harness.bench.PeakRss;
 import dev.ouroboros.harness.bench.PeakTflops;
 import dev.ouroboros.harness.bench.PeerPython;
 import dev.ouroboros.harness.config.ConfigWords;
-import dev.ouroboros.models.Accelerators;
 import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.LanguageModel;
@@ -34,6 +33,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -95,13 +95,7 @@ public final class GenerateBench implements Callable<Integer> {
                     "Intra-op threads on both sides; 0 keeps libtorch's default (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(
-            names = "--device",
-            defaultValue = "auto",
-            description =
-                    "auto (GPU 0 when PyTorch sees one, else the CPU) | cpu | cuda | cuda:N"
-                            + " (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin DeviceOption device;
 
     @Option(
             names = "--precision",
@@ -172,7 +166,7 @@ public final class GenerateBench implements Callable<Integer> {
                             + cfg.maxPositionEmbeddings()
                             + " positions");
         }
-        Placement where = Placement.resolve(device, PrecisionChoice.FP32, Accelerators::djl);
+        Placement where = device.resolve(PrecisionChoice.FP32);
         PrintWriter err = spec.commandLine().getErr();
         err.println(
                 where.deviceLine()

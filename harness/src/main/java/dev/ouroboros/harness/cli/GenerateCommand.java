@@ -6,10 +6,7 @@ import dev.ouroboros.datasets.ShumailovBlocking;
 import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.harness.run.Synthesizer;
-import dev.ouroboros.models.Accelerators;
 import dev.ouroboros.models.LanguageModel;
-import dev.ouroboros.models.Placement;
-import dev.ouroboros.models.PrecisionChoice;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.file.Files;
@@ -18,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -152,13 +150,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-prompts", description = "Use only the first N prompt blocks.")
     Integer maxPrompts;
 
-    @Option(
-            names = "--device",
-            defaultValue = "auto",
-            description =
-                    "auto (GPU 0 when PyTorch sees one, else the CPU) | cpu | cuda | cuda:N"
-                            + " (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin DeviceOption device;
 
     @Override
     public Integer call() {
@@ -214,7 +206,7 @@ public final class GenerateCommand implements Callable<Integer> {
                         topK,
                         topP,
                         new dev.ouroboros.harness.run.BatchSize(batchSize));
-        try (LanguageModel m = LanguageModel.load(model, placeDevice(device));
+        try (LanguageModel m = LanguageModel.load(model, device.fp32(GenerateCommand.class));
                 OptTokenizer tok = OptTokenizer.load(model)) {
             m.requireVocabulary(tok, model.toString());
             BlockSource source = promptBlocks(format, tok, m.config().vocabSize());
@@ -301,12 +293,5 @@ public final class GenerateCommand implements Callable<Integer> {
                     ShumailovBlocking.blocks(
                             EvalCommand.readText(prompts), tok, block != null ? block : 64);
         };
-    }
-
-    /** The device {@code --device} names here, logged as one line (evaluation computes in fp32). */
-    private static ai.djl.Device placeDevice(String device) {
-        Placement where = Placement.resolve(device, PrecisionChoice.FP32, Accelerators::djl);
-        org.slf4j.LoggerFactory.getLogger(GenerateCommand.class).info(where.deviceLine());
-        return where.device();
     }
 }

@@ -11,7 +11,6 @@ import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.harness.train.AdamW;
 import dev.ouroboros.harness.train.LossScaler;
 import dev.ouroboros.harness.train.TrainStep;
-import dev.ouroboros.models.Accelerators;
 import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.LanguageModel;
@@ -27,6 +26,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -77,13 +77,7 @@ public final class TrainBench implements Callable<Integer> {
             description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(
-            names = "--device",
-            defaultValue = "auto",
-            description =
-                    "auto (GPU 0 when PyTorch sees one, else the CPU) | cpu | cuda | cuda:N"
-                            + " (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin DeviceOption device;
 
     @Option(
             names = "--precision",
@@ -134,7 +128,7 @@ public final class TrainBench implements Callable<Integer> {
         Attention.select(attention);
         OptConfig cfg = shape(shape);
         PrecisionChoice asked = PrecisionChoice.parse("--precision", precision);
-        Placement where = Placement.resolve(device, asked, Accelerators::djl);
+        Placement where = device.resolve(asked);
         spec.commandLine().getErr().println(where.line());
         Device dev = where.device();
         Precision prec = where.precision();
