@@ -12,6 +12,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -186,6 +188,87 @@ public final class ContentCache {
             return null;
         } finally {
             inJvm.unlock();
+        }
+    }
+
+    /**
+     * An entry on disk: {@code ROOT/kind/name}, its size (a directory's files summed), when made.
+     */
+    public record Stored(String kind, String name, long bytes, Instant made) {}
+
+    /**
+     * Every entry under the root, by kind then name (not the lock files, not a producer's
+     * temporaries); empty when the cache is off or the root does not exist yet.
+     */
+    public List<Stored> list() throws IOException {
+        List<Stored> out = new ArrayList<>();
+        if (root == null || !Files.isDirectory(root)) {
+            return out;
+        }
+        for (Path kind : children(root)) {
+            if (!Files.isDirectory(kind)) {
+                continue;
+            }
+            for (Path e : children(kind)) {
+                String n = e.getFileName().toString();
+                if (n.startsWith(".") || n.endsWith(".lock")) {
+                    continue;
+                }
+                long bytes;
+                try (Stream<Path> w = Files.walk(e)) {
+                    bytes = w.filter(Files::isRegularFile).mapToLong(ContentCache::size).sum();
+                }
+                out.add(
+                        new Stored(
+                                kind.getFileName().toString(),
+                                n,
+                                bytes,
+                                Files.getLastModifiedTime(e).toInstant()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Deletes {@code entry} (and what killed producers of it left) unless a thread or process is
+     * using it now, i.e. holds its lock; returns whether it was deleted. The lock file stays: a
+     * process waiting on it must keep locking the same file. Run directories that linked the entry
+     * keep their copies (hard links).
+     */
+    public boolean remove(Stored entry) throws IOException {
+        Path dir = root.resolve(entry.kind());
+        Path lockFile = dir.resolve(entry.name() + ".lock");
+        ReentrantLock inJvm = LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
+        if (!inJvm.tryLock()) {
+            return false;
+        }
+        try (FileChannel ch =
+                FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock held = ch.tryLock();
+            if (held == null) {
+                return false;
+            }
+            try (held) {
+                FileTrees.deleteTree(dir.resolve(entry.name()));
+                removeTemps(dir, entry.name());
+                return true;
+            }
+        } finally {
+            inJvm.unlock();
+        }
+    }
+
+    private static List<Path> children(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.sorted().toList();
+        }
+    }
+
+    private static long size(Path f) {
+        try {
+            return Files.size(f);
+        } catch (IOException e) {
+            return 0; // deleted meanwhile
         }
     }
 

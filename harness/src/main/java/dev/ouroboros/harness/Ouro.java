@@ -1,5 +1,6 @@
 package dev.ouroboros.harness;
 
+import dev.ouroboros.harness.cli.CacheCommand;
 import dev.ouroboros.harness.cli.ConvertCommand;
 import dev.ouroboros.harness.cli.DoctorCommand;
 import dev.ouroboros.harness.cli.EvalCommand;
@@ -46,6 +47,7 @@ import picocli.CommandLine.Command;
             SamplesCommand.class,
             DoctorCommand.class,
             SetupCommand.class,
+            CacheCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Ouro {
