@@ -1,5 +1,6 @@
 package dev.ouroboros.harness;
 
+import dev.ouroboros.harness.base.Version;
 import dev.ouroboros.harness.cli.CacheCommand;
 import dev.ouroboros.harness.cli.ConvertCommand;
 import dev.ouroboros.harness.cli.DoctorCommand;

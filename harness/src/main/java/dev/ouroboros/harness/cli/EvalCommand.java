@@ -8,7 +8,7 @@ import dev.ouroboros.eval.BlocksPerplexity;
 import dev.ouroboros.eval.Perplexity;
 import dev.ouroboros.eval.RollingPerplexity;
 import dev.ouroboros.eval.metrics.MetricDefs;
-import dev.ouroboros.harness.Progress;
+import dev.ouroboros.harness.base.Progress;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.UserInputException;

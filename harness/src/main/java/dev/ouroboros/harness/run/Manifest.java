@@ -4,7 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ouroboros.harness.Version;
+import dev.ouroboros.harness.base.Version;
 import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.Placement;

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.eval.BlocksPerplexity;
 import dev.ouroboros.eval.Perplexity;
-import dev.ouroboros.harness.Progress;
+import dev.ouroboros.harness.base.Progress;
 import dev.ouroboros.models.CrashPoint;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptWeights;

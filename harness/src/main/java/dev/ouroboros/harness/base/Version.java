@@ -1,4 +1,4 @@
-package dev.ouroboros.harness;
+package dev.ouroboros.harness.base;
 
 import picocli.CommandLine.IVersionProvider;
 

@@ -1,4 +1,4 @@
-package dev.ouroboros.harness;
+package dev.ouroboros.harness.base;
 
 import java.time.Duration;
 import me.tongfei.progressbar.ProgressBar;
