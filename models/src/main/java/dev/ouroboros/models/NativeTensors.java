@@ -26,14 +26,14 @@ import java.nio.ShortBuffer;
  * it is widened ({@code bits << 16}) by Java straight into the memory of an empty fp32 array.
  * Either way the only full-size copy is the parameter itself.
  */
-final class NativeTensors {
+public final class NativeTensors {
     private NativeTensors() {}
 
     /**
      * {@code t} as a new FLOAT32 array of {@code manager} (its device), bit-identical to {@link
      * RawTensor#toFloats()}; nothing of it refers to {@code t}'s bytes afterwards.
      */
-    static NDArray fp32(NDManager manager, RawTensor t) {
+    public static NDArray fp32(NDManager manager, RawTensor t) {
         Shape shape = new Shape(t.shape());
         if (t.numel() == 0) {
             return manager.zeros(shape, DataType.FLOAT32);

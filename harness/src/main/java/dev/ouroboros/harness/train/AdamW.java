@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.ouroboros.models.NativeTensors;
 import dev.ouroboros.models.TorchOps;
 import dev.ouroboros.models.io.RawTensor;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -161,8 +161,7 @@ public final class AdamW implements AutoCloseable {
         if (!java.util.Arrays.equals(t.shape(), like.getShape().getShape())) {
             throw new IllegalStateException(t.name() + ": shape mismatch with the parameter");
         }
-        return state.create(FloatBuffer.wrap(t.toFloats()), like.getShape())
-                .toDevice(like.getDevice(), false);
+        return NativeTensors.fp32(state, t).toDevice(like.getDevice(), false);
     }
 
     /** Frees the moments (they are recreated lazily or by {@link #load}). */

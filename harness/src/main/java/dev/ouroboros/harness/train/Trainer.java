@@ -15,11 +15,11 @@ import dev.ouroboros.eval.Perplexity;
 import dev.ouroboros.harness.base.Progress;
 import dev.ouroboros.models.CrashPoint;
 import dev.ouroboros.models.LanguageModel;
+import dev.ouroboros.models.NativeTensors;
 import dev.ouroboros.models.OptWeights;
 import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.RawTensor;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -555,7 +555,7 @@ public final class Trainer {
                                 + dst.getShape());
             }
             try (NDManager m = dst.getManager().newSubManager()) {
-                NDArray src = m.create(FloatBuffer.wrap(t.toFloats()), dst.getShape());
+                NDArray src = NativeTensors.fp32(m, t);
                 dst.set(new NDIndex("..."), src);
             }
         }
