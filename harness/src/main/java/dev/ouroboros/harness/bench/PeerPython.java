@@ -14,9 +14,10 @@ import java.util.List;
 /**
  * The Python a benchmark's peer script ({@code scripts/bench/*.py}) runs under, found the same way
  * by {@code ouro train bench} and {@code ouro generate bench}: {@code --python PY} (or {@code
- * none}), else {@code $OURO_PYTHON}, else {@code .venv/bin/python} when it is executable. The peer
- * runs in its own process (its peak RSS is its own), stderr passed through, and prints one JSON
- * object as its last line; one that lacks torch or transformers prints {@code {"skipped": WHY}}.
+ * none}), else {@code $OURO_PYTHON}, else the checkout's {@code .venv/bin/python} ({@link #home})
+ * when it is executable. The peer runs in its own process (its peak RSS is its own), stderr passed
+ * through, and prints one JSON object as its last line; one that lacks torch or transformers prints
+ * {@code {"skipped": WHY}}.
  *
  * @param python the interpreter, or null when the peer is skipped
  * @param skipped why there is none (for the one "skipped" line), or null
@@ -25,9 +26,23 @@ public record PeerPython(String python, String skipped) {
     /** The environment variable naming the interpreter when {@code --python} is not given. */
     public static final String ENV = "OURO_PYTHON";
 
-    /** {@code --python} (may be null), {@code $OURO_PYTHON}, {@code .venv/bin/python}. */
+    /**
+     * The checkout the peer scripts and {@code .venv} are in: {@code $OURO_HOME} (set by {@code
+     * scripts/ouro} to its repository), else the working directory.
+     */
+    public static Path home() {
+        String h = System.getenv("OURO_HOME");
+        return h == null || h.isBlank() ? Path.of("") : Path.of(h);
+    }
+
+    /** A peer script, {@code scripts/bench/NAME} of {@link #home()}. */
+    public static Path script(String name) {
+        return home().resolve("scripts").resolve("bench").resolve(name);
+    }
+
+    /** {@code --python} (may be null), {@code $OURO_PYTHON}, {@code .venv/bin/python} of home. */
     public static PeerPython find(String flag) {
-        return find(flag, System.getenv(ENV), Path.of(".venv/bin/python"));
+        return find(flag, System.getenv(ENV), home().resolve(".venv/bin/python"));
     }
 
     static PeerPython find(String flag, String env, Path venv) {
@@ -67,7 +82,8 @@ public record PeerPython(String python, String skipped) {
             return new Outcome(null, skipped);
         }
         if (!Files.isRegularFile(script)) {
-            return new Outcome(null, script + " not found (run from the repository root)");
+            return new Outcome(
+                    null, script + " not found (run scripts/ouro, or from the repository root)");
         }
         List<String> cmd = new ArrayList<>(List.of(python, script.toString()));
         cmd.addAll(args);

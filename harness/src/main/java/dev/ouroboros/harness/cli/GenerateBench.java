@@ -338,7 +338,7 @@ public final class GenerateBench implements Callable<Integer> {
             try {
                 r =
                         py.run(
-                                Path.of("scripts/bench/generate_bench_hf.py"),
+                                PeerPython.script("generate_bench_hf.py"),
                                 new ArrayList<>(
                                         List.of(
                                                 "--shape",

@@ -19,7 +19,6 @@ import dev.ouroboros.models.Placement;
 import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.PrecisionChoice;
 import dev.ouroboros.models.UserInputException;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -159,7 +158,7 @@ public final class TrainBench implements Callable<Integer> {
                 py.python() == null
                         ? new PeerPython.Outcome(null, py.skipped())
                         : py.run(
-                                Path.of("scripts/bench/train_torch.py"),
+                                PeerPython.script("train_torch.py"),
                                 torchArgs(
                                         JniUtils.getNumThreads(),
                                         prec.label(),
