@@ -65,7 +65,8 @@ class PeerPythonTest {
         PeerPython fails = PeerPython.find(executable("fails", "exit 1").toString(), null, tmp);
         assertEquals("peer.py failed (exit 1)", fails.run(script, List.of()).skipped());
         assertEquals(
-                tmp.resolve("nope.py") + " not found (run from the repository root)",
+                tmp.resolve("nope.py")
+                        + " not found (run scripts/ouro, or from the repository root)",
                 ok.run(tmp.resolve("nope.py"), List.of()).skipped());
         assertNull(
                 PeerPython.find("no-such-python-ouro", null, tmp)
