@@ -55,6 +55,26 @@ public record PeakTflops(double tflops, String source) {
         return null;
     }
 
+    /** The peak a bench measures MFU against, and the GPU name it was looked up by (or null). */
+    public record Found(PeakTflops peak, String gpu) {}
+
+    /**
+     * {@code given} when there is one, else the table's figure for GPU {@code deviceId}'s name
+     * ({@code nvidia-smi}, else {@code peerDeviceName} as the peer script reported it; either may
+     * be null).
+     */
+    public static Found find(
+            PeakTflops given, int deviceId, String peerDeviceName, Precision precision) {
+        if (given != null) {
+            return new Found(given, null);
+        }
+        String gpu = GpuName.of(deviceId);
+        if (gpu == null) {
+            gpu = peerDeviceName;
+        }
+        return new Found(lookup(gpu, precision), gpu);
+    }
+
     /** {@code 67 TFLOPS, NVIDIA H200 fp32 (table)}. */
     public String describe() {
         return String.format(Locale.ROOT, "%.4g TFLOPS, %s", tflops, source);

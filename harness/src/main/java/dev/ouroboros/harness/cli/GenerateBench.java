@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ouroboros.harness.bench.GpuName;
 import dev.ouroboros.harness.bench.ModelFlops;
 import dev.ouroboros.harness.bench.PeakRss;
 import dev.ouroboros.harness.bench.PeakTflops;
@@ -236,18 +235,22 @@ public final class GenerateBench implements Callable<Integer> {
                             : "");
         }
         if (dev.isGpu() || given != null) {
-            PeakTflops peak = given;
-            String gpu = null;
-            if (peak == null) {
-                gpu = GpuName.of(dev.getDeviceId());
-                if (gpu == null && hf != null && hf.has("device_name")) {
-                    gpu = hf.get("device_name").asText();
-                }
-                peak = PeakTflops.lookup(gpu, Precision.FP32);
-            }
+            PeakTflops.Found f =
+                    PeakTflops.find(
+                            given,
+                            dev.getDeviceId(),
+                            hf != null && hf.has("device_name")
+                                    ? hf.get("device_name").asText()
+                                    : null,
+                            Precision.FP32);
             out.println(
                     ModelFlops.GENERATE.line(
-                                    ModelFlops.parameters(cfg), djlRate, hfRate, peak, gpu, "hf")
+                                    ModelFlops.parameters(cfg),
+                                    djlRate,
+                                    hfRate,
+                                    f.peak(),
+                                    f.gpu(),
+                                    "hf")
                             + " (new tokens as returned; a beam search computes 5 rows for each)");
         }
         out.flush();

@@ -3,7 +3,6 @@ package dev.ouroboros.harness.cli;
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ouroboros.harness.bench.GpuName;
 import dev.ouroboros.harness.bench.ModelFlops;
 import dev.ouroboros.harness.bench.PeakTflops;
 import dev.ouroboros.harness.bench.PeerPython;
@@ -185,22 +184,21 @@ public final class TrainBench implements Callable<Integer> {
             out.println("torch : skipped (" + r.skipped() + ")");
         }
         if (dev.isGpu() || given != null) {
-            PeakTflops peak = given;
-            String gpu = null;
-            if (peak == null) {
-                gpu = GpuName.of(dev.getDeviceId());
-                if (gpu == null && ref != null && ref.has("device_name")) {
-                    gpu = ref.get("device_name").asText();
-                }
-                peak = PeakTflops.lookup(gpu, prec);
-            }
+            PeakTflops.Found f =
+                    PeakTflops.find(
+                            given,
+                            dev.getDeviceId(),
+                            ref != null && ref.has("device_name")
+                                    ? ref.get("device_name").asText()
+                                    : null,
+                            prec);
             out.println(
                     ModelFlops.TRAIN.line(
                             ModelFlops.parameters(cfg),
                             batch * seq / djlMedian,
                             batch * seq / torchMedian,
-                            peak,
-                            gpu,
+                            f.peak(),
+                            f.gpu(),
                             "torch"));
         }
         out.flush();
