@@ -23,20 +23,26 @@ public final class KvCache implements AutoCloseable {
     private final long rows;
     private final long capacity;
 
-    private KvCache(NDManager parent, OptConfig cfg, long rows, long capacity) {
+    private KvCache(NDManager parent, OptConfig cfg, long rows, long capacity, DataType dtype) {
         this.manager = parent.newSubManager();
         this.rows = rows;
         this.capacity = capacity;
         Shape shape = new Shape(rows, cfg.numAttentionHeads(), capacity, cfg.headDim());
         buffers = new NDList(2 * cfg.numHiddenLayers());
         for (int i = 0; i < 2 * cfg.numHiddenLayers(); i++) {
-            buffers.add(manager.zeros(shape, DataType.FLOAT32));
+            buffers.add(manager.zeros(shape, dtype));
         }
     }
 
     /** Zeroed buffers for {@code rows} sequences of up to {@code capacity} positions. */
     public static KvCache allocate(NDManager parent, OptConfig cfg, long rows, long capacity) {
-        return new KvCache(parent, cfg, rows, capacity);
+        return new KvCache(parent, cfg, rows, capacity, DataType.FLOAT32);
+    }
+
+    /** {@link #allocate} in {@code dtype} (half-precision decoding). */
+    public static KvCache allocate(
+            NDManager parent, OptConfig cfg, long rows, long capacity, DataType dtype) {
+        return new KvCache(parent, cfg, rows, capacity, dtype);
     }
 
     /**

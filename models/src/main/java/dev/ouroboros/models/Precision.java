@@ -1,11 +1,13 @@
 package dev.ouroboros.models;
 
+import ai.djl.ndarray.types.DataType;
 import java.util.Locale;
 
 /**
- * Compute precision of training: {@code fp32}, or {@code fp16} / {@code bf16} matmuls over fp32
- * master weights ({@link AutocastStore}). Weights, gradients, optimizer state, checkpoints and
- * evaluation stay fp32 in every mode.
+ * Compute precision: of training, {@code fp32} or {@code fp16} / {@code bf16} matmuls over fp32
+ * master weights ({@link AutocastStore}; weights, gradients, optimizer state, checkpoints and
+ * evaluation stay fp32 in every mode); of decoding, the dtype of the weights' copy and the KV cache
+ * ({@code dev.ouroboros.models.decode.Generator#precision}).
  */
 public enum Precision {
     FP32(null),
@@ -36,6 +38,15 @@ public enum Precision {
     /** Whether the matmuls run in a 16-bit type. */
     public boolean isHalf() {
         return castMethod != null;
+    }
+
+    /** The tensor type: FLOAT32, FLOAT16 or BFLOAT16. */
+    public DataType dataType() {
+        return switch (this) {
+            case FP32 -> DataType.FLOAT32;
+            case FP16 -> DataType.FLOAT16;
+            case BF16 -> DataType.BFLOAT16;
+        };
     }
 
     /**

@@ -8,13 +8,6 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.pytorch.jni.JniUtils;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,55 +33,12 @@ import java.util.Map;
  */
 public final class TorchOps {
     private static final String RESOURCE = "/dev/ouroboros/models/ops.pt";
-    private static PtSymbolBlock module;
-    private static NDManager holder;
     private static final Map<String, NDArray> METHOD_TAGS = new HashMap<>();
 
     private TorchOps() {}
 
-    /**
-     * Whether this thread has turned libtorch's TorchScript graph optimizer off (the setting is
-     * thread-local). The profiling executor re-specialises a method for every new input shape, and
-     * decoding calls {@code cached_sdpa_} with a longer key length at every step: with the
-     * optimizer on, that cost ~1.1 ms per call (OPT-125m greedy: 48 instead of 34 ms per token,
-     * docs/benchmarks.md). The helper's methods are single kernels; there is nothing to optimise.
-     */
-    private static final ThreadLocal<Boolean> PLAIN_INTERPRETER = new ThreadLocal<>();
-
     private static PtSymbolBlock module() {
-        if (PLAIN_INTERPRETER.get() == null) {
-            JniUtils.setGraphExecutorOptimize(false);
-            PLAIN_INTERPRETER.set(Boolean.TRUE);
-        }
-        return loaded();
-    }
-
-    private static synchronized PtSymbolBlock loaded() {
-        if (module == null) {
-            try (InputStream in = TorchOps.class.getResourceAsStream(RESOURCE)) {
-                if (in == null) {
-                    throw new IllegalStateException(RESOURCE + " is missing from the classpath");
-                }
-                Path tmp = Files.createTempFile("ouro-ops", ".pt");
-                try {
-                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                    holder = NDManager.newBaseManager();
-                    module =
-                            JniUtils.loadModule(
-                                    (PtNDManager) holder,
-                                    tmp,
-                                    true,
-                                    new String[0],
-                                    new String[0],
-                                    false);
-                } finally {
-                    Files.deleteIfExists(tmp);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot load " + RESOURCE, e);
-            }
-        }
-        return module;
+        return ScriptModules.get(RESOURCE);
     }
 
     /**
@@ -99,7 +49,7 @@ public final class TorchOps {
                 method,
                 k -> {
                     module();
-                    NDArray t = holder.create(0f);
+                    NDArray t = ScriptModules.holder().create(0f);
                     t.setName("module_method:" + k);
                     return t;
                 });

@@ -6,9 +6,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.KvCache;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptConfig;
+import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.TokenIds;
 import dev.ouroboros.models.UserInputException;
 import java.util.ArrayList;
@@ -37,6 +39,7 @@ public final class Generator {
 
     private final LanguageModel model;
     private int idLimit; // ids >= this are never generated
+    private Precision precision = Precision.FP32; // of the fused step's weights and cache
     private IntConsumer stepObserver; // tests: live arrays of the generator after each step
     private Consumer<List<NDArray>> liveObserver; // tests: the live arrays themselves
     private LongConsumer hostReads; // tests: values copied device → host, per copy
@@ -61,6 +64,16 @@ public final class Generator {
                     "generation: id limit " + limit + " outside [1, " + vocab + "]");
         }
         this.idLimit = limit;
+        return this;
+    }
+
+    /**
+     * Decodes in {@code p}: FP32 (default) or, through the fused step (the KV cache with SDPA
+     * attention), BF16 / FP16 with every weight and the cache in that dtype, as HF's model loaded
+     * with that {@code torch_dtype}; the scores are processed in fp32 (HF {@code generate}).
+     */
+    public Generator precision(Precision p) {
+        this.precision = p;
         return this;
     }
 
@@ -127,6 +140,13 @@ public final class Generator {
         return a.toLongArray();
     }
 
+    private double[] hostDoubles(NDArray a) {
+        if (hostReads != null) {
+            hostReads.accept(a.size());
+        }
+        return a.toDoubleArray();
+    }
+
     private float[] hostFloats(NDArray a) {
         if (hostReads != null) {
             hostReads.accept(a.size());
@@ -143,8 +163,7 @@ public final class Generator {
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try (Steps steps =
-                new Steps(
-                        prompts, width, opts.maxNewTokens(), opts.padTokenId(), opts.useCache())) {
+                new Steps(prompts, width, opts.maxNewTokens(), opts.padTokenId(), opts)) {
             DecodingStrategy s = opts.strategy();
             if (s instanceof DecodingStrategy.BeamSearch beam) {
                 return beamSearch(steps, opts, beam);
@@ -153,6 +172,11 @@ public final class Generator {
         } finally {
             JniUtils.setGradMode(grad);
         }
+    }
+
+    /** Whether decoding runs through the fused step ({@link DecodeOps}). */
+    private boolean fused(GenerationOptions opts) {
+        return opts.useCache() && model.block().attention() == Attention.SDPA;
     }
 
     private int validate(List<long[]> prompts, GenerationOptions opts) {
@@ -189,6 +213,13 @@ public final class Generator {
                             + " exceeds max_position_embeddings "
                             + cfg.maxPositionEmbeddings());
         }
+        if (precision.isHalf() && !fused(opts)) {
+            throw new UserInputException(
+                    "generation: precision "
+                            + precision.label()
+                            + " needs the KV cache and SDPA attention (use_cache: true,"
+                            + " attention: sdpa)");
+        }
         if (opts.eosTokenId() >= cfg.vocabSize() || opts.padTokenId() >= cfg.vocabSize()) {
             throw new UserInputException(
                     "generation: eos/pad token id outside the vocabulary of " + cfg.vocabSize());
@@ -207,9 +238,8 @@ public final class Generator {
         boolean[] done = new boolean[b];
         int eos = o.eosTokenId();
         int g = 0;
-        NDArray logits = st.first(origin);
+        NDArray s = processed(st, st.first(origin), g, o, false);
         while (true) {
-            NDArray s = processed(st, logits, g, o, false);
             long[] next;
             if (sm == null) {
                 next = hostLongs(s.argMax(1));
@@ -233,7 +263,10 @@ public final class Generator {
             if (all || g >= o.maxNewTokens()) {
                 break;
             }
-            logits = st.next(origin, gen, g, null);
+            s =
+                    st.ops != null
+                            ? st.fusedSample(gen, g, processors(o, g))
+                            : processed(st, st.next(origin, gen, g, null), g, o, false);
         }
         List<long[]> out = new ArrayList<>(b);
         for (int r = 0; r < b; r++) {
@@ -323,6 +356,12 @@ public final class Generator {
         return s;
     }
 
+    /** {@link #processed}'s settings for the fused step at step {@code g}. */
+    private DecodeOps.Processors processors(GenerationOptions o, int g) {
+        boolean eos = o.eosTokenId() >= 0 && g < o.minNewTokens();
+        return new DecodeOps.Processors(o.repetitionPenalty(), idLimit, eos ? o.eosTokenId() : -1);
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // beam search (HF _beam_search, transformers 5.18)
 
@@ -356,16 +395,15 @@ public final class Generator {
         boolean[] unsatisfied = new boolean[b];
         Arrays.fill(unsatisfied, true);
 
-        NDArray logits = st.first(origin);
         int g = 0;
         int vocab = model.config().vocabSize();
+        NDArray s = processed(st, st.first(origin), g, o, true);
+        NDArray acc =
+                s.add(upload(st.step(), runScore).reshape(n, 1)).reshape(b, (long) nb * vocab);
+        NDList first = acc.topK(k, 1, true, true);
+        float[] vals = hostFloats(first.get(0)); // (B, k): O(rows x k) per step
+        long[] idx = hostLongs(first.get(1));
         while (true) {
-            NDArray s = processed(st, logits, g, o, true);
-            NDArray acc =
-                    s.add(upload(st.step(), runScore).reshape(n, 1)).reshape(b, (long) nb * vocab);
-            NDList top = acc.topK(k, 1, true, true);
-            float[] vals = hostFloats(top.get(0)); // (B, k): O(rows x k) per step
-            long[] idx = hostLongs(top.get(1));
 
             long[][] newGen = new long[n][];
             float[] newRun = new float[n];
@@ -479,7 +517,21 @@ public final class Generator {
             if (!(anyUnsatisfied && openBeam && !allHit) || g >= maxNew) {
                 break;
             }
-            logits = st.next(origin, gen, g, parent);
+            if (st.ops != null) {
+                double[] packed = st.fusedBeam(gen, g, parent, runScore, processors(o, g), b, k);
+                for (int p = 0; p < b; p++) {
+                    for (int j = 0; j < k; j++) {
+                        vals[p * k + j] = (float) packed[p * 2 * k + j];
+                        idx[p * k + j] = (long) packed[p * 2 * k + k + j];
+                    }
+                }
+            } else {
+                s = processed(st, st.next(origin, gen, g, parent), g, o, true);
+                acc = s.add(upload(st.step(), runScore).reshape(n, 1));
+                NDList top = acc.reshape(b, (long) nb * vocab).topK(k, 1, true, true);
+                vals = hostFloats(top.get(0));
+                idx = hostLongs(top.get(1));
+            }
         }
         List<long[]> out = new ArrayList<>(b);
         float[] scores = new float[b];
@@ -532,13 +584,17 @@ public final class Generator {
         final NDManager root;
         NDManager step;
         KvCache cache;
+        DecodeOps ops; // the fused step, or null: DJL ops
         NDArray mask; // (N, capacity) INT64: prompt masks, then ones
         NDArray tokens; // (N, capacity) INT64: padded prompt, then the generated tokens so far
 
-        Steps(List<long[]> ps, int width, int maxNew, long pad, boolean useCache) {
+        private final boolean fuse;
+
+        Steps(List<long[]> ps, int width, int maxNew, long pad, GenerationOptions o) {
             this.width = width;
             this.capacity = (long) width + maxNew;
-            this.useCache = useCache;
+            this.useCache = o.useCache();
+            this.fuse = fused(o);
             int b = ps.size();
             prompts = new long[b][width];
             masks = new long[b][width];
@@ -562,14 +618,22 @@ public final class Generator {
          */
         NDArray first(int[] origin) {
             NDManager m = root.newSubManager();
-            NDList in = new NDList(upload(m, prompts), upload(m, masks));
-            if (useCache) {
-                // the cache at its final rows; the prompts are prefilled into its first B rows
-                cache = KvCache.allocate(root, model.config(), origin.length, capacity);
-                in.addAll(cache.firstRows(prompts.length, m));
+            NDArray logits; // (B, V)
+            if (fuse) {
+                DataType dtype = precision.dataType();
+                cache = KvCache.allocate(root, model.config(), origin.length, capacity, dtype);
+                ops = new DecodeOps(model, dtype, cache, root);
+                logits = ops.prefill(upload(m, prompts), upload(m, masks), m);
+            } else {
+                NDList in = new NDList(upload(m, prompts), upload(m, masks));
+                if (useCache) {
+                    // the cache at its final rows; the prompts are prefilled into its first B rows
+                    cache = KvCache.allocate(root, model.config(), origin.length, capacity);
+                    in.addAll(cache.firstRows(prompts.length, m));
+                }
+                // the LM head on the last position only: (B, 1, V), not the (B, W, V) nothing reads
+                logits = model.forwardLast(in).get(0).reshape(prompts.length, -1);
             }
-            // the LM head on the last position only: (B, 1, V), not the (B, W, V) nothing reads
-            NDArray logits = model.forwardLast(in).get(0).reshape(prompts.length, -1); // (B, V)
             boolean expand = origin.length != prompts.length || !isIdentity(origin);
             if (expand) {
                 NDArray ix = upload(m, TokenIds.toLong(origin));
@@ -594,17 +658,66 @@ public final class Generator {
         }
 
         /**
-         * One decoding step. {@code parent[r]} is the row of the previous step that row r continues
-         * (beam reordering), or null when rows keep their place.
+         * A greedy / sampling step through the fused op: the processed fp32 scores {@code (N, V)}.
+         * One upload (the last tokens).
          */
-        NDArray next(int[] origin, long[][] gen, int g, int[] parent) {
-            // the previous step's logits and scores have been read (only host values are used
-            // from here on): free them before this forward, not after it
+        NDArray fusedSample(long[][] gen, int g, DecodeOps.Processors p) {
+            NDManager m = freshStep();
+            long[] last = new long[gen.length];
+            for (int r = 0; r < last.length; r++) {
+                last[r] = gen[r][g - 1];
+            }
+            NDArray s = ops.sampleStep(upload(m, last), tokens, mask, width + g - 1L, p, m);
+            rotate(m);
+            return s;
+        }
+
+        /**
+         * A beam step through the fused op: one upload (each row's last token, parent and running
+         * score, packed) and one read: {@code (B, 2k)}, the k best values then their flat ids.
+         */
+        double[] fusedBeam(
+                long[][] gen,
+                int g,
+                int[] parent,
+                float[] run,
+                DecodeOps.Processors p,
+                int b,
+                int k) {
+            NDManager m = freshStep();
+            int n = gen.length;
+            double[] state = new double[3 * n];
+            for (int r = 0; r < n; r++) {
+                state[3 * r] = gen[r][g - 1];
+                state[3 * r + 1] = parent[r];
+                state[3 * r + 2] = run[r];
+            }
+            NDArray st = upload(m, state).reshape(n, 3);
+            NDArray top =
+                    ops.beamStep(st, !isIdentity(parent), tokens, mask, width + g - 1L, p, b, k, m);
+            double[] packed = hostDoubles(top);
+            rotate(m);
+            return packed;
+        }
+
+        /**
+         * Frees the previous step's arrays (their values have been read: only host values are used
+         * from here on) before this step's forward, not after it; returns the new step's manager.
+         */
+        private NDManager freshStep() {
             if (step != null) {
                 step.close();
                 step = null;
             }
-            NDManager m = root.newSubManager();
+            return root.newSubManager();
+        }
+
+        /**
+         * One decoding step. {@code parent[r]} is the row of the previous step that row r continues
+         * (beam reordering), or null when rows keep their place.
+         */
+        NDArray next(int[] origin, long[][] gen, int g, int[] parent) {
+            NDManager m = freshStep();
             int n = origin.length;
             long[][] last = new long[n][1];
             for (int r = 0; r < n; r++) {
@@ -668,6 +781,9 @@ public final class Generator {
 
         @Override
         public void close() {
+            if (ops != null) {
+                ops.close();
+            }
             root.close();
         }
     }

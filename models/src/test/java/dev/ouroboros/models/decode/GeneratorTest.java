@@ -278,11 +278,14 @@ class GeneratorTest {
         new Generator(model)
                 .observeHostReads(beam::add)
                 .generate(PROMPTS, GenerationOptions.shumailov(16));
-        assertFalse(beam.isEmpty());
-        for (long n : beam) {
-            assertEquals(rows * 10L, n, "beam: per copy (B x 2 x beams), got " + beam);
+        assertTrue(beam.size() > 2, "beam: " + beam);
+        // after the prefill, values then ids of the top 2 x 5 (B x 10 each); every later step one
+        // copy of both packed (the fused step)
+        assertEquals(List.of(rows * 10L, rows * 10L), beam.subList(0, 2), "prefill: " + beam);
+        for (long n : beam.subList(2, beam.size())) {
+            assertEquals(rows * 20L, n, "beam: per step (B x 2 x 2 x beams), got " + beam);
         }
-        assertTrue(beam.size() <= 2 * 16, "two copies per step: " + beam.size());
+        assertTrue(beam.size() <= 16 + 1, "one copy per step: " + beam.size());
         // greedy and sampling: one id per row (sampling draws on the device)
         for (GenerationOptions o :
                 List.of(
