@@ -52,6 +52,7 @@ def main():
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--attn", default="sdpa", choices=["sdpa", "eager"])
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--dtype", default="fp32", choices=["fp32", "bf16", "fp16"])
     a = ap.parse_args()
     try:
         import torch
@@ -67,7 +68,9 @@ def main():
     cfg = OPTConfig(**SHAPES[a.shape], do_layer_norm_before=True, activation_function="relu", enable_bias=True,
                     tie_word_embeddings=True, dropout=0.0, attention_dropout=0.0, pad_token_id=1, bos_token_id=2,
                     eos_token_id=2)
+    dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[a.dtype]
     model = OPTForCausalLM._from_config(cfg, attn_implementation=a.attn).to(dev).eval()
+    model = model.to(dtype)  # every weight, as from_pretrained(torch_dtype=...) and the Java side's cast
     with open(a.prompts) as f:
         ids = torch.tensor(json.load(f), dtype=torch.long, device=dev)
     mask = torch.ones_like(ids)
@@ -90,7 +93,7 @@ def main():
                                  f"{(ids.shape[0], ids.shape[1] + n)}")
     best = min(times)
     row = {"shape": a.shape, "prompts": ids.shape[0], "prompt_len": ids.shape[1], "new_tokens": n,
-           "beams": a.beams, "repetition_penalty": a.repetition_penalty, "attn": a.attn, "device": str(dev),
+           "beams": a.beams, "repetition_penalty": a.repetition_penalty, "attn": a.attn, "dtype": a.dtype, "device": str(dev),
            "threads": torch.get_num_threads(), "times": times, "best_s": best, "median_s": statistics.median(times),
            "new_tokens_per_s": ids.shape[0] * n / best, "peak_rss_bytes": peak_rss(),
            "n_params": sum(p.numel() for p in model.parameters()), "torch": torch.__version__,

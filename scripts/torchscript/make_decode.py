@@ -8,7 +8,8 @@ so that a beam step is one upload (the new tokens, parents and running scores, p
 top-k candidates, packed). It is loaded once by dev.ouroboros.models.decode.DecodeOps; the Java model
 (dev.ouroboros.models.OptForCausalLM) stays the reference the golden tests check both against.
 
-  prefill(ids, mask, w, caches, cfg) -> logits (B, V)      the prompts (B, W) through the model; caches' first B rows
+  new_cache(like, tensors, rows, heads, capacity, head_dim) -> zeroed cache buffers in like's dtype
+  prefill(ids, mask, w, caches, cfg) -> logits (B, V) fp32 the prompts (B, W) through the model; caches' first B rows
   sample_step(last, tokens, mask, past, w, caches, cfg, penalty, id_limit, eos_mask) -> scores (N, V) fp32
   beam_step(state, reorder, tokens, mask, past, w, caches, cfg, penalty, id_limit, eos_mask, batch, k)
         -> (B, 2k) fp64: the k best (value, flat id) of each prompt's beams
@@ -175,11 +176,19 @@ class Decode(torch.nn.Module):
         return x
 
     @torch.jit.export
+    def new_cache(self, like: torch.Tensor, tensors: int, rows: int, heads: int, capacity: int,
+                  head_dim: int) -> List[torch.Tensor]:
+        # zeroed (rows, heads, capacity, head_dim) buffers in like's dtype and device (DJL 0.35.1 cannot make bf16)
+        return [torch.zeros(rows, heads, capacity, head_dim, dtype=like.dtype, device=like.device)
+                for _ in range(tensors)]
+
+    @torch.jit.export
     def prefill(self, ids: torch.Tensor, mask: torch.Tensor, w: List[torch.Tensor], caches: List[torch.Tensor],
                 cfg: List[int]) -> torch.Tensor:
+        # fp32 logits (N, V), as HF generate casts them
         b = ids.size(0)
         with torch.no_grad():
-            return _forward(ids, mask, 0, w, [c[:b] for c in caches], cfg)
+            return _forward(ids, mask, 0, w, [c[:b] for c in caches], cfg).float()
 
     @torch.jit.export
     def sample_step(self, last: torch.Tensor, tokens: torch.Tensor, mask: torch.Tensor, past: int,
@@ -297,7 +306,33 @@ def self_check(s: torch.jit.ScriptModule) -> None:
         vals, idx = (sc + state[:, 2].float().view(-1, 1)).view(1, -1).topk(4, 1, True, True)
         assert torch.equal(top, torch.cat([vals.double(), idx.double()], 1)), (top, vals, idx)
         assert torch.equal(tokens2, tok_ref)
-    print("self-check: prefill + steps = HF OPTForCausalLM logits (3 architectures); beam_step = its reference")
+        check_half(s, hf, cfg)
+    print("self-check: prefill + steps = HF OPTForCausalLM logits (3 architectures; bitwise in bf16 and fp16);"
+          " beam_step = its reference")
+
+
+def check_half(s: torch.jit.ScriptModule, hf, cfg: List[int]) -> None:
+    """In bf16 and fp16 (every weight in that dtype, as HF's torch_dtype model), prefill and a cached step give
+    bit-identical logits to HF's SDPA model under this torch."""
+    for dtype in (torch.bfloat16, torch.float16):
+        model = hf.to(dtype)
+        model.config._attn_implementation = "sdpa"
+        w = hf_weights(model, cfg)
+        b, width, cap = 2, 5, 8
+        ids = torch.randint(3, 97, (b, width + 1))
+        mask = torch.ones(b, cap, dtype=torch.long)
+        mask[1, :2] = 0
+        ids[1, :2] = 1
+        caches = s.new_cache(w[0], 4, b, 4, cap, 4)
+        got = s.prefill(ids[:, :width], mask, w, caches, cfg)
+        tokens = torch.zeros(b, cap, dtype=torch.long)
+        tokens[:, :width] = ids[:, :width]
+        step = s.sample_step(ids[:, width].clone(), tokens, mask, width, w, caches, cfg, 1.0, 97, -1)
+        with torch.no_grad():
+            ref = model(input_ids=ids, attention_mask=mask[:, :width + 1]).logits.float()
+        assert torch.equal(got, ref[:, width - 1]), (dtype, (got - ref[:, width - 1]).abs().max())
+        assert torch.equal(step, ref[:, width]), (dtype, (step - ref[:, width]).abs().max())
+    hf.float()
 
 
 def main() -> None:

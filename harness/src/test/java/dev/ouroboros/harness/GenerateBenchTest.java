@@ -60,6 +60,15 @@ class GenerateBenchTest {
     }
 
     @Test
+    void bf16DecodesAndSaysSo() {
+        CliRun r = bench("--python", "none", "--precision", "bf16");
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains("precision: bf16"), r.err());
+        assertTrue(r.out().contains("| cpu (PyTorch 2.7.1) | bf16 | attention sdpa |"), r.out());
+        assertTrue(r.out().contains("djl   : best"), r.out());
+    }
+
+    @Test
     void peakTflopsPrintsMfuOnTheCpu() {
         CliRun r = bench("--python", "none", "--peak-tflops", "0.5");
         assertEquals(0, r.exitCode(), r.out() + r.err());
@@ -114,7 +123,7 @@ class GenerateBenchTest {
             {"--threads", "-1"},
             {"--shape", "opt-350m"},
             {"--precision", "fp8"},
-            {"--precision", "bf16"},
+            {"--precision", "bf16", "--attn", "eager"}, // half decodes through the fused step
             {"--peak-tflops", "-3"},
             {"--attn", "flash"},
             {"--device", "tpu"}

@@ -23,26 +23,36 @@ public final class KvCache implements AutoCloseable {
     private final long rows;
     private final long capacity;
 
-    private KvCache(NDManager parent, OptConfig cfg, long rows, long capacity, DataType dtype) {
+    private KvCache(NDManager parent, OptConfig cfg, long rows, long capacity) {
         this.manager = parent.newSubManager();
         this.rows = rows;
         this.capacity = capacity;
         Shape shape = new Shape(rows, cfg.numAttentionHeads(), capacity, cfg.headDim());
         buffers = new NDList(2 * cfg.numHiddenLayers());
         for (int i = 0; i < 2 * cfg.numHiddenLayers(); i++) {
-            buffers.add(manager.zeros(shape, dtype));
+            buffers.add(manager.zeros(shape, DataType.FLOAT32));
         }
     }
 
     /** Zeroed buffers for {@code rows} sequences of up to {@code capacity} positions. */
     public static KvCache allocate(NDManager parent, OptConfig cfg, long rows, long capacity) {
-        return new KvCache(parent, cfg, rows, capacity, DataType.FLOAT32);
+        return new KvCache(parent, cfg, rows, capacity);
     }
 
-    /** {@link #allocate} in {@code dtype} (half-precision decoding). */
-    public static KvCache allocate(
-            NDManager parent, OptConfig cfg, long rows, long capacity, DataType dtype) {
-        return new KvCache(parent, cfg, rows, capacity, dtype);
+    private KvCache(NDManager parent, NDList buffers) {
+        this.manager = parent.newSubManager();
+        buffers.attach(manager);
+        this.buffers = buffers;
+        this.rows = buffers.head().getShape().get(0);
+        this.capacity = buffers.head().getShape().get(2);
+    }
+
+    /**
+     * A cache of buffers made elsewhere ({@code k_0, v_0, …}, each {@code (N, H, capacity, D)}):
+     * half-precision ones come from TorchScript, as DJL 0.35.1 cannot create bf16 tensors.
+     */
+    public static KvCache adopt(NDManager parent, NDList buffers) {
+        return new KvCache(parent, buffers);
     }
 
     /**

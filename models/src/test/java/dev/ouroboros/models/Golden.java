@@ -58,4 +58,12 @@ public final class Golden {
         }
         return out;
     }
+
+    public static double[] doubles(JsonNode n) {
+        double[] out = new double[n.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = n.get(i).asDouble();
+        }
+        return out;
+    }
 }

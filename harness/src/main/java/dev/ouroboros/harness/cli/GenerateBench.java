@@ -100,8 +100,9 @@ public final class GenerateBench implements Callable<Integer> {
             names = "--precision",
             defaultValue = "auto",
             description =
-                    "auto | fp32: the Generator decodes in fp32 (as ouro generate and synthesis do), so auto"
-                            + " is fp32 and fp16/bf16 are refused (default: ${DEFAULT-VALUE}).")
+                    "auto | fp32 | bf16 | fp16, both sides: the weights and the KV cache in that type (HF:"
+                            + " the model loaded with that torch_dtype); auto is bf16 on a GPU of compute"
+                            + " capability >= 8.0, else fp32 (default: ${DEFAULT-VALUE}).")
     String precision;
 
     @Option(
@@ -144,13 +145,6 @@ public final class GenerateBench implements Callable<Integer> {
         }
         PeakTflops given = peakTflops == null ? null : PeakTflops.given(peakTflops);
         PrecisionChoice asked = PrecisionChoice.parse("--precision", precision);
-        if (asked == PrecisionChoice.FP16 || asked == PrecisionChoice.BF16) {
-            throw new UserInputException(
-                    "--precision "
-                            + asked.label()
-                            + ": the Generator decodes in fp32 only (as ouro generate and synthesis do);"
-                            + " use auto or fp32");
-        }
         Attention attention = ConfigWords.parse(Attention.class, "--attn", attn);
         OptConfig cfg = shape(shape);
         if (PROMPT_LEN + newTokens > cfg.maxPositionEmbeddings()) {
@@ -165,13 +159,16 @@ public final class GenerateBench implements Callable<Integer> {
                             + cfg.maxPositionEmbeddings()
                             + " positions");
         }
-        Placement where = device.resolve(PrecisionChoice.FP32);
+        Placement where = device.resolve(asked);
+        Precision p = where.precision();
+        if (p.isHalf() && attention != Attention.SDPA) {
+            throw new UserInputException(
+                    "--precision "
+                            + p.label()
+                            + " decodes through the fused step: use --attn sdpa");
+        }
         PrintWriter err = spec.commandLine().getErr();
-        err.println(
-                where.deviceLine()
-                        + "; precision: "
-                        + asked.label()
-                        + " -> fp32 (the Generator's)");
+        err.println(where.line());
         err.flush();
         Device dev = where.device();
         ai.djl.engine.Engine.getInstance(); // loads the native library before any JniUtils call
@@ -180,19 +177,20 @@ public final class GenerateBench implements Callable<Integer> {
         }
         int usedThreads = JniUtils.getNumThreads();
         long[][] prompts = prompts(batch, cfg.vocabSize(), seed);
-        DjlRun djl = runDjl(cfg, attention, dev, prompts, newTokens, repeat, seed);
+        DjlRun djl = runDjl(cfg, attention, p, dev, prompts, newTokens, repeat, seed);
         double djlBest = Arrays.stream(djl.seconds()).min().orElseThrow();
         double djlRate = batch * (double) newTokens / djlBest;
         PrintWriter out = spec.commandLine().getOut();
         out.printf(
                 Locale.ROOT,
-                "shape %s | %d prompts x %d tokens, %d new | beam 5, repetition penalty 3.0 | %s | fp32 |"
+                "shape %s | %d prompts x %d tokens, %d new | beam 5, repetition penalty 3.0 | %s | %s |"
                         + " attention %s | threads %d%n",
                 shape,
                 batch,
                 PROMPT_LEN,
                 newTokens,
                 Devices.describe(dev),
+                p.label(),
                 ConfigWords.word(attention),
                 usedThreads);
         out.printf(
@@ -203,7 +201,7 @@ public final class GenerateBench implements Callable<Integer> {
                 repeat,
                 djlRate,
                 PeakRss.gib(djl.peakRssBytes()));
-        JsonNode hf = runPeer(attention, dev, prompts, usedThreads);
+        JsonNode hf = runPeer(attention, p, dev, prompts, usedThreads);
         double hfRate = Double.NaN;
         if (hf != null) {
             hfRate = hf.get("new_tokens_per_s").asDouble();
@@ -242,7 +240,7 @@ public final class GenerateBench implements Callable<Integer> {
                             hf != null && hf.has("device_name")
                                     ? hf.get("device_name").asText()
                                     : null,
-                            Precision.FP32);
+                            p);
             out.println(
                     ModelFlops.GENERATE.line(
                                     ModelFlops.parameters(cfg),
@@ -284,6 +282,7 @@ public final class GenerateBench implements Callable<Integer> {
     static DjlRun runDjl(
             OptConfig cfg,
             Attention attention,
+            Precision precision,
             Device dev,
             long[][] prompts,
             int newTokens,
@@ -294,7 +293,7 @@ public final class GenerateBench implements Callable<Integer> {
         GenerationOptions o = GenerationOptions.shumailov(newTokens);
         double[] t = new double[repeat];
         try (LanguageModel model = LanguageModel.random(cfg, seed, dev).attention(attention)) {
-            Generator gen = new Generator(model);
+            Generator gen = new Generator(model).precision(precision);
             int warm = Math.min(2, newTokens);
             gen.generate(batch, o.withNewTokens(warm, warm));
             for (int i = 0; i < repeat; i++) {
@@ -325,7 +324,8 @@ public final class GenerateBench implements Callable<Integer> {
     }
 
     /** The HF side's JSON, or null after printing the one line that says why it was skipped. */
-    private JsonNode runPeer(Attention attention, Device dev, long[][] prompts, int usedThreads) {
+    private JsonNode runPeer(
+            Attention attention, Precision p, Device dev, long[][] prompts, int usedThreads) {
         PeerPython py = PeerPython.find(python);
         PeerPython.Outcome r;
         if (py.python() == null) {
@@ -358,6 +358,8 @@ public final class GenerateBench implements Callable<Integer> {
                                                 dev.isGpu() ? "cuda:" + dev.getDeviceId() : "cpu",
                                                 "--attn",
                                                 ConfigWords.word(attention),
+                                                "--dtype",
+                                                p.label(),
                                                 "--seed",
                                                 "" + seed)));
             } finally {

@@ -7,6 +7,8 @@ import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.harness.run.Synthesizer;
 import dev.ouroboros.models.LanguageModel;
+import dev.ouroboros.models.Placement;
+import dev.ouroboros.models.PrecisionChoice;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.file.Files;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -147,6 +150,15 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Prompts per batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(
+            names = "--precision",
+            defaultValue = "auto",
+            description =
+                    "auto | fp32 | bf16 | fp16: the weights' copy and the KV cache in that type (bf16/fp16"
+                            + " need the default SDPA attention); auto is bf16 on a GPU of compute"
+                            + " capability >= 8.0, else fp32 (default: ${DEFAULT-VALUE}).")
+    String precision;
+
     @Option(names = "--max-prompts", description = "Use only the first N prompt blocks.")
     Integer maxPrompts;
 
@@ -206,7 +218,9 @@ public final class GenerateCommand implements Callable<Integer> {
                         topK,
                         topP,
                         new dev.ouroboros.harness.run.BatchSize(batchSize));
-        try (LanguageModel m = LanguageModel.load(model, device.fp32(GenerateCommand.class));
+        Placement where = device.resolve(PrecisionChoice.parse("--precision", precision));
+        LoggerFactory.getLogger(GenerateCommand.class).info(where.line());
+        try (LanguageModel m = LanguageModel.load(model, where.device());
                 OptTokenizer tok = OptTokenizer.load(model)) {
             m.requireVocabulary(tok, model.toString());
             BlockSource source = promptBlocks(format, tok, m.config().vocabSize());
@@ -242,7 +256,8 @@ public final class GenerateCommand implements Callable<Integer> {
                                 + ")");
             }
             Synthesizer.options(g, seed); // validates every option before any work
-            BlockFile f = Synthesizer.make(m, tok, source, g, seed, out, "generate");
+            BlockFile f =
+                    Synthesizer.make(m, tok, source, g, seed, out, "generate", where.precision());
             if (jsonl != null) {
                 Synthesizer.writeRecords(source, f, tok, jsonl);
             }

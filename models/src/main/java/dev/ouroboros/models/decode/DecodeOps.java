@@ -1,6 +1,7 @@
 package dev.ouroboros.models.decode;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
@@ -50,26 +51,53 @@ final class DecodeOps implements AutoCloseable {
             };
 
     private final PtSymbolBlock module;
-    private final NDManager manager; // the half-precision weights, if any
+    private final NDManager manager; // the cache and the half-precision weights, if any
+    private final KvCache cache;
     private final IValue weights;
     private final IValue caches;
     private final IValue cfg;
 
     /**
+     * Weights and a zeroed cache of {@code rows} sequences of up to {@code capacity} positions.
+     *
      * @param dtype FLOAT32 (the model's weights as they are) or BFLOAT16 / FLOAT16 (every weight
-     *     cast once, as HF's {@code torch_dtype} model)
+     *     cast once, as HF's model loaded with that {@code torch_dtype}, and the cache in that
+     *     type)
      */
-    DecodeOps(LanguageModel model, DataType dtype, KvCache cache, NDManager parent) {
+    DecodeOps(LanguageModel model, DataType dtype, long rows, long capacity, NDManager parent) {
         this.module = ScriptModules.get(RESOURCE);
         this.manager = parent.newSubManager();
+        OptConfig c = model.config();
         List<NDArray> w = weights(model);
-        if (dtype != DataType.FLOAT32) {
+        if (dtype == DataType.FLOAT32) {
+            cache = KvCache.allocate(manager, c, rows, capacity);
+        } else {
+            // DJL 0.35.1 cannot make bf16 tensors (docs/design.md#half-precision-decoding):
+            // TorchScript casts the weights and makes the cache
             String method = dtype == DataType.BFLOAT16 ? "all_to_bf16" : "all_to_fp16";
             w = TorchOps.castAll(w, method, manager);
+            cache = KvCache.adopt(manager, newCache(w.get(0), c, rows, capacity));
         }
         this.weights = tensors(w);
         this.caches = tensors(cache.tensors());
-        this.cfg = IValue.listFrom(config(model.config()));
+        this.cfg = IValue.listFrom(config(c));
+    }
+
+    /** The cache the steps fill: {@code (rows, H, capacity, D)} per layer, k and v. */
+    KvCache cache() {
+        return cache;
+    }
+
+    private NDList newCache(NDArray like, OptConfig c, long rows, long capacity) {
+        try (IValue l = IValue.from((PtNDArray) like);
+                IValue n = IValue.from(2L * c.numHiddenLayers());
+                IValue r = IValue.from(rows);
+                IValue h = IValue.from((long) c.numAttentionHeads());
+                IValue cap = IValue.from(capacity);
+                IValue d = IValue.from((long) c.headDim());
+                IValue out = IValueUtils.runMethod(module, "new_cache", l, n, r, h, cap, d)) {
+            return new NDList(out.toTensorArray((PtNDManager) manager));
+        }
     }
 
     /** The model's weights in decode.pt's order (its docstring): absent ones skipped. */
@@ -123,7 +151,8 @@ final class DecodeOps implements AutoCloseable {
 
     /**
      * The prompts {@code ids (B, W)} with {@code mask (B, W)} through the model, filling the first
-     * B rows of the cache: the last position's logits {@code (B, V)} in the decoding dtype.
+     * B rows of the cache: the last position's logits {@code (B, V)}, fp32 (as HF {@code generate}
+     * casts them).
      */
     NDArray prefill(NDArray ids, NDArray mask, NDManager owner) {
         try (IValue i = IValue.from((PtNDArray) ids);

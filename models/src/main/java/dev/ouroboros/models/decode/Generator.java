@@ -620,9 +620,8 @@ public final class Generator {
             NDManager m = root.newSubManager();
             NDArray logits; // (B, V)
             if (fuse) {
-                DataType dtype = precision.dataType();
-                cache = KvCache.allocate(root, model.config(), origin.length, capacity, dtype);
-                ops = new DecodeOps(model, dtype, cache, root);
+                ops = new DecodeOps(model, precision.dataType(), origin.length, capacity, root);
+                cache = ops.cache();
                 logits = ops.prefill(upload(m, prompts), upload(m, masks), m);
             } else {
                 NDList in = new NDList(upload(m, prompts), upload(m, masks));
