@@ -1,5 +1,8 @@
 package dev.ouroboros.harness.run;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.datasets.GroundTruthLanguage;
 import dev.ouroboros.eval.BlocksPerplexity;
@@ -145,14 +148,17 @@ final class GenerationEval {
             List<List<String>> gen = Words.ofAll(genText);
             Map<String, Double> generated = diversity(cfg, gen, real, data.truth(), seed, t);
             Map<String, Long> refCounts = Words.counts(real);
-            putFinite(
-                    generated,
-                    "rare_mass_decile",
-                    rareMass(model, tok, prompts, TailMetrics.bottomDecile(refCounts)));
-            putFinite(
-                    generated,
-                    "rare_mass_hapax",
-                    rareMass(model, tok, prompts, TailMetrics.hapaxes(refCounts)));
+            double[] mass =
+                    rareMass(
+                            model,
+                            tok,
+                            prompts,
+                            per,
+                            List.of(
+                                    TailMetrics.bottomDecile(refCounts),
+                                    TailMetrics.hapaxes(refCounts)));
+            putFinite(generated, "rare_mass_decile", mass[0]);
+            putFinite(generated, "rare_mass_hapax", mass[1]);
             rows.add(MetricsRow.of(policy, (int) seed, t, "generated", generated, Map.of()));
             rows.add(
                     MetricsRow.of(
@@ -229,12 +235,67 @@ final class GenerationEval {
     }
 
     /**
-     * Mean over the prompts of the model's next-token probability on the tokens that start the
-     * given words (with and without a leading space, so both word-level and byte-level BPE
-     * vocabularies are covered).
+     * For each word set: the mean over the prompts of the model's next-token probability on the
+     * tokens that start its words (with and without a leading space, so both word-level and
+     * byte-level BPE vocabularies are covered); NaN for a set without such tokens.
+     *
+     * <p>One forward per {@code batch} prompts, the LM head on the last position only ({@link
+     * LanguageModel#forwardLast}), autograd off: a {@code (batch, V)} softmax at a time instead of
+     * the full-vocabulary logits of every position of every prompt. Only the probabilities of the
+     * sets' ids reach the host; they are summed in double in prompt order, then id order.
      */
-    static double rareMass(
-            LanguageModel model, OptTokenizer tok, List<long[]> prompts, Set<String> words) {
+    static double[] rareMass(
+            LanguageModel model,
+            OptTokenizer tok,
+            List<long[]> prompts,
+            int batch,
+            List<Set<String>> sets) {
+        int vocab = model.config().vocabSize();
+        List<long[]> ids = new ArrayList<>(); // in HashSet order, below the vocabulary
+        boolean[] none = new boolean[sets.size()];
+        for (int i = 0; i < none.length; i++) {
+            long[] all = firstTokens(tok, sets.get(i));
+            none[i] = all.length == 0;
+            ids.add(java.util.Arrays.stream(all).filter(id -> id < vocab).toArray());
+        }
+        double[] sums = new double[sets.size()];
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            for (int start = 0; start < prompts.size(); start += batch) {
+                List<long[]> part = prompts.subList(start, Math.min(prompts.size(), start + batch));
+                try (NDManager m = model.manager().newSubManager()) {
+                    NDArray p =
+                            model.forwardLast(
+                                            LanguageModel.unpadded(m, part.toArray(long[][]::new)))
+                                    .get(0)
+                                    .reshape(part.size(), vocab)
+                                    .softmax(-1); // (b, V)
+                    for (int i = 0; i < sums.length; i++) {
+                        long[] set = ids.get(i);
+                        if (set.length == 0) {
+                            continue;
+                        }
+                        NDArray at = m.create(set).reshape(1, set.length).repeat(0, part.size());
+                        float[] picked = p.gather(at, 1).toFloatArray(); // (b, n)
+                        for (float x : picked) {
+                            sums[i] += x;
+                        }
+                    }
+                }
+            }
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+        double[] out = new double[sets.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = none[i] || prompts.isEmpty() ? Double.NaN : sums[i] / prompts.size();
+        }
+        return out;
+    }
+
+    /** The first token id of each word, with and without a leading space (HashSet order). */
+    private static long[] firstTokens(OptTokenizer tok, Set<String> words) {
         Set<Integer> ids = new java.util.HashSet<>();
         for (String w : words) {
             for (String form : new String[] {w, " " + w}) {
@@ -244,23 +305,7 @@ final class GenerationEval {
                 }
             }
         }
-        if (ids.isEmpty() || prompts.isEmpty()) {
-            return Double.NaN;
-        }
-        double sum = 0;
-        try (ai.djl.ndarray.NDManager m = model.manager().newSubManager()) {
-            ai.djl.ndarray.NDArray logits =
-                    model.forward(LanguageModel.unpadded(m, prompts.toArray(long[][]::new)), false)
-                            .get(0);
-            float[] p = logits.get(":, -1, :").softmax(-1).toFloatArray(); // (K, V)
-            int v = (int) logits.getShape().get(2);
-            for (int k = 0; k < prompts.size(); k++) {
-                for (int id : ids) {
-                    sum += id < v ? p[k * v + id] : 0;
-                }
-            }
-        }
-        return sum / prompts.size();
+        return ids.stream().mapToLong(Integer::longValue).toArray();
     }
 
     /** A map that keeps the given key order (metrics.jsonl stays byte-stable across runs). */
