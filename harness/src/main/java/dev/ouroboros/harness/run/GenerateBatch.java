@@ -2,6 +2,7 @@ package dev.ouroboros.harness.run;
 
 import ai.djl.Device;
 import dev.ouroboros.models.OptConfig;
+import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.decode.GenerationMemory;
 import java.util.Locale;
 import java.util.function.ToLongFunction;
@@ -44,7 +45,8 @@ public record GenerateBatch(int prompts, String line) {
                             + ")");
         }
         long per =
-                GenerationMemory.bytesPerPrompt(shape, g.rowsPerPrompt(), promptLen, g.newTokens());
+                GenerationMemory.bytesPerPrompt(
+                        shape, g.rowsPerPrompt(), promptLen, g.newTokens(), Precision.FP32);
         int n = GenerationMemory.batchFor(free, per, Math.max(1, count));
         return new GenerateBatch(
                 n,
