@@ -56,6 +56,58 @@ final class TrainingState {
         return s;
     }
 
+    /** Optimizer step {@code step} was queued on {@code tokens} tokens. */
+    void stepQueued(long tokens) {
+        step++;
+        tokensSeen += tokens;
+    }
+
+    /**
+     * A step's loss joins the epoch's mean (but the non-finite loss of a step the fp16 scaler
+     * skipped: that overflow is what the skip handled).
+     */
+    void addLoss(TrainStep.Result r) {
+        if (!r.skipped() || Double.isFinite(r.loss())) {
+            epochLossSum += r.loss();
+            epochLossSteps++;
+        }
+    }
+
+    /** Whether validation loss {@code val} beats the best epoch so far. */
+    boolean improves(double val) {
+        return val < bestValLoss;
+    }
+
+    /**
+     * Epoch {@code epoch} (1-based) is the best so far, its weights kept in memory and {@code
+     * file}.
+     */
+    void best(int epoch, double val, List<RawTensor> weights, String file) {
+        bestEpoch = epoch;
+        bestValLoss = val;
+        bestWeights = weights;
+        bestFile = file;
+    }
+
+    /**
+     * Closes epoch {@code epoch} (1-based) with its validation loss: its record, kept in the
+     * history.
+     */
+    CheckpointStore.EpochRecord endEpoch(int epoch, double val, boolean best) {
+        double trainLoss = epochLossSum / Math.max(1, epochLossSteps);
+        CheckpointStore.EpochRecord rec =
+                new CheckpointStore.EpochRecord(epoch, step, trainLoss, val, best);
+        history.add(rec);
+        epochLossSum = 0;
+        epochLossSteps = 0;
+        return rec;
+    }
+
+    /** A checkpoint of the current step was written. */
+    void checkpointed() {
+        lastCheckpoint = step;
+    }
+
     CheckpointStore.State toCheckpoint(
             String fingerprint, long seed, long optimizerSteps, LossScaler scaler) {
         return new CheckpointStore.State(

@@ -1,5 +1,8 @@
 package dev.ouroboros.harness.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.NativeCalls;
@@ -43,22 +46,50 @@ class TrainSyncsTest {
         return out;
     }
 
-    /** Per micro-batch and per optimizer step (without the micro-batches), by method. */
-    record Costs(NativeCalls.Count microBatch, NativeCalls.Count step) {}
+    /**
+     * Per micro-batch, per optimizer step (without its micro-batches), and reading the figures of
+     * the queued steps (what a log line costs), by method.
+     */
+    record Costs(NativeCalls.Count microBatch, NativeCalls.Count step, NativeCalls.Count read) {}
 
     static Costs count(Precision p) {
         try (LanguageModel m = LanguageModel.random(CFG, 3, Device.cpu());
                 AdamW opt = new AdamW(m.manager(), 0.9, 0.999, 1e-8, 0.01)) {
             LossScaler scaler = p == Precision.FP16 ? LossScaler.fp16() : LossScaler.disabled();
-            Runnable small = () -> TrainStep.run(m, opt, microBatches(K), 1e-3, 1.0, 0, p, scaler);
+            List<TrainStep.Pending> queued = new ArrayList<>();
+            Runnable small =
+                    () ->
+                            queued.add(
+                                    TrainStep.launch(
+                                            m,
+                                            opt,
+                                            microBatches(K),
+                                            1e-3,
+                                            1.0,
+                                            0,
+                                            p,
+                                            scaler,
+                                            m.manager()));
             Runnable large =
-                    () -> TrainStep.run(m, opt, microBatches(2 * K), 1e-3, 1.0, 0, p, scaler);
-            small.run(); // warm-up: ops.pt loaded, method tags made, moments allocated
+                    () ->
+                            queued.add(
+                                    TrainStep.launch(
+                                            m,
+                                            opt,
+                                            microBatches(2 * K),
+                                            1e-3,
+                                            1.0,
+                                            0,
+                                            p,
+                                            scaler,
+                                            m.manager()));
+            small.run(); // warm-up: ops.pt loaded, method tags made, moments, scaler state
             NativeCalls.Count a = NativeCalls.during(small);
             NativeCalls.Count b = NativeCalls.during(large);
             NativeCalls.Count mb = scaled(minus(b, a), K);
             NativeCalls.Count step = minus(a, times(mb, K));
-            return new Costs(mb, step);
+            NativeCalls.Count read = NativeCalls.during(() -> TrainStep.readAll(queued));
+            return new Costs(mb, step, read);
         }
     }
 
@@ -82,24 +113,34 @@ class TrainSyncsTest {
         return new NativeCalls.Count(out);
     }
 
+    /**
+     * A micro-batch syncs nothing; an optimizer step uploads its blocks once and reads nothing;
+     * reading the figures of any number of queued steps is one read.
+     */
+    static void check(String label, Costs c) {
+        System.out.println(label + " micro-batch: " + c.microBatch());
+        System.out.println(label + " optimizer step: " + c.step());
+        System.out.println(label + " reading 3 queued steps: " + c.read());
+        assertTrue(c.microBatch().total() > 0, "nothing counted");
+        assertEquals(0, c.microBatch().syncs(), label + " micro-batch: " + c.microBatch());
+        assertEquals(1, c.step().uploads(), label + " step: " + c.step());
+        assertEquals(0, c.step().reads(), label + " step: " + c.step());
+        assertEquals(0, c.read().uploads(), label + " read: " + c.read());
+        assertEquals(1, c.read().reads(), label + " read: " + c.read());
+    }
+
     @Test
     void fp32() {
-        Costs c = count(Precision.FP32);
-        System.out.println("fp32 micro-batch: " + c.microBatch());
-        System.out.println("fp32 optimizer step: " + c.step());
+        check("fp32", count(Precision.FP32));
     }
 
     @Test
     void bf16() {
-        Costs c = count(Precision.BF16);
-        System.out.println("bf16 micro-batch: " + c.microBatch());
-        System.out.println("bf16 optimizer step: " + c.step());
+        check("bf16", count(Precision.BF16));
     }
 
     @Test
     void fp16() {
-        Costs c = count(Precision.FP16);
-        System.out.println("fp16 micro-batch: " + c.microBatch());
-        System.out.println("fp16 optimizer step: " + c.step());
+        check("fp16", count(Precision.FP16));
     }
 }
