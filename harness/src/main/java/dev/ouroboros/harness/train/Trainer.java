@@ -59,7 +59,10 @@ public final class Trainer {
         /** Before optimizer step {@code step} (0-based). */
         default void beforeStep(long step, LanguageModel model) {}
 
-        /** Optimizer step {@code step} was queued (the model holds its update; nothing read). */
+        /**
+         * Optimizer step {@code step} was queued (the model holds its update; its figures are read
+         * only if {@link #wantsFigures} said so or a log line, checkpoint or epoch end is due).
+         */
         default void afterStep(long step) {}
 
         /**
@@ -67,6 +70,11 @@ public final class Trainer {
          * epoch end, in step order.
          */
         default void stepFigures(long step, TrainStep.Result r) {}
+
+        /** Whether step {@code step}'s figures are wanted right after it (a host sync then). */
+        default boolean wantsFigures(long step) {
+            return false;
+        }
 
         /** The training blocks (indices into them) optimizer step {@code step} is about to see. */
         default void batch(long step, int[] blocks) {}
@@ -325,7 +333,6 @@ public final class Trainer {
             long tokens = (long) (to - from) * train.blockSize();
             state.stepQueued(tokens);
             run.window().tokens(tokens);
-            listener.afterStep(state.step - 1);
             CrashPoint.here("train-step");
             if (bar != null) {
                 bar.update(state.step);
@@ -333,9 +340,10 @@ public final class Trainer {
             boolean logNow = state.step % cfg.log().everySteps() == 0 || state.step == run.total();
             boolean epochEnd = state.step % run.stepsPerEpoch() == 0 || state.step == run.total();
             boolean checkpointNow = epochEnd || state.step % cfg.checkpoint().everySteps() == 0;
-            if (logNow || epochEnd || checkpointNow) {
+            if (logNow || epochEnd || checkpointNow || listener.wantsFigures(state.step - 1)) {
                 readFigures(run, state);
             }
+            listener.afterStep(state.step - 1);
             if (logNow) {
                 run.window()
                         .write(

@@ -46,6 +46,11 @@ public final class CrashableTrainMain {
                     }
 
                     @Override
+                    public boolean wantsFigures(long step) {
+                        return step + 1 == pauseAfter; // its loss line before the pause
+                    }
+
+                    @Override
                     public void afterStep(long step) {
                         if (step + 1 == KillAndResumeTest.TOTAL_STEPS) {
                             Safetensors.write(
