@@ -3,11 +3,9 @@ package dev.ouroboros.harness.train;
 import static dev.ouroboros.models.TokenIds.toLong;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.eval.BlocksPerplexity;
 import dev.ouroboros.eval.Perplexity;
@@ -16,14 +14,12 @@ import dev.ouroboros.models.CrashPoint;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptWeights;
 import dev.ouroboros.models.Precision;
-import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.RawTensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -115,39 +111,13 @@ public final class Trainer {
             BlockSource validation,
             Path runDir) {
         this.precision = checkPrecision(cfg.precision(), model.device());
-        checkData(train, validation, model.config().maxPositionEmbeddings());
+        TrainChecks.data(train, validation, model.config().maxPositionEmbeddings());
         this.cfg = cfg;
         this.seed = seed;
         this.model = model;
         this.train = train;
         this.validation = validation;
         this.runDir = runDir;
-    }
-
-    private static void checkData(BlockSource train, BlockSource validation, int maxPositions) {
-        if (train.count() == 0) {
-            throw new UserInputException(
-                    "data.train: no training blocks (text too short for one block of "
-                            + train.blockSize()
-                            + ")");
-        }
-        if (validation.count() == 0) {
-            throw new UserInputException("data.validation: no validation blocks");
-        }
-        if (train.blockSize() < 2 || validation.blockSize() < 2) {
-            throw new UserInputException(
-                    "data.block_size "
-                            + Math.min(train.blockSize(), validation.blockSize())
-                            + ": training needs blocks of at least 2 tokens (a block of one has no"
-                            + " next token to predict)");
-        }
-        if (train.blockSize() > maxPositions) {
-            throw new UserInputException(
-                    "data.block_size "
-                            + train.blockSize()
-                            + " exceeds the model's max_position_embeddings "
-                            + maxPositions);
-        }
     }
 
     public Trainer listener(Listener l) {
@@ -161,19 +131,9 @@ public final class Trainer {
         return this;
     }
 
-    /**
-     * The training precision. fp16/bf16 (half-precision matmuls over fp32 masters,
-     * docs/training.md) are meant for CUDA; they also run on CPU (which is how the test suite
-     * covers them), where fp16 is very slow — 40× fp32 for the OPT-125m shape on the development
-     * machine (docs/benchmarks.md) — so a warning says so.
-     */
+    /** {@link TrainChecks#precision}: kept here for the callers that check before training. */
     public static Precision checkPrecision(Precision p, Device device) {
-        if (p == Precision.FP16 && !device.isGpu()) {
-            LOG.warn(
-                    "precision fp16 on the CPU: libtorch's CPU fp16 kernels are very slow (~40x"
-                            + " fp32 measured); use fp32 or bf16");
-        }
-        return p;
+        return TrainChecks.precision(p, device);
     }
 
     public int stepsPerEpoch() {
@@ -219,6 +179,7 @@ public final class Trainer {
                 LossScaler.of(precision, o.lossScaleInit(), o.lossScaleGrowthInterval());
         TrainingState state = startOrResume(store, fingerprint, params, opt, scaler, total);
         long resumedFrom = state.lastCheckpoint; // -1 = a fresh run
+        Runnable restoreAttention = Determinism.forTraining(model, console);
         try (TrainLog log = new TrainLog(runDir.resolve("train.jsonl"), state.step, console);
                 NDManager pendingStats = model.manager().newSubManager();
                 Progress bar =
@@ -237,11 +198,12 @@ public final class Trainer {
                             pendingStats,
                             new ArrayList<>());
             if (resumedFrom < 0) {
-                logInitial(log, state.initialValLoss);
+                log.initialEval(state.initialValLoss);
             }
             loop(run, state, bar);
         } finally {
             scaler.close();
+            restoreAttention.run();
         }
         if (state.bestWeights != null) {
             Map<String, RawTensor> byKey = new LinkedHashMap<>();
@@ -261,19 +223,7 @@ public final class Trainer {
                 (System.nanoTime() - t0) / 1e9);
     }
 
-    private static void logInitial(TrainLog log, double v) {
-        ObjectNode row = log.row("eval");
-        row.put("step", 0).put("epoch", 0).put("val_loss", v).put("val_ppl", Math.exp(v));
-        log.write(
-                row,
-                String.format(
-                        Locale.ROOT,
-                        "epoch 0 (before training) | val loss %.4f | val ppl %.2f",
-                        v,
-                        Math.exp(v)));
-    }
-
-    /** The latest checkpoint's state (weights and AdamW loaded), or a fresh one. */
+    /** The latest checkpoint's state (weights, AdamW and scaler loaded), or a fresh one. */
     private TrainingState startOrResume(
             CheckpointStore store,
             String fingerprint,
@@ -283,33 +233,23 @@ public final class Trainer {
             long total) {
         if (!cfg.checkpoint().resume()) {
             store.deleteAll();
-            return TrainingState.fresh(validate());
         }
-        Optional<CheckpointStore.Loaded> found = store.latest();
-        if (found.isEmpty()) {
-            return TrainingState.fresh(validate());
-        }
-        CheckpointStore.State st = found.get().state();
-        if (!st.configHash().equals(fingerprint)) {
-            throw new UserInputException(
-                    store.root()
-                            + ": the checkpoint was written by a run with a different config (hash "
-                            + st.configHash()
-                            + ", now "
-                            + fingerprint
-                            + "); use another `out` or set checkpoint.resume=false to start over");
-        }
-        OptWeights.copyInto(found.get().weights(), params);
-        Map<String, NDArray> weights = new LinkedHashMap<>();
-        params.forEach((k, p) -> weights.put(k, p.getArray()));
-        opt.load(found.get().adamw(), st.adamwSteps(), weights);
-        if (st.version() >= 2) {
-            scaler.restore(st.lossScale(), st.lossScaleGoodSteps());
-        }
-        TrainingState s = TrainingState.fromCheckpoint(st, store);
-        console.accept(
-                "resuming from " + found.get().dir() + " (step " + s.step + "/" + total + ")");
-        return s;
+        Optional<TrainingState> resumed =
+                cfg.checkpoint().resume()
+                        ? TrainingState.resume(store, fingerprint, params, opt, scaler)
+                        : Optional.empty();
+        resumed.ifPresent(
+                s ->
+                        console.accept(
+                                "resuming from "
+                                        + store.root()
+                                                .resolve("step-" + String.format("%08d", s.step))
+                                        + " (step "
+                                        + s.step
+                                        + "/"
+                                        + total
+                                        + ")"));
+        return resumed.orElseGet(() -> TrainingState.fresh(validate()));
     }
 
     private void loop(Run run, TrainingState state, Progress bar) {
@@ -425,9 +365,7 @@ public final class Trainer {
 
     private TrainingDivergedException diverged(
             Run run, TrainingState state, long step, TrainStep.NonFinite nf) {
-        ObjectNode row = run.log().row("diverged");
-        row.put("step", step).put("what", nf.what).put("value", String.valueOf(nf.value));
-        run.log().write(row, null);
+        run.log().diverged(step, nf.what, nf.value);
         return new TrainingDivergedException(
                 step,
                 nf.what,
@@ -446,25 +384,7 @@ public final class Trainer {
             state.best(epoch + 1, val, weights, run.store().writeBest(epoch + 1, weights));
         }
         CheckpointStore.EpochRecord rec = state.endEpoch(epoch + 1, val, best);
-        ObjectNode row = run.log().row("eval");
-        row.put("step", state.step)
-                .put("epoch", epoch + 1)
-                .put("train_loss", rec.trainLoss())
-                .put("val_loss", val)
-                .put("val_ppl", Math.exp(val))
-                .put("best", best)
-                .put("rss_bytes", TrainLog.rssBytes());
-        run.log()
-                .write(
-                        row,
-                        String.format(
-                                Locale.ROOT,
-                                "epoch %d done | train loss %.4f | val loss %.4f | val ppl %.2f%s",
-                                epoch + 1,
-                                rec.trainLoss(),
-                                val,
-                                Math.exp(val),
-                                best ? " | best so far" : ""));
+        run.log().epochDone(state.step, rec, TrainLog.rssBytes());
         return rec;
     }
 
@@ -473,9 +393,7 @@ public final class Trainer {
                 state.toCheckpoint(run.fingerprint(), seed, run.opt().steps(), run.scaler());
         run.store().save(st, OptWeights.stateDict(model.block()), run.opt().stateTensors());
         state.checkpointed();
-        ObjectNode row = run.log().row("checkpoint");
-        row.put("step", state.step);
-        run.log().write(row, null);
+        run.log().checkpointed(state.step);
     }
 
     /** Mean NLL per prediction on the validation blocks (protocol {@code blocks}). */

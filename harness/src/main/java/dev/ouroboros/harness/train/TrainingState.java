@@ -1,8 +1,15 @@
 package dev.ouroboros.harness.train;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import dev.ouroboros.models.OptWeights;
+import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.RawTensor;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Everything a training run carries from step to step besides weights and AdamW moments: the step
@@ -35,6 +42,40 @@ final class TrainingState {
         TrainingState s = new TrainingState();
         s.initialValLoss = initialValLoss;
         return s;
+    }
+
+    /**
+     * The newest complete checkpoint in {@code store}, loaded into the parameters, {@code opt} and
+     * {@code scaler}; empty when there is none. A checkpoint of another config is refused.
+     */
+    static Optional<TrainingState> resume(
+            CheckpointStore store,
+            String fingerprint,
+            Map<String, Parameter> params,
+            AdamW opt,
+            LossScaler scaler) {
+        Optional<CheckpointStore.Loaded> found = store.latest();
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        CheckpointStore.State st = found.get().state();
+        if (!st.configHash().equals(fingerprint)) {
+            throw new UserInputException(
+                    store.root()
+                            + ": the checkpoint was written by a run with a different config (hash "
+                            + st.configHash()
+                            + ", now "
+                            + fingerprint
+                            + "); use another `out` or set checkpoint.resume=false to start over");
+        }
+        OptWeights.copyInto(found.get().weights(), params);
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        params.forEach((k, p) -> weights.put(k, p.getArray()));
+        opt.load(found.get().adamw(), st.adamwSteps(), weights);
+        if (st.version() >= 2) {
+            scaler.restore(st.lossScale(), st.lossScaleGoodSteps());
+        }
+        return Optional.of(fromCheckpoint(st, store));
     }
 
     /** The state a checkpoint recorded (the best weights read from {@code store}). */
