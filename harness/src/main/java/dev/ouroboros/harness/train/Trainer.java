@@ -169,6 +169,15 @@ public final class Trainer {
         // grad mode is thread-local and on by default off the engine's thread
         // (docs/design.md#grad-mode-per-thread)
         JniUtils.setGradMode(false);
+        Runnable restoreAttention = Determinism.forTraining(model, console);
+        try {
+            return train(t0);
+        } finally {
+            restoreAttention.run();
+        }
+    }
+
+    private Result train(long t0) {
         long total = totalSteps();
         String fingerprint = cfg.fingerprint(seed, model.config(), train, validation);
         Map<String, Parameter> params = model.block().parametersByName();
@@ -179,7 +188,6 @@ public final class Trainer {
                 LossScaler.of(precision, o.lossScaleInit(), o.lossScaleGrowthInterval());
         TrainingState state = startOrResume(store, fingerprint, params, opt, scaler, total);
         long resumedFrom = state.lastCheckpoint; // -1 = a fresh run
-        Runnable restoreAttention = Determinism.forTraining(model, console);
         try (TrainLog log = new TrainLog(runDir.resolve("train.jsonl"), state.step, console);
                 NDManager pendingStats = model.manager().newSubManager();
                 Progress bar =
@@ -203,7 +211,6 @@ public final class Trainer {
             loop(run, state, bar);
         } finally {
             scaler.close();
-            restoreAttention.run();
         }
         if (state.bestWeights != null) {
             Map<String, RawTensor> byKey = new LinkedHashMap<>();
