@@ -1,7 +1,8 @@
 """Runs the committed ops.pt on a device (CUDA by default) against eager PyTorch on the same device.
 
 make_ops.py self-checks every method on CPU float64 tensors before it saves ops.pt. On CUDA other kernels run:
-torch._fused_adamw_'s CUDA kernel, the foreach norm, and scaled_dot_product_attention's flash (bf16/fp16, causal)
+torch._fused_adamw_'s CUDA kernel (two groups, a device step count, a step skipped by found_inf), the foreach norm,
+the AMP unscale and scale update, and scaled_dot_product_attention's flash (bf16/fp16, causal)
 and memory-efficient (fp32, or with a mask) kernels. This script executes each of those paths on the device at
 OPT-125m's attention shape (12 heads of 64) and compares with an eager reference computed in float64 on the same
 device: tolerances are the kernels' own precision, printed beside the measured error.
@@ -75,19 +76,33 @@ def check_reorder(s, dev: str) -> None:
 
 
 def check_optimizer(s, dev: str) -> None:
+    # both parameter groups in one call, the step count a device tensor, one step skipped by found_inf
     torch.manual_seed(0)
     p = [torch.randn(768, 768, device=dev), torch.randn(768, device=dev), torch.randn(50272, 64, device=dev)]
     q = [x.clone().requires_grad_() for x in p]
-    opt = torch.optim.AdamW(q, lr=1e-3, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1, fused=True)
+    opt = torch.optim.AdamW([{"params": [q[0], q[2]]}, {"params": [q[1]], "weight_decay": 0.0}], lr=1e-3,
+                            betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1, fused=True)
     m = [torch.zeros_like(x) for x in p]
     v = [torch.zeros_like(x) for x in p]
-    for k in range(1, 6):
+    step = torch.zeros([], device=dev)
+    changed_by_skip = 0.0
+    for k in range(1, 7):
         gs = [torch.randn_like(x) for x in p]
-        for x, gx in zip(q, gs):
-            x.grad = gx.clone()
-        opt.step()
-        s.adamw_(p, gs, m, v, float(k), 1e-3, 0.9, 0.95, 1e-8, 0.1)
-    report("adamw_ vs AdamW(fused=True)", max((a - b.detach()).abs().max().item() for a, b in zip(p, q)), 1e-6)
+        skip = k == 4
+        if not skip:
+            for x, gx in zip(q, gs):
+                x.grad = gx.clone()
+            opt.step()
+        before = [x.clone() for x in p + m + v]
+        found = torch.full([], 1.0 if skip else 0.0, device=dev)
+        s.adamw_([p[0], p[2]], [gs[0], gs[2]], [m[0], m[2]], [v[0], v[2]], [p[1]], [gs[1]], [m[1]], [v[1]], step,
+                 1e-3, 0.9, 0.95, 1e-8, 0.1, found)
+        if skip:
+            changed_by_skip = max((a - b).abs().max().item() for a, b in zip(before, p + m + v))
+    report("adamw_ vs AdamW(fused=True), two groups", max((a - b.detach()).abs().max().item() for a, b in zip(p, q)),
+           1e-6)
+    report("adamw_ skipped by found_inf changes nothing", changed_by_skip, 0.0)
+    report("adamw_ step count (5 applied of 6)", abs(step.item() - 5.0), 0.0)
 
     g = [torch.randn(768, 768, device=dev), torch.randn(50272, 64, device=dev)]
     ref = [x.clone().requires_grad_() for x in g]
@@ -95,13 +110,25 @@ def check_optimizer(s, dev: str) -> None:
         r.grad = x.clone()
     ref_norm = torch.nn.utils.clip_grad_norm_(ref, 1.0)
     ours = [x.clone() for x in g]
-    norm = s.grad_norm_(ours, 1.0)
+    found = torch.zeros([], device=dev)
+    norm = s.grad_norm_(ours, 1.0, found)
     report("grad_norm_ norm (relative)", abs(norm.item() / ref_norm.item() - 1), 1e-6)
     report("grad_norm_ clipped grads", max((r.grad - o).abs().max().item() for r, o in zip(ref, ours)), 1e-7)
+    report("grad_norm_ finite: found_inf stays 0", found.item(), 0.0)
+    s.grad_norm_([torch.tensor([1.0, float("nan")], device=dev)], 1.0, found)
+    report("grad_norm_ NaN: found_inf 1", abs(found.item() - 1.0), 0.0)
+    found = torch.zeros([], device=dev)
     grads = [torch.full((2,), 4.0, device=dev), torch.tensor([2.0, float("inf")], device=dev)]
-    report("unscale_ finds inf", float(not s.unscale_(grads, 0.5)), 0.0)
+    s.unscale_(grads, found, torch.full([], 2.0, device=dev))
+    report("unscale_ finds inf", abs(found.item() - 1.0), 0.0)
+    found = torch.zeros([], device=dev)
     grads = [torch.full((3,), 4.0, device=dev)]
-    report("unscale_ scales", float(s.unscale_(grads, 0.5)) + (grads[0] - 2.0).abs().max().item(), 0.0)
+    s.unscale_(grads, found, torch.full([], 2.0, device=dev))
+    report("unscale_ scales", found.item() + (grads[0] - 2.0).abs().max().item(), 0.0)
+    scale, tracker = torch.full([], 8.0, device=dev), torch.zeros([], dtype=torch.int32, device=dev)
+    seen = [s.update_scale_(scale, tracker, torch.full([], f, device=dev), 2.0, 0.5, 2).tolist()
+            for f in (0.0, 0.0, 1.0)]
+    report("update_scale_ GradScaler's rule", float(seen != [[8, 8, 1], [8, 16, 0], [16, 8, 0]]), 0.0)
     s.zero_(ours)
     report("zero_", max(x.abs().max().item() for x in ours), 0.0)
 

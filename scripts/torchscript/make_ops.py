@@ -8,10 +8,16 @@ autograd records them), the other methods through IValueUtils.runMethod:
   to_fp16(x) / to_bf16(x) / to_fp32(x)   differentiable casts (autograd records them; the gradient of a
                                           fp32 master flows back through the half copy as fp32)
   all_to_fp16(xs) / all_to_bf16(xs)       the same for a list of tensors in one call (the weights of a forward)
-  grad_norm_(grads, max_norm) -> norm     torch.nn.utils.clip_grad_norm_ (foreach path, same formula)
-  unscale_(grads, inv_scale) -> found_inf torch.amp's fused non-finite check + unscale
-  adamw_(params, grads, m, v, step, lr, beta1, beta2, eps, weight_decay)
-                                          torch.optim.AdamW(fused=True): one libtorch call for a group
+  grad_norm_(grads, max_norm, found_inf) -> norm
+                                          torch.nn.utils.clip_grad_norm_ (foreach path, same formula); a non-finite
+                                          norm sets found_inf instead of a host check (no sync)
+  unscale_(grads, found_inf, scale)       torch.amp's fused non-finite check + unscale by 1/scale (no sync)
+  update_scale_(scale, tracker, found_inf, growth, backoff, interval) -> [used, scale, tracker]
+                                          GradScaler.update on the device (torch._amp_update_scale_)
+  adamw_(params, grads, m, v, plain_params, plain_grads, plain_m, plain_v, step, lr, beta1, beta2, eps,
+         weight_decay, found_inf)
+                                          torch.optim.AdamW(fused=True) for both groups in one call; the step count is
+                                          a device tensor and found_inf skips the update on the device (no sync)
   zero_(grads)                            torch._foreach_zero_
   sdpa_causal(q, k, v) / sdpa_masked(q, k, v, mask)
                                           torch.nn.functional.scaled_dot_product_attention (q pre-scaled, scale 1
@@ -63,34 +69,54 @@ class Ops(torch.nn.Module):
         return [x.to(torch.bfloat16) for x in xs]
 
     @torch.jit.export
-    def grad_norm_(self, grads: List[torch.Tensor], max_norm: float) -> torch.Tensor:
-        # torch.nn.utils.clip_grad_norm_ (norm_type 2, foreach): norm of the per-tensor norms; when max_norm > 0
-        # every gradient is multiplied by clamp(max_norm / (norm + 1e-6), max=1). A non-finite norm leaves the
-        # gradients alone (the caller stops or skips the step).
+    def grad_norm_(self, grads: List[torch.Tensor], max_norm: float, found_inf: torch.Tensor) -> torch.Tensor:
+        # torch.nn.utils.clip_grad_norm_ (norm_type 2, foreach), exactly: norm of the per-tensor norms; when
+        # max_norm > 0 every gradient is multiplied by clamp(max_norm / (norm + 1e-6), max=1) (1.0 below the
+        # threshold, an exact no-op). No host sync: a non-finite norm is not tested here but raised into found_inf
+        # (0-d fp32, 1.0 = skip), which adamw_ reads on the device; the gradients are garbage then and get zeroed.
         norms = torch._foreach_norm(grads, 2.0)
         total = torch.linalg.vector_norm(torch.stack(norms), 2.0)
-        if max_norm > 0.0 and bool(torch.isfinite(total)):
+        if max_norm > 0.0:
             coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
             torch._foreach_mul_(grads, coef)
+        found_inf.copy_(torch.maximum(found_inf, torch.isfinite(total).logical_not().to(found_inf.dtype)))
         return total
 
     @torch.jit.export
-    def unscale_(self, grads: List[torch.Tensor], inv_scale: float) -> bool:
-        found_inf = torch.zeros([1], dtype=torch.float32, device=grads[0].device)
-        inv = torch.full([1], inv_scale, dtype=torch.float32, device=grads[0].device)
+    def unscale_(self, grads: List[torch.Tensor], found_inf: torch.Tensor, scale: torch.Tensor) -> None:
+        # torch.amp's fused non-finite check + unscale by 1/scale (GradScaler's inv_scale: the fp32 scale's reciprocal
+        # in fp64, rounded to fp32); found_inf (0-d fp32) becomes 1.0 when any gradient holds inf/NaN. No host sync.
+        inv = scale.double().reciprocal().float()
         torch._amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv)
-        return bool(found_inf.item() > 0)
+
+    @torch.jit.export
+    def update_scale_(self, scale: torch.Tensor, growth_tracker: torch.Tensor, found_inf: torch.Tensor,
+                      growth: float, backoff: float, interval: int) -> torch.Tensor:
+        # GradScaler.update on the device (torch._amp_update_scale_): found_inf backs the scale off and resets the
+        # count of good steps, the interval-th good step grows it. Returns [scale used, scale now, good steps] (fp32)
+        # for the step's figures, read later with the loss.
+        used = scale.clone()
+        torch._amp_update_scale_(scale, growth_tracker, found_inf, growth, backoff, interval)
+        return torch.stack([used, scale, growth_tracker.to(torch.float32)])
 
     @torch.jit.export
     def adamw_(self, params: List[torch.Tensor], grads: List[torch.Tensor], exp_avgs: List[torch.Tensor],
-               exp_avg_sqs: List[torch.Tensor], step: float, lr: float, beta1: float, beta2: float, eps: float,
-               weight_decay: float) -> None:
-        if len(params) == 0:
-            return
-        t = torch.full([], step, dtype=torch.float32, device=params[0].device)
-        steps = [t for _ in params]
-        torch._fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, [], steps, lr=lr, beta1=beta1, beta2=beta2,
-                            weight_decay=weight_decay, eps=eps, amsgrad=False, maximize=False)
+               exp_avg_sqs: List[torch.Tensor], plain_params: List[torch.Tensor], plain_grads: List[torch.Tensor],
+               plain_exp_avgs: List[torch.Tensor], plain_exp_avg_sqs: List[torch.Tensor], step: torch.Tensor,
+               lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
+               found_inf: torch.Tensor) -> None:
+        # torch.optim.AdamW(fused=True) for both groups in one call: weight decay for the first, none for the plain_
+        # one. step (0-d fp32 on the device) counts applied updates: it advances unless found_inf is 1.0, and then
+        # the fused kernel returns before touching anything (as GradScaler.step skips). No host sync.
+        step.add_(1.0 - found_inf)
+        if len(params) > 0:
+            torch._fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, [], [step for _ in params], lr=lr,
+                                beta1=beta1, beta2=beta2, weight_decay=weight_decay, eps=eps, amsgrad=False,
+                                maximize=False, found_inf=found_inf)
+        if len(plain_params) > 0:
+            torch._fused_adamw_(plain_params, plain_grads, plain_exp_avgs, plain_exp_avg_sqs, [],
+                                [step for _ in plain_params], lr=lr, beta1=beta1, beta2=beta2, weight_decay=0.0,
+                                eps=eps, amsgrad=False, maximize=False, found_inf=found_inf)
 
     @torch.jit.export
     def zero_(self, grads: List[torch.Tensor]) -> None:
@@ -191,6 +217,72 @@ def check_attention(s: torch.jit.ScriptModule) -> None:
         assert all(torch.equal(x, r) for x, r in zip(xs, ref)), ix
 
 
+def check_training(s: torch.jit.ScriptModule) -> None:
+    # clipping: the norm and the clipped gradients equal clip_grad_norm_'s; found_inf is raised only by a non-finite
+    # norm and never past 1.0 (the fused kernel skips on exactly 1.0)
+    g = [torch.randn(4, 5), torch.randn(7)]
+    ref = [x.clone().requires_grad_() for x in g]
+    for r, x in zip(ref, g):
+        r.grad = x.clone()
+    ref_norm = torch.nn.utils.clip_grad_norm_(ref, 0.5)
+    ours = [x.clone() for x in g]
+    found = torch.zeros([])
+    norm = s.grad_norm_(ours, 0.5, found)
+    assert torch.equal(norm, ref_norm) and found.item() == 0.0, (norm, ref_norm)
+    for r, o in zip(ref, ours):
+        assert torch.equal(r.grad, o), (r.grad, o)
+    below = [x.clone() for x in g]
+    s.grad_norm_(below, 1e9, found)
+    assert all(torch.equal(a, b) for a, b in zip(below, g)), "below the threshold nothing changes"
+    for bad in (float("inf"), float("nan")):
+        for start in (0.0, 1.0):
+            found = torch.full([], start)
+            s.grad_norm_([torch.tensor([1.0, bad])], 1.0, found)
+            assert found.item() == 1.0, (bad, start, found)
+
+    # unscale: found_inf on inf/NaN, gradients divided by the scale otherwise
+    found = torch.zeros([])
+    grads = [torch.full((2,), 4.0), torch.tensor([2.0, float("inf")])]
+    s.unscale_(grads, found, torch.full([], 2.0))
+    assert found.item() == 1.0
+    found = torch.zeros([])
+    grads = [torch.full((2,), 4.0)]
+    s.unscale_(grads, found, torch.full([], 2.0))
+    assert found.item() == 0.0 and torch.equal(grads[0], torch.full((2,), 2.0))
+
+    # update_scale_: GradScaler's rule (backoff on found_inf, growth on the interval-th good step)
+    scale, tracker = torch.full([], 8.0), torch.zeros([], dtype=torch.int32)
+    seen = []
+    for inf in (0.0, 0.0, 0.0, 1.0, 0.0):
+        seen.append(s.update_scale_(scale, tracker, torch.full([], inf), 2.0, 0.5, 2).tolist())
+    assert seen == [[8, 8, 1], [8, 16, 0], [16, 16, 1], [16, 8, 0], [8, 8, 1]], seen
+
+    # AdamW: both groups against torch.optim.AdamW(fused=True) bit for bit; a step with found_inf changes nothing
+    torch.manual_seed(0)
+    p = [torch.randn(6, 3), torch.randn(3)]
+    q = [x.clone().requires_grad_() for x in p]
+    opt = torch.optim.AdamW([{"params": [q[0]]}, {"params": [q[1]], "weight_decay": 0.0}], lr=1e-2,
+                            betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1, fused=True)
+    m = [torch.zeros_like(x) for x in p]
+    v = [torch.zeros_like(x) for x in p]
+    step = torch.zeros([])
+    for k in range(1, 5):
+        gs = [torch.randn_like(x) for x in p]
+        skip = k == 3
+        if not skip:
+            for x, gx in zip(q, gs):
+                x.grad = gx.clone()
+            opt.step()
+        before = [x.clone() for x in p + m + v]
+        s.adamw_([p[0]], [gs[0]], [m[0]], [v[0]], [p[1]], [gs[1]], [m[1]], [v[1]], step, 1e-2, 0.9, 0.95, 1e-8,
+                 0.1, torch.full([], 1.0 if skip else 0.0))
+        if skip:
+            assert all(torch.equal(a, b) for a, b in zip(before, p + m + v)), "a skipped step changed state"
+    assert step.item() == 3.0, step
+    for a, b in zip(p, q):
+        assert torch.equal(a, b.detach()), (a - b).abs().max()
+
+
 def self_check(s: torch.jit.ScriptModule) -> None:
     w = torch.randn(3, requires_grad=True)
     s.to_fp32(s.to_fp16(w)).mul(2).sum().backward()
@@ -205,36 +297,8 @@ def self_check(s: torch.jit.ScriptModule) -> None:
     (s.to_fp32(h[0]).sum() * 3 + s.to_fp32(s.all_to_fp16([v])[0]).sum()).backward()
     assert torch.equal(w.grad, torch.full((3,), 3.0)) and torch.equal(v.grad, torch.ones(2)), (w.grad, v.grad)
 
-    g = [torch.randn(4, 5), torch.randn(7)]
-    ref = [x.clone().requires_grad_() for x in g]
-    for r, x in zip(ref, g):
-        r.grad = x.clone()
-    ref_norm = torch.nn.utils.clip_grad_norm_(ref, 0.5)
-    ours = [x.clone() for x in g]
-    norm = s.grad_norm_(ours, 0.5)
-    assert torch.allclose(norm, ref_norm), (norm, ref_norm)
-    for r, o in zip(ref, ours):
-        assert torch.allclose(r.grad, o), (r.grad, o)
-
-    grads = [torch.full((2,), 4.0), torch.tensor([2.0, float("inf")])]
-    assert s.unscale_(grads, 0.5)
-    grads = [torch.full((2,), 4.0)]
-    assert not s.unscale_(grads, 0.5) and torch.equal(grads[0], torch.full((2,), 2.0))
-
-    torch.manual_seed(0)
-    p = [torch.randn(6, 3), torch.randn(3)]
-    q = [x.clone().requires_grad_() for x in p]
-    opt = torch.optim.AdamW(q, lr=1e-2, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1)
-    m = [torch.zeros_like(x) for x in p]
-    v = [torch.zeros_like(x) for x in p]
-    for k in range(1, 4):
-        gs = [torch.randn_like(x) for x in p]
-        for x, gx in zip(q, gs):
-            x.grad = gx.clone()
-        opt.step()
-        s.adamw_(p, gs, m, v, float(k), 1e-2, 0.9, 0.95, 1e-8, 0.1)
-    for a, b in zip(p, q):
-        assert torch.allclose(a, b.detach(), rtol=1e-6, atol=1e-7), (a - b).abs().max()
+    check_training(s)
+    gs = [torch.randn(3), torch.randn(2, 2)]
     s.zero_(gs)
     assert all(not x.any() for x in gs)
     check_attention(s)

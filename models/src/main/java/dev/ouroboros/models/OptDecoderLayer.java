@@ -36,6 +36,7 @@ final class OptDecoderLayer extends AbstractBlock {
 
     private final OptConfig cfg;
     private Attention attention; // set by the model
+    private NDArray scale; // () 1/sqrt(D) for training, in the parameters' manager
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
     private final Parameter qW, qB, kW, kB, vW, vB, oW, oB;
     private final Parameter ln1W, ln1B, ln2W, ln2B;
@@ -159,11 +160,13 @@ final class OptDecoderLayer extends AbstractBlock {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
         NDManager owner = x.getManager();
-        // The scale is a tensor owned by the batch manager, not mul(Number): DJL closes a Number
-        // operand right after the op, but autograd saved it for MulBackward, so backward could
-        // read freed memory (seen as nondeterministic training divergence). The batch manager
-        // keeps it alive until after backward.
-        NDArray scaleT = owner.create((float) (1.0 / Math.sqrt(cfg.headDim())));
+        // The scale is a tensor, not mul(Number): DJL closes a Number operand right after the op,
+        // but autograd saved it for MulBackward, so backward could read freed memory (seen as
+        // nondeterministic training divergence). Training keeps one per layer in the parameters'
+        // manager (alive as long as the model; no host → device copy per forward); inference one
+        // in the batch manager.
+        NDArray scaleT =
+                training ? trainingScale() : owner.create((float) (1.0 / Math.sqrt(cfg.headDim())));
         // under autocast q, k and v each cast x (as torch.autocast does): casting once would sum
         // the three gradients flowing back into x in half precision instead of fp32
         // (AutocastTest catches the difference)
@@ -192,6 +195,14 @@ final class OptDecoderLayer extends AbstractBlock {
         }
         ctx = ctx.transpose(0, 2, 1, 3).reshape(b, t, cfg.hiddenSize()); // (B, T, C)
         return linear(ps, ctx, oW, oB, training);
+    }
+
+    /** {@code 1/sqrt(D)} as a 0-d fp32 tensor on the parameters' device, made on first use. */
+    private NDArray trainingScale() {
+        if (scale == null) { // parameters never change device
+            scale = qW.getArray().getManager().create((float) (1.0 / Math.sqrt(cfg.headDim())));
+        }
+        return scale;
     }
 
     /** HF's eager attention: {@code (B, H, T, D)} with an additive {@code (B|1, 1, T, S)} mask. */

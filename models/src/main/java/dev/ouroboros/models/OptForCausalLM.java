@@ -231,7 +231,9 @@ public final class OptForCausalLM extends AbstractBlock {
         NDArray pos; // (B|1, T) position ids + offset 2
         NDArray mask64 = null;
         if (attnMask == null) {
-            pos = m.arange(0, t, 1, DataType.INT64, ids.getDevice()).reshape(1, t);
+            // the offset inside arange: add(Number) would be a host → device copy per forward
+            int off = OptConfig.POSITION_OFFSET;
+            pos = m.arange(off, t + off, 1, DataType.INT64, ids.getDevice()).reshape(1, t);
         } else {
             // positions from the mask, as HF: cumsum(mask) * mask - 1, the last T columns
             mask64 = attnMask.toType(DataType.INT64, false);
@@ -239,8 +241,8 @@ public final class OptForCausalLM extends AbstractBlock {
             if (past > 0) {
                 pos = pos.get(":, {}:", past);
             }
+            pos = pos.add(OptConfig.POSITION_OFFSET);
         }
-        pos = pos.add(OptConfig.POSITION_OFFSET);
 
         NDArray x =
                 embedding(ids, ps.getValue(embedTokens, ids.getDevice(), training)); // (B, T, E)

@@ -145,4 +145,32 @@ public final class OptWeights {
         List<String> first = new ArrayList<>(sorted).subList(0, Math.min(5, sorted.size()));
         return String.join(", ", first) + (sorted.size() > 5 ? ", …" : "");
     }
+
+    /**
+     * Copies a state dict (HF keys, with or without {@code model.}) into the parameters in place
+     * (checkpoint resume, the best epoch's weights at the end of a run).
+     */
+    public static void copyInto(Map<String, RawTensor> sd, Map<String, Parameter> params) {
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            RawTensor t = sd.get("model." + e.getKey());
+            if (t == null) {
+                t = sd.get(e.getKey());
+            }
+            if (t == null) {
+                throw new IllegalStateException("state dict has no tensor for " + e.getKey());
+            }
+            NDArray dst = e.getValue().getArray();
+            if (!Arrays.equals(t.shape(), dst.getShape().getShape())) {
+                throw new IllegalStateException(
+                        e.getKey()
+                                + ": shape "
+                                + Arrays.toString(t.shape())
+                                + " vs "
+                                + dst.getShape());
+            }
+            try (ai.djl.ndarray.NDManager m = dst.getManager().newSubManager()) {
+                dst.set(new ai.djl.ndarray.index.NDIndex("..."), NativeTensors.fp32(m, t));
+            }
+        }
+    }
 }

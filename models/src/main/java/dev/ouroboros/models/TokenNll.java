@@ -24,6 +24,20 @@ public final class TokenNll {
     public static NDArray perPosition(NDArray logits, NDArray targets) {
         NDArray valid = targets.gte(0); // (B, T) bool
         NDArray safe = targets.maximum(0L); // ignored → 0 for gather
+        return perPosition(logits, safe, valid);
+    }
+
+    /**
+     * Per-position NLL from targets already made safe for {@code gather} and a 0/1 mask, so the
+     * caller can bring both to the device with its ids in one copy (training: no scalar operand,
+     * hence no hidden host → device copy, per micro-batch).
+     *
+     * @param logits {@code (B, T, V)}
+     * @param safe {@code (B, T)} INT64 ids in {@code [0, V)} (anything where {@code valid} is 0)
+     * @param valid {@code (B, T)} 1 where a position predicts, 0 elsewhere (bool or integer)
+     * @return {@code (B, T)} NLL in nats, 0 where {@code valid} is 0
+     */
+    public static NDArray perPosition(NDArray logits, NDArray safe, NDArray valid) {
         NDArray logp = logits.toType(DataType.FLOAT32, false).logSoftmax(-1); // (B, T, V)
         NDArray picked = logp.gather(safe.expandDims(-1), -1).squeeze(-1); // (B, T)
         return picked.neg().mul(valid.toType(DataType.FLOAT32, false));

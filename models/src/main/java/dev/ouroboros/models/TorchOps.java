@@ -97,64 +97,97 @@ public final class TorchOps {
 
     /**
      * {@code torch.nn.utils.clip_grad_norm_(…, maxNorm)} over {@code grads} (in place, foreach
-     * path): returns the global L2 norm before clipping; when {@code maxNorm > 0} every gradient is
-     * scaled by {@code min(1, maxNorm / (norm + 1e-6))}. A non-finite norm leaves the gradients
-     * untouched. {@code maxNorm = 0} only measures.
+     * path), with no host sync: returns the global L2 norm before clipping as a 0-d fp32 tensor
+     * (attached to {@code owner}); when {@code maxNorm > 0} every gradient is multiplied by {@code
+     * min(1, maxNorm / (norm + 1e-6))}. A non-finite norm sets {@code foundInf} (0-d fp32) to 1,
+     * which {@link #adamw} reads on the device to skip the update; the gradients are then
+     * unspecified. {@code maxNorm = 0} only measures.
      */
-    public static double clipGradNorm(List<NDArray> grads, double maxNorm) {
+    public static NDArray clipGradNorm(
+            List<NDArray> grads, double maxNorm, NDArray foundInf, NDManager owner) {
         try (IValue list = tensors(grads);
                 IValue max = IValue.from(maxNorm);
-                IValue out = IValueUtils.runMethod(module(), "grad_norm_", list, max);
-                NDArray norm = out.toTensor((PtNDManager) grads.get(0).getManager())) {
-            return norm.getFloat();
+                IValue found = IValue.from((PtNDArray) foundInf);
+                IValue out = IValueUtils.runMethod(module(), "grad_norm_", list, max, found)) {
+            return out.toTensor((PtNDManager) owner);
         }
     }
 
     /**
-     * Multiplies every gradient by {@code invScale} in place and reports whether any holds inf or
-     * NaN (then the values are unspecified: the caller skips the step) — {@code
-     * torch._amp_foreach_non_finite_check_and_unscale_}.
+     * Divides every gradient by {@code scale} (0-d fp32) in place and sets {@code foundInf} (0-d
+     * fp32) to 1 when any holds inf or NaN (the values are then unspecified: the update is skipped)
+     * — {@code torch._amp_foreach_non_finite_check_and_unscale_}, with no host sync.
      */
-    public static boolean unscale(List<NDArray> grads, double invScale) {
+    public static void unscale(List<NDArray> grads, NDArray foundInf, NDArray scale) {
         try (IValue list = tensors(grads);
-                IValue inv = IValue.from(invScale);
-                IValue out = IValueUtils.runMethod(module(), "unscale_", list, inv)) {
-            return out.toBoolean();
+                IValue found = IValue.from((PtNDArray) foundInf);
+                IValue s = IValue.from((PtNDArray) scale);
+                IValue out = IValueUtils.runMethod(module(), "unscale_", list, found, s)) {
+            // in place; returns None
         }
     }
 
     /**
-     * One {@code torch.optim.AdamW(fused=True)} update of a parameter group, in place: parameters,
-     * first and second moments are updated; {@code step} is the 1-based step number used for bias
-     * correction.
+     * {@code GradScaler.update} on the device ({@code torch._amp_update_scale_}): {@code foundInf}
+     * multiplies {@code scale} by {@code backoff} and resets {@code goodSteps} (0-d int32); the
+     * {@code interval}-th good step in a row multiplies it by {@code growth}. Returns {@code [scale
+     * used, scale now, good steps]} (fp32, attached to {@code owner}) for the step's figures.
+     */
+    public static NDArray updateScale(
+            NDArray scale,
+            NDArray goodSteps,
+            NDArray foundInf,
+            double growth,
+            double backoff,
+            long interval,
+            NDManager owner) {
+        try (IValue s = IValue.from((PtNDArray) scale);
+                IValue t = IValue.from((PtNDArray) goodSteps);
+                IValue f = IValue.from((PtNDArray) foundInf);
+                IValue g = IValue.from(growth);
+                IValue b = IValue.from(backoff);
+                IValue n = IValue.from(interval);
+                IValue out = IValueUtils.runMethod(module(), "update_scale_", s, t, f, g, b, n)) {
+            return out.toTensor((PtNDManager) owner);
+        }
+    }
+
+    /**
+     * One {@code torch.optim.AdamW(fused=True)} update of both parameter groups (with weight decay,
+     * and {@code plain}: without), in place. {@code step} (0-d fp32 on the device) counts applied
+     * updates and is used for bias correction; it advances by one unless {@code foundInf} (0-d
+     * fp32) is 1, in which case nothing changes (the kernel skips on the device; no host sync).
+     * Each group is {@code [params, grads, exp_avgs, exp_avg_sqs]}.
      */
     public static void adamw(
-            List<NDArray> params,
-            List<NDArray> grads,
-            List<NDArray> expAvg,
-            List<NDArray> expAvgSq,
-            long step,
+            List<List<NDArray>> decay,
+            List<List<NDArray>> plain,
+            NDArray step,
             double lr,
             double beta1,
             double beta2,
             double eps,
-            double weightDecay) {
-        if (params.isEmpty()) {
-            return;
-        }
-        try (IValue p = tensors(params);
-                IValue g = tensors(grads);
-                IValue m = tensors(expAvg);
-                IValue v = tensors(expAvgSq);
-                IValue st = IValue.from((double) step);
+            double weightDecay,
+            NDArray foundInf) {
+        try (IValue p = tensors(decay.get(0));
+                IValue g = tensors(decay.get(1));
+                IValue m = tensors(decay.get(2));
+                IValue v = tensors(decay.get(3));
+                IValue pp = tensors(plain.get(0));
+                IValue pg = tensors(plain.get(1));
+                IValue pm = tensors(plain.get(2));
+                IValue pv = tensors(plain.get(3));
+                IValue st = IValue.from((PtNDArray) step);
                 IValue a = IValue.from(lr);
                 IValue b1 = IValue.from(beta1);
                 IValue b2 = IValue.from(beta2);
                 IValue e = IValue.from(eps);
                 IValue wd = IValue.from(weightDecay);
+                IValue f = IValue.from((PtNDArray) foundInf);
                 IValue out =
                         IValueUtils.runMethod(
-                                module(), "adamw_", p, g, m, v, st, a, b1, b2, e, wd)) {
+                                module(), "adamw_", p, g, m, v, pp, pg, pm, pv, st, a, b1, b2, e,
+                                wd, f)) {
             // in place; returns None
         }
     }

@@ -29,8 +29,9 @@ import java.util.Map;
  *
  * <p>Moments are kept per HF parameter name (stable across runs, unlike DJL parameter ids) in a
  * sub-manager of the model's manager, and can be exported and restored bit-exactly ({@link
- * #stateTensors}, {@link #load}). Updates run in place inside libtorch (two calls per step: the
- * decay group and the no-decay group).
+ * #stateTensors}, {@link #load}). Updates run in place inside libtorch, one call per step for both
+ * groups (decay and no decay). The step count lives on the parameters' device and advances there
+ * unless the step is skipped ({@code foundInf}): no host sync per step; {@link #steps()} reads it.
  */
 public final class AdamW implements AutoCloseable {
     /** Prefixes of the moment tensors in a saved state. */
@@ -45,7 +46,11 @@ public final class AdamW implements AutoCloseable {
     private final NDManager state;
     private final Map<String, NDArray> m = new LinkedHashMap<>();
     private final Map<String, NDArray> v = new LinkedHashMap<>();
-    private long step;
+
+    /** Applied updates, 0-d fp32 on the parameters' device (what the fused kernel reads). */
+    private NDArray step;
+
+    private long loadedSteps;
 
     public AdamW(NDManager parent, double beta1, double beta2, double eps, double weightDecay) {
         this.beta1 = beta1;
@@ -63,17 +68,22 @@ public final class AdamW implements AutoCloseable {
         return shape.dimension() >= 2;
     }
 
-    /** Optimizer steps taken so far. */
+    /** Optimizer steps applied so far (a read of the device counter: a host sync on CUDA). */
     public long steps() {
-        return step;
+        return step == null ? loadedSteps : (long) step.getFloat();
+    }
+
+    /** One update of every parameter in {@code weights} with its gradient in {@code grads}. */
+    public void step(Map<String, NDArray> weights, Map<String, NDArray> grads, double lr) {
+        step(weights, grads, lr, null);
     }
 
     /**
      * One update of every parameter in {@code weights} with its gradient in {@code grads} (same
-     * keys).
+     * keys), skipped on the device when {@code foundInf} (0-d fp32, or null) is 1.
      */
-    public void step(Map<String, NDArray> weights, Map<String, NDArray> grads, double lr) {
-        step++;
+    public void step(
+            Map<String, NDArray> weights, Map<String, NDArray> grads, double lr, NDArray foundInf) {
         // two parameter groups (decay / no decay), each one fused libtorch call
         List<List<NDArray>> decay =
                 List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
@@ -92,28 +102,27 @@ public final class AdamW implements AutoCloseable {
             group.get(2).add(m.computeIfAbsent(name, k -> zeros(p)));
             group.get(3).add(v.computeIfAbsent(name, k -> zeros(p)));
         }
-        TorchOps.adamw(
-                decay.get(0),
-                decay.get(1),
-                decay.get(2),
-                decay.get(3),
-                step,
-                lr,
-                beta1,
-                beta2,
-                eps,
-                weightDecay);
-        TorchOps.adamw(
-                plain.get(0),
-                plain.get(1),
-                plain.get(2),
-                plain.get(3),
-                step,
-                lr,
-                beta1,
-                beta2,
-                eps,
-                0);
+        NDArray first = weights.values().iterator().next();
+        if (step == null) {
+            step = counter(first, loadedSteps);
+        }
+        NDArray found = foundInf;
+        if (found == null) {
+            found = state.zeros(new Shape(), DataType.FLOAT32, first.getDevice());
+        }
+        TorchOps.adamw(decay, plain, step, lr, beta1, beta2, eps, weightDecay, found);
+        if (foundInf == null) {
+            found.close();
+        }
+    }
+
+    /** The step counter on {@code like}'s device: zeros (no upload) unless resuming. */
+    private NDArray counter(NDArray like, long steps) {
+        NDArray c = state.zeros(new Shape(), DataType.FLOAT32, like.getDevice());
+        if (steps != 0) {
+            c.addi(steps); // one upload, when a resumed run takes its first step
+        }
+        return c;
     }
 
     private NDArray zeros(NDArray like) {
@@ -154,7 +163,11 @@ public final class AdamW implements AutoCloseable {
             m.put(e.getKey(), create(a, e.getValue()));
             v.put(e.getKey(), create(b, e.getValue()));
         }
-        this.step = steps;
+        if (step != null) {
+            step.close();
+            step = null;
+        }
+        this.loadedSteps = steps;
     }
 
     private NDArray create(RawTensor t, NDArray like) {
@@ -172,6 +185,11 @@ public final class AdamW implements AutoCloseable {
         }
         for (NDArray a : v.values()) {
             a.close();
+        }
+        if (step != null) {
+            loadedSteps = steps();
+            step.close();
+            step = null;
         }
     }
 }

@@ -29,6 +29,37 @@ public final class EpochOrders {
 
     private EpochOrders() {}
 
+    /**
+     * The block order of epoch {@code epoch} (0-based): {@link #shuffled} or, without shuffling,
+     * file order {@code 0..n−1}.
+     */
+    static int[] of(boolean shuffle, long seed, int epoch, int n) {
+        return shuffle
+                ? shuffled(seed, epoch, n)
+                : java.util.stream.IntStream.range(0, n).toArray();
+    }
+
+    /**
+     * Fisher–Yates permutation of {@code 0..n−1} from {@code
+     * SplittableRandom(seed·0x9E3779B97F4A7C15 ^ 0xD1B54A32D192ED03·(epoch+1))} (docs/training.md).
+     */
+    public static int[] shuffled(long seed, int epoch, int n) {
+        java.util.SplittableRandom rng =
+                new java.util.SplittableRandom(
+                        seed * 0x9E3779B97F4A7C15L ^ (0xD1B54A32D192ED03L * (epoch + 1)));
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
     /** Records {@code order} as epoch {@code epoch}'s; lines of epochs from it on are replaced. */
     public static void record(Path file, int epoch, int[] order) {
         List<String> keep = new ArrayList<>();

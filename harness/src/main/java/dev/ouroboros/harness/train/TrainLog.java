@@ -83,6 +83,55 @@ final class TrainLog implements AutoCloseable {
         }
     }
 
+    /** The validation loss before training (a fresh run's first row). */
+    void initialEval(double v) {
+        ObjectNode row = row("eval");
+        row.put("step", 0).put("epoch", 0).put("val_loss", v).put("val_ppl", Math.exp(v));
+        write(
+                row,
+                String.format(
+                        Locale.ROOT,
+                        "epoch 0 (before training) | val loss %.4f | val ppl %.2f",
+                        v,
+                        Math.exp(v)));
+    }
+
+    /** An epoch's row and line: its train and validation loss, whether it is the best so far. */
+    void epochDone(long step, CheckpointStore.EpochRecord rec, long rss) {
+        ObjectNode row = row("eval");
+        row.put("step", step)
+                .put("epoch", rec.epoch())
+                .put("train_loss", rec.trainLoss())
+                .put("val_loss", rec.valLoss())
+                .put("val_ppl", Math.exp(rec.valLoss()))
+                .put("best", rec.best())
+                .put("rss_bytes", rss);
+        write(
+                row,
+                String.format(
+                        Locale.ROOT,
+                        "epoch %d done | train loss %.4f | val loss %.4f | val ppl %.2f%s",
+                        rec.epoch(),
+                        rec.trainLoss(),
+                        rec.valLoss(),
+                        Math.exp(rec.valLoss()),
+                        rec.best() ? " | best so far" : ""));
+    }
+
+    /** The row of a run stopped by a non-finite {@code what} at step {@code step} (1-based). */
+    void diverged(long step, String what, double value) {
+        ObjectNode row = row("diverged");
+        row.put("step", step).put("what", what).put("value", String.valueOf(value));
+        write(row, null);
+    }
+
+    /** A checkpoint of step {@code step} was written. */
+    void checkpointed(long step) {
+        ObjectNode row = row("checkpoint");
+        row.put("step", step);
+        write(row, null);
+    }
+
     static String stepLine(
             long step,
             long total,

@@ -2,8 +2,11 @@ package dev.ouroboros.harness.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
@@ -48,7 +51,7 @@ public final class TrainStep {
     public record Result(
             double loss, double gradNorm, long predictions, boolean skipped, double lossScale) {}
 
-    /** Raised from inside a step when the loss or the gradient norm is NaN or infinite. */
+    /** Raised by {@link #check} when a step's loss or gradient norm is NaN or infinite. */
     static final class NonFinite extends RuntimeException {
         private static final long serialVersionUID = 1L;
         final String what;
@@ -75,7 +78,97 @@ public final class TrainStep {
         return (int) (z ^ (z >>> 32)) & 0x7fffffff;
     }
 
-    /** One fp32 step without loss scaling. */
+    /**
+     * A step queued on the device whose figures have not been read yet: {@code stats (k + 5)} fp32
+     * holds the k micro-batches' NLL sums, the gradient norm, found_inf (1 = non-finite gradients),
+     * and the loss scaler's {@code [scale used, scale now, good steps]}. Reading it is the only
+     * host sync of a step; {@link #readAll} reads any number of steps in one.
+     */
+    public static final class Pending {
+        private final NDArray stats;
+        private final int microBatches;
+        private final long predictions;
+        private final LossScaler scaler;
+
+        Pending(NDArray stats, int microBatches, long predictions, LossScaler scaler) {
+            this.stats = stats;
+            this.microBatches = microBatches;
+            this.predictions = predictions;
+            this.scaler = scaler;
+        }
+
+        /** This step's figures (one read; also updates the scaler's host mirror). */
+        public Result read() {
+            return readAll(List.of(this)).get(0);
+        }
+
+        private Result result(float[] all, int at) {
+            double lossSum = 0;
+            for (int i = 0; i < microBatches; i++) {
+                lossSum += all[at + i]; // float → double, summed in micro-batch order, as before
+            }
+            double norm = all[at + microBatches];
+            boolean found = all[at + microBatches + 1] > 0;
+            double used = all[at + microBatches + 2];
+            scaler.observe(all[at + microBatches + 3], all[at + microBatches + 4]);
+            boolean skipped = scaler.enabled() && found;
+            return new Result(
+                    lossSum / predictions, skipped ? Double.NaN : norm, predictions, skipped, used);
+        }
+
+        private int length() {
+            return microBatches + 5;
+        }
+    }
+
+    /**
+     * The figures of {@code steps}, in order, with one read (one host sync) for all of them; the
+     * stats arrays are closed.
+     */
+    public static List<Result> readAll(List<Pending> steps) {
+        if (steps.isEmpty()) {
+            return List.of();
+        }
+        NDList parts = new NDList(steps.size());
+        for (Pending p : steps) {
+            parts.add(p.stats);
+        }
+        float[] all;
+        if (steps.size() == 1) {
+            all = steps.get(0).stats.toFloatArray();
+        } else {
+            try (NDArray cat = NDArrays.concat(parts)) {
+                all = cat.toFloatArray();
+            }
+        }
+        List<Result> out = new ArrayList<>(steps.size());
+        int at = 0;
+        for (Pending p : steps) {
+            out.add(p.result(all, at));
+            at += p.length();
+            p.stats.close();
+        }
+        return out;
+    }
+
+    /**
+     * Throws {@link NonFinite} when a step's loss or (for a step that was not skipped) its gradient
+     * norm is not finite. Under fp16 loss scaling a non-finite loss makes non-finite gradients, so
+     * the scaler skips that step instead (as GradScaler does): it is not an error.
+     */
+    public static void check(Result r) {
+        if (r.skipped()) {
+            return;
+        }
+        if (!Double.isFinite(r.loss())) {
+            throw new NonFinite("loss", r.loss());
+        }
+        if (!Double.isFinite(r.gradNorm())) {
+            throw new NonFinite("gradient norm", r.gradNorm());
+        }
+    }
+
+    /** One fp32 step without loss scaling, read at once. */
     static Result run(
             LanguageModel model,
             AdamW opt,
@@ -95,15 +188,8 @@ public final class TrainStep {
     }
 
     /**
-     * Runs one step. Under fp16/bf16 the forward computes in half precision over the fp32
-     * parameters ({@link dev.ouroboros.models.AutocastStore}); the loss, gradients and update stay
-     * fp32. With an enabled {@code scaler} the backward runs on {@code loss · scale}, the gradients
-     * are unscaled and checked for inf/NaN in one fused call, and an overflowing step is skipped
-     * (gradients zeroed, scale backed off) instead of failing.
+     * {@link #launch} and read at once (one host sync): tests and single steps.
      *
-     * @param microBatches the step's blocks, split into micro-batches; every row has the same
-     *     length
-     * @param maxGradNorm clipping threshold; 0 disables clipping (the norm is still measured)
      * @throws NonFinite when the loss or the gradient norm is not finite (no parameter has been
      *     changed then)
      */
@@ -116,41 +202,82 @@ public final class TrainStep {
             int dropoutSeed,
             Precision precision,
             LossScaler scaler) {
+        try (NDManager keep = model.manager().newSubManager()) {
+            Result r =
+                    launch(
+                                    model,
+                                    opt,
+                                    microBatches,
+                                    lr,
+                                    maxGradNorm,
+                                    dropoutSeed,
+                                    precision,
+                                    scaler,
+                                    keep)
+                            .read();
+            check(r);
+            return r;
+        }
+    }
+
+    /**
+     * Queues one step on the device and returns without waiting for it: the step's blocks go to the
+     * device in one upload, and nothing is read back (the loss, norm and skip flag stay on the
+     * device in the returned {@link Pending}, attached to {@code keep}). Under fp16/bf16 the
+     * forward computes in half precision over the fp32 parameters ({@link
+     * dev.ouroboros.models.AutocastStore}); the loss, gradients and update stay fp32. With an
+     * enabled {@code scaler} the backward runs on {@code loss · scale}, the gradients are unscaled
+     * and checked for inf/NaN in one fused call, and an overflowing step is skipped on the device
+     * (no update, AdamW's count unchanged, the scale backed off). A non-finite gradient norm skips
+     * the update the same way; {@link #check} then reports it once the figures are read.
+     *
+     * @param microBatches the step's blocks, split into micro-batches; every row has the same
+     *     length
+     * @param maxGradNorm clipping threshold; 0 disables clipping (the norm is still measured)
+     */
+    public static Pending launch(
+            LanguageModel model,
+            AdamW opt,
+            List<long[][]> microBatches,
+            double lr,
+            double maxGradNorm,
+            int dropoutSeed,
+            Precision precision,
+            LossScaler scaler,
+            NDManager keep) {
         Engine.getInstance().setRandomSeed(dropoutSeed);
         Map<String, Parameter> params = model.block().parametersByName();
-        long predictions = 0;
-        for (long[][] mb : microBatches) {
-            for (long[] row : mb) {
-                predictions += row.length - 1;
-            }
-        }
+        StepBatch batch = StepBatch.of(microBatches);
         try (NDManager sm = model.manager().newSubManager()) {
-            double lossSum = 0;
-            for (long[][] mb : microBatches) {
+            NDArray all = sm.create(batch.flat()); // the step's only upload
+            NDArray predictions = all.get(batch.flat().length - 1); // () int64
+            NDList parts = new NDList(microBatches.size() + 2);
+            for (int i = 0; i < microBatches.size(); i++) {
                 try (NDManager mm = sm.newSubManager()) {
-                    NDList in = LanguageModel.unpadded(mm, mb);
-                    NDArray targets = mm.create(TokenNll.shiftedTargets(mb));
+                    NDArray ids = batch.ids(all, i); // (b, B)
+                    NDArray targets = batch.targets(all, i); // (b, B), 0 where ignored
+                    NDArray valid = batch.valid(all, i); // (b, B) 1 = predicted
+                    for (NDArray x : new NDArray[] {ids, targets, valid}) {
+                        x.attach(mm); // the model's activations land in ids' manager
+                    }
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray logits = model.forward(in, true, precision).get(0);
-                        NDArray nll = TokenNll.perPosition(logits, targets).sum();
-                        double part = nll.getFloat();
-                        if (!Double.isFinite(part)) {
-                            throw new NonFinite("loss", part);
-                        }
-                        lossSum += part;
-                        // a tensor in the micro-batch manager, not div(Number): DJL frees a Number
-                        // operand right after the op
-                        // although DivBackward saved it (a use-after-free during backward)
-                        NDArray objective = nll.div(mm.create((float) predictions));
+                        NDArray logits = model.forward(new NDList(ids), true, precision).get(0);
+                        NDArray nll = TokenNll.perPosition(logits, targets, valid).sum(); // ()
+                        NDArray part = nll.stopGradient(); // read with the step's figures
+                        part.attach(sm);
+                        parts.add(part);
+                        // a tensor operand, not div(Number): DJL frees a Number operand right
+                        // after the op although DivBackward saved it
+                        // (docs/design.md#scalar-operands)
+                        NDArray objective = nll.div(predictions);
                         gc.backward(
                                 scaler.enabled()
-                                        ? objective.mul(mm.create((float) scaler.scale()))
+                                        ? objective.mul(scaler.scaleTensor(model.manager()))
                                         : objective);
                     }
                 }
             }
             JniUtils.setGradMode(false);
-            double loss = lossSum / predictions;
 
             Map<String, NDArray> weights = new LinkedHashMap<>();
             Map<String, NDArray> grads = new LinkedHashMap<>();
@@ -162,23 +289,19 @@ public final class TrainStep {
                 weights.put(e.getKey(), w);
                 grads.put(e.getKey(), g);
             }
-            double scale = scaler.scale();
+            List<NDArray> gradList = new ArrayList<>(grads.values());
+            NDArray found = sm.zeros(new Shape(), DataType.FLOAT32); // () 1 = skip the update
             if (scaler.enabled()) {
-                boolean overflow = TorchOps.unscale(new ArrayList<>(grads.values()), 1.0 / scale);
-                scaler.update(overflow);
-                if (overflow) {
-                    zero(grads);
-                    return new Result(loss, Double.NaN, predictions, true, scale);
-                }
+                TorchOps.unscale(gradList, found, scaler.scaleTensor(model.manager()));
             }
-            double norm = clipGlobalNorm(grads.values(), maxGradNorm);
-            if (!Double.isFinite(norm)) {
-                zero(grads);
-                throw new NonFinite("gradient norm", norm);
-            }
-            opt.step(weights, grads, lr);
-            zero(grads);
-            return new Result(loss, norm, predictions, false, scale);
+            parts.add(TorchOps.clipGradNorm(gradList, maxGradNorm, found, sm));
+            parts.add(found);
+            opt.step(weights, grads, lr, found);
+            NDArray scale = scaler.updateOnDevice(found, model.manager(), sm); // (3)
+            TorchOps.zero(gradList); // in place on .grad (the handles share its storage)
+            NDArray stats = NDArrays.concat(new NDList(NDArrays.stack(parts), scale));
+            stats.attach(keep);
+            return new Pending(stats, microBatches.size(), batch.predictions(), scaler);
         }
     }
 
@@ -186,17 +309,15 @@ public final class TrainStep {
      * {@code torch.nn.utils.clip_grad_norm_} (one fused libtorch call, {@link
      * TorchOps#clipGradNorm}): the L2 norm over all gradients together; when {@code maxNorm > 0}
      * and the norm exceeds it, every gradient is scaled in place by {@code maxNorm / (norm +
-     * 1e-6)}. Non-finite norms leave the gradients untouched.
+     * 1e-6)}. Reads the norm (a host sync).
      *
      * @return the norm before clipping
      */
     public static double clipGlobalNorm(java.util.Collection<NDArray> grads, double maxNorm) {
-        return TorchOps.clipGradNorm(new ArrayList<>(grads), maxNorm);
-    }
-
-    private static void zero(Map<String, NDArray> grads) {
-        TorchOps.zero(
-                new ArrayList<>(
-                        grads.values())); // in place on .grad (the handles share its storage)
+        NDManager m = grads.iterator().next().getManager();
+        try (NDManager tmp = m.newSubManager()) {
+            NDArray found = tmp.zeros(new Shape(), DataType.FLOAT32);
+            return TorchOps.clipGradNorm(new ArrayList<>(grads), maxNorm, found, tmp).getFloat();
+        }
     }
 }

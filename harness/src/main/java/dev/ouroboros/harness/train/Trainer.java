@@ -3,32 +3,25 @@ package dev.ouroboros.harness.train;
 import static dev.ouroboros.models.TokenIds.toLong;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.eval.BlocksPerplexity;
 import dev.ouroboros.eval.Perplexity;
 import dev.ouroboros.harness.base.Progress;
 import dev.ouroboros.models.CrashPoint;
 import dev.ouroboros.models.LanguageModel;
-import dev.ouroboros.models.NativeTensors;
 import dev.ouroboros.models.OptWeights;
 import dev.ouroboros.models.Precision;
-import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.RawTensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * step {@code i} of the epoch takes positions {@code [i·batch, (i+1)·batch)}; the last batch of an
  * epoch may be smaller (not dropped). {@code train.write_order: true} records each epoch's order in
  * {@code order.jsonl} ({@link EpochOrders}).
+ *
+ * <p>Host syncs: a step is queued on the device ({@link TrainStep#launch}) and its figures (loss,
+ * gradient norm, fp16 skip) are read in one go for all the steps since the last read, at the next
+ * log line, checkpoint or epoch end; that read is also where a NaN/inf loss or gradient norm stops
+ * the run (the step it happened at changed no parameter, and no checkpoint is written after it).
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -57,7 +55,22 @@ public final class Trainer {
         /** Before optimizer step {@code step} (0-based). */
         default void beforeStep(long step, LanguageModel model) {}
 
-        default void afterStep(long step, TrainStep.Result r) {}
+        /**
+         * Optimizer step {@code step} was queued (the model holds its update; its figures are read
+         * only if {@link #wantsFigures} said so or a log line, checkpoint or epoch end is due).
+         */
+        default void afterStep(long step) {}
+
+        /**
+         * Step {@code step}'s figures, once read: at the latest at the next log line, checkpoint or
+         * epoch end, in step order.
+         */
+        default void stepFigures(long step, TrainStep.Result r) {}
+
+        /** Whether step {@code step}'s figures are wanted right after it (a host sync then). */
+        default boolean wantsFigures(long step) {
+            return false;
+        }
 
         /** The training blocks (indices into them) optimizer step {@code step} is about to see. */
         default void batch(long step, int[] blocks) {}
@@ -98,29 +111,7 @@ public final class Trainer {
             BlockSource validation,
             Path runDir) {
         this.precision = checkPrecision(cfg.precision(), model.device());
-        if (train.count() == 0) {
-            throw new UserInputException(
-                    "data.train: no training blocks (text too short for one block of "
-                            + train.blockSize()
-                            + ")");
-        }
-        if (validation.count() == 0) {
-            throw new UserInputException("data.validation: no validation blocks");
-        }
-        if (train.blockSize() < 2 || validation.blockSize() < 2) {
-            throw new UserInputException(
-                    "data.block_size "
-                            + Math.min(train.blockSize(), validation.blockSize())
-                            + ": training needs blocks of at least 2 tokens (a block of one has no"
-                            + " next token to predict)");
-        }
-        if (train.blockSize() > model.config().maxPositionEmbeddings()) {
-            throw new UserInputException(
-                    "data.block_size "
-                            + train.blockSize()
-                            + " exceeds the model's max_position_embeddings "
-                            + model.config().maxPositionEmbeddings());
-        }
+        TrainChecks.data(train, validation, model.config().maxPositionEmbeddings());
         this.cfg = cfg;
         this.seed = seed;
         this.model = model;
@@ -140,19 +131,9 @@ public final class Trainer {
         return this;
     }
 
-    /**
-     * The training precision. fp16/bf16 (half-precision matmuls over fp32 masters,
-     * docs/training.md) are meant for CUDA; they also run on CPU (which is how the test suite
-     * covers them), where fp16 is very slow — 40× fp32 for the OPT-125m shape on the development
-     * machine (docs/benchmarks.md) — so a warning says so.
-     */
+    /** {@link TrainChecks#precision}: kept here for the callers that check before training. */
     public static Precision checkPrecision(Precision p, Device device) {
-        if (p == Precision.FP16 && !device.isGpu()) {
-            LOG.warn(
-                    "precision fp16 on the CPU: libtorch's CPU fp16 kernels are very slow (~40x"
-                            + " fp32 measured); use fp32 or bf16");
-        }
-        return p;
+        return TrainChecks.precision(p, device);
     }
 
     public int stepsPerEpoch() {
@@ -165,25 +146,7 @@ public final class Trainer {
 
     /** Block order of epoch {@code epoch} (0-based) for a run seeded {@code seed}. */
     public static int[] epochOrder(long seed, int epoch, int n) {
-        SplittableRandom rng =
-                new SplittableRandom(
-                        seed * 0x9E3779B97F4A7C15L ^ (0xD1B54A32D192ED03L * (epoch + 1)));
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        return order;
-    }
-
-    /** {@code 0, 1, …, n-1}: the blocks in file order ({@code train.shuffle: false}). */
-    static int[] fileOrder(int n) {
-        return java.util.stream.IntStream.range(0, n).toArray();
+        return EpochOrders.shuffled(seed, epoch, n);
     }
 
     /** The objects one {@link #run} works with. */
@@ -192,11 +155,13 @@ public final class Trainer {
             int stepsPerEpoch,
             String fingerprint,
             LrSchedule schedule,
-            Map<String, Parameter> params,
             CheckpointStore store,
             AdamW opt,
             LossScaler scaler,
-            TrainLog log) {}
+            TrainLog log,
+            LogWindow window,
+            NDManager pendingStats,
+            List<TrainStep.Pending> pending) {}
 
     public Result run() {
         long t0 = System.nanoTime();
@@ -204,7 +169,15 @@ public final class Trainer {
         // grad mode is thread-local and on by default off the engine's thread
         // (docs/design.md#grad-mode-per-thread)
         JniUtils.setGradMode(false);
-        int spe = stepsPerEpoch();
+        Runnable restoreAttention = Determinism.forTraining(model, console);
+        try {
+            return train(t0);
+        } finally {
+            restoreAttention.run();
+        }
+    }
+
+    private Result train(long t0) {
         long total = totalSteps();
         String fingerprint = cfg.fingerprint(seed, model.config(), train, validation);
         Map<String, Parameter> params = model.block().parametersByName();
@@ -215,41 +188,36 @@ public final class Trainer {
                 LossScaler.of(precision, o.lossScaleInit(), o.lossScaleGrowthInterval());
         TrainingState state = startOrResume(store, fingerprint, params, opt, scaler, total);
         long resumedFrom = state.lastCheckpoint; // -1 = a fresh run
-        boolean fresh = resumedFrom < 0;
         try (TrainLog log = new TrainLog(runDir.resolve("train.jsonl"), state.step, console);
+                NDManager pendingStats = model.manager().newSubManager();
                 Progress bar =
                         System.console() != null ? new Progress("train", "steps", total) : null) {
             Run run =
                     new Run(
                             total,
-                            spe,
+                            stepsPerEpoch(),
                             fingerprint,
-                            LrSchedule.of(cfg.schedule(), o.lr(), total, spe),
-                            params,
+                            LrSchedule.of(cfg.schedule(), o.lr(), total, stepsPerEpoch()),
                             store,
                             opt,
                             scaler,
-                            log);
-            if (fresh) {
-                ObjectNode row = log.row("eval");
-                double v = state.initialValLoss;
-                row.put("step", 0).put("epoch", 0).put("val_loss", v).put("val_ppl", Math.exp(v));
-                log.write(
-                        row,
-                        String.format(
-                                Locale.ROOT,
-                                "epoch 0 (before training) | val loss %.4f | val ppl %.2f",
-                                v,
-                                Math.exp(v)));
+                            log,
+                            new LogWindow(state.step),
+                            pendingStats,
+                            new ArrayList<>());
+            if (resumedFrom < 0) {
+                log.initialEval(state.initialValLoss);
             }
             loop(run, state, bar);
+        } finally {
+            scaler.close();
         }
         if (state.bestWeights != null) {
             Map<String, RawTensor> byKey = new LinkedHashMap<>();
             for (RawTensor t : state.bestWeights) {
                 byKey.put(t.name(), t);
             }
-            loadWeights(byKey, params);
+            OptWeights.copyInto(byKey, params);
         }
         opt.close();
         return new Result(
@@ -262,7 +230,7 @@ public final class Trainer {
                 (System.nanoTime() - t0) / 1e9);
     }
 
-    /** The latest checkpoint's state (weights and AdamW loaded), or a fresh one. */
+    /** The latest checkpoint's state (weights, AdamW and scaler loaded), or a fresh one. */
     private TrainingState startOrResume(
             CheckpointStore store,
             String fingerprint,
@@ -272,44 +240,32 @@ public final class Trainer {
             long total) {
         if (!cfg.checkpoint().resume()) {
             store.deleteAll();
-            return TrainingState.fresh(validate());
         }
-        Optional<CheckpointStore.Loaded> found = store.latest();
-        if (found.isEmpty()) {
-            return TrainingState.fresh(validate());
-        }
-        CheckpointStore.State st = found.get().state();
-        if (!st.configHash().equals(fingerprint)) {
-            throw new UserInputException(
-                    store.root()
-                            + ": the checkpoint was written by a run with a different config (hash "
-                            + st.configHash()
-                            + ", now "
-                            + fingerprint
-                            + "); use another `out` or set checkpoint.resume=false to start over");
-        }
-        loadWeights(found.get().weights(), params);
-        opt.load(found.get().adamw(), st.adamwSteps(), weightArrays(params));
-        if (st.version() >= 2) {
-            scaler.restore(st.lossScale(), st.lossScaleGoodSteps());
-        }
-        TrainingState s = TrainingState.fromCheckpoint(st, store);
-        console.accept(
-                "resuming from " + found.get().dir() + " (step " + s.step + "/" + total + ")");
-        return s;
+        Optional<TrainingState> resumed =
+                cfg.checkpoint().resume()
+                        ? TrainingState.resume(store, fingerprint, params, opt, scaler)
+                        : Optional.empty();
+        resumed.ifPresent(
+                s ->
+                        console.accept(
+                                "resuming from "
+                                        + store.root()
+                                                .resolve("step-" + String.format("%08d", s.step))
+                                        + " (step "
+                                        + s.step
+                                        + "/"
+                                        + total
+                                        + ")"));
+        return resumed.orElseGet(() -> TrainingState.fresh(validate()));
     }
 
     private void loop(Run run, TrainingState state, Progress bar) {
-        LogWindow window = new LogWindow(state.step);
         int[] order = null;
         int orderEpoch = -1;
         while (state.step < run.total()) {
             int epoch = (int) (state.step / run.stepsPerEpoch());
             if (epoch != orderEpoch) {
-                order =
-                        cfg.train().shuffle()
-                                ? epochOrder(seed, epoch, train.count())
-                                : fileOrder(train.count());
+                order = EpochOrders.of(cfg.train().shuffle(), seed, epoch, train.count());
                 orderEpoch = epoch;
                 if (cfg.train().writeOrder()) {
                     EpochOrders.record(runDir.resolve(EpochOrders.FILE), epoch, order);
@@ -320,24 +276,36 @@ public final class Trainer {
             int to = Math.min(train.count(), from + cfg.train().batchSize());
             double lr = run.schedule().at(state.step);
             listener.batch(state.step, Arrays.copyOfRange(order, from, to));
-            TrainStep.Result r = step(run, state, microBatches(order, from, to), lr);
-            state.step++;
+            queueStep(run, state, microBatches(order, from, to), lr);
             long tokens = (long) (to - from) * train.blockSize();
-            state.tokensSeen += tokens;
-            state.epochLossSum += r.loss();
-            state.epochLossSteps++;
-            window.add(tokens, r);
-            listener.afterStep(state.step - 1, r);
+            state.stepQueued(tokens);
+            run.window().tokens(tokens);
             CrashPoint.here("train-step");
             if (bar != null) {
                 bar.update(state.step);
             }
-            if (state.step % cfg.log().everySteps() == 0 || state.step == run.total()) {
-                logWindow(run, state, window, epoch, lr);
-            }
+            boolean logNow = state.step % cfg.log().everySteps() == 0 || state.step == run.total();
             boolean epochEnd = state.step % run.stepsPerEpoch() == 0 || state.step == run.total();
+            boolean checkpointNow = epochEnd || state.step % cfg.checkpoint().everySteps() == 0;
+            if (logNow || epochEnd || checkpointNow || listener.wantsFigures(state.step - 1)) {
+                readFigures(run, state);
+            }
+            listener.afterStep(state.step - 1);
+            if (logNow) {
+                run.window()
+                        .write(
+                                run.log(),
+                                state.step,
+                                run.total(),
+                                epoch + 1,
+                                lr,
+                                state.tokensSeen,
+                                model.parameterCount(),
+                                model.device().isGpu() ? cfg.log().peakTflops() : 0,
+                                run.scaler());
+            }
             CheckpointStore.EpochRecord rec = epochEnd ? endEpoch(run, state, epoch) : null;
-            if (epochEnd || state.step % cfg.checkpoint().everySteps() == 0) {
+            if (checkpointNow) {
                 checkpoint(run, state);
             }
             if (rec != null) {
@@ -361,152 +329,69 @@ public final class Trainer {
         return out;
     }
 
-    /** One optimizer step; a non-finite loss or gradient is logged and ends the run. */
-    private TrainStep.Result step(
-            Run run, TrainingState state, List<long[][]> microBatches, double lr) {
+    /**
+     * Queues one optimizer step on the device; its figures are read later ({@link #readFigures}).
+     */
+    private void queueStep(Run run, TrainingState state, List<long[][]> microBatches, double lr) {
         listener.beforeStep(state.step, model);
-        try {
-            return TrainStep.run(
-                    model,
-                    run.opt(),
-                    microBatches,
-                    lr,
-                    cfg.optim().maxGradNorm(),
-                    TrainStep.dropoutSeed(seed, state.step),
-                    precision,
-                    run.scaler());
-        } catch (TrainStep.NonFinite nf) {
-            ObjectNode row = run.log().row("diverged");
-            row.put("step", state.step + 1)
-                    .put("what", nf.what)
-                    .put("value", String.valueOf(nf.value));
-            run.log().write(row, null);
-            throw new TrainingDivergedException(
-                    state.step + 1,
-                    nf.what,
-                    nf.value,
-                    state.lastCheckpoint,
-                    run.store().root().toString(),
-                    NonFiniteWeights.first(model));
-        }
+        run.pending()
+                .add(
+                        TrainStep.launch(
+                                model,
+                                run.opt(),
+                                microBatches,
+                                lr,
+                                cfg.optim().maxGradNorm(),
+                                TrainStep.dropoutSeed(seed, state.step),
+                                precision,
+                                run.scaler(),
+                                run.pendingStats()));
     }
 
-    /** The steps since the last log line: tokens, mean loss, skipped fp16 steps. */
-    private static final class LogWindow {
-        final long runStartStep;
-        final long runStartNanos = System.nanoTime();
-        long start = System.nanoTime();
-        long tokens;
-        double loss;
-        int steps;
-        int skipped;
-
-        /** Of the last applied step (fp16 skips report none). */
-        double lastNorm = Double.NaN;
-
-        LogWindow(long runStartStep) {
-            this.runStartStep = runStartStep;
-        }
-
-        void add(long stepTokens, TrainStep.Result r) {
-            tokens += stepTokens;
-            loss += r.loss();
-            steps++;
-            if (r.skipped()) {
-                skipped++;
-            } else {
-                lastNorm = r.gradNorm();
+    /**
+     * Reads the figures of every step queued since the last read (one host sync), in step order:
+     * into the log window, the epoch loss and the listener; a non-finite loss or gradient norm is
+     * logged and ends the run.
+     */
+    private void readFigures(Run run, TrainingState state) {
+        List<TrainStep.Result> rs = TrainStep.readAll(run.pending());
+        long first = state.step - rs.size();
+        run.pending().clear();
+        for (int k = 0; k < rs.size(); k++) {
+            TrainStep.Result r = rs.get(k);
+            try {
+                TrainStep.check(r);
+            } catch (TrainStep.NonFinite nf) {
+                throw diverged(run, state, first + k + 1, nf);
             }
-        }
-
-        void reset() {
-            skipped = 0;
-            start = System.nanoTime();
-            tokens = 0;
-            loss = 0;
-            steps = 0;
+            run.window().add(r);
+            state.addLoss(r);
+            listener.stepFigures(first + k, r);
         }
     }
 
-    private void logWindow(Run run, TrainingState state, LogWindow w, int epoch, double lr) {
-        long step = state.step;
-        double secs = Math.max(1e-9, (System.nanoTime() - w.start) / 1e9);
-        double tps = w.tokens / secs;
-        double perStep = (System.nanoTime() - w.runStartNanos) / 1e9 / (step - w.runStartStep);
-        double eta = perStep * (run.total() - step);
-        long rss = TrainLog.rssBytes();
-        Double mfu =
-                model.device().isGpu() && cfg.log().peakTflops() > 0
-                        ? 6.0 * model.parameterCount() * tps / (cfg.log().peakTflops() * 1e12)
-                        : null;
-        double meanLoss = w.loss / w.steps;
-        ObjectNode row = run.log().row("train");
-        row.put("step", step)
-                .put("total_steps", run.total())
-                .put("epoch", epoch + 1)
-                .put("loss", meanLoss)
-                .put("lr", lr)
-                .put("tokens_per_s", tps)
-                .put("rss_bytes", rss)
-                .put("eta_s", eta)
-                .put("tokens_seen", state.tokensSeen);
-        if (Double.isFinite(w.lastNorm)) {
-            row.put("grad_norm", w.lastNorm);
-        } else {
-            row.putNull("grad_norm");
-        }
-        if (mfu != null) {
-            row.put("mfu", mfu);
-        }
-        String line =
-                TrainLog.stepLine(
-                        step, run.total(), epoch + 1, meanLoss, lr, w.lastNorm, tps, rss, eta, mfu);
-        LossScaler scaler = run.scaler();
-        if (scaler.enabled()) {
-            row.put("loss_scale", scaler.scale()).put("skipped_steps", w.skipped);
-            line +=
-                    String.format(
-                            Locale.ROOT, " | scale %.0f | skipped %d", scaler.scale(), w.skipped);
-        }
-        run.log().write(row, line);
-        w.reset();
+    private TrainingDivergedException diverged(
+            Run run, TrainingState state, long step, TrainStep.NonFinite nf) {
+        run.log().diverged(step, nf.what, nf.value);
+        return new TrainingDivergedException(
+                step,
+                nf.what,
+                nf.value,
+                state.lastCheckpoint,
+                run.store().root().toString(),
+                NonFiniteWeights.first(model));
     }
 
     /** Validates the epoch just finished, keeps its weights if best, logs the epoch row. */
     private CheckpointStore.EpochRecord endEpoch(Run run, TrainingState state, int epoch) {
         double val = validate();
-        boolean best = val < state.bestValLoss;
+        boolean best = state.improves(val);
         if (best) {
-            state.bestValLoss = val;
-            state.bestEpoch = epoch + 1;
-            state.bestWeights = OptWeights.stateDict(model.block());
-            state.bestFile = run.store().writeBest(state.bestEpoch, state.bestWeights);
+            List<RawTensor> weights = OptWeights.stateDict(model.block());
+            state.best(epoch + 1, val, weights, run.store().writeBest(epoch + 1, weights));
         }
-        double trainLoss = state.epochLossSum / Math.max(1, state.epochLossSteps);
-        CheckpointStore.EpochRecord rec =
-                new CheckpointStore.EpochRecord(epoch + 1, state.step, trainLoss, val, best);
-        state.history.add(rec);
-        state.epochLossSum = 0;
-        state.epochLossSteps = 0;
-        ObjectNode row = run.log().row("eval");
-        row.put("step", state.step)
-                .put("epoch", epoch + 1)
-                .put("train_loss", trainLoss)
-                .put("val_loss", val)
-                .put("val_ppl", Math.exp(val))
-                .put("best", best)
-                .put("rss_bytes", TrainLog.rssBytes());
-        run.log()
-                .write(
-                        row,
-                        String.format(
-                                Locale.ROOT,
-                                "epoch %d done | train loss %.4f | val loss %.4f | val ppl %.2f%s",
-                                epoch + 1,
-                                trainLoss,
-                                val,
-                                Math.exp(val),
-                                best ? " | best so far" : ""));
+        CheckpointStore.EpochRecord rec = state.endEpoch(epoch + 1, val, best);
+        run.log().epochDone(state.step, rec, TrainLog.rssBytes());
         return rec;
     }
 
@@ -514,10 +399,8 @@ public final class Trainer {
         CheckpointStore.State st =
                 state.toCheckpoint(run.fingerprint(), seed, run.opt().steps(), run.scaler());
         run.store().save(st, OptWeights.stateDict(model.block()), run.opt().stateTensors());
-        state.lastCheckpoint = state.step;
-        ObjectNode row = run.log().row("checkpoint");
-        row.put("step", state.step);
-        run.log().write(row, null);
+        state.checkpointed();
+        run.log().checkpointed(state.step);
     }
 
     /** Mean NLL per prediction on the validation blocks (protocol {@code blocks}). */
@@ -525,39 +408,5 @@ public final class Trainer {
         BlocksPerplexity p =
                 Perplexity.blocks(model, validation, cfg.train().evalBatchSize(), n -> {});
         return p.nllSum() / p.nPredictions();
-    }
-
-    private static Map<String, NDArray> weightArrays(Map<String, Parameter> params) {
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        params.forEach((k, p) -> out.put(k, p.getArray()));
-        return out;
-    }
-
-    /**
-     * Copies a state dict (HF keys, with or without {@code model.}) into the parameters in place.
-     */
-    static void loadWeights(Map<String, RawTensor> sd, Map<String, Parameter> params) {
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            RawTensor t = sd.get("model." + e.getKey());
-            if (t == null) {
-                t = sd.get(e.getKey());
-            }
-            if (t == null) {
-                throw new IllegalStateException("state dict has no tensor for " + e.getKey());
-            }
-            NDArray dst = e.getValue().getArray();
-            if (!Arrays.equals(t.shape(), dst.getShape().getShape())) {
-                throw new IllegalStateException(
-                        e.getKey()
-                                + ": shape "
-                                + Arrays.toString(t.shape())
-                                + " vs "
-                                + dst.getShape());
-            }
-            try (NDManager m = dst.getManager().newSubManager()) {
-                NDArray src = NativeTensors.fp32(m, t);
-                dst.set(new NDIndex("..."), src);
-            }
-        }
     }
 }

@@ -33,7 +33,7 @@ public final class CrashableTrainMain {
                     }
 
                     @Override
-                    public void afterStep(long step, TrainStep.Result r) {
+                    public void stepFigures(long step, TrainStep.Result r) {
                         System.out.println(
                                 "STEP "
                                         + (step + 1)
@@ -43,6 +43,15 @@ public final class CrashableTrainMain {
                                         + " scale "
                                         + r.lossScale());
                         System.out.flush();
+                    }
+
+                    @Override
+                    public boolean wantsFigures(long step) {
+                        return step + 1 == pauseAfter; // its loss line before the pause
+                    }
+
+                    @Override
+                    public void afterStep(long step) {
                         if (step + 1 == KillAndResumeTest.TOTAL_STEPS) {
                             Safetensors.write(
                                     out.resolve("final.safetensors"),

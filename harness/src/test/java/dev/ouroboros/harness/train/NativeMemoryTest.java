@@ -132,7 +132,7 @@ class NativeMemoryTest {
                             }
 
                             @Override
-                            public void afterStep(long step, TrainStep.Result res) {
+                            public void afterStep(long step) {
                                 if (step == 19) {
                                     weights[r] =
                                             model[0].block()

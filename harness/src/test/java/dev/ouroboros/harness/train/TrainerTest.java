@@ -120,6 +120,50 @@ class TrainerTest {
                 () -> TrainRun.execute(cfg, s -> {}, new Trainer.Listener() {}));
     }
 
+    /**
+     * The loss stays on the device between log lines: a NaN at step 2 is found when the figures are
+     * read at the log line of step 5, and the run stops naming step 2, before any log line or
+     * checkpoint after it is written.
+     */
+    @Test
+    void nanLossIsFoundAtTheNextLogLineAndNamesItsStep() throws Exception {
+        Path out = tmp.resolve("nan-late");
+        TrainConfig cfg =
+                TrainFixtures.tinyConfig(
+                        out, "train.epochs=2", "checkpoint.every_steps=100", "log.every_steps=5");
+        long[] queuedBeforeStop = {0};
+        TrainingDivergedException e =
+                assertThrows(
+                        TrainingDivergedException.class,
+                        () ->
+                                TrainRun.execute(
+                                        cfg,
+                                        s -> {},
+                                        new Trainer.Listener() {
+                                            @Override
+                                            public void beforeStep(long step, LanguageModel model) {
+                                                queuedBeforeStop[0] = step + 1;
+                                                if (step == 1) {
+                                                    model.block()
+                                                            .parametersByName()
+                                                            .get("decoder.layers.0.fc1.weight")
+                                                            .getArray()
+                                                            .set(new NDIndex("0, 0"), Float.NaN);
+                                                }
+                                            }
+                                        }));
+        assertEquals(2, e.step());
+        assertEquals(5, queuedBeforeStop[0], "read at the log line of step 5, not before");
+        assertEquals(-1, e.lastCheckpointStep());
+        assertTrue(
+                e.getMessage().contains("training diverged at step 2: loss is NaN"),
+                e.getMessage());
+        String log = Files.readString(out.resolve("train.jsonl"));
+        assertTrue(log.contains("\"event\":\"diverged\""), log);
+        assertFalse(log.contains("\"event\":\"train\""), "no log line after the NaN:\n" + log);
+        assertFalse(log.contains("\"event\":\"checkpoint\""), log);
+    }
+
     @Test
     void nanLossStopsWithTheStepNumberAndKeepsTheLastCheckpoint() throws Exception {
         Path out = tmp.resolve("nan");
