@@ -13,6 +13,7 @@ import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.eval.BlocksPerplexity;
 import dev.ouroboros.eval.Perplexity;
 import dev.ouroboros.harness.base.Progress;
+import dev.ouroboros.harness.base.StopRequest;
 import dev.ouroboros.models.CrashPoint;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.NativeTensors;
@@ -242,7 +243,9 @@ public final class Trainer {
                                 v,
                                 Math.exp(v)));
             }
-            loop(run, state, bar);
+            try (StopRequest.Polling polling = StopRequest.polling()) {
+                loop(run, state, bar);
+            }
         }
         if (state.bestWeights != null) {
             Map<String, RawTensor> byKey = new LinkedHashMap<>();
@@ -343,7 +346,25 @@ public final class Trainer {
             if (rec != null) {
                 listener.afterEpoch(rec);
             }
+            if (StopRequest.requested()) {
+                stop(run, state);
+            }
         }
+    }
+
+    /** A stop request (SIGTERM): checkpoints the step just finished (unless done) and stops. */
+    private void stop(Run run, TrainingState state) {
+        if (state.lastCheckpoint != state.step) {
+            checkpoint(run, state);
+        }
+        throw new StopRequest.Stopped(
+                "stopped at step "
+                        + state.step
+                        + "/"
+                        + run.total()
+                        + " with a checkpoint in "
+                        + run.store().root()
+                        + " (resume continues from it)");
     }
 
     /** Positions {@code [from, to)} of the epoch's order, as micro-batches of token ids. */
