@@ -9,10 +9,10 @@ import java.util.List;
  * The text of {@code sweep.sbatch}: a Slurm array job, task i running point i with the
  * already-built harness ({@code java … Ouro run <point>/config.resolved.yaml out=… name=…}, never a
  * build). Preemption: {@code --requeue} and {@code --signal=B:TERM@S}; the script forwards SIGTERM
- * to the JVM, which finishes its optimizer step, writes a checkpoint and exits 75; if Slurm still
- * lists the task as RUNNING then (the time-limit warning, not a cancel, a requeue or a preemption,
- * which decide the task's fate themselves) the script requeues the task, which resumes from the
- * checkpoint.
+ * to the JVM, which (in training) finishes its optimizer step, writes a checkpoint and exits 75, or
+ * (elsewhere) exits at once; if Slurm still lists the task as RUNNING then (the time-limit warning,
+ * not a cancel, a requeue or a preemption, which decide the task's fate themselves) the script
+ * requeues the task, which resumes where it stopped.
  */
 public record SlurmScript(
         String sweepName, Path sweepDir, List<Task> tasks, SlurmResources res, List<String> java) {
@@ -68,7 +68,8 @@ public record SlurmScript(
         sb.append(
                 """
                 pid=$!
-                trap 'kill -TERM "$pid" 2>/dev/null' TERM
+                stopping=0
+                trap 'stopping=1; kill -TERM "$pid" 2>/dev/null' TERM
                 while :; do
                   wait "$pid"; rc=$?
                   kill -0 "$pid" 2>/dev/null || break  # a wait cut short by the trap: the JVM still runs
@@ -77,13 +78,14 @@ public record SlurmScript(
                   wait "$pid" 2>/dev/null; again=$?
                   [ "$again" -ne 127 ] && rc=$again
                 fi
-                if [ "$rc" -eq 75 ]; then
+                if [ "$rc" -eq 75 ] || [ "$stopping" = 1 ]; then
+                  # stopped by SIGTERM: with a checkpoint (75) or outside training (143, files are atomic)
                   state="$(squeue -h -j "$task" -o %T 2>/dev/null)"
                   if [ "$state" = RUNNING ]; then
-                    echo "ouro: task $task stopped with a checkpoint before its time limit: requeueing it"
+                    echo "ouro: task $task stopped (exit $rc) before its time limit: requeueing it"
                     scontrol requeue "$task"
                   else
-                    echo "ouro: task $task stopped with a checkpoint (Slurm: ${state:-gone}); a requeued task resumes from it"
+                    echo "ouro: task $task stopped (exit $rc; Slurm: ${state:-gone}); a requeued task resumes"
                   fi
                 fi
                 exit "$rc"
