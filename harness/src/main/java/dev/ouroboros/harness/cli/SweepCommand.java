@@ -97,7 +97,7 @@ public final class SweepCommand implements Callable<Integer> {
         @Option(names = "--mem", paramLabel = "M", description = "slurm.mem, e.g. 64G")
         String mem;
 
-        @Option(names = "--throttle", paramLabel = "N", description = "slurm.array_throttle (%N)")
+        @Option(names = "--throttle", paramLabel = "N", description = "slurm.array_throttle (%%N)")
         Integer throttle;
 
         @Option(names = "--signal-seconds", paramLabel = "S", description = "slurm.signal_seconds")

@@ -55,6 +55,8 @@ public record SlurmScript(
                 i="${SLURM_ARRAY_TASK_ID:?not running as a Slurm array task}"
                 task="${SLURM_ARRAY_JOB_ID}_${i}"
                 cell="${cells[$i]:?no cell for task $i}"
+                # libtorch's intra-op threads: the CPUs of this task, not every core of the node
+                export OMP_NUM_THREADS="${OMP_NUM_THREADS:-${SLURM_CPUS_PER_TASK:-1}}"
                 echo "ouro: task $task restart ${SLURM_RESTART_COUNT:-0} on $(hostname) at $(date -u +%FT%TZ): $cell"
                 """);
         sb.append(String.join(" ", java.stream().map(SlurmScript::quote).toList()))

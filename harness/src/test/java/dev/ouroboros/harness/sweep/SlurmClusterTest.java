@@ -108,6 +108,10 @@ class SlurmClusterTest {
         assertTrue(log.contains("ouro: stopped at step "), log);
         assertTrue(log.contains("restart 1 ") && log.contains("resuming from "), log);
 
+        // the same intra-op threads as the tasks (--cpus-per-task 1 -> OMP_NUM_THREADS=1): the
+        // rounding of batched kernels depends on them
+        ai.djl.engine.Engine.getInstance();
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
         List<String> b = new ArrayList<>(List.of("sweep"));
         b.addAll(smoke(tmp.resolve("inproc")));
         b.add("--no-report");
