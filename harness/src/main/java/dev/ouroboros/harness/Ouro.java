@@ -1,5 +1,6 @@
 package dev.ouroboros.harness;
 
+import dev.ouroboros.harness.base.StopRequest;
 import dev.ouroboros.harness.base.Version;
 import dev.ouroboros.harness.cli.CacheCommand;
 import dev.ouroboros.harness.cli.ConvertCommand;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code ouro} command line. Exit codes: 0 success, 2 bad input (one line naming the culprit,
- * no stack trace), 1 internal failure.
+ * no stack trace), 1 internal failure, 75 stopped by SIGTERM during training with a checkpoint
+ * (resume continues from it).
  */
 @Command(
         name = "ouro",
@@ -53,6 +55,7 @@ import picocli.CommandLine.Command;
         })
 public final class Ouro {
     public static void main(String[] args) {
+        StopRequest.installSignalHandler();
         System.exit(run(args));
     }
 
@@ -83,6 +86,11 @@ public final class Ouro {
 
     private static int handle(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
         PrintWriter err = cl.getErr();
+        if (ex instanceof StopRequest.Stopped) { // SIGTERM during training: resumable
+            err.println("ouro: " + ex.getMessage());
+            err.flush();
+            return ExitCode.STOPPED;
+        }
         Throwable bad = findUserError(ex);
         if (bad != null) {
             err.println("ouro: " + bad.getMessage());

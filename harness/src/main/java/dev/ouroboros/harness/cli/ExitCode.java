@@ -11,5 +11,11 @@ public final class ExitCode {
     /** The user's input (config, arguments, files named) is wrong. */
     public static final int BAD_INPUT = 2;
 
+    /**
+     * Stopped by SIGTERM during training after writing a checkpoint (EX_TEMPFAIL): run it again and
+     * it resumes ({@link dev.ouroboros.harness.base.StopRequest}).
+     */
+    public static final int STOPPED = dev.ouroboros.harness.base.StopRequest.EXIT_STATUS;
+
     private ExitCode() {}
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ouroboros.harness.config.YamlConfig;
 import dev.ouroboros.harness.run.RunDir;
 import dev.ouroboros.harness.sweep.RunMerge;
+import dev.ouroboros.harness.sweep.SlurmJobs;
 import dev.ouroboros.harness.sweep.SweepMetrics;
 import dev.ouroboros.models.UserInputException;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -33,7 +35,8 @@ import picocli.CommandLine.Spec;
         description = {
             "List the run directories under RUNS_DIR (default runs): progress, and whether one is running.",
             "Sweep points show as SWEEP/POINT, merges of runs (ouro report A B --out M) as M with the runs they name. Per run: policies x seeds, generations DONE/planned per (policy, seed),",
-            "last modified, and whether a process holds its lock now."
+            "last modified, and whether a process holds its lock now; for a sweep submitted with --slurm --submit,",
+            "each point's Slurm task and its state (squeue; sacct once it has left the queue, when there is accounting)."
         })
 public final class LsCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME =
@@ -68,9 +71,13 @@ public final class LsCommand implements Callable<Integer> {
                 lines.add(mergeLine(d, d.getFileName().toString()));
             } else if (Files.exists(d.resolve(SweepMetrics.MARKER))
                     || !SweepMetrics.points(d).isEmpty()) {
+                Map<String, String> slurm = slurmStates(d);
                 for (Path c : children(d)) {
                     if (isRun(c)) {
-                        lines.add(line(c, d.getFileName() + "/" + c.getFileName()));
+                        String state = slurm.get(c.getFileName().toString());
+                        lines.add(
+                                line(c, d.getFileName() + "/" + c.getFileName())
+                                        + (state == null ? "" : "  " + state));
                     }
                 }
             }
@@ -81,6 +88,25 @@ public final class LsCommand implements Callable<Integer> {
         lines.forEach(out::println);
         out.flush();
         return 0;
+    }
+
+    /**
+     * The Slurm state of each submitted point of a sweep ({@link SlurmJobs#states}); a warning line
+     * when squeue cannot be asked.
+     */
+    private Map<String, String> slurmStates(Path sweep) {
+        Map<String, String> m = SlurmJobs.states(sweep);
+        if (m == null) {
+            spec.commandLine()
+                    .getErr()
+                    .println(
+                            "ouro: warning: "
+                                    + sweep
+                                    + " was submitted to Slurm, but squeue cannot be asked here:"
+                                    + " no Slurm states shown");
+            return Map.of();
+        }
+        return m;
     }
 
     /** {@code name merge of N runs: A, B, … (ouro report name)}. */

@@ -29,6 +29,7 @@ import java.util.List;
  * Every value is checked here, when the config is loaded, so {@code ouro validate} and {@code ouro
  * run} refuse the same configs before any data is prepared. Keys and defaults: {@link #DEFAULTS}.
  */
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties("slurm")
 public record RunConfig(
         Kind kind,
         String name,
@@ -51,9 +52,15 @@ public record RunConfig(
         CheckpointPolicy checkpoint,
         LogSettings log) {
 
-    /** The shared training defaults, then the study's own keys. */
+    /**
+     * The shared training defaults, the study's own keys, then the {@code slurm} section that only
+     * {@code ouro sweep --slurm} reads ({@code sweep.SlurmOptions}; ignored here, not hashed).
+     */
     public static final List<String> DEFAULTS =
-            List.of(Training.DEFAULTS, "/dev/ouroboros/harness/run/defaults.yaml");
+            List.of(
+                    Training.DEFAULTS,
+                    "/dev/ouroboros/harness/run/defaults.yaml",
+                    "/dev/ouroboros/harness/sweep/slurm-defaults.yaml");
 
     /** {@code lm}: OPT language models; {@code gaussian}: the closed-form testbed. */
     public enum Kind {

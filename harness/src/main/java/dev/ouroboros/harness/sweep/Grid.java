@@ -55,6 +55,12 @@ public record Grid(List<String> fixed, List<Axis> axes) {
                 fixed.add(a);
                 continue;
             }
+            if (key.startsWith("slurm.")) {
+                throw new UserInputException(
+                        "sweep: '"
+                                + a
+                                + "': slurm.* is the same for every task of the array, not an axis");
+            }
             if (axes.stream().anyMatch(x -> x.key().equals(key))) {
                 throw new UserInputException("sweep: '" + key + "' is given twice");
             }

@@ -3,6 +3,7 @@ package dev.ouroboros.harness.sweep;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ouroboros.harness.base.StopRequest;
 import dev.ouroboros.harness.policy.MixingPolicy;
 import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.harness.run.RunDir;
@@ -21,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
@@ -102,6 +104,16 @@ public final class Sweep {
         return points;
     }
 
+    /** The axes and the overrides shared by every point. */
+    public Grid grid() {
+        return grid;
+    }
+
+    /** The config with the shared overrides (no axis applied). */
+    public RunConfig base() {
+        return base;
+    }
+
     /** Writes sweep.json: the config, the shared overrides and every point's overrides. */
     public void writeMarker() {
         ObjectNode n = JSON.createObjectNode();
@@ -115,6 +127,10 @@ public final class Sweep {
             e.put("name", p.point().name());
             ArrayNode o = e.putArray("overrides");
             p.point().overrides().forEach(o::add);
+        }
+        ArrayNode jobs = SlurmJobs.read(dir);
+        if (!jobs.isEmpty()) {
+            n.set(SlurmJobs.KEY, jobs);
         }
         AtomicFile.write(
                 dir.resolve(SweepMetrics.MARKER),
@@ -150,6 +166,9 @@ public final class Sweep {
             try {
                 Study.run(p.config(), p.point().overrides(), log);
                 ran.add(p.point().name());
+            } catch (StopRequest.Stopped e) {
+                log.accept(e.getMessage());
+                throw e; // SIGTERM: the whole sweep stops; running it again resumes the point
             } catch (UserInputException e) {
                 log.accept("FAILED: " + e.getMessage());
                 failed.add(p.point().name() + ": " + e.getMessage());
@@ -190,7 +209,7 @@ public final class Sweep {
                             () -> {
                                 Planned p;
                                 while ((p = queue.poll()) != null) {
-                                    List<String> cmd = childCommand(p, "cuda:" + gpu);
+                                    Child child = gpuChild(p, gpu);
                                     console.accept(
                                             "sweep: gpu "
                                                     + gpu
@@ -202,9 +221,10 @@ public final class Sweep {
                                     try {
                                         Files.createDirectories(p.dir());
                                         Path log = p.dir().resolve("ouro.log");
+                                        ProcessBuilder pb = new ProcessBuilder(child.command());
+                                        pb.environment().putAll(child.env());
                                         Process proc =
-                                                new ProcessBuilder(cmd)
-                                                        .redirectErrorStream(true)
+                                                pb.redirectErrorStream(true)
                                                         .redirectOutput(
                                                                 ProcessBuilder.Redirect.appendTo(
                                                                         log.toFile()))
@@ -254,8 +274,30 @@ public final class Sweep {
                 List.copyOf(skipped), List.copyOf(ran), List.copyOf(failed), badInput.get());
     }
 
-    /** The child JVM's command line for one point: same java, same classpath, same JVM options. */
-    public List<String> childCommand(Planned p, String device) {
+    /** A child process: its command line and what it adds to the inherited environment. */
+    public record Child(List<String> command, Map<String, String> env) {}
+
+    /**
+     * The child for one point on GPU {@code gpu}: {@code CUDA_VISIBLE_DEVICES=gpu}, so neither
+     * libtorch nor the driver opens a context on any other GPU, and {@code device=cuda:0}, the one
+     * GPU it sees.
+     */
+    public Child gpuChild(Planned p, int gpu) {
+        List<String> cmd = new ArrayList<>(javaCommand(System.getProperty("java.class.path")));
+        cmd.add("run");
+        cmd.add(config.toAbsolutePath().toString());
+        cmd.addAll(p.point().overrides());
+        cmd.add("out=" + dir.toAbsolutePath());
+        cmd.add("name=" + p.point().name());
+        cmd.add("device=cuda:0");
+        return new Child(cmd, Map.of("CUDA_VISIBLE_DEVICES", Integer.toString(gpu)));
+    }
+
+    /**
+     * {@code java <this JVM's options> -cp <classpath> dev.ouroboros.harness.Ouro}: the same java
+     * and JVM options as this process (agents left out).
+     */
+    static List<String> javaCommand(String classpath) {
         List<String> cmd = new ArrayList<>();
         cmd.add(
                 ProcessHandle.current()
@@ -272,64 +314,36 @@ public final class Sweep {
             }
         }
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(classpath);
         cmd.add("dev.ouroboros.harness.Ouro");
-        cmd.add("run");
-        cmd.add(config.toAbsolutePath().toString());
-        cmd.addAll(p.point().overrides());
-        cmd.add("out=" + dir.toAbsolutePath());
-        cmd.add("name=" + p.point().name());
-        if (device != null) {
-            cmd.add("device=" + device);
-        }
         return cmd;
     }
 
     /**
-     * Writes {@code <sweep>/sweep.sbatch}: a Slurm array job, task i resuming point i from the
-     * config.resolved.yaml written here (the same file {@code ouro run} writes on a new directory,
-     * so the task starts the point as {@code ouro run} would). Returns the script's path.
+     * Writes {@code <sweep>/sweep.sbatch} for the points not done yet (array task i runs the i-th
+     * of them) and their config.resolved.yaml; returns the script and the points it runs. The tasks
+     * run this process's classpath: a single jar (what {@code scripts/ouro} runs) is first copied
+     * into {@code <sweep>/jar/}, named by its content, so a rebuild while tasks wait or requeue
+     * does not change the code they run.
      */
-    public Path writeSlurm() {
+    public SlurmJobs.Script writeSlurm(SlurmResources res) {
         writeMarker();
-        String cwd = Path.of("").toAbsolutePath().toString();
-        StringBuilder sb = new StringBuilder();
-        sb.append("#!/bin/bash\n");
-        sb.append("# Slurm array job for sweep ")
-                .append(base.name())
-                .append(": ")
-                .append(points.size())
-                .append(" cell(s), one task each.\n");
-        sb.append("# Written by ouro sweep --slurm at ").append(Instant.now()).append(".\n");
-        sb.append(
-                "# Build the jar once before submitting (tasks share it): OURO_FLAVOR=cu128 scripts/ouro --version\n");
-        sb.append("# Submit: sbatch ")
-                .append(dir.resolve("sweep.sbatch"))
-                .append("   (add --partition/--account as your cluster needs)\n");
-        sb.append("#SBATCH --job-name=ouro-")
-                .append(base.name().replaceAll("[^A-Za-z0-9_.-]", "_"))
-                .append('\n');
-        sb.append("#SBATCH --array=0-").append(points.size() - 1).append('\n');
-        sb.append(
-                "#SBATCH --nodes=1\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=8\n#SBATCH --gres=gpu:1\n#SBATCH --mem=64G\n");
-        sb.append("#SBATCH --output=").append(dir.toAbsolutePath()).append("/slurm-%A_%a.out\n");
-        sb.append("set -euo pipefail\n");
-        sb.append("cd ").append(shellQuote(cwd)).append('\n');
-        sb.append("export OURO_FLAVOR=\"${OURO_FLAVOR:-cu128}\"\n");
-        sb.append("case \"${SLURM_ARRAY_TASK_ID:?not running under a Slurm array}\" in\n");
-        for (int i = 0; i < points.size(); i++) {
-            Planned p = points.get(i);
-            prepare(p);
-            sb.append("  ")
-                    .append(i)
-                    .append(") exec scripts/ouro resume ")
-                    .append(shellQuote(p.dir().toAbsolutePath().toString()))
-                    .append(" ;;\n");
+        List<SlurmScript.Task> tasks = new ArrayList<>();
+        for (Planned p : points) {
+            if (!p.done()) {
+                prepare(p);
+                tasks.add(new SlurmScript.Task(p.point().name(), p.dir()));
+            }
         }
-        sb.append("  *) echo \"no cell for task $SLURM_ARRAY_TASK_ID\" >&2; exit 2 ;;\n");
-        sb.append("esac\n");
+        if (tasks.isEmpty()) {
+            return new SlurmJobs.Script(null, List.of(), null);
+        }
+        String cp = System.getProperty("java.class.path");
+        String jar = SlurmJobs.snapshotJar(cp, dir);
+        SlurmScript s =
+                new SlurmScript(base.name(), dir, tasks, res, javaCommand(jar != null ? jar : cp));
         Path script = dir.resolve("sweep.sbatch");
-        AtomicFile.write(script, sb.toString().getBytes(StandardCharsets.UTF_8));
+        AtomicFile.write(script, s.text().getBytes(StandardCharsets.UTF_8));
         try {
             Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (UnsupportedOperationException e) {
@@ -337,7 +351,8 @@ public final class Sweep {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return script;
+        return new SlurmJobs.Script(
+                script, tasks.stream().map(SlurmScript.Task::name).toList(), jar);
     }
 
     /**
@@ -386,9 +401,5 @@ public final class Sweep {
                 // the console still has it
             }
         };
-    }
-
-    static String shellQuote(String s) {
-        return "'" + s.replace("'", "'\\''") + "'";
     }
 }

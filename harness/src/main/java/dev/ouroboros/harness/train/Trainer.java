@@ -10,6 +10,7 @@ import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.eval.BlocksPerplexity;
 import dev.ouroboros.eval.Perplexity;
 import dev.ouroboros.harness.base.Progress;
+import dev.ouroboros.harness.base.StopRequest;
 import dev.ouroboros.models.CrashPoint;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptWeights;
@@ -208,7 +209,9 @@ public final class Trainer {
             if (resumedFrom < 0) {
                 log.initialEval(state.initialValLoss);
             }
-            loop(run, state, bar);
+            try (StopRequest.Polling polling = StopRequest.polling()) {
+                loop(run, state, bar);
+            }
         } finally {
             scaler.close();
         }
@@ -311,7 +314,26 @@ public final class Trainer {
             if (rec != null) {
                 listener.afterEpoch(rec);
             }
+            if (StopRequest.requested()) {
+                stop(run, state);
+            }
         }
+    }
+
+    /** A stop request (SIGTERM): checkpoints the step just finished (unless done) and stops. */
+    private void stop(Run run, TrainingState state) {
+        if (state.lastCheckpoint != state.step) {
+            readFigures(run, state); // the checkpoint holds every step's figures, as at a log line
+            checkpoint(run, state);
+        }
+        throw new StopRequest.Stopped(
+                "stopped at step "
+                        + state.step
+                        + "/"
+                        + run.total()
+                        + " with a checkpoint in "
+                        + run.store().root()
+                        + " (resume continues from it)");
     }
 
     /** Positions {@code [from, to)} of the epoch's order, as micro-batches of token ids. */

@@ -128,7 +128,7 @@ class SweepTest {
                         args(
                                 "sweep",
                                 SMOKE,
-                                List.of("out=" + out),
+                                List.of("out=" + out, "device=cpu"),
                                 "policy=replace,accumulate",
                                 "seed=0..2",
                                 "--slurm"));
@@ -138,18 +138,23 @@ class SweepTest {
         String s = Files.readString(script);
         assertTrue(s.startsWith("#!/bin/bash\n"), s);
         assertTrue(s.contains("#SBATCH --array=0-5\n"), s);
-        List<String> tasks = s.lines().filter(l -> l.contains("scripts/ouro resume")).toList();
-        assertEquals(6, tasks.size(), s);
+        // task i runs cell i with this JVM's classpath, never scripts/ouro (which may build)
+        List<String> cells =
+                s.lines()
+                        .dropWhile(l -> !l.equals("cells=("))
+                        .skip(1)
+                        .takeWhile(l -> !l.equals(")"))
+                        .map(String::trim)
+                        .toList();
+        assertEquals(6, cells.size(), s);
+        assertEquals(
+                out.resolve("smoke/policy=replace,seed=0").toAbsolutePath().toString(),
+                cells.get(0));
+        assertFalse(s.contains("scripts/ouro"), s);
         assertTrue(
-                tasks.get(0)
-                        .trim()
-                        .startsWith(
-                                "0) exec scripts/ouro resume '"
-                                        + out.resolve("smoke/policy=replace,seed=0")
-                                                .toAbsolutePath()),
-                tasks.get(0));
+                s.contains(" dev.ouroboros.harness.Ouro run \"$cell/config.resolved.yaml\" "), s);
         assertTrue(Files.isExecutable(script));
-        // each task resumes from a prepared config.resolved.yaml
+        // each task starts from a prepared config.resolved.yaml
         Path cfg = out.resolve("smoke/policy=accumulate,seed=2/config.resolved.yaml");
         assertEquals(
                 List.of("accumulate"),
