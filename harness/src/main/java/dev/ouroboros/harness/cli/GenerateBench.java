@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ouroboros.harness.base.OptParameters;
 import dev.ouroboros.harness.bench.ModelFlops;
 import dev.ouroboros.harness.bench.PeakRss;
 import dev.ouroboros.harness.bench.PeakTflops;
@@ -245,7 +246,7 @@ public final class GenerateBench implements Callable<Integer> {
                             Precision.FP32);
             out.println(
                     ModelFlops.GENERATE.line(
-                                    ModelFlops.parameters(cfg),
+                                    OptParameters.count(cfg),
                                     djlRate,
                                     hfRate,
                                     f.peak(),

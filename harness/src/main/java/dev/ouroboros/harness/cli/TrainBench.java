@@ -3,6 +3,7 @@ package dev.ouroboros.harness.cli;
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ouroboros.harness.base.OptParameters;
 import dev.ouroboros.harness.bench.ModelFlops;
 import dev.ouroboros.harness.bench.PeakTflops;
 import dev.ouroboros.harness.bench.PeerPython;
@@ -194,7 +195,7 @@ public final class TrainBench implements Callable<Integer> {
                             prec);
             out.println(
                     ModelFlops.TRAIN.line(
-                            ModelFlops.parameters(cfg),
+                            OptParameters.count(cfg),
                             batch * seq / djlMedian,
                             batch * seq / torchMedian,
                             f.peak(),
