@@ -64,7 +64,7 @@ final class MetricsRepair {
         Set<String> have = new HashSet<>();
         for (String line : lines) {
             try {
-                have.add(Study.rowKey(MetricsLog.parse(line)));
+                have.add(MetricsFile.rowKey(MetricsLog.parse(line)));
             } catch (JsonProcessingException | IllegalArgumentException e) {
                 // a bad line in the middle: left for ouro report to name
             }
@@ -83,7 +83,7 @@ final class MetricsRepair {
                         }
                         int before = restored;
                         for (MetricsRow r : rows(evalJson)) {
-                            if (have.add(Study.rowKey(r))) {
+                            if (have.add(MetricsFile.rowKey(r))) {
                                 lines.add(MetricsLog.toJson(r));
                                 restored++;
                             }

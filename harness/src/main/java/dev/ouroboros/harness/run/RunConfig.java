@@ -5,6 +5,7 @@ import dev.ouroboros.datasets.BpeTrainer;
 import dev.ouroboros.harness.config.Checks;
 import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.harness.config.YamlConfig;
+import dev.ouroboros.harness.gaussian.GaussianStudy;
 import dev.ouroboros.harness.policy.MixingPolicy;
 import dev.ouroboros.harness.train.CheckpointPolicy;
 import dev.ouroboros.harness.train.Init;
@@ -44,7 +45,7 @@ public record RunConfig(
         Data data,
         Generate generate,
         Eval eval,
-        Gaussian gaussian,
+        GaussianStudy gaussian,
         Optim optim,
         Schedule schedule,
         TrainLoop train,
@@ -198,9 +199,6 @@ public record RunConfig(
             Checks.nonNegative("eval.self_bleu_samples", selfBleuSamples);
         }
     }
-
-    /** The Gaussian testbed: fit mean and unbiased covariance, sample M points, repeat. */
-    public record Gaussian(int dim, double mean, double sigma, int samples) {}
 
     public RunConfig {
         if (kind == Kind.GAUSSIAN

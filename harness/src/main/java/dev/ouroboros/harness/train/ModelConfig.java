@@ -49,6 +49,14 @@ public record ModelConfig(
         return base != null && !base.isBlank();
     }
 
+    /**
+     * Where the tokenizer comes from: {@code model.tokenizer}, else the base checkpoint's
+     * directory; null when neither is set.
+     */
+    public String tokenizerOrBase() {
+        return tokenizer != null && !tokenizer.isBlank() ? tokenizer : hasBase() ? base : null;
+    }
+
     /** {@code c} with {@code model.dropout} / {@code model.attention_dropout} applied where set. */
     public OptConfig withDropoutOverrides(OptConfig c) {
         return c.withDropout(

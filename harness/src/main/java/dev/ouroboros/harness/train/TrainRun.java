@@ -10,7 +10,6 @@ import dev.ouroboros.harness.config.RecordedPrecision;
 import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.LanguageModel;
-import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.Placement;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.AtomicFile;
@@ -81,13 +80,18 @@ public final class TrainRun {
         Attention.select(cfg.model().attention());
         Device device = placement.device();
         Trainer.checkPrecision(placement.precision(), device);
-        Path tokDir =
-                Path.of(
-                        cfg.model().tokenizer() != null
-                                ? cfg.model().tokenizer()
-                                : cfg.model().base());
-        try (OptTokenizer tok = OptTokenizer.load(tokDir);
-                LanguageModel model = createModel(cfg, tok, device)) {
+        String tokDir = cfg.model().tokenizerOrBase();
+        try (OptTokenizer tok = OptTokenizer.load(Path.of(tokDir));
+                LanguageModel model =
+                        InitialWeights.create(
+                                cfg.init(),
+                                0,
+                                cfg.model(),
+                                null,
+                                tok,
+                                tokDir,
+                                cfg.seed(),
+                                device)) {
             TokenBlocks train =
                     blocks(
                             cfg.data().train(),
@@ -157,17 +161,6 @@ public final class TrainRun {
                             r.bestEpoch(), r.bestValLoss(), Math.exp(r.bestValLoss()), modelDir));
             return r;
         }
-    }
-
-    /** A random-init model from the seed, or the checkpoint with the configured dropout rates. */
-    static LanguageModel createModel(TrainConfig cfg, OptTokenizer tok, Device device) {
-        ModelConfig m = cfg.model();
-        if (cfg.init() == Init.BASE) {
-            return LanguageModel.load(Path.of(m.base()), device, m::withDropoutOverrides)
-                    .requireVocabulary(tok, m.tokenizer() != null ? m.tokenizer() : m.base());
-        }
-        OptConfig oc = m.randomInit(tok.idLimit());
-        return LanguageModel.random(oc, cfg.seed(), device);
     }
 
     static TokenBlocks blocks(String file, OptTokenizer tok, int blockSize, long limit) {

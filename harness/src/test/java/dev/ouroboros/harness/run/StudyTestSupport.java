@@ -73,9 +73,9 @@ final class StudyTestSupport {
         for (MetricsRow r : MetricsLog.read(file).rows()) {
             TreeMap<String, Object> raw = new TreeMap<>();
             r.raw().forEach((k, v) -> raw.put(k, new TreeMap<>(v)));
-            String prev = out.put(Study.rowKey(r), new TreeMap<>(r.metrics()) + " " + raw);
+            String prev = out.put(MetricsFile.rowKey(r), new TreeMap<>(r.metrics()) + " " + raw);
             if (prev != null) {
-                throw new AssertionError("row written twice: " + Study.rowKey(r));
+                throw new AssertionError("row written twice: " + MetricsFile.rowKey(r));
             }
         }
         return out;
