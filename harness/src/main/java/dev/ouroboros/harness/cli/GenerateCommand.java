@@ -4,7 +4,7 @@ import dev.ouroboros.datasets.BlockFile;
 import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.datasets.ShumailovBlocking;
 import dev.ouroboros.harness.config.ConfigWords;
-import dev.ouroboros.harness.run.RunConfig;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.harness.run.Synthesizer;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.UserInputException;

@@ -1,9 +1,9 @@
 package dev.ouroboros.harness.cli;
 
 import dev.ouroboros.datasets.ContentCache;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.harness.natives.Diagnosis;
 import dev.ouroboros.harness.natives.NativeFacts;
-import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.harness.run.StudyData;
 import dev.ouroboros.harness.run.StudyPlan;
 import dev.ouroboros.models.io.FileTrees;

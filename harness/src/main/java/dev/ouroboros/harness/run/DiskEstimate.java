@@ -1,5 +1,6 @@
 package dev.ouroboros.harness.run;
 
+import dev.ouroboros.harness.config.RunConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.models.Accelerators;
 import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.Placement;

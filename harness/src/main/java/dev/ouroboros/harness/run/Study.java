@@ -12,6 +12,7 @@ import dev.ouroboros.datasets.ContentCache;
 import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.metrics.MetricsRow;
 import dev.ouroboros.eval.report.PerSamplePpl;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.harness.gaussian.GaussianStudy;
 import dev.ouroboros.harness.policy.MixingPolicy;
 import dev.ouroboros.harness.train.CheckpointStore;

@@ -14,6 +14,7 @@ import dev.ouroboros.datasets.TextSplit;
 import dev.ouroboros.datasets.Wikitext2;
 import dev.ouroboros.datasets.WordLevelTokenizer;
 import dev.ouroboros.harness.config.ConfigWords;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.file.Files;

@@ -12,6 +12,7 @@ import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.metrics.MetricsRow;
 import dev.ouroboros.eval.report.PerSamplePpl;
 import dev.ouroboros.harness.config.ConfigWords;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.AtomicFile;

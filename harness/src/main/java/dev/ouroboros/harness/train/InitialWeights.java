@@ -1,6 +1,8 @@
 package dev.ouroboros.harness.train;
 
 import ai.djl.Device;
+import dev.ouroboros.harness.config.Init;
+import dev.ouroboros.harness.config.ModelConfig;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ouroboros.harness.CliRun;
-import dev.ouroboros.harness.run.RunConfig;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.harness.run.Study;
 import java.nio.file.Files;
 import java.nio.file.Path;

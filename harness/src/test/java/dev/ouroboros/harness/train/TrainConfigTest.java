@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ouroboros.harness.config.Schedule;
+import dev.ouroboros.harness.config.TrainConfig;
 import dev.ouroboros.models.UserInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,5 @@
-package dev.ouroboros.harness.train;
+package dev.ouroboros.harness.config;
 
-import dev.ouroboros.harness.config.Checks;
 import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.UserInputException;
