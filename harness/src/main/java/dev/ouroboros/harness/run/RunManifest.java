@@ -46,20 +46,27 @@ final class RunManifest {
 
     /** Refuses a directory made by another config; writes nothing. */
     void requireSameConfig() {
+        String problem = otherConfig();
+        if (problem != null) {
+            throw new UserInputException(problem);
+        }
+    }
+
+    /** Why the directory cannot be resumed with this config (it was made by another), or null. */
+    String otherConfig() {
         if (!exists()) {
-            return;
+            return null;
         }
         String had = read().path("config_hash").asText();
-        if (!had.equals(cfg.hash())) {
-            throw new UserInputException(
-                    root
-                            + ": was started with another config (hash "
-                            + had
-                            + ", this one "
-                            + cfg.hash()
-                            + "); resume it with its own config.resolved.yaml, or give this one"
-                            + " another name (add name=NEW_NAME)");
-        }
+        return had.equals(cfg.hash())
+                ? null
+                : root
+                        + ": was started with another config (hash "
+                        + had
+                        + ", this one "
+                        + cfg.hash()
+                        + "); resume it with its own config.resolved.yaml, or give this one"
+                        + " another name (add name=NEW_NAME)";
     }
 
     /**

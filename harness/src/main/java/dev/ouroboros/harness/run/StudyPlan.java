@@ -60,6 +60,7 @@ public final class StudyPlan {
     public static StudyPlan of(RunConfig asked) {
         StudyPlan p = new StudyPlan(asked);
         p.resolvePlacement();
+        p.runDirectory();
         if (asked.kind() == RunConfig.Kind.LM) {
             p.base();
             p.tokenizer();
@@ -119,6 +120,42 @@ public final class StudyPlan {
         } catch (UserInputException e) {
             problem("device " + asked.device() + ": " + e.getMessage());
         }
+    }
+
+    /** A new run directory, or one this config resumes; one made by another config is refused. */
+    private void runDirectory() {
+        if (placement == null) {
+            return; // the hash needs the resolved precision
+        }
+        RunConfig cfg = config();
+        Path dir = cfg.runDir();
+        RunManifest manifest = new RunManifest(dir, cfg, s -> {});
+        if (!manifest.exists()) {
+            ok("run directory " + dir + ": new");
+            return;
+        }
+        try {
+            String other = manifest.otherConfig();
+            if (other != null) {
+                problem(other);
+                return;
+            }
+        } catch (UserInputException e) { // an unreadable manifest
+            problem(e.getMessage());
+            return;
+        }
+        if (cfg.kind() == RunConfig.Kind.GAUSSIAN) {
+            ok("run directory " + dir + ": resumes it");
+            return;
+        }
+        ok(
+                "run directory "
+                        + dir
+                        + ": resumes it ("
+                        + Study.generationsDone(cfg)
+                        + " of "
+                        + cfg.generations() * cfg.policies().size() * cfg.seeds().size()
+                        + " generations done)");
     }
 
     /** The base checkpoint a run loads weights from (not for a random init, which uses model.*). */

@@ -114,6 +114,23 @@ class StudyPlanTest {
     }
 
     @Test
+    void aRunDirectoryMadeByAnotherConfigIsRefusedAlikeAndLeftAsItWas() throws IOException {
+        Path gaussian = Path.of("../configs/gaussian.yaml").toAbsolutePath().normalize();
+        List<String> made = List.of("run", gaussian.toString(), "out=" + tmp, "generations=3");
+        assertEquals(0, CliRun.of(made.toArray(String[]::new)).exitCode());
+        String manifest = Files.readString(tmp.resolve("gaussian/manifest.json"));
+        List<String> other = List.of(gaussian.toString(), "out=" + tmp, "seeds=[7]");
+        CliRun v = cli("validate", other);
+        CliRun r = cli("run", other);
+        assertEquals(2, v.exitCode(), v.out());
+        assertEquals(2, r.exitCode(), r.err());
+        String line = firstProblem(v.out());
+        assertTrue(line.contains(": was started with another config (hash "), line);
+        assertEquals("ouro: " + line, r.err().strip());
+        assertEquals(manifest, Files.readString(tmp.resolve("gaussian/manifest.json")));
+    }
+
+    @Test
     void aPlanThatHoldsHasEveryLineOk() {
         StudyPlan p =
                 StudyPlan.of(RunConfig.load(StudyTestSupport.SMOKE, StudyTestSupport.tiny(tmp)));
