@@ -93,18 +93,10 @@ public final class TrainRun {
                                 tokDir,
                                 cfg.seed(),
                                 device)) {
-            TokenBlocks train =
-                    blocks(
-                            cfg.data().train(),
-                            tok,
-                            cfg.data().blockSize(),
-                            cfg.data().maxTrainBlocks());
+            int b = cfg.data().blockSize();
+            TokenBlocks train = blocks(cfg.data().train(), tok, b, cfg.data().maxTrainBlocks());
             TokenBlocks val =
-                    blocks(
-                            cfg.data().validation(),
-                            tok,
-                            cfg.data().blockSize(),
-                            cfg.data().maxValidationBlocks());
+                    blocks(cfg.data().validation(), tok, b, cfg.data().maxValidationBlocks());
             writeQuietly(out.resolve("config.resolved.yaml"), cfg.toYaml());
             console.accept(
                     String.format(
@@ -128,39 +120,49 @@ public final class TrainRun {
             } catch (IOException e) {
                 throw new UncheckedIOException(modelDir + ": cannot write the tokenizer", e);
             }
-            ObjectNode done = new ObjectMapper().createObjectNode();
-            done.put("steps", r.steps())
-                    .put("best_epoch", r.bestEpoch())
-                    .put("best_val_loss", r.bestValLoss())
-                    .put("initial_val_loss", r.initialValLoss())
-                    .put("seconds", r.seconds())
-                    .put(
-                            "config_hash",
-                            cfg.training().fingerprint(cfg.seed(), model.config(), train, val))
-                    .put("device", Devices.describe(device));
-            ArrayNode h = done.putArray("epochs");
-            r.history()
-                    .forEach(
-                            e ->
-                                    h.addObject()
-                                            .put("epoch", e.epoch())
-                                            .put("train_loss", e.trainLoss())
-                                            .put("val_loss", e.valLoss()));
-            try {
-                AtomicFile.write(
-                        out.resolve("DONE"),
-                        new ObjectMapper()
-                                .writerWithDefaultPrettyPrinter()
-                                .writeValueAsBytes(done));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            writeDone(out, cfg, r, model, train, val, device);
             new CheckpointStore(out.resolve("checkpoint")).deleteAll();
             console.accept(
                     String.format(
                             "best epoch %d (val loss %.4f, ppl %.2f) written to %s",
                             r.bestEpoch(), r.bestValLoss(), Math.exp(r.bestValLoss()), modelDir));
             return r;
+        }
+    }
+
+    /** {@code DONE}: the trainer's summary and the checkpoint fingerprint, written last. */
+    private static void writeDone(
+            Path out,
+            TrainConfig cfg,
+            Trainer.Result r,
+            LanguageModel model,
+            TokenBlocks train,
+            TokenBlocks val,
+            Device device) {
+        ObjectNode done = new ObjectMapper().createObjectNode();
+        done.put("steps", r.steps())
+                .put("best_epoch", r.bestEpoch())
+                .put("best_val_loss", r.bestValLoss())
+                .put("initial_val_loss", r.initialValLoss())
+                .put("seconds", r.seconds())
+                .put(
+                        "config_hash",
+                        cfg.training().fingerprint(cfg.seed(), model.config(), train, val))
+                .put("device", Devices.describe(device));
+        ArrayNode h = done.putArray("epochs");
+        r.history()
+                .forEach(
+                        e ->
+                                h.addObject()
+                                        .put("epoch", e.epoch())
+                                        .put("train_loss", e.trainLoss())
+                                        .put("val_loss", e.valLoss()));
+        try {
+            AtomicFile.write(
+                    out.resolve("DONE"),
+                    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(done));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
