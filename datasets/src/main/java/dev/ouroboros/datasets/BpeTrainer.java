@@ -107,68 +107,17 @@ public final class BpeTrainer {
         }
         Map<String, Integer> vocab = new LinkedHashMap<>();
         List<String> tokens = new ArrayList<>();
-        for (String s : SPECIALS) {
-            vocab.put(s, tokens.size());
-            tokens.add(s);
-        }
-        char[] sortedBytes = BYTE_TO_CHAR.clone();
-        java.util.Arrays.sort(sortedBytes);
-        int[] byteId = new int[256];
-        for (char c : sortedBytes) {
-            vocab.put(String.valueOf(c), tokens.size());
-            tokens.add(String.valueOf(c));
-        }
-        for (int b = 0; b < 256; b++) {
-            byteId[b] = vocab.get(String.valueOf(BYTE_TO_CHAR[b]));
-        }
-
-        // Word counts, words sorted so that everything below is independent of hash order.
-        Map<String, long[]> counts = new HashMap<>();
-        for (String text : texts) {
-            Matcher m = PRE_TOKENIZER.matcher(text);
-            while (m.find()) {
-                counts.computeIfAbsent(m.group(), k -> new long[1])[0]++;
-            }
-        }
-        List<String> pieces = new ArrayList<>(counts.keySet());
-        Collections.sort(pieces);
-        int n = pieces.size();
-        int[][] words = new int[n][];
-        int[] lengths = new int[n];
-        long[] freq = new long[n];
-        for (int w = 0; w < n; w++) {
-            byte[] bytes = pieces.get(w).getBytes(StandardCharsets.UTF_8);
-            words[w] = new int[bytes.length];
-            for (int i = 0; i < bytes.length; i++) {
-                words[w][i] = byteId[bytes[i] & 0xff];
-            }
-            lengths[w] = bytes.length;
-            freq[w] = counts.get(pieces.get(w))[0];
-        }
-        counts = null;
-
-        Map<Long, long[]> pairCount = new HashMap<>();
-        Map<Long, Set<Integer>> where = new HashMap<>();
-        for (int w = 0; w < n; w++) {
-            for (int i = 0; i + 1 < lengths[w]; i++) {
-                long p = pair(words[w][i], words[w][i + 1]);
-                pairCount.computeIfAbsent(p, k -> new long[1])[0] += freq[w];
-                where.computeIfAbsent(p, k -> new HashSet<>()).add(w);
-            }
-        }
-        PriorityQueue<long[]> heap = new PriorityQueue<>((x, y) -> compare(x, y, tokens));
-        pairCount.forEach((p, c) -> heap.add(new long[] {p, c[0]}));
-
+        int[] byteId = initialVocabulary(vocab, tokens);
+        Words words = Words.count(texts, byteId);
+        Pairs pairs = new Pairs(words, tokens);
         List<String[]> merges = new ArrayList<>();
-        Map<Long, Long> delta = new HashMap<>();
-        while (tokens.size() < vocabSize && !heap.isEmpty()) {
-            long[] top = heap.poll();
-            long[] current = pairCount.get(top[0]);
-            if (current == null || current[0] != top[1] || current[0] <= 0) {
-                continue; // stale: a fresher entry was pushed when the count changed
+        while (tokens.size() < vocabSize) {
+            long top = pairs.next();
+            if (top < 0) {
+                break; // no pair left to merge
             }
-            int a = (int) (top[0] >>> 32);
-            int b = (int) top[0];
+            int a = (int) (top >>> 32);
+            int b = (int) top;
             String merged = tokens.get(a) + tokens.get(b);
             Integer id = vocab.get(merged);
             if (id == null) {
@@ -177,46 +126,112 @@ public final class BpeTrainer {
                 tokens.add(merged);
             }
             merges.add(new String[] {tokens.get(a), tokens.get(b)});
+            pairs.merge(top, id);
+        }
+        return new Result(vocab, merges);
+    }
 
-            delta.clear();
-            Set<Integer> affected = where.remove(top[0]);
-            List<Integer> sorted = new ArrayList<>(affected);
-            Collections.sort(sorted);
-            for (int w : sorted) {
-                int[] sym = words[w];
-                int len = lengths[w];
-                boolean found = false;
-                for (int i = 0; i + 1 < len; i++) {
-                    if (sym[i] == a && sym[i + 1] == b) {
-                        found = true;
-                        break;
-                    }
+    /** The special tokens, then the 256 byte symbols in char order; returns each byte's id. */
+    private static int[] initialVocabulary(Map<String, Integer> vocab, List<String> tokens) {
+        for (String s : SPECIALS) {
+            vocab.put(s, tokens.size());
+            tokens.add(s);
+        }
+        char[] sortedBytes = BYTE_TO_CHAR.clone();
+        java.util.Arrays.sort(sortedBytes);
+        for (char c : sortedBytes) {
+            vocab.put(String.valueOf(c), tokens.size());
+            tokens.add(String.valueOf(c));
+        }
+        int[] byteId = new int[256];
+        for (int b = 0; b < 256; b++) {
+            byteId[b] = vocab.get(String.valueOf(BYTE_TO_CHAR[b]));
+        }
+        return byteId;
+    }
+
+    /**
+     * The distinct pre-tokenized words as symbol ids, with their counts; sorted, so that everything
+     * after is independent of hash order.
+     */
+    private record Words(int[][] symbols, int[] lengths, long[] freq) {
+        static Words count(Iterable<String> texts, int[] byteId) {
+            Map<String, long[]> counts = new HashMap<>();
+            for (String text : texts) {
+                Matcher m = PRE_TOKENIZER.matcher(text);
+                while (m.find()) {
+                    counts.computeIfAbsent(m.group(), k -> new long[1])[0]++;
                 }
-                if (!found) {
-                    continue; // a stale entry of `where`
+            }
+            List<String> pieces = new ArrayList<>(counts.keySet());
+            Collections.sort(pieces);
+            int n = pieces.size();
+            int[][] words = new int[n][];
+            int[] lengths = new int[n];
+            long[] freq = new long[n];
+            for (int w = 0; w < n; w++) {
+                byte[] bytes = pieces.get(w).getBytes(StandardCharsets.UTF_8);
+                words[w] = new int[bytes.length];
+                for (int i = 0; i < bytes.length; i++) {
+                    words[w][i] = byteId[bytes[i] & 0xff];
                 }
-                long f = freq[w];
-                for (int i = 0; i + 1 < len; i++) {
-                    delta.merge(pair(sym[i], sym[i + 1]), -f, Long::sum);
-                }
-                int out = 0;
-                for (int i = 0; i < len; i++) {
-                    if (i + 1 < len && sym[i] == a && sym[i + 1] == b) {
-                        sym[out++] = id;
-                        i++;
-                    } else {
-                        sym[out++] = sym[i];
-                    }
-                }
-                lengths[w] = out;
-                for (int i = 0; i + 1 < out; i++) {
+                lengths[w] = bytes.length;
+                freq[w] = counts.get(pieces.get(w))[0];
+            }
+            return new Words(words, lengths, freq);
+        }
+    }
+
+    /**
+     * The adjacent symbol pairs of every word with their counts, the words each occurs in, and a
+     * heap of (pair, count) whose stale entries are skipped.
+     */
+    private static final class Pairs {
+        private final Words words;
+        private final Map<Long, long[]> pairCount = new HashMap<>();
+        private final Map<Long, Set<Integer>> where = new HashMap<>();
+        private final PriorityQueue<long[]> heap;
+        private final Map<Long, Long> delta = new HashMap<>();
+
+        Pairs(Words words, List<String> tokens) {
+            this.words = words;
+            for (int w = 0; w < words.symbols().length; w++) {
+                int[] sym = words.symbols()[w];
+                for (int i = 0; i + 1 < words.lengths()[w]; i++) {
                     long p = pair(sym[i], sym[i + 1]);
-                    delta.merge(p, f, Long::sum);
+                    pairCount.computeIfAbsent(p, k -> new long[1])[0] += words.freq()[w];
                     where.computeIfAbsent(p, k -> new HashSet<>()).add(w);
                 }
             }
-            pairCount.remove(top[0]);
-            delta.remove(top[0]);
+            heap = new PriorityQueue<>((x, y) -> compare(x, y, tokens));
+            pairCount.forEach((p, c) -> heap.add(new long[] {p, c[0]}));
+        }
+
+        /** The most frequent pair (ties by {@link #compare}), or -1 when none is left. */
+        long next() {
+            while (!heap.isEmpty()) {
+                long[] top = heap.poll();
+                long[] current = pairCount.get(top[0]);
+                if (current != null && current[0] == top[1] && current[0] > 0) {
+                    return top[0];
+                }
+                // stale: a fresher entry was pushed when the count changed
+            }
+            return -1;
+        }
+
+        /** Replaces pair {@code top} by symbol {@code id} in every word and updates the counts. */
+        void merge(long top, int id) {
+            int a = (int) (top >>> 32);
+            int b = (int) top;
+            delta.clear();
+            List<Integer> sorted = new ArrayList<>(where.remove(top));
+            Collections.sort(sorted);
+            for (int w : sorted) {
+                mergeIn(w, a, b, id);
+            }
+            pairCount.remove(top);
+            delta.remove(top);
             for (Map.Entry<Long, Long> e : delta.entrySet()) {
                 if (e.getValue() == 0) {
                     continue;
@@ -231,7 +246,41 @@ public final class BpeTrainer {
                 }
             }
         }
-        return new Result(vocab, merges);
+
+        /** Merges (a, b) into {@code id} in word {@code w}, its pair counts into {@code delta}. */
+        private void mergeIn(int w, int a, int b, int id) {
+            int[] sym = words.symbols()[w];
+            int len = words.lengths()[w];
+            boolean found = false;
+            for (int i = 0; i + 1 < len; i++) {
+                if (sym[i] == a && sym[i + 1] == b) {
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) {
+                return; // a stale entry of `where`
+            }
+            long f = words.freq()[w];
+            for (int i = 0; i + 1 < len; i++) {
+                delta.merge(pair(sym[i], sym[i + 1]), -f, Long::sum);
+            }
+            int out = 0;
+            for (int i = 0; i < len; i++) {
+                if (i + 1 < len && sym[i] == a && sym[i + 1] == b) {
+                    sym[out++] = id;
+                    i++;
+                } else {
+                    sym[out++] = sym[i];
+                }
+            }
+            words.lengths()[w] = out;
+            for (int i = 0; i + 1 < out; i++) {
+                long p = pair(sym[i], sym[i + 1]);
+                delta.merge(p, f, Long::sum);
+                where.computeIfAbsent(p, k -> new HashSet<>()).add(w);
+            }
+        }
     }
 
     /**

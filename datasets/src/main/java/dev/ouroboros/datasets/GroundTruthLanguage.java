@@ -1,5 +1,16 @@
 package dev.ouroboros.datasets;
 
+import static dev.ouroboros.datasets.Draws.cumulative;
+import static dev.ouroboros.datasets.Draws.draw;
+import static dev.ouroboros.datasets.Draws.normalize;
+import static dev.ouroboros.datasets.Draws.permutation;
+import static dev.ouroboros.datasets.Draws.zipf;
+import static dev.ouroboros.datasets.GroundTruthWords.CLOSED;
+import static dev.ouroboros.datasets.GroundTruthWords.TEMPLATES;
+import static dev.ouroboros.datasets.GroundTruthWords.classOfLetter;
+import static dev.ouroboros.datasets.GroundTruthWords.pronounceableWords;
+import static dev.ouroboros.datasets.GroundTruthWords.signature;
+
 import dev.ouroboros.models.io.AtomicFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -100,39 +111,6 @@ public final class GroundTruthLanguage {
         COMMA,
         PERIOD
     }
-
-    private static final Map<WordClass, List<String>> CLOSED = new LinkedHashMap<>();
-
-    static {
-        CLOSED.put(WordClass.DET, List.of("the", "a", "this", "that", "every", "some", "no"));
-        CLOSED.put(
-                WordClass.PREP, List.of("of", "in", "on", "with", "from", "by", "near", "under"));
-        CLOSED.put(WordClass.CONJ, List.of("and", "but", "or", "so"));
-        CLOSED.put(WordClass.PRON, List.of("it", "they", "she", "he", "we", "you"));
-        CLOSED.put(WordClass.COMMA, List.of(","));
-        CLOSED.put(WordClass.PERIOD, List.of("."));
-    }
-
-    /**
-     * Templates as class letters: D det, A adj, N noun, V verb, R adv, P prep, C conj, O pron, ","
-     * and ".".
-     */
-    private static final String[] TEMPLATES = {
-        "D N V .",
-        "D A N V D N .",
-        "O V D N P D N .",
-        "D N R V .",
-        "D A N V P D A N .",
-        "O R V D N , C O V .",
-        "D N V D N C D N V .",
-        "D N P D N V R .",
-        "O V .",
-        "D A A N V D N .",
-        "P D N , D N V .",
-        "D N V D A N P D N .",
-        "O V D A N , C D N R V .",
-        "D N P D A N V D N P D N .",
-    };
 
     private static final int MAX_SENTENCES = 3;
 
@@ -507,125 +485,5 @@ public final class GroundTruthLanguage {
         classes.add(c);
         index.put(word, id);
         return id;
-    }
-
-    private static final String[] ONSETS = {
-        "b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "ch", "sh", "th",
-        "br", "tr", "pl", "st", "gr"
-    };
-    private static final String[] VOWELS = {"a", "e", "i", "o", "u", "ai", "ou", "ea"};
-    private static final String[] CODAS = {"", "", "", "n", "r", "s", "l", "k", "m"};
-    private static final Map<WordClass, String[]> SUFFIXES =
-            Map.of(
-                    WordClass.NOUN, new String[] {"", "", "", "", "et", "on"},
-                    WordClass.VERB, new String[] {"", "", "", "es", "ed"},
-                    WordClass.ADJ, new String[] {"", "", "ish", "al", "y"},
-                    WordClass.ADV, new String[] {"ly"});
-
-    /**
-     * {@code n} distinct pronounceable words, shortest first (shorter words get the higher ranks,
-     * as in natural languages).
-     */
-    private static List<String> pronounceableWords(
-            int n, SplittableRandom random, Set<String> taken, WordClass c) {
-        List<String> out = new ArrayList<>(n);
-        String[] suffixes = SUFFIXES.get(c);
-        int attempts = 0;
-        while (out.size() < n) {
-            if (++attempts > 1000 * n) {
-                throw new IllegalStateException("cannot make " + n + " distinct words");
-            }
-            int syllables = 1 + random.nextInt(3);
-            StringBuilder sb = new StringBuilder();
-            for (int s = 0; s < syllables; s++) {
-                sb.append(ONSETS[random.nextInt(ONSETS.length)]);
-                sb.append(VOWELS[random.nextInt(VOWELS.length)]);
-                sb.append(CODAS[random.nextInt(CODAS.length)]);
-            }
-            sb.append(suffixes[random.nextInt(suffixes.length)]);
-            String w = sb.toString();
-            if (taken.add(w)) {
-                out.add(w);
-            }
-        }
-        // stable sort by length keeps the random order among equal lengths
-        out.sort(Comparator.comparingInt(String::length));
-        return out;
-    }
-
-    private static WordClass classOfLetter(String s) {
-        return switch (s) {
-            case "D" -> WordClass.DET;
-            case "A" -> WordClass.ADJ;
-            case "N" -> WordClass.NOUN;
-            case "V" -> WordClass.VERB;
-            case "R" -> WordClass.ADV;
-            case "P" -> WordClass.PREP;
-            case "C" -> WordClass.CONJ;
-            case "O" -> WordClass.PRON;
-            case "," -> WordClass.COMMA;
-            case "." -> WordClass.PERIOD;
-            default -> throw new IllegalStateException("bad template slot " + s);
-        };
-    }
-
-    private static String signature(WordClass[] slots) {
-        StringBuilder sb = new StringBuilder();
-        for (WordClass c : slots) {
-            sb.append((char) ('A' + c.ordinal()));
-        }
-        return sb.toString();
-    }
-
-    private static double[] zipf(int n, double s) {
-        double[] w = new double[n];
-        for (int r = 0; r < n; r++) {
-            w[r] = Math.pow(r + 1, -s);
-        }
-        return w;
-    }
-
-    private static double[] normalize(double[] w) {
-        double sum = 0;
-        for (double x : w) {
-            sum += x;
-        }
-        double[] out = new double[w.length];
-        for (int i = 0; i < w.length; i++) {
-            out[i] = w[i] / sum;
-        }
-        return out;
-    }
-
-    private static double[] cumulative(double[] p) {
-        double[] c = new double[p.length];
-        double acc = 0;
-        for (int i = 0; i < p.length; i++) {
-            acc += p[i];
-            c[i] = acc;
-        }
-        c[c.length - 1] = Double.POSITIVE_INFINITY; // rounding can never fall off the end
-        return c;
-    }
-
-    /** Index {@code i} with {@code cdf[i-1] <= u < cdf[i]} for a uniform {@code u} in [0, 1). */
-    private static int draw(double[] cdf, SplittableRandom random) {
-        double u = random.nextDouble();
-        int i = Arrays.binarySearch(cdf, u);
-        return i >= 0 ? i + 1 : -i - 1;
-    }
-
-    private static int[] permutation(int n, SplittableRandom random) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int tmp = p[i];
-            p[i] = p[j];
-            p[j] = tmp;
-        }
-        return p;
     }
 }

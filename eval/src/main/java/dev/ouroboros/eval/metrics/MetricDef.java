@@ -44,11 +44,6 @@ public record MetricDef(String name, int version, String description, Better bet
         }
     }
 
-    /** True when larger numbers are better. */
-    public boolean higherIsBetter() {
-        return better == Better.HIGHER;
-    }
-
     /** {@code name/v<version>}, the form the docs and reports cite. */
     public String versionedName() {
         return name + "/v" + version;

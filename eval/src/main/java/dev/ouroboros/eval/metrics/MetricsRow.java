@@ -115,9 +115,4 @@ public record MetricsRow(
         return new MetricsRow(
                 SCHEMA, policy, seed, generation, split, metrics, raw, Instant.now().toString());
     }
-
-    /** The group a row belongs to when seeds are averaged (everything but the seed). */
-    public String groupKey() {
-        return policy + "|" + generation + "|" + split;
-    }
 }

@@ -52,6 +52,20 @@ final class HtmlReport {
             List<Plots.Png> histograms,
             Instant now) {
         StringBuilder b = new StringBuilder(64 * 1024);
+        header(b, dir, read, summary, now);
+        progress(b, read);
+        plots(b, plots);
+        comparisonSection(b, comparison, differencePlots);
+        histograms(b, histograms, samples);
+        summaryTables(b, summary);
+        glossary(b, summary);
+        runFiles(b, dir);
+        return b.toString();
+    }
+
+    /** Title, where the rows came from, and warnings about skipped or superseded rows. */
+    private static void header(
+            StringBuilder b, Path dir, MetricsLog.Read read, Summary summary, Instant now) {
         String name = String.valueOf(dir.getFileName());
         b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
                 .append("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">")
@@ -92,8 +106,10 @@ final class HtmlReport {
             b.append(
                     "<p class=\"warn\">No metrics rows yet: the run has not finished evaluating any generation.</p>\n");
         }
+    }
 
-        // progress
+    /** Generations with rows, per policy and seed. */
+    private static void progress(StringBuilder b, MetricsLog.Read read) {
         Map<String, SortedMap<Integer, SortedSet<Integer>>> progress = Report.progress(read.rows());
         if (!progress.isEmpty()) {
             b.append(
@@ -112,8 +128,9 @@ final class HtmlReport {
                                                     .append("</td></tr>\n")));
             b.append("</table>\n");
         }
+    }
 
-        // plots
+    private static void plots(StringBuilder b, List<Plots.Png> plots) {
         if (!plots.isEmpty()) {
             b.append(
                     "<h2>Metrics vs generation</h2>\n<p>Thick line: mean over seeds; band: 95% Student-t CI; faint lines:"
@@ -121,7 +138,11 @@ final class HtmlReport {
             plots.forEach(p -> figure(b, p));
             b.append("</div>\n");
         }
-        comparisonSection(b, comparison, differencePlots);
+    }
+
+    /** Per-sample perplexity histograms and each split's quantiles. */
+    private static void histograms(
+            StringBuilder b, List<Plots.Png> histograms, Report.Samples samples) {
         if (!histograms.isEmpty()) {
             b.append(
                             "<h2>Per-sample perplexity</h2>\n<p>Each generation's samples scored by the generation-0 model,"
@@ -163,8 +184,10 @@ final class HtmlReport {
                                 b.append("</table>\n");
                             });
         }
+    }
 
-        // tables
+    /** mean ± CI per policy, generation, split and metric. */
+    private static void summaryTables(StringBuilder b, Summary summary) {
         if (!summary.cells().isEmpty()) {
             b.append(
                     "<h2>Summary tables</h2>\n<p>mean ± 95% CI half-width (t<sub>0.975, n−1</sub>·s/√n) over n seeds;"
@@ -200,8 +223,10 @@ final class HtmlReport {
             }
             b.append("</div>\n");
         }
+    }
 
-        // glossary
+    /** The definitions of the metrics present. */
+    private static void glossary(StringBuilder b, Summary summary) {
         Set<String> present = new LinkedHashSet<>();
         summary.splitMetrics().forEach(sm -> present.add(sm.get(1)));
         if (!present.isEmpty()) {
@@ -228,8 +253,10 @@ final class HtmlReport {
                     "</table>\n<p>↑ higher is better · ↓ lower is better · “·” compare with the real reference. See"
                             + " docs/metrics.md for exact definitions.</p>\n");
         }
+    }
 
-        // run files
+    /** The run's config, manifest and merge record, and the page's footer. */
+    private static void runFiles(StringBuilder b, Path dir) {
         for (String f : List.of("config.resolved.yaml", "manifest.json", "merge.json")) {
             Path p = dir.resolve(f);
             if (Files.isRegularFile(p)) {
@@ -243,7 +270,6 @@ final class HtmlReport {
         b.append(
                 "<p class=\"meta\">Made by <code>ouro report</code>. Self-contained: nothing on this page is"
                         + " fetched from the network.</p>\n</body></html>\n");
-        return b.toString();
     }
 
     /** Policies vs the baseline: the method, left-out seeds, the plots, one table per metric. */

@@ -92,10 +92,6 @@ public final class Progress implements AutoCloseable {
                 eta);
     }
 
-    public double elapsedSeconds() {
-        return (System.nanoTime() - startNanos) / 1e9;
-    }
-
     static String format(Duration d) {
         long s = d.getSeconds();
         return s >= 3600

@@ -1,13 +1,13 @@
 package dev.ouroboros.harness.bench;
 
-import dev.ouroboros.models.OptConfig;
 import java.util.Locale;
 
 /**
  * Model FLOPs utilisation: {@code k · N · tokens/s} over the device's peak, with {@code N} every
  * parameter of the model (embeddings included; a tied LM head counted once) and {@code k = 6} for a
  * training token (forward 2N + backward 4N) or {@code k = 2} for a generated token (one forward).
- * Attention's {@code O(T)} term is left out, as in the usual 6N estimate.
+ * Attention's {@code O(T)} term is left out, as in the usual 6N estimate. {@code N} is {@link
+ * dev.ouroboros.harness.base.OptParameters#count}.
  *
  * @param flopsPerParameter 2 (generation) or 6 (training)
  * @param formula how the output names it, e.g. {@code 2·N·new tokens/s}
@@ -63,32 +63,5 @@ public record ModelFlops(int flopsPerParameter, String formula) {
                             100 * utilisation(params, peerRate, peak.tflops()));
         }
         return s;
-    }
-
-    /**
-     * The parameter count of an OPT model of shape {@code c}, as {@code
-     * LanguageModel.parameterCount} counts it (tested against it): embeddings (positions offset by
-     * 2), the optional in/out projections, per layer q/k/v/out projections, fc1, fc2 and two
-     * LayerNorms, the final LayerNorm, and an LM head only when it is not tied.
-     */
-    public static long parameters(OptConfig c) {
-        long h = c.hiddenSize();
-        long f = c.ffnDim();
-        long bias = c.enableBias() ? 1 : 0;
-        long ln = c.layerNormElementwiseAffine() ? 2 * h : 0;
-        long n = (long) c.vocabSize() * c.wordEmbedProjDim();
-        n += (c.maxPositionEmbeddings() + (long) OptConfig.POSITION_OFFSET) * h;
-        if (c.hasProjection()) {
-            n += 2L * h * c.wordEmbedProjDim();
-        }
-        long layer = 4 * (h * h + bias * h) + (h * f + bias * f) + (f * h + bias * h) + 2 * ln;
-        n += c.numHiddenLayers() * layer;
-        if (c.hasFinalLayerNorm()) {
-            n += ln;
-        }
-        if (!c.tieWordEmbeddings()) {
-            n += (long) c.vocabSize() * c.wordEmbedProjDim();
-        }
-        return n;
     }
 }

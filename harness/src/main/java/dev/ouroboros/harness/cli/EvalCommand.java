@@ -89,15 +89,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (block < 2) {
-            throw new UserInputException("--block must be at least 2, got " + block);
-        }
-        if (batchSize < 1) {
-            throw new UserInputException("--batch-size must be at least 1, got " + batchSize);
-        }
-        if (maxBlocks != null && maxBlocks < 1) {
-            throw new UserInputException("--max-blocks must be at least 1, got " + maxBlocks);
-        }
+        checkOptions();
         String doc = readText(text);
         long t0 = System.nanoTime();
         ObjectNode out = new ObjectMapper().createObjectNode();
@@ -121,80 +113,104 @@ public final class EvalCommand implements Callable<Integer> {
                                 + ")");
             }
             if (protocol == Protocol.blocks) {
-                TokenBlocks blocks = ShumailovBlocking.blocks(doc, tok, block);
-                if (maxBlocks != null) {
-                    blocks = blocks.limit(maxBlocks);
-                }
-                if (blocks.count() == 0) {
-                    throw new UserInputException(
-                            text + ": too short for even one block of " + block + " tokens");
-                }
-                BlocksPerplexity r;
-                try (Progress p = new Progress("eval blocks", "blocks", blocks.count())) {
-                    r = Perplexity.blocks(m, blocks, batchSize, p::update);
-                }
-                String name = MetricDefs.pplBlocks(r.block()).name();
-                out.put(
-                        "metric",
-                        MetricDefs.pplBlocks(r.block()).versionedName()); // as in metrics.jsonl
-                out.putObject("metrics").put(name, r.perplexity());
-                out.put("perplexity", r.perplexity());
-                out.put("nll_sum", r.nllSum());
-                out.put("n_predictions", r.nPredictions());
-                out.put("n_blocks", r.nBlocks());
-                out.put("block", r.block());
+                blocks(m, tok, doc, out);
             } else {
-                int w = window != null ? window : Math.min(2048, context);
-                if (w < 1 || w > context) {
-                    throw new UserInputException(
-                            "--window must be in [1, "
-                                    + context
-                                    + "] (the model's max_position_embeddings), got "
-                                    + w);
-                }
-                long[] ids = tok.encodeNoSpecial(doc);
-                if (maxBlocks != null && maxBlocks < Perplexity.rollingWindowCount(ids.length, w)) {
-                    // score a prefix of the document: the first N windows, and count words/bytes of
-                    // that prefix only
-                    int keep = (int) Math.min(ids.length, (long) w * maxBlocks);
-                    ids = Arrays.copyOf(ids, keep);
-                    doc = tok.decode(ids);
-                    out.put("truncated_to_tokens", keep);
-                }
-                if (ids.length == 0) {
-                    throw new UserInputException(text + ": no tokens to score");
-                }
-                RollingPerplexity r;
-                try (Progress p =
-                        new Progress(
-                                "eval rolling",
-                                "windows",
-                                Perplexity.rollingWindowCount(ids.length, w))) {
-                    r = Perplexity.rolling(m, doc, ids, tok.bosId(), w, batchSize, p::update);
-                }
-                // the names and versions metrics.jsonl uses
-                com.fasterxml.jackson.databind.node.ObjectNode named = out.putObject("metrics");
-                named.put("ppl_rolling_token", r.tokenPerplexity())
-                        .put("ppl_rolling_word", r.wordPerplexity())
-                        .put("ppl_rolling_byte", r.bytePerplexity())
-                        .put("bits_per_byte", r.bitsPerByte());
-                com.fasterxml.jackson.databind.node.ArrayNode versions = out.putArray("metric_ids");
-                named.fieldNames()
-                        .forEachRemaining(n -> versions.add(MetricDefs.require(n).versionedName()));
-                out.put("token_perplexity", r.tokenPerplexity());
-                out.put("word_perplexity", r.wordPerplexity());
-                out.put("byte_perplexity", r.bytePerplexity());
-                out.put("bits_per_byte", r.bitsPerByte());
-                out.put("nll_sum", r.nllSum());
-                out.put("n_tokens", r.nTokens());
-                out.put("n_words", r.nWords());
-                out.put("n_bytes", r.nBytes());
-                out.put("window", r.window());
+                rolling(m, tok, doc, context, out);
             }
             out.put("load_seconds", loadSeconds);
             out.put("eval_seconds", (System.nanoTime() - t1) / 1e9);
             out.put("peak_rss_mib", peakRssMib());
         }
+        print(out);
+        return 0;
+    }
+
+    private void checkOptions() {
+        if (block < 2) {
+            throw new UserInputException("--block must be at least 2, got " + block);
+        }
+        if (batchSize < 1) {
+            throw new UserInputException("--batch-size must be at least 1, got " + batchSize);
+        }
+        if (maxBlocks != null && maxBlocks < 1) {
+            throw new UserInputException("--max-blocks must be at least 1, got " + maxBlocks);
+        }
+    }
+
+    /** The {@code blocks} protocol over the text's Shumailov blocks. */
+    private void blocks(LanguageModel m, OptTokenizer tok, String doc, ObjectNode out) {
+        TokenBlocks blocks = ShumailovBlocking.blocks(doc, tok, block);
+        if (maxBlocks != null) {
+            blocks = blocks.limit(maxBlocks);
+        }
+        if (blocks.count() == 0) {
+            throw new UserInputException(
+                    text + ": too short for even one block of " + block + " tokens");
+        }
+        BlocksPerplexity r;
+        try (Progress p = new Progress("eval blocks", "blocks", blocks.count())) {
+            r = Perplexity.blocks(m, blocks, batchSize, p::update);
+        }
+        String name = MetricDefs.pplBlocks(r.block()).name();
+        out.put("metric", MetricDefs.pplBlocks(r.block()).versionedName()); // as in metrics.jsonl
+        out.putObject("metrics").put(name, r.perplexity());
+        out.put("perplexity", r.perplexity());
+        out.put("nll_sum", r.nllSum());
+        out.put("n_predictions", r.nPredictions());
+        out.put("n_blocks", r.nBlocks());
+        out.put("block", r.block());
+    }
+
+    /** The {@code rolling} protocol over the whole text (or its first windows). */
+    private void rolling(
+            LanguageModel m, OptTokenizer tok, String doc, int context, ObjectNode out) {
+        int w = window != null ? window : Math.min(2048, context);
+        if (w < 1 || w > context) {
+            throw new UserInputException(
+                    "--window must be in [1, "
+                            + context
+                            + "] (the model's max_position_embeddings), got "
+                            + w);
+        }
+        long[] ids = tok.encodeNoSpecial(doc);
+        if (maxBlocks != null && maxBlocks < Perplexity.rollingWindowCount(ids.length, w)) {
+            // score a prefix of the document: the first N windows, and count words/bytes of
+            // that prefix only
+            int keep = (int) Math.min(ids.length, (long) w * maxBlocks);
+            ids = Arrays.copyOf(ids, keep);
+            doc = tok.decode(ids);
+            out.put("truncated_to_tokens", keep);
+        }
+        if (ids.length == 0) {
+            throw new UserInputException(text + ": no tokens to score");
+        }
+        RollingPerplexity r;
+        try (Progress p =
+                new Progress(
+                        "eval rolling", "windows", Perplexity.rollingWindowCount(ids.length, w))) {
+            r = Perplexity.rolling(m, doc, ids, tok.bosId(), w, batchSize, p::update);
+        }
+        // the names and versions metrics.jsonl uses
+        com.fasterxml.jackson.databind.node.ObjectNode named = out.putObject("metrics");
+        named.put("ppl_rolling_token", r.tokenPerplexity())
+                .put("ppl_rolling_word", r.wordPerplexity())
+                .put("ppl_rolling_byte", r.bytePerplexity())
+                .put("bits_per_byte", r.bitsPerByte());
+        com.fasterxml.jackson.databind.node.ArrayNode versions = out.putArray("metric_ids");
+        named.fieldNames()
+                .forEachRemaining(n -> versions.add(MetricDefs.require(n).versionedName()));
+        out.put("token_perplexity", r.tokenPerplexity());
+        out.put("word_perplexity", r.wordPerplexity());
+        out.put("byte_perplexity", r.bytePerplexity());
+        out.put("bits_per_byte", r.bitsPerByte());
+        out.put("nll_sum", r.nllSum());
+        out.put("n_tokens", r.nTokens());
+        out.put("n_words", r.nWords());
+        out.put("n_bytes", r.nBytes());
+        out.put("window", r.window());
+    }
+
+    private void print(ObjectNode out) throws IOException {
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
             w.println(new ObjectMapper().writeValueAsString(out));
@@ -204,7 +220,6 @@ public final class EvalCommand implements Callable<Integer> {
                             e -> w.printf("%-18s %s%n", e.getKey(), e.getValue().asText()));
         }
         w.flush();
-        return 0;
     }
 
     static String readText(Path file) {

@@ -1,6 +1,6 @@
 package dev.ouroboros.harness.cli;
 
-import dev.ouroboros.harness.run.RunConfig;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.harness.run.Study;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,11 +26,21 @@ final class FreshJvm {
      */
     static int run(RunConfig cfg, List<String> childArgs, Runnable inProcess, Logger log)
             throws Exception {
-        if (Study.isComplete(cfg)) {
-            inProcess.run();
+        if (Study.isComplete(cfg) || cfg.kind() == RunConfig.Kind.GAUSSIAN) {
+            inProcess.run(); // the Gaussian testbed has no generation worth a JVM of its own
             return 0;
         }
+        int done = -1;
         while (!Study.isComplete(cfg)) {
+            int now = Study.generationsDone(cfg);
+            if (now == done) { // a child that exits 0 must have finished a generation
+                log.error(
+                        "--fresh-jvm: a child JVM finished no generation ({} of the study's done);"
+                                + " stopping instead of starting another",
+                        now);
+                return ExitCode.FAILURE;
+            }
+            done = now;
             List<String> cmd =
                     new ArrayList<>(
                             List.of(

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ouroboros.harness.base.OptParameters;
 import dev.ouroboros.harness.bench.ModelFlops;
 import dev.ouroboros.harness.bench.PeakRss;
 import dev.ouroboros.harness.bench.PeakTflops;
@@ -136,29 +137,11 @@ public final class GenerateBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        positive("--batch", batch);
-        positive("--new-tokens", newTokens);
-        positive("--repeat", repeat);
-        if (threads < 0) {
-            throw new UserInputException(
-                    "--threads must be 0 (libtorch's default) or more, got " + threads);
-        }
+        checkOptions();
         PeakTflops given = peakTflops == null ? null : PeakTflops.given(peakTflops);
         PrecisionChoice asked = PrecisionChoice.parse("--precision", precision);
         Attention attention = ConfigWords.parse(Attention.class, "--attn", attn);
-        OptConfig cfg = shape(shape);
-        if (PROMPT_LEN + newTokens > cfg.maxPositionEmbeddings()) {
-            throw new UserInputException(
-                    "--new-tokens "
-                            + newTokens
-                            + ": "
-                            + PROMPT_LEN
-                            + " prompt tokens + new tokens exceed the "
-                            + shape
-                            + " shape's "
-                            + cfg.maxPositionEmbeddings()
-                            + " positions");
-        }
+        OptConfig cfg = checkedShape();
         Placement where = device.resolve(asked);
         Precision p = where.precision();
         if (p.isHalf() && attention != Attention.SDPA) {
@@ -202,22 +185,69 @@ public final class GenerateBench implements Callable<Integer> {
                 djlRate,
                 PeakRss.gib(djl.peakRssBytes()));
         JsonNode hf = runPeer(attention, p, dev, prompts, usedThreads);
-        double hfRate = Double.NaN;
-        if (hf != null) {
-            hfRate = hf.get("new_tokens_per_s").asDouble();
-            out.printf(
-                    Locale.ROOT,
-                    "hf    : best %.3f s (median %.3f over %d) | %.1f new tok/s | peak RSS %s (VmHWM, its own"
-                            + " process) (torch %s, transformers %s)%n",
-                    hf.get("best_s").asDouble(),
-                    hf.get("median_s").asDouble(),
-                    hf.get("times").size(),
-                    hfRate,
-                    PeakRss.gib(hf.get("peak_rss_bytes").asLong()),
-                    hf.get("torch").asText(),
-                    hf.get("transformers").asText());
-            out.printf(Locale.ROOT, "ratio : djl/hf new tokens/s = %.2f%n", djlRate / hfRate);
+        double hfRate = hf == null ? Double.NaN : printPeer(out, hf, djlRate);
+        printDevice(out, dev, p, given, cfg, djl, hf, djlRate, hfRate);
+        out.flush();
+        return 0;
+    }
+
+    private void checkOptions() {
+        positive("--batch", batch);
+        positive("--new-tokens", newTokens);
+        positive("--repeat", repeat);
+        if (threads < 0) {
+            throw new UserInputException(
+                    "--threads must be 0 (libtorch's default) or more, got " + threads);
         }
+    }
+
+    /** The {@code --shape}, refused when the prompts and new tokens exceed its positions. */
+    private OptConfig checkedShape() {
+        OptConfig cfg = shape(shape);
+        if (PROMPT_LEN + newTokens > cfg.maxPositionEmbeddings()) {
+            throw new UserInputException(
+                    "--new-tokens "
+                            + newTokens
+                            + ": "
+                            + PROMPT_LEN
+                            + " prompt tokens + new tokens exceed the "
+                            + shape
+                            + " shape's "
+                            + cfg.maxPositionEmbeddings()
+                            + " positions");
+        }
+        return cfg;
+    }
+
+    /** The peer's line and the ratio; returns its new tokens/s. */
+    private static double printPeer(PrintWriter out, JsonNode hf, double djlRate) {
+        double hfRate = hf.get("new_tokens_per_s").asDouble();
+        out.printf(
+                Locale.ROOT,
+                "hf    : best %.3f s (median %.3f over %d) | %.1f new tok/s | peak RSS %s (VmHWM, its own"
+                        + " process) (torch %s, transformers %s)%n",
+                hf.get("best_s").asDouble(),
+                hf.get("median_s").asDouble(),
+                hf.get("times").size(),
+                hfRate,
+                PeakRss.gib(hf.get("peak_rss_bytes").asLong()),
+                hf.get("torch").asText(),
+                hf.get("transformers").asText());
+        out.printf(Locale.ROOT, "ratio : djl/hf new tokens/s = %.2f%n", djlRate / hfRate);
+        return hfRate;
+    }
+
+    /** On a GPU: its memory; on a GPU or with {@code --peak-tflops}: MFU. */
+    private static void printDevice(
+            PrintWriter out,
+            Device dev,
+            Precision p,
+            PeakTflops given,
+            OptConfig cfg,
+            DjlRun djl,
+            JsonNode hf,
+            double djlRate,
+            double hfRate) {
         if (dev.isGpu()) {
             out.printf(
                     Locale.ROOT,
@@ -243,7 +273,7 @@ public final class GenerateBench implements Callable<Integer> {
                             p);
             out.println(
                     ModelFlops.GENERATE.line(
-                                    ModelFlops.parameters(cfg),
+                                    OptParameters.count(cfg),
                                     djlRate,
                                     hfRate,
                                     f.peak(),
@@ -251,8 +281,6 @@ public final class GenerateBench implements Callable<Integer> {
                                     "hf")
                             + " (new tokens as returned; a beam search computes 5 rows for each)");
         }
-        out.flush();
-        return 0;
     }
 
     static OptConfig shape(String name) {

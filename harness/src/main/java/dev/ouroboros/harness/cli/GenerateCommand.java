@@ -4,7 +4,7 @@ import dev.ouroboros.datasets.BlockFile;
 import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.datasets.ShumailovBlocking;
 import dev.ouroboros.harness.config.ConfigWords;
-import dev.ouroboros.harness.run.RunConfig;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.harness.run.Synthesizer;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.Placement;
@@ -166,6 +166,33 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        checkOptions();
+        PromptsFormat format = promptsFormat();
+        checkJsonl();
+        RunConfig.Generate g = settings();
+        Placement where = device.resolve(PrecisionChoice.parse("--precision", precision));
+        LoggerFactory.getLogger(GenerateCommand.class).info(where.line());
+        try (LanguageModel m = LanguageModel.load(model, where.device());
+                OptTokenizer tok = OptTokenizer.load(model)) {
+            m.requireVocabulary(tok, model.toString());
+            BlockSource source = prompts(format, tok, m);
+            Synthesizer.options(g, seed); // validates every option before any work
+            BlockFile f =
+                    Synthesizer.make(m, tok, source, g, seed, out, "generate", where.precision());
+            if (jsonl != null) {
+                Synthesizer.writeRecords(source, f, tok, jsonl);
+            }
+            spec.commandLine()
+                    .getOut()
+                    .printf(
+                            "%s: %d synthetic blocks of %d tokens%n",
+                            out, f.count(), f.blockSize());
+        }
+        return 0;
+    }
+
+    /** The required files and the numbers. */
+    private void checkOptions() {
         // not picocli's required = true: that would demand them of `ouro generate bench` too
         List<String> missing = new ArrayList<>();
         if (model == null) {
@@ -189,7 +216,10 @@ public final class GenerateCommand implements Callable<Integer> {
         if (block != null && block < 2) {
             throw new UserInputException("--block must be at least 2, got " + block);
         }
-        PromptsFormat format = promptsFormat();
+    }
+
+    /** A {@code --jsonl} that is none of the other files. */
+    private void checkJsonl() {
         if (jsonl != null) {
             Path a = jsonl.toAbsolutePath().normalize();
             for (Path other : new Path[] {out, Synthesizer.textFile(out), prompts}) {
@@ -203,71 +233,64 @@ public final class GenerateCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** The decoding settings, as a study's {@code generate} section. */
+    private RunConfig.Generate settings() {
         RunConfig.Generate.Mode how =
                 ConfigWords.parse(RunConfig.Generate.Mode.class, "--mode", mode);
-        RunConfig.Generate g =
-                new RunConfig.Generate(
-                        how,
-                        beams,
-                        repetitionPenalty != null
-                                ? repetitionPenalty
-                                : how == RunConfig.Generate.Mode.BEAM ? 3.0 : 1.0,
-                        newTokens,
-                        lengthPenalty,
-                        temperature,
-                        topK,
-                        topP,
-                        new dev.ouroboros.harness.run.BatchSize(batchSize));
-        Placement where = device.resolve(PrecisionChoice.parse("--precision", precision));
-        LoggerFactory.getLogger(GenerateCommand.class).info(where.line());
-        try (LanguageModel m = LanguageModel.load(model, where.device());
-                OptTokenizer tok = OptTokenizer.load(model)) {
-            m.requireVocabulary(tok, model.toString());
-            BlockSource source = promptBlocks(format, tok, m.config().vocabSize());
-            if (maxPrompts != null) {
-                source =
-                        source.select(
-                                java.util.stream.IntStream.range(
-                                                0, Math.min(maxPrompts, source.count()))
-                                        .toArray());
-            }
-            if (source.count() == 0) {
-                throw new UserInputException(
-                        prompts
-                                + ": no prompt blocks ("
-                                + (maxPrompts != null && maxPrompts < 1
-                                        ? "--max-prompts " + maxPrompts
-                                        : format == PromptsFormat.JSONL
-                                                ? "the file has no prompt lines"
-                                                : "the file is empty or shorter than one block of "
-                                                        + source.blockSize()
-                                                        + " tokens")
-                                + "); nothing to generate");
-            }
-            int context = m.config().maxPositionEmbeddings();
-            if (source.blockSize() + newTokens > context) {
-                throw new UserInputException(
-                        "--new-tokens "
-                                + newTokens
-                                + ": prompt ("
-                                + source.blockSize()
-                                + ") + new tokens exceed the model's context ("
-                                + context
-                                + ")");
-            }
-            Synthesizer.options(g, seed); // validates every option before any work
-            BlockFile f =
-                    Synthesizer.make(m, tok, source, g, seed, out, "generate", where.precision());
-            if (jsonl != null) {
-                Synthesizer.writeRecords(source, f, tok, jsonl);
-            }
-            spec.commandLine()
-                    .getOut()
-                    .printf(
-                            "%s: %d synthetic blocks of %d tokens%n",
-                            out, f.count(), f.blockSize());
+        return new RunConfig.Generate(
+                how,
+                beams,
+                repetitionPenalty != null
+                        ? repetitionPenalty
+                        : how == RunConfig.Generate.Mode.BEAM ? 3.0 : 1.0,
+                newTokens,
+                lengthPenalty,
+                temperature,
+                topK,
+                topP,
+                new dev.ouroboros.harness.run.BatchSize(batchSize));
+    }
+
+    /**
+     * The prompt blocks ({@code --max-prompts} of them), refused when there are none or when a
+     * block and its continuation exceed the model's position table.
+     */
+    private BlockSource prompts(PromptsFormat format, OptTokenizer tok, LanguageModel m) {
+        BlockSource source = promptBlocks(format, tok, m.config().vocabSize());
+        if (maxPrompts != null) {
+            source =
+                    source.select(
+                            java.util.stream.IntStream.range(
+                                            0, Math.min(maxPrompts, source.count()))
+                                    .toArray());
         }
-        return 0;
+        if (source.count() == 0) {
+            throw new UserInputException(
+                    prompts
+                            + ": no prompt blocks ("
+                            + (maxPrompts != null && maxPrompts < 1
+                                    ? "--max-prompts " + maxPrompts
+                                    : format == PromptsFormat.JSONL
+                                            ? "the file has no prompt lines"
+                                            : "the file is empty or shorter than one block of "
+                                                    + source.blockSize()
+                                                    + " tokens")
+                            + "); nothing to generate");
+        }
+        int context = m.config().maxPositionEmbeddings();
+        if (source.blockSize() + newTokens > context) {
+            throw new UserInputException(
+                    "--new-tokens "
+                            + newTokens
+                            + ": prompt ("
+                            + source.blockSize()
+                            + ") + new tokens exceed the model's context ("
+                            + context
+                            + ")");
+        }
+        return source;
     }
 
     /** {@code --prompts-format}, {@code auto} resolved by the extension of {@code --prompts}. */

@@ -1,6 +1,6 @@
 package dev.ouroboros.harness.cli;
 
-import dev.ouroboros.harness.run.RunConfig;
+import dev.ouroboros.harness.config.RunConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,6 +3,7 @@ package dev.ouroboros.harness.cli;
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ouroboros.harness.base.OptParameters;
 import dev.ouroboros.harness.bench.ModelFlops;
 import dev.ouroboros.harness.bench.PeakTflops;
 import dev.ouroboros.harness.bench.PeerPython;
@@ -151,38 +152,8 @@ public final class TrainBench implements Callable<Integer> {
                 Arrays.stream(ours).max().orElse(0),
                 ours.length,
                 batch * seq / djlMedian);
-        PeerPython py = PeerPython.find(python);
-        double torchMedian = Double.NaN;
-        PeerPython.Outcome r =
-                py.python() == null
-                        ? new PeerPython.Outcome(null, py.skipped())
-                        : py.run(
-                                PeerPython.script("train_torch.py"),
-                                torchArgs(
-                                        JniUtils.getNumThreads(),
-                                        prec.label(),
-                                        dev.isGpu() ? "cuda:" + dev.getDeviceId() : "cpu"));
-        JsonNode ref = r.json();
-        if (ref != null) {
-            torchMedian = ref.get("median_s").asDouble();
-            out.printf(
-                    Locale.ROOT,
-                    "torch : median %.3f s/step (min %.3f, max %.3f over %d) | %.0f tok/s (torch %s, %s, AdamW %s)%n",
-                    torchMedian,
-                    ref.get("min_s").asDouble(),
-                    ref.get("max_s").asDouble(),
-                    ref.get("steps").asInt(),
-                    batch * seq / torchMedian,
-                    ref.get("torch").asText(),
-                    ref.get("precision").asText(),
-                    ref.get("adamw").asText());
-            out.printf(
-                    Locale.ROOT,
-                    "ratio : djl/torch time per step = %.2f (target <= 1.20)%n",
-                    djlMedian / torchMedian);
-        } else {
-            out.println("torch : skipped (" + r.skipped() + ")");
-        }
+        JsonNode ref = runPeer(dev, prec);
+        double torchMedian = ref == null ? Double.NaN : printPeer(out, ref, djlMedian);
         if (dev.isGpu() || given != null) {
             PeakTflops.Found f =
                     PeakTflops.find(
@@ -194,7 +165,7 @@ public final class TrainBench implements Callable<Integer> {
                             prec);
             out.println(
                     ModelFlops.TRAIN.line(
-                            ModelFlops.parameters(cfg),
+                            OptParameters.count(cfg),
                             batch * seq / djlMedian,
                             batch * seq / torchMedian,
                             f.peak(),
@@ -203,6 +174,45 @@ public final class TrainBench implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The same step in PyTorch, when a Python with torch is found; null (said why) when not. */
+    private JsonNode runPeer(Device dev, Precision prec) {
+        PeerPython py = PeerPython.find(python);
+        PeerPython.Outcome r =
+                py.python() == null
+                        ? new PeerPython.Outcome(null, py.skipped())
+                        : py.run(
+                                PeerPython.script("train_torch.py"),
+                                torchArgs(
+                                        JniUtils.getNumThreads(),
+                                        prec.label(),
+                                        dev.isGpu() ? "cuda:" + dev.getDeviceId() : "cpu"));
+        if (r.json() == null) {
+            spec.commandLine().getOut().println("torch : skipped (" + r.skipped() + ")");
+        }
+        return r.json();
+    }
+
+    /** PyTorch's line and the ratio; returns its median seconds per step. */
+    private double printPeer(java.io.PrintWriter out, JsonNode ref, double djlMedian) {
+        double torchMedian = ref.get("median_s").asDouble();
+        out.printf(
+                Locale.ROOT,
+                "torch : median %.3f s/step (min %.3f, max %.3f over %d) | %.0f tok/s (torch %s, %s, AdamW %s)%n",
+                torchMedian,
+                ref.get("min_s").asDouble(),
+                ref.get("max_s").asDouble(),
+                ref.get("steps").asInt(),
+                batch * seq / torchMedian,
+                ref.get("torch").asText(),
+                ref.get("precision").asText(),
+                ref.get("adamw").asText());
+        out.printf(
+                Locale.ROOT,
+                "ratio : djl/torch time per step = %.2f (target <= 1.20)%n",
+                djlMedian / torchMedian);
+        return torchMedian;
     }
 
     static OptConfig shape(String name) {

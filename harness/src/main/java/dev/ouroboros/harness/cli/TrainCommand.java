@@ -1,6 +1,6 @@
 package dev.ouroboros.harness.cli;
 
-import dev.ouroboros.harness.train.TrainConfig;
+import dev.ouroboros.harness.config.TrainConfig;
 import dev.ouroboros.harness.train.TrainRun;
 import dev.ouroboros.harness.train.Trainer;
 import dev.ouroboros.harness.train.TrainingDivergedException;

@@ -31,4 +31,17 @@ public final class Checks {
             throw new UserInputException("config: " + key + " must be >= 0, got " + v);
         }
     }
+
+    /**
+     * The {@code data} keys {@code ouro run} and {@code ouro train} share: blocks of at least 2
+     * tokens, and caps on the train and validation blocks (0: none).
+     */
+    public static void blocks(int blockSize, long maxTrainBlocks, long maxValidationBlocks) {
+        if (blockSize < 2) {
+            throw new UserInputException(
+                    "config: data.block_size must be at least 2, got " + blockSize);
+        }
+        nonNegative("data.max_train_blocks", maxTrainBlocks);
+        nonNegative("data.max_validation_blocks", maxValidationBlocks);
+    }
 }

@@ -33,37 +33,10 @@ public final class LibtorchSetup {
      * A fault of the network or of the cache is a {@link UserInputException} naming the URL.
      */
     public static Result run(String flavor, Consumer<String> console) {
-        String env = Utils.getEnvOrSystemProperty("PYTORCH_FLAVOR");
-        String want = flavor != null ? flavor : env != null && !env.isEmpty() ? env : "cpu";
-        if (!FLAVORS.contains(want)) {
-            throw new UserInputException(
-                    "--flavor '"
-                            + want
-                            + "': expected cpu or cu128 (the libtorch 2.7.1 builds DJL 0.35.1 runs)");
-        }
-        if (env != null && !env.isEmpty() && !env.equals(want)) {
-            throw new UserInputException(
-                    "PYTORCH_FLAVOR="
-                            + env
-                            + " is set and DJL reads it before anything else, so --flavor "
-                            + want
-                            + " cannot apply: run OURO_FLAVOR="
-                            + want
-                            + " scripts/ouro setup, or unset PYTORCH_FLAVOR");
-        }
-        String pinned = Utils.getEnvOrSystemProperty("PYTORCH_VERSION");
+        String want = flavor(flavor);
         Platform system = Platform.fromSystem("pytorch");
         String version = system.getVersion();
-        if (pinned != null && !pinned.isEmpty() && !pinned.equals(version)) {
-            throw new UserInputException(
-                    "PYTORCH_VERSION="
-                            + pinned
-                            + ": DJL "
-                            + Engine.getDjlVersion()
-                            + " runs libtorch "
-                            + version
-                            + " only; unset it");
-        }
+        requireUnpinned(version);
         System.setProperty("PYTORCH_FLAVOR", want); // what downloadPyTorch and the JNI lookup read
         Path cache = Utils.getEngineCacheDir("pytorch");
         boolean cpuJar =
@@ -88,6 +61,49 @@ public final class LibtorchSetup {
                         + cache
                         + (Utils.isOfflineMode() ? " (DJL offline mode is on)" : "")
                         + "; about 2.5 GB for cu128");
+        return download(system, version, want, base);
+    }
+
+    /** {@code --flavor}, else {@code PYTORCH_FLAVOR}, else cpu; refused when the two disagree. */
+    private static String flavor(String flavor) {
+        String env = Utils.getEnvOrSystemProperty("PYTORCH_FLAVOR");
+        String want = flavor != null ? flavor : env != null && !env.isEmpty() ? env : "cpu";
+        if (!FLAVORS.contains(want)) {
+            throw new UserInputException(
+                    "--flavor '"
+                            + want
+                            + "': expected cpu or cu128 (the libtorch 2.7.1 builds DJL 0.35.1 runs)");
+        }
+        if (env != null && !env.isEmpty() && !env.equals(want)) {
+            throw new UserInputException(
+                    "PYTORCH_FLAVOR="
+                            + env
+                            + " is set and DJL reads it before anything else, so --flavor "
+                            + want
+                            + " cannot apply: run OURO_FLAVOR="
+                            + want
+                            + " scripts/ouro setup, or unset PYTORCH_FLAVOR");
+        }
+        return want;
+    }
+
+    /** A {@code PYTORCH_VERSION} other than the one DJL runs is refused. */
+    private static void requireUnpinned(String version) {
+        String pinned = Utils.getEnvOrSystemProperty("PYTORCH_VERSION");
+        if (pinned != null && !pinned.isEmpty() && !pinned.equals(version)) {
+            throw new UserInputException(
+                    "PYTORCH_VERSION="
+                            + pinned
+                            + ": DJL "
+                            + Engine.getDjlVersion()
+                            + " runs libtorch "
+                            + version
+                            + " only; unset it");
+        }
+    }
+
+    /** Downloads libtorch {@code want} and its JNI as the engine would, with timeouts. */
+    private static Result download(Platform system, String version, String want, String base) {
         // DJL opens its URLs without timeouts: a dropped connection would hang setup for good
         System.setProperty(
                 "sun.net.client.defaultConnectTimeout",

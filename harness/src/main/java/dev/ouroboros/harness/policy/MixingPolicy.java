@@ -2,6 +2,7 @@ package dev.ouroboros.harness.policy;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.harness.config.DidYouMean;
 import dev.ouroboros.models.UserInputException;
 import java.util.ArrayList;
@@ -34,6 +35,33 @@ public sealed interface MixingPolicy
     /** The canonical spelling, which {@link #parse} reads back (and configs are written in). */
     @JsonValue
     String spec();
+
+    /**
+     * The blocks generation t = {@code synthetic.size()} ≥ 1 trains on, as this policy picks them.
+     *
+     * @param real D0 (its first {@code n} blocks) followed by the unused real pool
+     * @param synthetic S_1..S_t
+     * @param eligible per synthetic set, the indices the policy may draw ({@code +curate}'s cut)
+     */
+    default BlockSource trainingSet(
+            BlockSource real,
+            int n,
+            List<BlockSource> synthetic,
+            List<int[]> eligible,
+            RandomGenerator rng) {
+        int[] d0 = java.util.stream.IntStream.range(0, n).toArray();
+        int[] fresh = java.util.stream.IntStream.range(n, Math.max(n, real.count())).toArray();
+        List<Pick> picks = select(new Pools(d0, fresh, eligible), rng);
+        List<BlockSource> sources = new ArrayList<>();
+        sources.add(real);
+        sources.addAll(synthetic);
+        int[] offsets = new int[sources.size()];
+        for (int i = 1; i < offsets.length; i++) {
+            offsets[i] = offsets[i - 1] + sources.get(i - 1).count();
+        }
+        int[] idx = picks.stream().mapToInt(p -> offsets[p.source()] + p.index()).toArray();
+        return BlockSource.concat(sources).select(idx);
+    }
 
     /**
      * Real items this policy consumes from the fresh pool over {@code generations} generations (t =

@@ -1,7 +1,6 @@
 package dev.ouroboros.harness.run;
 
-import dev.ouroboros.models.OptConfig;
-import dev.ouroboros.models.UserInputException;
+import dev.ouroboros.harness.config.RunConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -10,11 +9,11 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
- * The disk a study needs at its peak, for {@code ouro validate} and for {@code ouro run}'s check
- * before it starts: the models {@code keep} holds (generation 0 hard-linked across a seed's
- * policies), the training checkpoints (two while one is saved: weights and AdamW's two moments; and
- * the best epoch's weights), the synthetic sets (int32 ids, plus their decoded text, about a
- * quarter of that gzipped), the cached real blocks, and each generation's small files.
+ * The disk a study needs at its peak, checked by its {@link StudyPlan} before it trains: the models
+ * {@code keep} holds (generation 0 hard-linked across a seed's policies), the training checkpoints
+ * (two while one is saved: weights and AdamW's two moments; and the best epoch's weights), the
+ * synthetic sets (int32 ids, plus their decoded text, about a quarter of that gzipped), the cached
+ * real blocks, and each generation's small files.
  *
  * @param modelBytes one fp32 model
  * @param models models on disk at once
@@ -24,49 +23,58 @@ public record DiskEstimate(long modelBytes, long models, long syntheticSets, lon
     /** Small files of a generation: eval.json, train.jsonl, DONE, config and tokenizer files. */
     static final long PER_GENERATION = 256 * 1024;
 
-    /** Parameters of an OPT of this config (what its fp32 safetensors hold). */
-    public static long params(OptConfig c) {
-        long h = c.hiddenSize();
-        long f = c.ffnDim();
-        long perLayer = 4 * h * h + 4 * h + 2 * h * f + f + h + 4 * h;
-        return c.vocabSize() * h
-                + (c.maxPositionEmbeddings() + 2L) * h
-                + c.numHiddenLayers() * perLayer
-                + 2 * h;
+    /**
+     * Why a run into {@code runDir} cannot start for lack of disk, or null when it can: the
+     * estimate minus what the directory already holds, against the free space of its file system
+     * (of the nearest directory that exists), in one line with both figures.
+     */
+    public String shortfall(Path runDir) {
+        Path existing = runDir.toAbsolutePath().normalize();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        try {
+            long used = 0;
+            if (Files.isDirectory(runDir)) {
+                try (Stream<Path> s = Files.walk(runDir)) {
+                    used = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+                }
+            }
+            long free = Files.getFileStore(existing).getUsableSpace();
+            long more = bytes - used;
+            return more <= free
+                    ? null
+                    : "disk: the run needs about "
+                            + human(more)
+                            + " more disk ("
+                            + human(bytes)
+                            + " at its peak, "
+                            + models
+                            + " models of "
+                            + human(modelBytes)
+                            + "), only "
+                            + human(free)
+                            + " is free at "
+                            + existing
+                            + "; free space, set another `out`, or keep: last";
+        } catch (IOException e) {
+            throw new UncheckedIOException(existing + ": cannot measure free space", e);
+        }
     }
 
-    /**
-     * Refuses to start when the file system of {@code root} has less free space than the estimate
-     * minus what the run directory already holds: one line with both figures.
-     */
-    public void requireFreeSpace(Path root) {
-        try {
-            long used;
-            try (Stream<Path> s = Files.walk(root)) {
-                used = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-            }
-            long free =
-                    Long.getLong( // a test hook: the free space to assume
-                            "ouro.free_bytes", Files.getFileStore(root).getUsableSpace());
-            long more = bytes - used;
-            if (more > free) {
-                throw new UserInputException(
-                        root
-                                + ": the run needs about "
-                                + human(more)
-                                + " more disk ("
-                                + human(bytes)
-                                + " at its peak, "
-                                + models
-                                + " models of "
-                                + human(modelBytes)
-                                + "), only "
-                                + human(free)
-                                + " is free there; free space, set another `out`, or keep: last");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(root + ": cannot measure free space", e);
-        }
+    /** The estimate in one line, for the plan. */
+    public String describe(RunConfig cfg) {
+        return "disk: ~"
+                + human(bytes)
+                + " at the run's peak ("
+                + human(modelBytes)
+                + " per model x "
+                + models
+                + " kept over "
+                + cfg.policies().size() * (long) cfg.seeds().size()
+                + " cells, + "
+                + syntheticSets
+                + " synthetic sets and a checkpoint)";
     }
 
     public static String human(long bytes) {
@@ -81,7 +89,8 @@ public record DiskEstimate(long modelBytes, long models, long syntheticSets, lon
     }
 
     /**
-     * @param params parameters of one model ({@link #params})
+     * @param params parameters of one model ({@link
+     *     dev.ouroboros.harness.base.OptParameters#count})
      * @param trainBlocks blocks of D0 (each synthetic set has as many)
      */
     public static DiskEstimate of(RunConfig cfg, long params, long trainBlocks) {

@@ -5,6 +5,7 @@ import static dev.ouroboros.models.io.FileTrees.deleteTree;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.harness.policy.MixingPolicy;
 import dev.ouroboros.models.CrashPoint;
 import dev.ouroboros.models.io.AtomicFile;

@@ -1,6 +1,7 @@
 package dev.ouroboros.harness.run;
 
 import ai.djl.Device;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.decode.GenerationMemory;

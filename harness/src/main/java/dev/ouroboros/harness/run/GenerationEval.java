@@ -14,6 +14,7 @@ import dev.ouroboros.eval.diversity.TailMetrics;
 import dev.ouroboros.eval.diversity.Words;
 import dev.ouroboros.eval.metrics.MetricsRow;
 import dev.ouroboros.eval.report.Distribution;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.TokenIds;
 import dev.ouroboros.models.TokenNll;

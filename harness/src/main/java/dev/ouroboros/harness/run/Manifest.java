@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.harness.base.Version;
 import dev.ouroboros.harness.config.ConfigWords;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.Placement;
 import java.io.IOException;

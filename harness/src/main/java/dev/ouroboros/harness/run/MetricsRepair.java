@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.metrics.MetricsRow;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.harness.policy.MixingPolicy;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.AtomicFile;
@@ -37,34 +38,12 @@ final class MetricsRepair {
      */
     static void repair(RunConfig cfg, Path root, Consumer<String> console) {
         Path file = root.resolve(MetricsLog.FILE);
-        List<String> lines = new ArrayList<>();
-        boolean droppedLast = false;
-        boolean addNewline = false;
-        if (Files.exists(file)) {
-            String text;
-            try {
-                text = Files.readString(file, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")");
-            }
-            lines.addAll(List.of(text.split("\n", -1)));
-            if (lines.get(lines.size() - 1).isEmpty()) {
-                lines.remove(lines.size() - 1); // the newline ending the last line
-            } else {
-                addNewline = true; // the last line has no newline: torn, or only its newline lost
-            }
-            while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
-                lines.remove(lines.size() - 1);
-            }
-            if (!lines.isEmpty() && !isRow(lines.get(lines.size() - 1))) {
-                lines.remove(lines.size() - 1);
-                droppedLast = true;
-            }
-        }
+        Lines read = Lines.read(file);
+        List<String> lines = read.lines();
         Set<String> have = new HashSet<>();
         for (String line : lines) {
             try {
-                have.add(Study.rowKey(MetricsLog.parse(line)));
+                have.add(MetricsFile.rowKey(MetricsLog.parse(line)));
             } catch (JsonProcessingException | IllegalArgumentException e) {
                 // a bad line in the middle: left for ouro report to name
             }
@@ -72,31 +51,20 @@ final class MetricsRepair {
         List<String> restoredFrom = new ArrayList<>();
         int restored = 0;
         if (cfg.kind() != RunConfig.Kind.GAUSSIAN) { // the testbed recomputes its rows anyway
-            for (MixingPolicy policy : cfg.policies()) {
-                for (long seed : cfg.seeds()) {
-                    Path cell = RunDir.cell(root, policy.spec(), seed);
-                    for (int t = 0; t < cfg.generations(); t++) {
-                        Path g = RunDir.gen(cell, t);
-                        Path evalJson = g.resolve("eval.json");
-                        if (!RunDir.done(g) || !Files.isRegularFile(evalJson)) {
-                            continue;
-                        }
-                        int before = restored;
-                        for (MetricsRow r : rows(evalJson)) {
-                            if (have.add(Study.rowKey(r))) {
-                                lines.add(MetricsLog.toJson(r));
-                                restored++;
-                            }
-                        }
-                        if (restored > before) {
-                            restoredFrom.add(
-                                    root.relativize(evalJson).toString().replace('\\', '/'));
-                        }
+            for (Path evalJson : doneEvalFiles(cfg, root)) {
+                int before = restored;
+                for (MetricsRow r : rows(evalJson)) {
+                    if (have.add(MetricsFile.rowKey(r))) {
+                        lines.add(MetricsLog.toJson(r));
+                        restored++;
                     }
+                }
+                if (restored > before) {
+                    restoredFrom.add(root.relativize(evalJson).toString().replace('\\', '/'));
                 }
             }
         }
-        if (!droppedLast && restored == 0 && !addNewline) {
+        if (!read.droppedLast() && restored == 0 && !read.addNewline()) {
             return;
         }
         StringBuilder b = new StringBuilder();
@@ -105,9 +73,9 @@ final class MetricsRepair {
         }
         AtomicFile.write(file, b.toString().getBytes(StandardCharsets.UTF_8));
         List<String> what = new ArrayList<>();
-        if (droppedLast) {
+        if (read.droppedLast()) {
             what.add("removed a torn last line");
-        } else if (addNewline) {
+        } else if (read.addNewline()) {
             what.add("ended the last line with its missing newline");
         }
         if (restored > 0) {
@@ -119,6 +87,59 @@ final class MetricsRepair {
                             + String.join(", ", restoredFrom));
         }
         console.accept(MetricsLog.FILE + ": " + String.join("; ", what));
+    }
+
+    /**
+     * The lines of metrics.jsonl without a torn last line ({@code droppedLast}) or trailing blank
+     * ones; {@code addNewline}: the last line lacks its newline.
+     */
+    private record Lines(List<String> lines, boolean droppedLast, boolean addNewline) {
+        static Lines read(Path file) {
+            List<String> lines = new ArrayList<>();
+            if (!Files.exists(file)) {
+                return new Lines(lines, false, false);
+            }
+            String text;
+            try {
+                text = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UserInputException(file + ": cannot read (" + e.getMessage() + ")");
+            }
+            lines.addAll(List.of(text.split("\n", -1)));
+            boolean addNewline = false;
+            if (lines.get(lines.size() - 1).isEmpty()) {
+                lines.remove(lines.size() - 1); // the newline ending the last line
+            } else {
+                addNewline = true; // the last line has no newline: torn, or only its newline lost
+            }
+            while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
+                lines.remove(lines.size() - 1);
+            }
+            boolean droppedLast = false;
+            if (!lines.isEmpty() && !isRow(lines.get(lines.size() - 1))) {
+                lines.remove(lines.size() - 1);
+                droppedLast = true;
+            }
+            return new Lines(lines, droppedLast, addNewline);
+        }
+    }
+
+    /** The eval.json of every DONE generation of {@code cfg}, in cell and generation order. */
+    private static List<Path> doneEvalFiles(RunConfig cfg, Path root) {
+        List<Path> out = new ArrayList<>();
+        for (MixingPolicy policy : cfg.policies()) {
+            for (long seed : cfg.seeds()) {
+                Path cell = RunDir.cell(root, policy.spec(), seed);
+                for (int t = 0; t < cfg.generations(); t++) {
+                    Path g = RunDir.gen(cell, t);
+                    Path evalJson = g.resolve("eval.json");
+                    if (RunDir.done(g) && Files.isRegularFile(evalJson)) {
+                        out.add(evalJson);
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     private static boolean isRow(String line) {

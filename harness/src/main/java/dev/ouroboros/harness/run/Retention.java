@@ -2,6 +2,7 @@ package dev.ouroboros.harness.run;
 
 import static dev.ouroboros.models.io.FileTrees.deleteTree;
 
+import dev.ouroboros.harness.config.RunConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -85,6 +85,39 @@ public final class RunDir implements AutoCloseable {
         AtomicFile.write(genDir.resolve(DONE), content.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Deletes the temporary files of writes killed before their rename, and says which. Safe under
+     * the run lock: every writer of the run directory holds it, except {@code ouro report}, whose
+     * report/ and {@code .report-*} directories are left to it.
+     */
+    void removeStaleTemps(java.util.function.Consumer<String> console) {
+        java.util.List<Path> removed =
+                AtomicFile.removeStale(
+                        root,
+                        p -> {
+                            String n = p.getFileName().toString();
+                            return p.getParent().equals(root)
+                                    && (n.equals("report") || n.startsWith(".report-"));
+                        });
+        if (removed.isEmpty()) {
+            return;
+        }
+        console.accept(
+                root
+                        + ": removed "
+                        + removed.size()
+                        + " temporary "
+                        + (removed.size() == 1 ? "file" : "files")
+                        + " of killed writes ("
+                        + String.join(
+                                ", ",
+                                removed.stream()
+                                        .map(f -> root.relativize(f).toString().replace('\\', '/'))
+                                        .sorted()
+                                        .toList())
+                        + ")");
+    }
+
     @Override
     public void close() {
         lock.close();

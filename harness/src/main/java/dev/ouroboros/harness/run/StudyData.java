@@ -14,10 +14,12 @@ import dev.ouroboros.datasets.TextSplit;
 import dev.ouroboros.datasets.Wikitext2;
 import dev.ouroboros.datasets.WordLevelTokenizer;
 import dev.ouroboros.harness.config.ConfigWords;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,61 +84,13 @@ public record StudyData(
     public static StudyData prepare(
             RunConfig cfg, Path dataDir, ContentCache shared, Consumer<String> log) {
         RunConfig.Data d = cfg.data();
-        GroundTruthLanguage truth = null;
-        Corpus corpus;
-        Path tokDir;
-        switch (d.corpus()) {
-            case GROUND_TRUTH -> {
-                RunConfig.GroundTruth g = d.groundTruth();
-                truth = new GroundTruthLanguage(GroundTruthLanguage.Config.defaults(g.seed()));
-                corpus = truth.corpus(g.trainLines(), g.validationLines(), g.testLines());
-                tokDir = dataDir.resolve("tokenizer");
-                if (cfg.model().tokenizer() == null
-                        && cfg.model().base() == null
-                        && !Files.exists(tokDir.resolve("tokenizer.json"))) {
-                    WordLevelTokenizer.write(tokDir, truth.vocabulary());
-                }
-            }
-            case WIKITEXT2 -> {
-                corpus = Wikitext2.load(Path.of(d.path()));
-                if (d.wikitextLines() == RunConfig.Data.WikitextLines.HF) {
-                    corpus =
-                            new Corpus(
-                                    corpus.name(),
-                                    new TextSplit(Wikitext2.hfRows(corpus.train())),
-                                    new TextSplit(Wikitext2.hfRows(corpus.validation())),
-                                    new TextSplit(Wikitext2.hfRows(corpus.test())));
-                }
-                tokDir = null;
-            }
-            default -> {
-                corpus =
-                        TextCorpora.load(
-                                Path.of(d.path()),
-                                d.validationFraction(),
-                                d.testFraction(),
-                                cfg.seeds().get(0));
-                tokDir = null;
-            }
-        }
-        String tokSpec = cfg.model().tokenizer();
-        if (tokSpec != null && tokSpec.startsWith("bpe:")) {
-            tokDir = dataDir.resolve("tokenizer-" + tokSpec.replace(':', '-'));
-            List<String> lines =
-                    corpus.train().lines().stream()
-                            .map(l -> l.endsWith("\n") ? l.substring(0, l.length() - 1) : l)
-                            .toList();
-            BpeCache.trained(tokDir, lines, RunConfig.bpeSize(tokSpec), shared, tokSpec, log);
-        } else if (tokSpec != null) {
-            tokDir = Path.of(tokSpec);
-        } else if (cfg.model().base() != null) {
-            tokDir = Path.of(cfg.model().base());
-        } else if (tokDir == null) {
-            throw new UserInputException(
-                    "config: model.tokenizer (or model.base) is required for data.corpus '"
-                            + ConfigWords.word(d.corpus())
-                            + "'");
-        }
+        GroundTruthLanguage truth =
+                d.corpus() == RunConfig.Data.CorpusKind.GROUND_TRUTH
+                        ? new GroundTruthLanguage(
+                                GroundTruthLanguage.Config.defaults(d.groundTruth().seed()))
+                        : null;
+        Corpus corpus = corpus(cfg, truth);
+        Path tokDir = tokenizer(cfg, corpus, truth, dataDir, shared, log);
         OptTokenizer tok = OptTokenizer.load(tokDir);
         Path cache = dataDir.resolve("blocks");
         int b = d.blockSize();
@@ -147,24 +101,98 @@ public record StudyData(
                         cache, corpus.validation().lines(), tok, b, shared, "validation", log);
         BlockFile test =
                 BlockCache.shumailov(cache, corpus.test().lines(), tok, b, shared, "test", log);
+        Map<String, Chosen> chosen = chosen(cfg, trainAll.count(), val.count(), test.count());
+        int[] trainIdx = chosen.get("train").indices();
+        int[] prompts = Arrays.stream(chosen.get("prompts").indices()).map(j -> 2 * j).toArray();
+        return new StudyData(
+                tokDir,
+                tok,
+                trainAll.select(trainIdx),
+                trainAll.select(complement(trainIdx, trainAll.count())),
+                select(val, chosen.get("validation").indices()),
+                select(test, chosen.get("test").indices()),
+                corpus.test().text(),
+                truth,
+                prompts,
+                chosen);
+    }
+
+    /** The corpus {@code data.corpus} names, split into train, validation and test text. */
+    private static Corpus corpus(RunConfig cfg, GroundTruthLanguage truth) {
+        RunConfig.Data d = cfg.data();
+        switch (d.corpus()) {
+            case GROUND_TRUTH -> {
+                RunConfig.GroundTruth g = d.groundTruth();
+                return truth.corpus(g.trainLines(), g.validationLines(), g.testLines());
+            }
+            case WIKITEXT2 -> {
+                Corpus c = Wikitext2.load(Path.of(d.path()));
+                return d.wikitextLines() == RunConfig.Data.WikitextLines.HF
+                        ? new Corpus(
+                                c.name(),
+                                new TextSplit(Wikitext2.hfRows(c.train())),
+                                new TextSplit(Wikitext2.hfRows(c.validation())),
+                                new TextSplit(Wikitext2.hfRows(c.test())))
+                        : c;
+            }
+            default -> {
+                return TextCorpora.load(
+                        Path.of(d.path()),
+                        d.validationFraction(),
+                        d.testFraction(),
+                        cfg.seeds().get(0));
+            }
+        }
+    }
+
+    /**
+     * The tokenizer's directory: a BPE trained on the train split ({@code bpe:N}, from the shared
+     * cache when it has it), {@code model.tokenizer}, the base checkpoint's, or the ground-truth
+     * language's word-level one (written into {@code dataDir}).
+     */
+    private static Path tokenizer(
+            RunConfig cfg,
+            Corpus corpus,
+            GroundTruthLanguage truth,
+            Path dataDir,
+            ContentCache shared,
+            Consumer<String> log) {
+        String where = cfg.model().tokenizerOrBase();
+        if (where != null && where.startsWith("bpe:")) {
+            Path dir = dataDir.resolve("tokenizer-" + where.replace(':', '-'));
+            List<String> lines =
+                    corpus.train().lines().stream()
+                            .map(l -> l.endsWith("\n") ? l.substring(0, l.length() - 1) : l)
+                            .toList();
+            BpeCache.trained(dir, lines, RunConfig.bpeSize(where), shared, where, log);
+            return dir;
+        }
+        if (where != null) {
+            return Path.of(where);
+        }
+        if (truth == null) { // the plan refuses this before any data is prepared
+            throw new UserInputException(
+                    "tokenizer: model.tokenizer (or model.base) is required for data.corpus '"
+                            + ConfigWords.word(cfg.data().corpus())
+                            + "'");
+        }
+        Path dir = dataDir.resolve("tokenizer");
+        if (!Files.exists(dir.resolve("tokenizer.json"))) {
+            WordLevelTokenizer.write(dir, truth.vocabulary());
+        }
+        return dir;
+    }
+
+    /**
+     * The blocks each split takes ({@code data.subset}, the caps) and the diversity prompts' pairs
+     * of test blocks.
+     */
+    private static Map<String, Chosen> chosen(RunConfig cfg, int train, int val, int test) {
+        RunConfig.Data d = cfg.data();
         RunConfig.Data.Subset policy = d.subset();
         long dataSeed = cfg.seeds().get(0);
-        Map<String, Chosen> chosen = new LinkedHashMap<>();
-        int[] trainIdx =
-                choose(trainAll.count(), d.maxTrainBlocks(), policy, dataSeed, Subsets.Split.TRAIN);
-        int[] valIdx =
-                choose(
-                        val.count(),
-                        d.maxValidationBlocks(),
-                        policy,
-                        dataSeed,
-                        Subsets.Split.VALIDATION);
-        int[] testIdx =
-                choose(test.count(), d.maxTestBlocks(), policy, dataSeed, Subsets.Split.TEST);
         String word = ConfigWords.word(policy);
-        chosen.put("train", new Chosen(word, trainAll.count(), trainIdx));
-        chosen.put("validation", new Chosen(word, val.count(), valIdx));
-        chosen.put("test", new Chosen(word, test.count(), testIdx));
+        int[] testIdx = choose(test, d.maxTestBlocks(), policy, dataSeed, Subsets.Split.TEST);
         int pairs = testIdx.length / 2;
         int k = Math.min(cfg.eval().diversityPrompts(), pairs);
         int[] promptPairs =
@@ -172,19 +200,27 @@ public record StudyData(
                         ? Subsets.first(pairs, k)
                         : Subsets.random(
                                 pairs, k, Seeds.subset(dataSeed, Subsets.Split.PROMPTS.ordinal()));
+        Map<String, Chosen> chosen = new LinkedHashMap<>();
+        chosen.put(
+                "train",
+                new Chosen(
+                        word,
+                        train,
+                        choose(train, d.maxTrainBlocks(), policy, dataSeed, Subsets.Split.TRAIN)));
+        chosen.put(
+                "validation",
+                new Chosen(
+                        word,
+                        val,
+                        choose(
+                                val,
+                                d.maxValidationBlocks(),
+                                policy,
+                                dataSeed,
+                                Subsets.Split.VALIDATION)));
+        chosen.put("test", new Chosen(word, test, testIdx));
         chosen.put("prompts", new Chosen(word, pairs, promptPairs));
-        int[] prompts = java.util.Arrays.stream(promptPairs).map(j -> 2 * j).toArray();
-        return new StudyData(
-                tokDir,
-                tok,
-                trainAll.select(trainIdx),
-                trainAll.select(complement(trainIdx, trainAll.count())),
-                select(val, valIdx),
-                select(test, testIdx),
-                corpus.test().text(),
-                truth,
-                prompts,
-                chosen);
+        return chosen;
     }
 
     /**

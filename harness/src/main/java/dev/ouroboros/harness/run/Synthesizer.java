@@ -5,6 +5,7 @@ import dev.ouroboros.datasets.BlockFileWriter;
 import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.datasets.TokenBlocks;
 import dev.ouroboros.harness.base.Progress;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.TokenIds;

@@ -1,7 +1,7 @@
 package dev.ouroboros.harness.sweep;
 
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.harness.policy.MixingPolicy;
-import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.models.UserInputException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,8 +1,8 @@
 package dev.ouroboros.harness.sweep;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.harness.config.YamlConfig;
-import dev.ouroboros.harness.run.RunConfig;
 import dev.ouroboros.models.UserInputException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.ouroboros.harness.train;
 
+import dev.ouroboros.harness.config.Schedule;
+
 /**
  * Learning rate as a pure function of the optimizer step, so that a resumed run recomputes it
  * exactly.

@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.datasets.ShumailovBlocking;
 import dev.ouroboros.datasets.TokenBlocks;
 import dev.ouroboros.harness.config.RecordedPrecision;
+import dev.ouroboros.harness.config.TrainConfig;
 import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.LanguageModel;
-import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.Placement;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.AtomicFile;
@@ -81,25 +81,22 @@ public final class TrainRun {
         Attention.select(cfg.model().attention());
         Device device = placement.device();
         Trainer.checkPrecision(placement.precision(), device);
-        Path tokDir =
-                Path.of(
-                        cfg.model().tokenizer() != null
-                                ? cfg.model().tokenizer()
-                                : cfg.model().base());
-        try (OptTokenizer tok = OptTokenizer.load(tokDir);
-                LanguageModel model = createModel(cfg, tok, device)) {
-            TokenBlocks train =
-                    blocks(
-                            cfg.data().train(),
-                            tok,
-                            cfg.data().blockSize(),
-                            cfg.data().maxTrainBlocks());
+        String tokDir = cfg.model().tokenizerOrBase();
+        try (OptTokenizer tok = OptTokenizer.load(Path.of(tokDir));
+                LanguageModel model =
+                        InitialWeights.create(
+                                cfg.init(),
+                                0,
+                                cfg.model(),
+                                null,
+                                tok,
+                                tokDir,
+                                cfg.seed(),
+                                device)) {
+            int b = cfg.data().blockSize();
+            TokenBlocks train = blocks(cfg.data().train(), tok, b, cfg.data().maxTrainBlocks());
             TokenBlocks val =
-                    blocks(
-                            cfg.data().validation(),
-                            tok,
-                            cfg.data().blockSize(),
-                            cfg.data().maxValidationBlocks());
+                    blocks(cfg.data().validation(), tok, b, cfg.data().maxValidationBlocks());
             writeQuietly(out.resolve("config.resolved.yaml"), cfg.toYaml());
             console.accept(
                     String.format(
@@ -123,33 +120,7 @@ public final class TrainRun {
             } catch (IOException e) {
                 throw new UncheckedIOException(modelDir + ": cannot write the tokenizer", e);
             }
-            ObjectNode done = new ObjectMapper().createObjectNode();
-            done.put("steps", r.steps())
-                    .put("best_epoch", r.bestEpoch())
-                    .put("best_val_loss", r.bestValLoss())
-                    .put("initial_val_loss", r.initialValLoss())
-                    .put("seconds", r.seconds())
-                    .put(
-                            "config_hash",
-                            cfg.training().fingerprint(cfg.seed(), model.config(), train, val))
-                    .put("device", Devices.describe(device));
-            ArrayNode h = done.putArray("epochs");
-            r.history()
-                    .forEach(
-                            e ->
-                                    h.addObject()
-                                            .put("epoch", e.epoch())
-                                            .put("train_loss", e.trainLoss())
-                                            .put("val_loss", e.valLoss()));
-            try {
-                AtomicFile.write(
-                        out.resolve("DONE"),
-                        new ObjectMapper()
-                                .writerWithDefaultPrettyPrinter()
-                                .writeValueAsBytes(done));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            writeDone(out, cfg, r, model, train, val, device);
             new CheckpointStore(out.resolve("checkpoint")).deleteAll();
             console.accept(
                     String.format(
@@ -159,15 +130,40 @@ public final class TrainRun {
         }
     }
 
-    /** A random-init model from the seed, or the checkpoint with the configured dropout rates. */
-    static LanguageModel createModel(TrainConfig cfg, OptTokenizer tok, Device device) {
-        ModelConfig m = cfg.model();
-        if (cfg.init() == Init.BASE) {
-            return LanguageModel.load(Path.of(m.base()), device, m::withDropoutOverrides)
-                    .requireVocabulary(tok, m.tokenizer() != null ? m.tokenizer() : m.base());
+    /** {@code DONE}: the trainer's summary and the checkpoint fingerprint, written last. */
+    private static void writeDone(
+            Path out,
+            TrainConfig cfg,
+            Trainer.Result r,
+            LanguageModel model,
+            TokenBlocks train,
+            TokenBlocks val,
+            Device device) {
+        ObjectNode done = new ObjectMapper().createObjectNode();
+        done.put("steps", r.steps())
+                .put("best_epoch", r.bestEpoch())
+                .put("best_val_loss", r.bestValLoss())
+                .put("initial_val_loss", r.initialValLoss())
+                .put("seconds", r.seconds())
+                .put(
+                        "config_hash",
+                        cfg.training().fingerprint(cfg.seed(), model.config(), train, val))
+                .put("device", Devices.describe(device));
+        ArrayNode h = done.putArray("epochs");
+        r.history()
+                .forEach(
+                        e ->
+                                h.addObject()
+                                        .put("epoch", e.epoch())
+                                        .put("train_loss", e.trainLoss())
+                                        .put("val_loss", e.valLoss()));
+        try {
+            AtomicFile.write(
+                    out.resolve("DONE"),
+                    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(done));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        OptConfig oc = m.randomInit(tok.idLimit());
-        return LanguageModel.random(oc, cfg.seed(), device);
     }
 
     static TokenBlocks blocks(String file, OptTokenizer tok, int blockSize, long limit) {

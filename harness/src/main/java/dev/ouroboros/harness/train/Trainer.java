@@ -11,6 +11,7 @@ import dev.ouroboros.eval.BlocksPerplexity;
 import dev.ouroboros.eval.Perplexity;
 import dev.ouroboros.harness.base.Progress;
 import dev.ouroboros.harness.base.StopRequest;
+import dev.ouroboros.harness.config.Training;
 import dev.ouroboros.models.CrashPoint;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptWeights;

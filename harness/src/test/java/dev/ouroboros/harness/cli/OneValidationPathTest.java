@@ -152,7 +152,7 @@ class OneValidationPathTest {
                                         boolean loads;
                                         String why = "";
                                         try {
-                                            dev.ouroboros.harness.run.RunConfig.load(
+                                            dev.ouroboros.harness.config.RunConfig.load(
                                                     p, args.subList(1, args.size()));
                                             loads = true;
                                         } catch (dev.ouroboros.models.UserInputException e) {

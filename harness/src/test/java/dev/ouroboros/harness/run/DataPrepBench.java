@@ -1,6 +1,7 @@
 package dev.ouroboros.harness.run;
 
 import dev.ouroboros.datasets.ContentCache;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.models.io.FileTrees;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ouroboros.datasets.WordLevelTokenizer;
+import dev.ouroboros.harness.config.RunConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -178,7 +179,7 @@ class DataSubsetTest {
         n.remove(List.of("name", "out", "device", "log", "checkpoint", "keep", "generations"));
         ((com.fasterxml.jackson.databind.node.ObjectNode) n.get("model")).remove("attention");
         ((com.fasterxml.jackson.databind.node.ObjectNode) n.get("data")).remove("subset");
-        dev.ouroboros.harness.train.Training.withoutOrderDefaults(
+        dev.ouroboros.harness.config.Training.withoutOrderDefaults(
                 (com.fasterxml.jackson.databind.node.ObjectNode) n.get("train"));
         byte[] d =
                 java.security.MessageDigest.getInstance("SHA-256")

@@ -1,10 +1,10 @@
 package dev.ouroboros.harness.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ouroboros.harness.CliRun;
+import dev.ouroboros.harness.config.RunConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code ouro run} checks free space against an estimate before it trains, and the estimate is
- * within 2× of what a run actually peaks at.
+ * The disk estimate {@code ouro run}'s plan checks before it trains (the refusal itself: {@link
+ * StudyPlanTest}) is within 2× of what a run actually peaks at.
  */
 class DiskSpaceTest {
     @TempDir Path tmp;
@@ -27,22 +27,6 @@ class DiskSpaceTest {
         a.addAll(StudyTestSupport.tiny(out));
         a.addAll(List.of(extra));
         return a;
-    }
-
-    @Test
-    void tooLittleFreeSpaceIsOneLineBeforeTraining() {
-        System.setProperty("ouro.free_bytes", "1000");
-        try {
-            CliRun r = CliRun.of(args(tmp.resolve("small")).toArray(String[]::new));
-            assertEquals(2, r.exitCode(), r.err());
-            List<String> lines = r.err().strip().lines().toList();
-            assertEquals(1, lines.size(), r.err());
-            assertTrue(lines.get(0).contains("more disk"), r.err());
-            assertFalse(
-                    Files.exists(tmp.resolve("small/study/policy=accumulate")), "nothing trained");
-        } finally {
-            System.clearProperty("ouro.free_bytes");
-        }
     }
 
     @Test
@@ -73,7 +57,10 @@ class DiskSpaceTest {
                     dev.ouroboros.models.OptConfig.read(
                             out.resolve("study/policy=accumulate/seed=3/gen=002/model"));
             long estimate =
-                    DiskEstimate.of(cfg, DiskEstimate.params(shape), cfg.data().maxTrainBlocks())
+                    DiskEstimate.of(
+                                    cfg,
+                                    dev.ouroboros.harness.base.OptParameters.count(shape),
+                                    cfg.data().maxTrainBlocks())
                             .bytes();
             long p = peak.get();
             assertTrue(

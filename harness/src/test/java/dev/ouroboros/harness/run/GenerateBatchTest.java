@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.harness.config.YamlConfig;
 import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.UserInputException;

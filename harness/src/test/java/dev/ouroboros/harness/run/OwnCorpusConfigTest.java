@@ -9,6 +9,7 @@ import dev.ouroboros.datasets.GroundTruthLanguage;
 import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.metrics.MetricsRow;
 import dev.ouroboros.harness.CliRun;
+import dev.ouroboros.harness.config.RunConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

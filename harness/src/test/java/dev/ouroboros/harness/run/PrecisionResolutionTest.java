@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ouroboros.harness.config.RecordedPrecision;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.PrecisionChoice;
 import java.nio.file.Files;

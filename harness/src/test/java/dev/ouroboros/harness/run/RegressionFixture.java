@@ -119,7 +119,7 @@ final class RegressionFixture {
         for (MetricsRow r : MetricsLog.read(metricsFile).rows()) {
             Map<String, Double> m = new TreeMap<>(r.metrics());
             r.raw().forEach((k, v) -> v.forEach((f, x) -> m.put("raw." + k + "." + f, x)));
-            out.put(Study.rowKey(r), m);
+            out.put(MetricsFile.rowKey(r), m);
         }
         return out;
     }

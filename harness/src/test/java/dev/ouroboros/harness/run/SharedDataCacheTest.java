@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ouroboros.datasets.ContentCache;
 import dev.ouroboros.datasets.GroundTruthLanguage;
+import dev.ouroboros.harness.config.RunConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ouroboros.harness.train.TrainConfig;
+import dev.ouroboros.harness.config.RunConfig;
+import dev.ouroboros.harness.config.TrainConfig;
 import dev.ouroboros.models.UserInputException;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -14,14 +14,14 @@ import java.util.concurrent.TimeUnit;
  * A tiny study (a few seconds) derived from configs/smoke.yaml, run in a child JVM that can be
  * killed.
  */
-final class StudyTestSupport {
-    static final Path SMOKE = Path.of("../configs/smoke.yaml").toAbsolutePath().normalize();
+public final class StudyTestSupport {
+    public static final Path SMOKE = Path.of("../configs/smoke.yaml").toAbsolutePath().normalize();
 
     /**
      * Overrides that shrink the smoke study: 3 generations of accumulate (uses every stage), one
      * seed.
      */
-    static List<String> tiny(Path out) {
+    public static List<String> tiny(Path out) {
         return List.of(
                 "out=" + out,
                 "name=study",
@@ -42,7 +42,8 @@ final class StudyTestSupport {
     }
 
     /** Runs {@code ouro run smoke.yaml overrides} in a fresh JVM; returns its exit code. */
-    static int runChild(List<String> overrides, String crash, StringBuilder log) throws Exception {
+    public static int runChild(List<String> overrides, String crash, StringBuilder log)
+            throws Exception {
         Process p = ChildJvm.ouro(crash, runArgs(overrides)).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(300, TimeUnit.SECONDS)) {
@@ -54,7 +55,7 @@ final class StudyTestSupport {
     }
 
     /** {@code run smoke.yaml overrides…}: the arguments of {@code ouro}. */
-    static List<String> runArgs(List<String> overrides) {
+    public static List<String> runArgs(List<String> overrides) {
         List<String> args = new ArrayList<>(List.of("run", SMOKE.toString()));
         args.addAll(overrides);
         return args;
@@ -64,7 +65,7 @@ final class StudyTestSupport {
      * metrics.jsonl (of a run directory, or the file itself) as comparable rows: every field but
      * the wall-clock time, keyed by (policy, seed, gen, split).
      */
-    static TreeMap<String, String> rows(Path runDirOrFile) {
+    public static TreeMap<String, String> rows(Path runDirOrFile) {
         Path file =
                 java.nio.file.Files.isDirectory(runDirOrFile)
                         ? runDirOrFile.resolve(MetricsLog.FILE)
@@ -73,9 +74,9 @@ final class StudyTestSupport {
         for (MetricsRow r : MetricsLog.read(file).rows()) {
             TreeMap<String, Object> raw = new TreeMap<>();
             r.raw().forEach((k, v) -> raw.put(k, new TreeMap<>(v)));
-            String prev = out.put(Study.rowKey(r), new TreeMap<>(r.metrics()) + " " + raw);
+            String prev = out.put(MetricsFile.rowKey(r), new TreeMap<>(r.metrics()) + " " + raw);
             if (prev != null) {
-                throw new AssertionError("row written twice: " + Study.rowKey(r));
+                throw new AssertionError("row written twice: " + MetricsFile.rowKey(r));
             }
         }
         return out;

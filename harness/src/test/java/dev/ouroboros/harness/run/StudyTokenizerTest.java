@@ -41,14 +41,17 @@ class StudyTokenizerTest {
         args.add("model.tokenizer=" + tok);
         CliRun r = CliRun.of(args.toArray(String[]::new));
         assertEquals(2, r.exitCode(), r.err());
-        assertTrue(
+        assertTrue( // the plan names the tokenizer, then its file says what is wrong
                 r.err()
                         .startsWith(
-                                "ouro: "
+                                "ouro: tokenizer "
+                                        + tok
+                                        + ": "
                                         + tok.resolve("tokenizer.json")
                                         + ": the unknown token <unk> (model.unk_token) is not in the"
                                         + " tokenizer's vocabulary"),
                 r.err());
         assertFalse(r.err().contains("\tat "), r.err());
+        assertFalse(Files.exists(tmp.resolve("runs/study")), "the plan refused before the run dir");
     }
 }

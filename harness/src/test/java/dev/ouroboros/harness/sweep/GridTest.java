@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ouroboros.harness.run.RunConfig;
+import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.models.UserInputException;
 import java.util.List;
 import org.junit.jupiter.api.Test;

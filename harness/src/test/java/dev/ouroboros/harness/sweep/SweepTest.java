@@ -158,7 +158,7 @@ class SweepTest {
         Path cfg = out.resolve("smoke/policy=accumulate,seed=2/config.resolved.yaml");
         assertEquals(
                 List.of("accumulate"),
-                dev.ouroboros.harness.run.RunConfig.load(cfg, List.of()).policies().stream()
+                dev.ouroboros.harness.config.RunConfig.load(cfg, List.of()).policies().stream()
                         .map(dev.ouroboros.harness.policy.MixingPolicy::spec)
                         .toList());
         CliRun v = CliRun.of("validate", cfg.toString());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import dev.ouroboros.datasets.TokenBlocks;
 import dev.ouroboros.harness.CliRun;
+import dev.ouroboros.harness.config.TrainConfig;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.UserInputException;

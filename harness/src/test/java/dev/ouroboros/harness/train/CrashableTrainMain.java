@@ -1,5 +1,6 @@
 package dev.ouroboros.harness.train;
 
+import dev.ouroboros.harness.config.TrainConfig;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptWeights;
 import dev.ouroboros.models.io.Safetensors;

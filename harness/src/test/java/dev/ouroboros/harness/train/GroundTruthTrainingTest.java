@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ouroboros.datasets.GroundTruthLanguage;
 import dev.ouroboros.datasets.WordLevelTokenizer;
+import dev.ouroboros.harness.config.TrainConfig;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

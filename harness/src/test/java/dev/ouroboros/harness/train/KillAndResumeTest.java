@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ouroboros.harness.ChildJvm;
+import dev.ouroboros.harness.config.TrainConfig;
 import dev.ouroboros.models.io.RawTensor;
 import dev.ouroboros.models.io.Safetensors;
 import java.io.BufferedReader;

@@ -3,6 +3,7 @@ package dev.ouroboros.harness.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ouroboros.harness.config.TrainConfig;
 import dev.ouroboros.models.LanguageModel;
 import java.nio.file.Files;
 import java.nio.file.Path;

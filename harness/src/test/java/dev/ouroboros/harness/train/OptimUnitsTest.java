@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.ouroboros.harness.config.Schedule;
 import dev.ouroboros.models.io.RawTensor;
 import java.util.LinkedHashMap;
 import java.util.List;

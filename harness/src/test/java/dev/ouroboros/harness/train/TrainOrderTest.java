@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ouroboros.datasets.TokenBlocks;
 import dev.ouroboros.harness.CliRun;
-import dev.ouroboros.harness.run.RunConfig;
+import dev.ouroboros.harness.config.RunConfig;
+import dev.ouroboros.harness.config.TrainConfig;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptConfig;
 import java.nio.file.Files;

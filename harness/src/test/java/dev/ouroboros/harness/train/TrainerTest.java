@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ouroboros.datasets.TokenBlocks;
 import dev.ouroboros.harness.Ouro;
 import dev.ouroboros.harness.cli.ExitCode;
+import dev.ouroboros.harness.config.TrainConfig;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.UserInputException;
 import java.io.ByteArrayOutputStream;

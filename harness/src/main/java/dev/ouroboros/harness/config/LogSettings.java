@@ -1,6 +1,4 @@
-package dev.ouroboros.harness.train;
-
-import dev.ouroboros.harness.config.Checks;
+package dev.ouroboros.harness.config;
 
 /**
  * The {@code log} section: a step line (and a {@code train.jsonl} row) every {@code everySteps}

@@ -1,4 +1,4 @@
-package dev.ouroboros.harness.train;
+package dev.ouroboros.harness.config;
 
 /**
  * Where a model's weights start: {@code base} (the checkpoint in {@code model.base}), {@code

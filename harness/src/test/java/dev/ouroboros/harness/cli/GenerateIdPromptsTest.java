@@ -1,4 +1,4 @@
-package dev.ouroboros.harness;
+package dev.ouroboros.harness.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ouroboros.datasets.BlockFile;
 import dev.ouroboros.datasets.TokenBlocks;
+import dev.ouroboros.harness.CliRun;
 import dev.ouroboros.models.TokenIds;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
 import java.nio.ByteBuffer;

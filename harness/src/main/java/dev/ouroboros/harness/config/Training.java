@@ -1,8 +1,8 @@
-package dev.ouroboros.harness.train;
+package dev.ouroboros.harness.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.datasets.BlockSource;
-import dev.ouroboros.harness.config.YamlConfig;
+import dev.ouroboros.harness.train.Optim;
 import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.UserInputException;
@@ -15,17 +15,23 @@ import java.util.HexFormat;
 /**
  * How a model trains — the sections {@code precision}, {@code optim}, {@code schedule}, {@code
  * train}, {@code checkpoint} and {@code log} that {@code ouro train} and {@code ouro run} share
- * (their defaults: {@code training-defaults.yaml} beside this class). {@link Trainer} takes it.
+ * (their defaults: {@code dev/ouroboros/harness/train/training-defaults.yaml}). {@link
+ * dev.ouroboros.harness.train.Trainer} takes it.
  */
 public record Training(
         Precision precision,
         Optim optim,
         Schedule schedule,
-        TrainLoop train,
+        TrainSection train,
         CheckpointPolicy checkpoint,
         LogSettings log) {
 
     public Training {
+        checkAcrossSections(optim, schedule);
+    }
+
+    /** The checks that span sections (each section checks its own values). */
+    public static void checkAcrossSections(Optim optim, Schedule schedule) {
         if (!(schedule.etaMin() < optim.lr())) {
             throw new UserInputException(
                     "config: schedule.eta_min must be in [0, optim.lr), got "

@@ -1,7 +1,6 @@
-package dev.ouroboros.harness.train;
+package dev.ouroboros.harness.config;
 
-import dev.ouroboros.harness.config.Checks;
-import dev.ouroboros.harness.config.YamlConfig;
+import dev.ouroboros.harness.train.Optim;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.PrecisionChoice;
@@ -27,7 +26,7 @@ public record TrainConfig(
         Data data,
         Optim optim,
         Schedule schedule,
-        TrainLoop train,
+        TrainSection train,
         CheckpointPolicy checkpoint,
         LogSettings log) {
 
@@ -49,12 +48,7 @@ public record TrainConfig(
                 throw new UserInputException(
                         "config: data.validation is required (a UTF-8 text file)");
             }
-            if (blockSize < 2) {
-                throw new UserInputException(
-                        "config: data.block_size must be at least 2, got " + blockSize);
-            }
-            Checks.nonNegative("data.max_train_blocks", maxTrainBlocks);
-            Checks.nonNegative("data.max_validation_blocks", maxValidationBlocks);
+            Checks.blocks(blockSize, maxTrainBlocks, maxValidationBlocks);
         }
     }
 
@@ -79,8 +73,7 @@ public record TrainConfig(
                             + " exceeds model.max_position_embeddings "
                             + model.maxPositionEmbeddings());
         }
-        // cross-section checks (the precision plays no part in them, so auto can stand in as fp32)
-        new Training(Precision.FP32, optim, schedule, train, checkpoint, log);
+        Training.checkAcrossSections(optim, schedule);
     }
 
     /** The sections that say how the model trains; the precision must have been resolved. */

@@ -1,4 +1,4 @@
-package dev.ouroboros.harness.run;
+package dev.ouroboros.harness.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,6 +11,9 @@ import dev.ouroboros.eval.diversity.Words;
 import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.metrics.MetricsRow;
 import dev.ouroboros.harness.CliRun;
+import dev.ouroboros.harness.run.Continuation;
+import dev.ouroboros.harness.run.RunDir;
+import dev.ouroboros.harness.run.StudyTestSupport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

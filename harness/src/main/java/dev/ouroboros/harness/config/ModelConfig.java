@@ -1,6 +1,5 @@
-package dev.ouroboros.harness.train;
+package dev.ouroboros.harness.config;
 
-import dev.ouroboros.harness.config.Checks;
 import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.UserInputException;
@@ -47,6 +46,14 @@ public record ModelConfig(
     /** Whether a base checkpoint is configured. */
     public boolean hasBase() {
         return base != null && !base.isBlank();
+    }
+
+    /**
+     * Where the tokenizer comes from: {@code model.tokenizer}, else the base checkpoint's
+     * directory; null when neither is set.
+     */
+    public String tokenizerOrBase() {
+        return tokenizer != null && !tokenizer.isBlank() ? tokenizer : hasBase() ? base : null;
     }
 
     /** {@code c} with {@code model.dropout} / {@code model.attention_dropout} applied where set. */

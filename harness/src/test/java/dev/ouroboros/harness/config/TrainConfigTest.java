@@ -1,9 +1,10 @@
-package dev.ouroboros.harness.train;
+package dev.ouroboros.harness.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ouroboros.harness.train.Trainer;
 import dev.ouroboros.models.UserInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,19 +1,11 @@
-package dev.ouroboros.harness.run;
+package dev.ouroboros.harness.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.datasets.BpeTrainer;
-import dev.ouroboros.harness.config.Checks;
-import dev.ouroboros.harness.config.ConfigWords;
-import dev.ouroboros.harness.config.YamlConfig;
+import dev.ouroboros.harness.gaussian.GaussianStudy;
 import dev.ouroboros.harness.policy.MixingPolicy;
-import dev.ouroboros.harness.train.CheckpointPolicy;
-import dev.ouroboros.harness.train.Init;
-import dev.ouroboros.harness.train.LogSettings;
-import dev.ouroboros.harness.train.ModelConfig;
+import dev.ouroboros.harness.run.BatchSize;
 import dev.ouroboros.harness.train.Optim;
-import dev.ouroboros.harness.train.Schedule;
-import dev.ouroboros.harness.train.TrainLoop;
-import dev.ouroboros.harness.train.Training;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.PrecisionChoice;
@@ -45,10 +37,10 @@ public record RunConfig(
         Data data,
         Generate generate,
         Eval eval,
-        Gaussian gaussian,
+        GaussianStudy gaussian,
         Optim optim,
         Schedule schedule,
-        TrainLoop train,
+        TrainSection train,
         CheckpointPolicy checkpoint,
         LogSettings log) {
 
@@ -68,7 +60,7 @@ public record RunConfig(
         GAUSSIAN
     }
 
-    /** Which generations keep their model directory once done ({@link Retention}). */
+    /** Which generations keep their model directory once done ({@code run/Retention}). */
     public enum Keep {
         ALL,
         LAST,
@@ -126,12 +118,7 @@ public record RunConfig(
                                 + ConfigWords.word(corpus)
                                 + "'");
             }
-            if (blockSize < 2) {
-                throw new UserInputException(
-                        "config: data.block_size must be at least 2, got " + blockSize);
-            }
-            Checks.nonNegative("data.max_train_blocks", maxTrainBlocks);
-            Checks.nonNegative("data.max_validation_blocks", maxValidationBlocks);
+            Checks.blocks(blockSize, maxTrainBlocks, maxValidationBlocks);
             Checks.nonNegative("data.max_test_blocks", maxTestBlocks);
             if (!(validationFraction > 0
                     && testFraction > 0
@@ -206,9 +193,6 @@ public record RunConfig(
         }
     }
 
-    /** The Gaussian testbed: fit mean and unbiased covariance, sample M points, repeat. */
-    public record Gaussian(int dim, double mean, double sigma, int samples) {}
-
     public RunConfig {
         if (kind == Kind.GAUSSIAN
                 && (gaussian.dim() < 1 || gaussian.samples() < 2 || !(gaussian.sigma() > 0))) {
@@ -259,14 +243,13 @@ public record RunConfig(
         if (model.tokenizer() != null && model.tokenizer().startsWith("bpe:")) {
             bpeSize(model.tokenizer());
         }
-        // cross-section checks (the precision plays no part in them, so auto can stand in as fp32)
-        new Training(Precision.FP32, optim, schedule, train, checkpoint, log);
+        Training.checkAcrossSections(optim, schedule);
         policies = List.copyOf(policies);
         seeds = List.copyOf(seeds);
     }
 
     /** The vocabulary size of {@code model.tokenizer: bpe:<size>}. */
-    static int bpeSize(String spec) {
+    public static int bpeSize(String spec) {
         int size;
         try {
             size = Integer.parseInt(spec.substring(4));
@@ -302,7 +285,7 @@ public record RunConfig(
 
     /**
      * This config with {@code generate.batch_size} fixed to what {@code auto} resolved to ({@link
-     * GenerateBatch}); the run directory keeps hashing what was asked.
+     * dev.ouroboros.harness.run.GenerateBatch}); the run directory keeps hashing what was asked.
      */
     public RunConfig withGenerateBatchSize(int prompts) {
         return with(precision, generate.withBatchSize(prompts));

@@ -1,6 +1,5 @@
-package dev.ouroboros.harness.train;
+package dev.ouroboros.harness.config;
 
-import dev.ouroboros.harness.config.Checks;
 import dev.ouroboros.models.UserInputException;
 
 /**
@@ -10,12 +9,12 @@ import dev.ouroboros.models.UserInputException;
  * @param microBatchSize blocks per forward/backward; {@code batchSize} is a multiple of it
  * @param maxSteps 0 = epochs × steps per epoch
  * @param evalBatchSize blocks per forward of the per-epoch validation
- * @param shuffle each epoch visits the blocks in a seeded permutation ({@link Trainer#epochOrder});
- *     false: in file order every epoch
+ * @param shuffle each epoch visits the blocks in a seeded permutation ({@link
+ *     dev.ouroboros.harness.train.Trainer#epochOrder}); false: in file order every epoch
  * @param writeOrder write each epoch's block order to {@code order.jsonl} beside {@code
  *     train.jsonl}
  */
-public record TrainLoop(
+public record TrainSection(
         int epochs,
         int batchSize,
         int microBatchSize,
@@ -24,7 +23,7 @@ public record TrainLoop(
         boolean shuffle,
         boolean writeOrder) {
 
-    public TrainLoop {
+    public TrainSection {
         Checks.positive("train.epochs", epochs);
         Checks.positive("train.batch_size", batchSize);
         Checks.positive("train.micro_batch_size", microBatchSize);

@@ -1,9 +1,10 @@
-package dev.ouroboros.harness;
+package dev.ouroboros.harness.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ouroboros.harness.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,6 +1,4 @@
-package dev.ouroboros.harness.train;
-
-import dev.ouroboros.harness.config.Checks;
+package dev.ouroboros.harness.config;
 
 /**
  * The {@code checkpoint} section: a resumable checkpoint every {@code everySteps} optimizer steps

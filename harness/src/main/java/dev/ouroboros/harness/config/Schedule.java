@@ -1,9 +1,8 @@
-package dev.ouroboros.harness.train;
-
-import dev.ouroboros.harness.config.Checks;
+package dev.ouroboros.harness.config;
 
 /**
- * The {@code schedule} section: the learning-rate schedule ({@link LrSchedule} computes it).
+ * The {@code schedule} section: the learning-rate schedule ({@link
+ * dev.ouroboros.harness.train.LrSchedule} computes it).
  *
  * @param etaMin cosine floor; must be below {@code optim.lr} ({@link Training} checks)
  * @param cycle cosine only: one cosine over the run, or restarted every epoch (Shumailov et al.)

@@ -1,4 +1,4 @@
-package dev.ouroboros.harness;
+package dev.ouroboros.harness.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ouroboros.datasets.BlockFile;
+import dev.ouroboros.harness.ChildJvm;
+import dev.ouroboros.harness.CliRun;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.ouroboros.harness;
+package dev.ouroboros.harness.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ouroboros.harness.CliRun;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
