@@ -110,6 +110,21 @@ public final class SamplesCommand implements Callable<Integer> {
                             + " yet (none evaluated, or a run made before they were kept)");
         }
         List<Integer> wanted = wanted(have, where);
+        Map<Integer, List<Continuation>> texts = read(have, wanted, where);
+        Continuation first = texts.get(wanted.get(0)).get(prompt);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            printJson(out, p, s, first, texts);
+        } else {
+            printText(out, where, first, texts, wanted);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** The continuations of the wanted generations; refused when --prompt is not in one. */
+    private Map<Integer, List<Continuation>> read(
+            TreeMap<Integer, Path> have, List<Integer> wanted, String where) {
         Map<Integer, List<Continuation>> texts = new TreeMap<>();
         for (int t : wanted) {
             List<Continuation> c = Continuation.read(have.get(t));
@@ -126,38 +141,48 @@ public final class SamplesCommand implements Callable<Integer> {
             }
             texts.put(t, c);
         }
-        Continuation first = texts.get(wanted.get(0)).get(prompt);
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            ObjectMapper m = new ObjectMapper();
-            ObjectNode o = m.createObjectNode();
-            o.put("run", runDir.toString()).put("policy", p).put("seed", s);
-            o.put("prompt", prompt).put("test_block", first.testBlock());
-            o.put("prompt_text", first.promptText());
-            ids(o.putArray("prompt_ids"), first.promptIds());
-            o.put("reference_text", first.reference());
-            ArrayNode g = o.putArray("generations");
-            texts.forEach(
-                    (t, c) -> {
-                        ObjectNode e = g.addObject().put("generation", t);
-                        e.put("continuation_text", c.get(prompt).text());
-                        ids(e.putArray("continuation_ids"), c.get(prompt).ids());
-                    });
-            out.println(o);
-        } else {
-            out.println(where + ", prompt " + prompt + " (test block " + first.testBlock() + ")");
-            int w = ("gen " + wanted.get(wanted.size() - 1)).length();
-            w = Math.max(w, "prompt".length());
-            out.println(pad("prompt", w) + "  " + line(first.promptText()));
-            out.println(pad("real", w) + "  " + line(first.reference()));
-            int width = w;
-            texts.forEach(
-                    (t, c) ->
-                            out.println(
-                                    pad("gen " + t, width) + "  " + line(c.get(prompt).text())));
-        }
-        out.flush();
-        return 0;
+        return texts;
+    }
+
+    /** One JSON object: the prompt, its reference, and each generation's continuation. */
+    private void printJson(
+            PrintWriter out,
+            String p,
+            long s,
+            Continuation first,
+            Map<Integer, List<Continuation>> texts) {
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode o = m.createObjectNode();
+        o.put("run", runDir.toString()).put("policy", p).put("seed", s);
+        o.put("prompt", prompt).put("test_block", first.testBlock());
+        o.put("prompt_text", first.promptText());
+        ids(o.putArray("prompt_ids"), first.promptIds());
+        o.put("reference_text", first.reference());
+        ArrayNode g = o.putArray("generations");
+        texts.forEach(
+                (t, c) -> {
+                    ObjectNode e = g.addObject().put("generation", t);
+                    e.put("continuation_text", c.get(prompt).text());
+                    ids(e.putArray("continuation_ids"), c.get(prompt).ids());
+                });
+        out.println(o);
+    }
+
+    /** The prompt, the real continuation and each generation's, one under the other. */
+    private void printText(
+            PrintWriter out,
+            String where,
+            Continuation first,
+            Map<Integer, List<Continuation>> texts,
+            List<Integer> wanted) {
+        out.println(where + ", prompt " + prompt + " (test block " + first.testBlock() + ")");
+        int w = ("gen " + wanted.get(wanted.size() - 1)).length();
+        w = Math.max(w, "prompt".length());
+        out.println(pad("prompt", w) + "  " + line(first.promptText()));
+        out.println(pad("real", w) + "  " + line(first.reference()));
+        int width = w;
+        texts.forEach(
+                (t, c) -> out.println(pad("gen " + t, width) + "  " + line(c.get(prompt).text())));
     }
 
     /** The run's policies, in the config's order where it can be read. */
