@@ -35,7 +35,6 @@ import java.util.function.LongConsumer;
  * one {@code generate} at a time per model.
  */
 public final class Generator {
-    private static final float NEG = -1.0e9f; // HF's "very large negative" in beam bookkeeping
 
     private final LanguageModel model;
     private int idLimit; // ids >= this are never generated
@@ -370,155 +369,28 @@ public final class Generator {
         int b = st.prompts.length;
         int nb = bs.numBeams();
         int n = b * nb;
-        int eos = o.eosTokenId();
-        int k = Math.max(2, 1 + (eos >= 0 ? 1 : 0)) * nb; // beams_to_keep
-        int maxNew = o.maxNewTokens();
+        int vocab = model.config().vocabSize();
+        BeamBook book = new BeamBook(b, bs, o.eosTokenId(), o.maxNewTokens(), vocab);
+        int k = book.k();
         int[] origin = new int[n];
         for (int r = 0; r < n; r++) {
             origin[r] = r / nb;
         }
-        // running beams (row r = b * nb + i)
-        long[][] gen = new long[n][maxNew];
-        float[] runScore = new float[n];
-        for (int r = 0; r < n; r++) {
-            runScore[r] = r % nb == 0 ? 0f : NEG;
-        }
-        // finished hypotheses per prompt, nb slots each, kept sorted by score
-        long[][] finTok = new long[n][];
-        int[] finLen = new int[n];
-        float[] finScore = new float[n];
-        boolean[] finDone = new boolean[n];
-        Arrays.fill(finScore, NEG);
-        for (int r = 0; r < n; r++) {
-            finTok[r] = new long[0];
-        }
-        boolean[] unsatisfied = new boolean[b];
-        Arrays.fill(unsatisfied, true);
-
-        int g = 0;
-        int vocab = model.config().vocabSize();
-        NDArray s = processed(st, st.first(origin), g, o, true);
-        NDArray acc =
-                s.add(upload(st.step(), runScore).reshape(n, 1)).reshape(b, (long) nb * vocab);
-        NDList first = acc.topK(k, 1, true, true);
+        NDArray s = processed(st, st.first(origin), 0, o, true);
+        NDList first = topK(s, book.runScore, st.step(), b, k);
         float[] vals = hostFloats(first.get(0)); // (B, k): O(rows x k) per step
         long[] idx = hostLongs(first.get(1));
+        int g = 0;
         while (true) {
-
-            long[][] newGen = new long[n][];
-            float[] newRun = new float[n];
-            int[] parent = new int[n];
-            boolean allHit = true;
-            boolean allFull = true;
-            float lenPen = (float) Math.pow(g + 1, bs.lengthPenalty());
-            for (int p = 0; p < b; p++) {
-                int[] src = new int[k];
-                long[] tok = new long[k];
-                boolean[] hit = new boolean[k];
-                float[] runVal = new float[k];
-                for (int j = 0; j < k; j++) {
-                    long id = idx[p * k + j];
-                    src[j] = (int) (id / vocab);
-                    tok[j] = id % vocab;
-                    hit[j] = (eos >= 0 && tok[j] == eos) || g + 1 >= maxNew;
-                    allHit &= hit[j];
-                    runVal[j] = vals[p * k + j] + (hit[j] ? NEG : 0f);
-                }
-                // e. next running beams: best nb candidates that did not stop
-                int[] order = argsortDesc(runVal);
-                for (int i = 0; i < nb; i++) {
-                    int j = order[i];
-                    int row = p * nb + i;
-                    parent[row] = p * nb + src[j];
-                    newGen[row] = gen[parent[row]].clone();
-                    newGen[row][g] = tok[j];
-                    newRun[row] = runVal[j];
-                }
-                // f. finished hypotheses: merge the old ones with the candidates that just stopped
-                // among the top nb
-                boolean full = true;
-                for (int i = 0; i < nb; i++) {
-                    full &= finDone[p * nb + i];
-                }
-                float[] merged = new float[nb + k];
-                for (int i = 0; i < nb; i++) {
-                    merged[i] = finScore[p * nb + i];
-                }
-                for (int j = 0; j < k; j++) {
-                    float sc = vals[p * k + j] / lenPen;
-                    if (full && bs.earlyStopping() == DecodingStrategy.EarlyStopping.WHEN_FULL) {
-                        sc += NEG;
-                    }
-                    if (!unsatisfied[p]) {
-                        sc += NEG;
-                    }
-                    if (!(hit[j] && j < nb)) {
-                        sc += NEG;
-                    }
-                    merged[nb + j] = sc;
-                }
-                int[] morder = argsortDesc(merged);
-                long[][] nTok = new long[nb][];
-                int[] nLen = new int[nb];
-                float[] nScore = new float[nb];
-                boolean[] nDone = new boolean[nb];
-                for (int i = 0; i < nb; i++) {
-                    int m = morder[i];
-                    nScore[i] = merged[m];
-                    if (m < nb) {
-                        nTok[i] = finTok[p * nb + m];
-                        nLen[i] = finLen[p * nb + m];
-                        nDone[i] = finDone[p * nb + m];
-                    } else {
-                        int j = m - nb;
-                        long[] t = Arrays.copyOf(gen[p * nb + src[j]], g + 1);
-                        t[g] = tok[j];
-                        nTok[i] = t;
-                        nLen[i] = g + 1;
-                        nDone[i] = hit[j] && j < nb;
-                    }
-                }
-                for (int i = 0; i < nb; i++) {
-                    finTok[p * nb + i] = nTok[i];
-                    finLen[p * nb + i] = nLen[i];
-                    finScore[p * nb + i] = nScore[i];
-                    finDone[p * nb + i] = nDone[i];
-                    allFull &= nDone[i];
-                }
-            }
-            gen = newGen;
-            runScore = newRun;
+            book.advance(vals, idx, g);
             g++;
-            // early-stop heuristic (sticky per prompt)
-            boolean anyUnsatisfied = false;
-            for (int p = 0; p < b; p++) {
-                if (unsatisfied[p]) {
-                    int hyp =
-                            bs.earlyStopping() == DecodingStrategy.EarlyStopping.NEVER
-                                            && bs.lengthPenalty() > 0
-                                    ? maxNew
-                                    : g;
-                    float best = runScore[p * nb] / (float) Math.pow(hyp, bs.lengthPenalty());
-                    float minFin = Float.POSITIVE_INFINITY;
-                    for (int i = 0; i < nb; i++) {
-                        minFin = Math.min(minFin, finScore[p * nb + i]);
-                    }
-                    boolean any = false;
-                    for (int i = 0; i < nb; i++) {
-                        float worst = finDone[p * nb + i] ? minFin : NEG;
-                        any |= best > worst;
-                    }
-                    unsatisfied[p] = any;
-                }
-                anyUnsatisfied |= unsatisfied[p];
-            }
-            boolean openBeam =
-                    !(allFull && bs.earlyStopping() == DecodingStrategy.EarlyStopping.WHEN_FULL);
-            if (!(anyUnsatisfied && openBeam && !allHit) || g >= maxNew) {
+            if (!book.goOn(g)) {
                 break;
             }
             if (st.ops != null) {
-                double[] packed = st.fusedBeam(gen, g, parent, runScore, processors(o, g), b, k);
+                double[] packed =
+                        st.fusedBeam(
+                                book.gen, g, book.parent, book.runScore, processors(o, g), b, k);
                 for (int p = 0; p < b; p++) {
                     for (int j = 0; j < k; j++) {
                         vals[p * k + j] = (float) packed[p * 2 * k + j];
@@ -526,34 +398,20 @@ public final class Generator {
                     }
                 }
             } else {
-                s = processed(st, st.next(origin, gen, g, parent), g, o, true);
-                acc = s.add(upload(st.step(), runScore).reshape(n, 1));
-                NDList top = acc.reshape(b, (long) nb * vocab).topK(k, 1, true, true);
+                s = processed(st, st.next(origin, book.gen, g, book.parent), g, o, true);
+                NDList top = topK(s, book.runScore, st.step(), b, k);
                 vals = hostFloats(top.get(0));
                 idx = hostLongs(top.get(1));
             }
         }
-        List<long[]> out = new ArrayList<>(b);
-        float[] scores = new float[b];
-        for (int p = 0; p < b; p++) {
-            out.add(Arrays.copyOf(finTok[p * nb], finLen[p * nb]));
-            scores[p] = finScore[p * nb];
-        }
-        return new GenerationResult(out, scores, g);
+        return book.result(g);
     }
 
-    /** Indices sorting {@code a} in descending order; ties keep index order. */
-    static int[] argsortDesc(float[] a) {
-        Integer[] ix = new Integer[a.length];
-        for (int i = 0; i < a.length; i++) {
-            ix[i] = i;
-        }
-        Arrays.sort(ix, (x, y) -> Float.compare(a[y], a[x]));
-        int[] out = new int[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = ix[i];
-        }
-        return out;
+    /** The k best of each prompt's {@code scores (N, V)} + running scores, over its beams' rows. */
+    private NDList topK(NDArray scores, float[] run, NDManager m, int b, int k) {
+        long n = run.length;
+        NDArray acc = scores.add(upload(m, run).reshape(n, 1)); // (N, V)
+        return acc.reshape(b, -1).topK(k, 1, true, true); // (B, k) values, flat ids
     }
 
     private static int[] identity(int n) {
