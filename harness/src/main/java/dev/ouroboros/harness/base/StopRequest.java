@@ -12,8 +12,8 @@ import sun.misc.Signal;
  * process at once, as the JVM's default handler would (status 143; every file is written
  * atomically, so what was interrupted is redone on resume).
  *
- * <p>Only {@code dev.ouroboros.harness.Ouro.main} installs the handler; tests call {@link
- * #request()} instead.
+ * <p>Only {@code dev.ouroboros.harness.Ouro.main} installs the handler (tests send a real SIGTERM
+ * to a child JVM: {@code SigtermResumeTest}).
  */
 public final class StopRequest {
     /** EX_TEMPFAIL of sysexits.h: stopped with a checkpoint, try again (resume). */
@@ -60,19 +60,9 @@ public final class StopRequest {
         }
     }
 
-    /** Asks for a stop (what SIGTERM does during training). */
-    public static void request() {
-        REQUESTED.set(true);
-    }
-
     /** Whether a stop was asked for. */
     public static boolean requested() {
         return REQUESTED.get();
-    }
-
-    /** Forgets a request (tests, after a stop has been carried out). */
-    public static void clear() {
-        REQUESTED.set(false);
     }
 
     /** Declares that the caller polls {@link #requested()} until the returned handle is closed. */

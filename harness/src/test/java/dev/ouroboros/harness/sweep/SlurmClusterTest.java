@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * requeue} during its generation-1 training (its JVM checkpoints the step in progress and exits 75;
  * {@code ouro ls} shows it requeued); both points complete, and the merged metrics equal the same
  * sweep run in-process (wall-clock time aside). Skipped, with one line saying why, where sbatch is
- * not on the PATH or no cluster answers. About 2-3 minutes on 2 cores.
+ * not on the PATH or no cluster answers. About 70 s on 2 cores (submit to done 40-50 s).
  */
 class SlurmClusterTest {
     private static final Pattern JOB = Pattern.compile("Submitted batch job (\\d+)");
