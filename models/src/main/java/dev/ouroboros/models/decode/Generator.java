@@ -3,15 +3,12 @@ package dev.ouroboros.models.decode;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.ouroboros.models.Attention;
-import dev.ouroboros.models.KvCache;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.Precision;
-import dev.ouroboros.models.TokenIds;
 import dev.ouroboros.models.UserInputException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,11 +33,11 @@ import java.util.function.LongConsumer;
  */
 public final class Generator {
 
-    private final LanguageModel model;
+    final LanguageModel model;
     private int idLimit; // ids >= this are never generated
-    private Precision precision = Precision.FP32; // of the fused step's weights and cache
-    private IntConsumer stepObserver; // tests: live arrays of the generator after each step
-    private Consumer<List<NDArray>> liveObserver; // tests: the live arrays themselves
+    Precision precision = Precision.FP32; // of the fused step's weights and cache
+    IntConsumer stepObserver; // tests: live arrays of the generator after each step
+    Consumer<List<NDArray>> liveObserver; // tests: the live arrays themselves
     private LongConsumer hostReads; // tests: values copied device → host, per copy
     private LongConsumer hostWrites; // tests: values copied host → device, per copy
 
@@ -105,22 +102,22 @@ public final class Generator {
     }
 
     /** Every host → device copy of decoding goes through these (counted by the test hook). */
-    private NDArray upload(NDManager m, long[][] a) {
+    NDArray upload(NDManager m, long[][] a) {
         countWrite(a.length == 0 ? 0 : (long) a.length * a[0].length);
         return m.create(a);
     }
 
-    private NDArray upload(NDManager m, long[] a) {
+    NDArray upload(NDManager m, long[] a) {
         countWrite(a.length);
         return m.create(a);
     }
 
-    private NDArray upload(NDManager m, float[] a) {
+    NDArray upload(NDManager m, float[] a) {
         countWrite(a.length);
         return m.create(a);
     }
 
-    private NDArray upload(NDManager m, double[] a) {
+    NDArray upload(NDManager m, double[] a) {
         countWrite(a.length);
         return m.create(a);
     }
@@ -139,7 +136,7 @@ public final class Generator {
         return a.toLongArray();
     }
 
-    private double[] hostDoubles(NDArray a) {
+    double[] hostDoubles(NDArray a) {
         if (hostReads != null) {
             hostReads.accept(a.size());
         }
@@ -161,8 +158,9 @@ public final class Generator {
         int width = validate(prompts, opts);
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
-        try (Steps steps =
-                new Steps(prompts, width, opts.maxNewTokens(), opts.padTokenId(), opts)) {
+        try (DecodeSteps steps =
+                new DecodeSteps(
+                        this, prompts, width, opts.maxNewTokens(), opts.padTokenId(), opts)) {
             DecodingStrategy s = opts.strategy();
             if (s instanceof DecodingStrategy.BeamSearch beam) {
                 return beamSearch(steps, opts, beam);
@@ -174,7 +172,7 @@ public final class Generator {
     }
 
     /** Whether decoding runs through the fused step ({@link DecodeOps}). */
-    private boolean fused(GenerationOptions opts) {
+    boolean fused(GenerationOptions opts) {
         return opts.useCache() && model.block().attention() == Attention.SDPA;
     }
 
@@ -229,7 +227,8 @@ public final class Generator {
     // ---------------------------------------------------------------------------------------------------------
     // greedy and sampling (HF _sample)
 
-    private GenerationResult sample(Steps st, GenerationOptions o, DecodingStrategy.Sampling sm) {
+    private GenerationResult sample(
+            DecodeSteps st, GenerationOptions o, DecodingStrategy.Sampling sm) {
         int b = st.prompts.length;
         int[] origin = identity(b);
         long[][] gen = new long[b][o.maxNewTokens()];
@@ -338,7 +337,7 @@ public final class Generator {
      * fewer than {@code min_new_tokens} were generated.
      */
     private NDArray processed(
-            Steps st, NDArray logits, int g, GenerationOptions o, boolean logSoftmax) {
+            DecodeSteps st, NDArray logits, int g, GenerationOptions o, boolean logSoftmax) {
         NDArray s = logits.toType(DataType.FLOAT32, false);
         if (logSoftmax) {
             s = s.logSoftmax(1);
@@ -365,7 +364,7 @@ public final class Generator {
     // beam search (HF _beam_search, transformers 5.18)
 
     private GenerationResult beamSearch(
-            Steps st, GenerationOptions o, DecodingStrategy.BeamSearch bs) {
+            DecodeSteps st, GenerationOptions o, DecodingStrategy.BeamSearch bs) {
         int b = st.prompts.length;
         int nb = bs.numBeams();
         int n = b * nb;
@@ -422,230 +421,7 @@ public final class Generator {
         return a;
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // model calls, KV cache and per-step memory
-
-    /**
-     * Produces last-position logits {@code (N, V)} for every row; row r continues prompt {@code
-     * origin[r]} with its generated tokens. The KV cache, the attention mask and the token rows so
-     * far (the repetition penalty's input) are allocated once at their final width (prompt + new
-     * tokens) and filled in place: per step only the N new tokens (and the beams' parents) go host
-     * → device. Everything else of step t lives in a sub-manager freed as step t+1 begins, before
-     * its forward, so native memory stays flat and two steps' scores are never alive together.
-     */
-    private final class Steps implements AutoCloseable {
-        final long[][] prompts; // (B, W) left padded
-        final long[][] masks; // (B, W)
-        final int width;
-        final long capacity; // W + max new tokens
-        final boolean useCache;
-        final NDManager root;
-        NDManager step;
-        KvCache cache;
-        DecodeOps ops; // the fused step, or null: DJL ops
-        NDArray mask; // (N, capacity) INT64: prompt masks, then ones
-        NDArray tokens; // (N, capacity) INT64: padded prompt, then the generated tokens so far
-
-        private final boolean fuse;
-
-        Steps(List<long[]> ps, int width, int maxNew, long pad, GenerationOptions o) {
-            this.width = width;
-            this.capacity = (long) width + maxNew;
-            this.useCache = o.useCache();
-            this.fuse = fused(o);
-            int b = ps.size();
-            prompts = new long[b][width];
-            masks = new long[b][width];
-            for (int i = 0; i < b; i++) {
-                long[] p = ps.get(i);
-                int padLen = width - p.length;
-                Arrays.fill(prompts[i], 0, padLen, pad);
-                System.arraycopy(p, 0, prompts[i], padLen, p.length);
-                Arrays.fill(masks[i], padLen, width, 1L);
-            }
-            root = model.manager().newSubManager();
-        }
-
-        NDManager step() {
-            return step;
-        }
-
-        /**
-         * Prefill: the prompts in one forward (B rows), then expanded to the rows of {@code
-         * origin}.
-         */
-        NDArray first(int[] origin) {
-            NDManager m = root.newSubManager();
-            NDArray logits; // (B, V)
-            if (fuse) {
-                ops = new DecodeOps(model, precision.dataType(), origin.length, capacity, root);
-                cache = ops.cache();
-                logits = ops.prefill(upload(m, prompts), upload(m, masks), m);
-            } else {
-                NDList in = new NDList(upload(m, prompts), upload(m, masks));
-                if (useCache) {
-                    // the cache at its final rows; the prompts are prefilled into its first B rows
-                    cache = KvCache.allocate(root, model.config(), origin.length, capacity);
-                    in.addAll(cache.firstRows(prompts.length, m));
-                }
-                // the LM head on the last position only: (B, 1, V), not the (B, W, V) nothing reads
-                logits = model.forwardLast(in).get(0).reshape(prompts.length, -1);
-            }
-            boolean expand = origin.length != prompts.length || !isIdentity(origin);
-            if (expand) {
-                NDArray ix = upload(m, TokenIds.toLong(origin));
-                logits = logits.get(ix); // (N, V)
-                if (useCache) {
-                    cache.reorder(ix, width); // row r ← prompt origin[r], in place
-                }
-            }
-            // one host → device copy each per generate call
-            long[][] full = new long[origin.length][(int) capacity];
-            long[][] rows = new long[origin.length][(int) capacity];
-            for (int r = 0; r < origin.length; r++) {
-                System.arraycopy(masks[origin[r]], 0, full[r], 0, width);
-                Arrays.fill(full[r], width, (int) capacity, 1L);
-                System.arraycopy(prompts[origin[r]], 0, rows[r], 0, width);
-            }
-            mask = upload(root, full);
-            tokens = upload(root, rows);
-            logits.attach(m);
-            rotate(m);
-            return logits;
-        }
-
-        /**
-         * A greedy / sampling step through the fused op: the processed fp32 scores {@code (N, V)}.
-         * One upload (the last tokens).
-         */
-        NDArray fusedSample(long[][] gen, int g, DecodeOps.Processors p) {
-            NDManager m = freshStep();
-            long[] last = new long[gen.length];
-            for (int r = 0; r < last.length; r++) {
-                last[r] = gen[r][g - 1];
-            }
-            NDArray s = ops.sampleStep(upload(m, last), tokens, mask, width + g - 1L, p, m);
-            rotate(m);
-            return s;
-        }
-
-        /**
-         * A beam step through the fused op: one upload (each row's last token, parent and running
-         * score, packed) and one read: {@code (B, 2k)}, the k best values then their flat ids.
-         */
-        double[] fusedBeam(
-                long[][] gen,
-                int g,
-                int[] parent,
-                float[] run,
-                DecodeOps.Processors p,
-                int b,
-                int k) {
-            NDManager m = freshStep();
-            int n = gen.length;
-            double[] state = new double[3 * n];
-            for (int r = 0; r < n; r++) {
-                state[3 * r] = gen[r][g - 1];
-                state[3 * r + 1] = parent[r];
-                state[3 * r + 2] = run[r];
-            }
-            NDArray st = upload(m, state).reshape(n, 3);
-            NDArray top =
-                    ops.beamStep(st, !isIdentity(parent), tokens, mask, width + g - 1L, p, b, k, m);
-            double[] packed = hostDoubles(top);
-            rotate(m);
-            return packed;
-        }
-
-        /**
-         * Frees the previous step's arrays (their values have been read: only host values are used
-         * from here on) before this step's forward, not after it; returns the new step's manager.
-         */
-        private NDManager freshStep() {
-            if (step != null) {
-                step.close();
-                step = null;
-            }
-            return root.newSubManager();
-        }
-
-        /**
-         * One decoding step. {@code parent[r]} is the row of the previous step that row r continues
-         * (beam reordering), or null when rows keep their place.
-         */
-        NDArray next(int[] origin, long[][] gen, int g, int[] parent) {
-            NDManager m = freshStep();
-            int n = origin.length;
-            long[][] last = new long[n][1];
-            for (int r = 0; r < n; r++) {
-                last[r][0] = gen[r][g - 1];
-            }
-            NDArray lastArr = upload(m, last); // (N, 1)
-            if (parent != null && !isIdentity(parent)) {
-                // each beam continues its parent: reorder the filled positions
-                NDArray ix = upload(m, TokenIds.toLong(parent));
-                if (useCache) {
-                    cache.reorder(ix, width + g - 1L); // in place
-                }
-                NDArray reordered = tokens.get(ix); // (N, capacity): N·S ids on the device
-                reordered.attach(root);
-                tokens.close();
-                tokens = reordered;
-            }
-            tokens.set(new NDIndex(":, {}:{}", width + g - 1, width + g), lastArr);
-            NDArray maskArr = view(mask, width + g, m);
-            NDArray logits;
-            if (useCache) {
-                NDList in = new NDList(lastArr, maskArr);
-                in.addAll(cache.tensors());
-                logits = model.forwardLast(in).get(0).reshape(n, -1);
-            } else {
-                NDList in = new NDList(view(tokens, width + g, m), maskArr);
-                logits = model.forwardLast(in).get(0).reshape(n, -1);
-            }
-            logits.attach(m);
-            rotate(m);
-            return logits;
-        }
-
-        /**
-         * The rows so far (padded prompt + {@code g} generated), as the repetition penalty sees
-         * them: {@code (N, W + g)}, a view of the device buffer.
-         */
-        NDArray seen(int g) {
-            return view(tokens, width + g, step);
-        }
-
-        /** The first {@code columns} columns of {@code a}, a view owned by {@code m}: no copy. */
-        private NDArray view(NDArray a, long columns, NDManager m) {
-            NDArray v = a.get(":, :{}", columns);
-            v.attach(m);
-            return v;
-        }
-
-        private void rotate(NDManager m) {
-            if (step != null) {
-                step.close();
-            }
-            step = m;
-            if (stepObserver != null) {
-                stepObserver.accept(root.getManagedArrays().size());
-            }
-            if (liveObserver != null) {
-                liveObserver.accept(root.getManagedArrays());
-            }
-        }
-
-        @Override
-        public void close() {
-            if (ops != null) {
-                ops.close();
-            }
-            root.close();
-        }
-    }
-
-    private static boolean isIdentity(int[] a) {
+    static boolean isIdentity(int[] a) {
         for (int i = 0; i < a.length; i++) {
             if (a[i] != i) {
                 return false;
