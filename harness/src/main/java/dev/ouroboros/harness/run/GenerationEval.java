@@ -43,17 +43,6 @@ import java.util.random.RandomGeneratorFactory;
 final class GenerationEval {
     private GenerationEval() {}
 
-    static List<MetricsRow> rows(
-            RunConfig cfg,
-            StudyData data,
-            LanguageModel model,
-            String policy,
-            long seed,
-            int t,
-            double[] syntheticPpl) {
-        return rows(cfg, data, model, policy, seed, t, syntheticPpl, null);
-    }
-
     /**
      * The metric rows; the continuations the diversity metrics were computed on go to {@code
      * continuations} when it is not null (nothing else changes: the same decoding, the same text).
@@ -68,6 +57,19 @@ final class GenerationEval {
             double[] syntheticPpl,
             List<Continuation> continuations) {
         List<MetricsRow> rows = new ArrayList<>();
+        rows.add(testRow(cfg, data, model, policy, seed, t));
+        if (data.prompts().length > 0) {
+            rows.addAll(textRows(cfg, data, model, policy, seed, t, continuations));
+        }
+        if (syntheticPpl != null && syntheticPpl.length > 0) {
+            rows.add(syntheticRow(policy, seed, t, syntheticPpl));
+        }
+        return rows;
+    }
+
+    /** Split {@code test}: the perplexities of the held-out text, with their raw sums. */
+    private static MetricsRow testRow(
+            RunConfig cfg, StudyData data, LanguageModel model, String policy, long seed, int t) {
         int b = cfg.data().blockSize();
 
         Map<String, Double> test = new LinkedHashMap<>();
@@ -106,75 +108,89 @@ final class GenerationEval {
                             "n_bytes",
                             (double) rp.nBytes()));
         }
-        rows.add(MetricsRow.of(policy, (int) seed, t, "test", test, raw));
+        return MetricsRow.of(policy, (int) seed, t, "test", test, raw);
+    }
 
-        int k = data.prompts().length;
-        if (k > 0) {
-            OptTokenizer tok = data.tokenizer();
-            List<long[]> prompts = new ArrayList<>();
-            List<String> realText = new ArrayList<>();
-            for (int i = 0; i < k; i++) {
-                int at = data.prompts()[i];
-                prompts.add(TokenIds.toLong(data.test().block(at)));
-                realText.add(tok.decode(TokenIds.toLong(data.test().block(at + 1))));
+    /**
+     * Splits {@code generated} and {@code real}: the diversity prompts continued by the model, and
+     * the real text that follows them, under the same metrics; the continuations also go to {@code
+     * continuations} when it is not null.
+     */
+    private static List<MetricsRow> textRows(
+            RunConfig cfg,
+            StudyData data,
+            LanguageModel model,
+            String policy,
+            long seed,
+            int t,
+            List<Continuation> continuations) {
+        OptTokenizer tok = data.tokenizer();
+        List<long[]> prompts = new ArrayList<>();
+        List<String> realText = new ArrayList<>();
+        for (int at : data.prompts()) {
+            prompts.add(TokenIds.toLong(data.test().block(at)));
+            realText.add(tok.decode(TokenIds.toLong(data.test().block(at + 1))));
+        }
+        int per = cfg.generate().batchSize().fixed();
+        List<long[]> news = continueAll(cfg, model, tok, prompts, per, seed, t);
+        List<String> genText = new ArrayList<>();
+        for (int i = 0; i < news.size(); i++) {
+            String text = tok.decode(news.get(i));
+            if (continuations != null) {
+                continuations.add(
+                        new Continuation(
+                                i,
+                                data.prompts()[i],
+                                prompts.get(i),
+                                tok.decode(prompts.get(i)),
+                                news.get(i),
+                                text,
+                                realText.get(i)));
             }
-            List<String> genText = new ArrayList<>();
-            int per = cfg.generate().batchSize().fixed();
-            for (int start = 0; start < k; start += per) {
-                List<long[]> batch = prompts.subList(start, Math.min(k, start + per));
-                for (long[] news :
-                        Synthesizer.continuations(
-                                model,
-                                tok,
-                                batch,
-                                cfg.generate(),
-                                Seeds.mix(Seeds.eval(seed, t), start))) {
-                    String text = tok.decode(news);
-                    if (continuations != null) {
-                        int i = genText.size();
-                        continuations.add(
-                                new Continuation(
-                                        i,
-                                        data.prompts()[i],
-                                        prompts.get(i),
-                                        tok.decode(prompts.get(i)),
-                                        news,
-                                        text,
-                                        realText.get(i)));
-                    }
-                    genText.add(text);
-                }
-            }
-            List<List<String>> real = Words.ofAll(realText);
-            List<List<String>> gen = Words.ofAll(genText);
-            Map<String, Double> generated = diversity(cfg, gen, real, data.truth(), seed, t);
-            Map<String, Long> refCounts = Words.counts(real);
-            double[] mass =
-                    rareMass(
+            genText.add(text);
+        }
+        List<List<String>> real = Words.ofAll(realText);
+        Map<String, Double> generated =
+                diversity(cfg, Words.ofAll(genText), real, data.truth(), seed, t);
+        Map<String, Long> refCounts = Words.counts(real);
+        double[] mass =
+                rareMass(
+                        model,
+                        tok,
+                        prompts,
+                        per,
+                        List.of(
+                                TailMetrics.bottomDecile(refCounts),
+                                TailMetrics.hapaxes(refCounts)));
+        putFinite(generated, "rare_mass_decile", mass[0]);
+        putFinite(generated, "rare_mass_hapax", mass[1]);
+        Map<String, Double> reference = diversity(cfg, real, real, data.truth(), seed, t);
+        return List.of(
+                MetricsRow.of(policy, (int) seed, t, "generated", generated, Map.of()),
+                MetricsRow.of(policy, (int) seed, t, "real", reference, Map.of()));
+    }
+
+    /** The model's continuations of {@code prompts}, {@code per} at a time (one stream each). */
+    private static List<long[]> continueAll(
+            RunConfig cfg,
+            LanguageModel model,
+            OptTokenizer tok,
+            List<long[]> prompts,
+            int per,
+            long seed,
+            int t) {
+        List<long[]> out = new ArrayList<>();
+        for (int start = 0; start < prompts.size(); start += per) {
+            List<long[]> batch = prompts.subList(start, Math.min(prompts.size(), start + per));
+            out.addAll(
+                    Synthesizer.continuations(
                             model,
                             tok,
-                            prompts,
-                            per,
-                            List.of(
-                                    TailMetrics.bottomDecile(refCounts),
-                                    TailMetrics.hapaxes(refCounts)));
-            putFinite(generated, "rare_mass_decile", mass[0]);
-            putFinite(generated, "rare_mass_hapax", mass[1]);
-            rows.add(MetricsRow.of(policy, (int) seed, t, "generated", generated, Map.of()));
-            rows.add(
-                    MetricsRow.of(
-                            policy,
-                            (int) seed,
-                            t,
-                            "real",
-                            diversity(cfg, real, real, data.truth(), seed, t),
-                            Map.of()));
+                            batch,
+                            cfg.generate(),
+                            Seeds.mix(Seeds.eval(seed, t), start)));
         }
-
-        if (syntheticPpl != null && syntheticPpl.length > 0) {
-            rows.add(syntheticRow(policy, seed, t, syntheticPpl));
-        }
-        return rows;
+        return out;
     }
 
     /** Split {@code synthetic}: quantiles of the per-sample perplexities of S_{t+1}. */
