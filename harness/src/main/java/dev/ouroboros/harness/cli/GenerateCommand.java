@@ -8,6 +8,7 @@ import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.harness.run.Synthesizer;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.Placement;
+import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.PrecisionChoice;
 import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.tokenizer.OptTokenizer;
@@ -169,16 +170,15 @@ public final class GenerateCommand implements Callable<Integer> {
         checkOptions();
         PromptsFormat format = promptsFormat();
         checkJsonl();
-        RunConfig.Generate g = settings();
         Placement where = device.resolve(PrecisionChoice.parse("--precision", precision));
         LoggerFactory.getLogger(GenerateCommand.class).info(where.line());
+        RunConfig.Generate g = settings(where.precision());
         try (LanguageModel m = LanguageModel.load(model, where.device());
                 OptTokenizer tok = OptTokenizer.load(model)) {
             m.requireVocabulary(tok, model.toString());
             BlockSource source = prompts(format, tok, m);
             Synthesizer.options(g, seed); // validates every option before any work
-            BlockFile f =
-                    Synthesizer.make(m, tok, source, g, seed, out, "generate", where.precision());
+            BlockFile f = Synthesizer.make(m, tok, source, g, seed, out, "generate");
             if (jsonl != null) {
                 Synthesizer.writeRecords(source, f, tok, jsonl);
             }
@@ -236,7 +236,7 @@ public final class GenerateCommand implements Callable<Integer> {
     }
 
     /** The decoding settings, as a study's {@code generate} section. */
-    private RunConfig.Generate settings() {
+    private RunConfig.Generate settings(Precision decoding) {
         RunConfig.Generate.Mode how =
                 ConfigWords.parse(RunConfig.Generate.Mode.class, "--mode", mode);
         return new RunConfig.Generate(
@@ -250,7 +250,8 @@ public final class GenerateCommand implements Callable<Integer> {
                 temperature,
                 topK,
                 topP,
-                new dev.ouroboros.harness.run.BatchSize(batchSize));
+                new dev.ouroboros.harness.run.BatchSize(batchSize),
+                decoding);
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.ouroboros.harness.gaussian.GaussianStudy;
 import dev.ouroboros.harness.policy.MixingPolicy;
 import dev.ouroboros.harness.run.BatchSize;
 import dev.ouroboros.harness.train.Optim;
+import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.PrecisionChoice;
@@ -142,7 +143,8 @@ public record RunConfig(
             double temperature,
             int topK,
             double topP,
-            BatchSize batchSize) {
+            BatchSize batchSize,
+            Precision precision) {
 
         public enum Mode {
             BEAM,
@@ -154,6 +156,7 @@ public record RunConfig(
             Checks.positive("generate.num_beams", numBeams);
             Checks.positive("generate.new_tokens", newTokens);
             java.util.Objects.requireNonNull(batchSize, "generate.batch_size");
+            precision = precision == null ? Precision.FP32 : precision;
             Checks.positive("generate.repetition_penalty", repetitionPenalty);
             Checks.positive("generate.temperature", temperature);
             Checks.nonNegative("generate.top_k", topK);
@@ -174,7 +177,8 @@ public record RunConfig(
                     temperature,
                     topK,
                     topP,
-                    new BatchSize(prompts));
+                    new BatchSize(prompts),
+                    precision);
         }
 
         /** Sequences decoded per prompt: the beams of beam search, else one. */
@@ -194,6 +198,12 @@ public record RunConfig(
     }
 
     public RunConfig {
+        if (generate.precision().isHalf() && model.attention() == Attention.EAGER) {
+            throw new UserInputException(
+                    "config: generate.precision "
+                            + generate.precision().label()
+                            + " decodes through the fused step, which needs model.attention: sdpa");
+        }
         if (kind == Kind.GAUSSIAN
                 && (gaussian.dim() < 1 || gaussian.samples() < 2 || !(gaussian.sigma() > 0))) {
             throw new UserInputException(
@@ -365,6 +375,10 @@ public record RunConfig(
         if (data.subset() == Data.Subset.FIRST) {
             // what every run made before data.subset existed did: their hash is unchanged
             ((ObjectNode) n.get("data")).remove("subset");
+        }
+        if (generate.precision() == Precision.FP32) {
+            // likewise for generate.precision: every run before it decoded in fp32
+            ((ObjectNode) n.get("generate")).remove("precision");
         }
         try {
             byte[] d =

@@ -3,7 +3,6 @@ package dev.ouroboros.harness.run;
 import ai.djl.Device;
 import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.models.OptConfig;
-import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.decode.GenerationMemory;
 import java.util.Locale;
 import java.util.function.ToLongFunction;
@@ -47,7 +46,7 @@ public record GenerateBatch(int prompts, String line) {
         }
         long per =
                 GenerationMemory.bytesPerPrompt(
-                        shape, g.rowsPerPrompt(), promptLen, g.newTokens(), Precision.FP32);
+                        shape, g.rowsPerPrompt(), promptLen, g.newTokens(), g.precision());
         int n = GenerationMemory.batchFor(free, per, Math.max(1, count));
         return new GenerateBatch(
                 n,

@@ -7,7 +7,6 @@ import dev.ouroboros.datasets.TokenBlocks;
 import dev.ouroboros.harness.base.Progress;
 import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.models.LanguageModel;
-import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.TokenIds;
 import dev.ouroboros.models.decode.DecodingStrategy;
 import dev.ouroboros.models.decode.GenerationOptions;
@@ -69,21 +68,10 @@ public final class Synthesizer {
             List<long[]> prompts,
             RunConfig.Generate g,
             long stream) {
-        return continuations(model, tok, prompts, g, stream, Precision.FP32);
-    }
-
-    /** {@link #continuations} decoding in {@code precision} ({@link Generator#precision}). */
-    public static List<long[]> continuations(
-            LanguageModel model,
-            OptTokenizer tok,
-            List<long[]> prompts,
-            RunConfig.Generate g,
-            long stream,
-            Precision precision) {
         GenerationResult r =
                 new Generator(model)
                         .limitIds(Math.min(tok.idLimit(), model.config().vocabSize()))
-                        .precision(precision)
+                        .precision(g.precision())
                         .generate(prompts, options(g, stream));
         return r.tokens();
     }
@@ -102,19 +90,6 @@ public final class Synthesizer {
             long seed,
             Path out,
             String task) {
-        return make(model, tok, prompts, g, seed, out, task, Precision.FP32);
-    }
-
-    /** {@link #make} decoding in {@code precision} ({@link Generator#precision}). */
-    public static BlockFile make(
-            LanguageModel model,
-            OptTokenizer tok,
-            BlockSource prompts,
-            RunConfig.Generate g,
-            long seed,
-            Path out,
-            String task,
-            Precision precision) {
         int n = prompts.count();
         int b = g.newTokens();
         try (BlockFileWriter w = BlockFileWriter.open(out, b, tok.sha256());
@@ -128,8 +103,7 @@ public final class Synthesizer {
                     batch.add(TokenIds.toLong(prompts.block(i)));
                 }
                 List<long[]> news =
-                        continuations(
-                                model, tok, batch, g, Seeds.mix(seed, start / per), precision);
+                        continuations(model, tok, batch, g, Seeds.mix(seed, start / per));
                 int[] flat = new int[(end - start) * b];
                 for (int i = 0; i < news.size(); i++) {
                     long[] t = news.get(i);

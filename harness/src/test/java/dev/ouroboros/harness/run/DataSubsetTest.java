@@ -179,6 +179,7 @@ class DataSubsetTest {
         n.remove(List.of("name", "out", "device", "log", "checkpoint", "keep", "generations"));
         ((com.fasterxml.jackson.databind.node.ObjectNode) n.get("model")).remove("attention");
         ((com.fasterxml.jackson.databind.node.ObjectNode) n.get("data")).remove("subset");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) n.get("generate")).remove("precision");
         dev.ouroboros.harness.config.Training.withoutOrderDefaults(
                 (com.fasterxml.jackson.databind.node.ObjectNode) n.get("train"));
         byte[] d =
