@@ -1,6 +1,8 @@
 package dev.ouroboros.models;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
@@ -168,8 +170,8 @@ public final class OptWeights {
                                 + " vs "
                                 + dst.getShape());
             }
-            try (ai.djl.ndarray.NDManager m = dst.getManager().newSubManager()) {
-                dst.set(new ai.djl.ndarray.index.NDIndex("..."), NativeTensors.fp32(m, t));
+            try (NDManager m = dst.getManager().newSubManager()) {
+                dst.set(new NDIndex("..."), NativeTensors.fp32(m, t));
             }
         }
     }

@@ -152,12 +152,23 @@ public final class TrainStep {
     }
 
     /**
+     * Below this loss scale (fp16's smallest subnormal, 2^-24) every scaled gradient flushes to
+     * zero: a step skipped there means fp16 overflows whatever the scale (e.g. in the forward), 41
+     * skips in a row from the default 2^16.
+     */
+    static final double MIN_LOSS_SCALE = 0x1p-24;
+
+    /**
      * Throws {@link NonFinite} when a step's loss or (for a step that was not skipped) its gradient
      * norm is not finite. Under fp16 loss scaling a non-finite loss makes non-finite gradients, so
-     * the scaler skips that step instead (as GradScaler does): it is not an error.
+     * the scaler skips that step instead (as GradScaler does): it is not an error, unless the scale
+     * the skipped step used was already below {@link #MIN_LOSS_SCALE}.
      */
     public static void check(Result r) {
         if (r.skipped()) {
+            if (r.lossScale() < MIN_LOSS_SCALE) {
+                throw new NonFinite("the fp16 loss scale (every step overflows)", r.lossScale());
+            }
             return;
         }
         if (!Double.isFinite(r.loss())) {

@@ -1,5 +1,6 @@
 package dev.ouroboros.harness.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -133,6 +134,48 @@ class MixedPrecisionTrainingTest {
         assertTrue(worst > 0, "bf16 identical to fp32: no half compute happened");
         assertTrue(worst < 5e-2, "bf16 loss curve leaves fp32's: " + worst);
         assertTrue(amp.get(steps - 1) < amp.get(0) - 0.3, "bf16 training does not learn: " + amp);
+    }
+
+    /**
+     * Under fp16 a non-finite loss goes to the loss scaler: the step is skipped (no weight changes)
+     * and the scale backed off, as GradScaler does; once the scale a skipped step used is below
+     * 2^-24 (every step overflows whatever the scale) the run is stopped as diverged.
+     */
+    @Test
+    void fp16NonFiniteLossIsSkippedUntilTheScaleIsSpent() {
+        try (LanguageModel m = LanguageModel.random(CFG, 7, Device.cpu());
+                AdamW opt = new AdamW(m.manager(), 0.9, 0.999, 1e-8, 0.01)) {
+            m.block()
+                    .parametersByName()
+                    .get("decoder.layers.0.fc1.weight")
+                    .getArray()
+                    .set(new ai.djl.ndarray.index.NDIndex("0, 0"), Float.NaN);
+            float[] before =
+                    m.block()
+                            .parametersByName()
+                            .get("decoder.layers.1.fc1.weight")
+                            .getArray()
+                            .toFloatArray();
+            LossScaler scaler = new LossScaler(Math.pow(2, -23), 2.0, 0.5, 2000);
+            List<long[][]> b = List.<long[][]>of(batch());
+            TrainStep.Result r = TrainStep.run(m, opt, b, LR, 1.0, 0, Precision.FP16, scaler);
+            assertTrue(r.skipped() && Double.isNaN(r.loss()), r.toString());
+            assertEquals(Math.pow(2, -24), scaler.scale());
+            TrainStep.run(m, opt, b, LR, 1.0, 0, Precision.FP16, scaler); // used 2^-24: skipped
+            TrainStep.NonFinite nf =
+                    org.junit.jupiter.api.Assertions.assertThrows(
+                            TrainStep.NonFinite.class,
+                            () -> TrainStep.run(m, opt, b, LR, 1.0, 0, Precision.FP16, scaler));
+            assertEquals(Math.pow(2, -25), nf.value);
+            assertEquals(0, opt.steps(), "no skipped step updates");
+            assertArrayEquals(
+                    before,
+                    m.block()
+                            .parametersByName()
+                            .get("decoder.layers.1.fc1.weight")
+                            .getArray()
+                            .toFloatArray());
+        }
     }
 
     @Test
