@@ -16,6 +16,8 @@ import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.ScriptModules;
 import dev.ouroboros.models.TorchOps;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -56,6 +58,8 @@ final class DecodeOps implements AutoCloseable {
     private final IValue weights;
     private final IValue caches;
     private final IValue cfg;
+    private final Map<NDArray, IValue> heldArrays = new IdentityHashMap<>(); // see held
+    private final Map<Object, IValue> heldValues = new HashMap<>();
 
     /**
      * Weights and a zeroed cache of {@code rows} sequences of up to {@code capacity} positions.
@@ -169,26 +173,21 @@ final class DecodeOps implements AutoCloseable {
     NDArray sampleStep(
             NDArray last, NDArray tokens, NDArray mask, long past, Processors p, NDManager owner) {
         try (IValue l = IValue.from((PtNDArray) last);
-                IValue t = IValue.from((PtNDArray) tokens);
-                IValue m = IValue.from((PtNDArray) mask);
                 IValue ps = IValue.from(past);
-                IValue pen = IValue.from(p.penalty());
-                IValue lim = IValue.from((long) p.idLimit());
-                IValue eos = IValue.from((long) p.eosMask());
                 IValue out =
                         IValueUtils.runMethod(
                                 module,
                                 "sample_step",
                                 l,
-                                t,
-                                m,
+                                held(tokens),
+                                held(mask),
                                 ps,
                                 weights,
                                 caches,
                                 cfg,
-                                pen,
-                                lim,
-                                eos)) {
+                                held(p.penalty()),
+                                held((long) p.idLimit()),
+                                held((long) p.eosMask()))) {
             return out.toTensor((PtNDManager) owner);
         }
     }
@@ -210,34 +209,49 @@ final class DecodeOps implements AutoCloseable {
             int k,
             NDManager owner) {
         try (IValue s = IValue.from((PtNDArray) state);
-                IValue r = IValue.from(reorder);
-                IValue t = IValue.from((PtNDArray) tokens);
-                IValue m = IValue.from((PtNDArray) mask);
                 IValue ps = IValue.from(past);
-                IValue pen = IValue.from(p.penalty());
-                IValue lim = IValue.from((long) p.idLimit());
-                IValue eos = IValue.from((long) p.eosMask());
-                IValue b = IValue.from((long) batch);
-                IValue kk = IValue.from((long) k);
                 IValue out =
                         IValueUtils.runMethod(
                                 module,
                                 "beam_step",
                                 s,
-                                r,
-                                t,
-                                m,
+                                held(reorder),
+                                held(tokens),
+                                held(mask),
                                 ps,
                                 weights,
                                 caches,
                                 cfg,
-                                pen,
-                                lim,
-                                eos,
-                                b,
-                                kk)) {
+                                held(p.penalty()),
+                                held((long) p.idLimit()),
+                                held((long) p.eosMask()),
+                                held((long) batch),
+                                held((long) k))) {
             return out.toTensor((PtNDManager) owner);
         }
+    }
+
+    /**
+     * The TorchScript value of an argument that repeats from step to step (the token and mask
+     * buffers, written in place; the processors' settings; the batch shape), made once per {@code
+     * generate} call and closed with it: a step wraps only what is new in it.
+     */
+    private IValue held(NDArray a) {
+        return heldArrays.computeIfAbsent(a, k -> IValue.from((PtNDArray) k));
+    }
+
+    private IValue held(Object v) {
+        return heldValues.computeIfAbsent(
+                v,
+                k -> {
+                    if (k instanceof Long l) {
+                        return IValue.from((long) l);
+                    }
+                    if (k instanceof Double d) {
+                        return IValue.from((double) d);
+                    }
+                    return IValue.from((boolean) (Boolean) k);
+                });
     }
 
     /**
@@ -259,6 +273,8 @@ final class DecodeOps implements AutoCloseable {
         weights.close();
         caches.close();
         cfg.close();
+        heldArrays.values().forEach(IValue::close);
+        heldValues.values().forEach(IValue::close);
         manager.close();
     }
 }
