@@ -5,7 +5,6 @@ import dev.ouroboros.datasets.BpeTrainer;
 import dev.ouroboros.harness.gaussian.GaussianStudy;
 import dev.ouroboros.harness.policy.MixingPolicy;
 import dev.ouroboros.harness.run.BatchSize;
-import dev.ouroboros.harness.train.Optim;
 import dev.ouroboros.models.Attention;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.Precision;
@@ -28,7 +27,6 @@ public record RunConfig(
         String name,
         String out,
         String device,
-        PrecisionChoice precision,
         int generations,
         List<MixingPolicy> policies,
         List<Long> seeds,
@@ -39,11 +37,7 @@ public record RunConfig(
         Generate generate,
         Eval eval,
         GaussianStudy gaussian,
-        Optim optim,
-        Schedule schedule,
-        TrainSection train,
-        CheckpointPolicy checkpoint,
-        LogSettings log) {
+        Training training) {
 
     /**
      * The shared training defaults, the study's own keys, then the {@code slurm} section that only
@@ -253,7 +247,6 @@ public record RunConfig(
         if (model.tokenizer() != null && model.tokenizer().startsWith("bpe:")) {
             bpeSize(model.tokenizer());
         }
-        Training.checkAcrossSections(optim, schedule);
         policies = List.copyOf(policies);
         seeds = List.copyOf(seeds);
     }
@@ -277,12 +270,9 @@ public record RunConfig(
         return size;
     }
 
-    /**
-     * The sections of this config that say how each generation trains; the precision must have been
-     * resolved ({@link #withPrecision}).
-     */
-    public Training training() {
-        return new Training(precision.fixed(), optim, schedule, train, checkpoint, log);
+    /** {@code precision} as asked ({@code auto} until {@link #withPrecision}). */
+    public PrecisionChoice precision() {
+        return training.precision();
     }
 
     /**
@@ -290,7 +280,7 @@ public record RunConfig(
      * ({@link dev.ouroboros.models.Placement}): what a run directory records and hashes.
      */
     public RunConfig withPrecision(Precision resolved) {
-        return with(PrecisionChoice.of(resolved), generate);
+        return with(training.withPrecision(resolved), generate);
     }
 
     /**
@@ -298,16 +288,15 @@ public record RunConfig(
      * dev.ouroboros.harness.run.GenerateBatch}); the run directory keeps hashing what was asked.
      */
     public RunConfig withGenerateBatchSize(int prompts) {
-        return with(precision, generate.withBatchSize(prompts));
+        return with(training, generate.withBatchSize(prompts));
     }
 
-    private RunConfig with(PrecisionChoice precision, Generate generate) {
+    private RunConfig with(Training training, Generate generate) {
         return new RunConfig(
                 kind,
                 name,
                 out,
                 device,
-                precision,
                 generations,
                 policies,
                 seeds,
@@ -318,11 +307,7 @@ public record RunConfig(
                 generate,
                 eval,
                 gaussian,
-                optim,
-                schedule,
-                train,
-                checkpoint,
-                log);
+                training);
     }
 
     /** Whether generations start from a random init (so the model.* shape applies). */
@@ -340,7 +325,7 @@ public record RunConfig(
         if (tree.get("name").isNull()) {
             tree.put("name", file.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
         }
-        return YamlConfig.bind(RunConfig.class, tree, file.toString());
+        return YamlConfig.bind(RunConfig.class, YamlConfig.nestTraining(tree), file.toString());
     }
 
     /** Parses YAML text (tests); {@code name} defaults to "run". */
@@ -349,11 +334,11 @@ public record RunConfig(
         if (tree.get("name").isNull()) {
             tree.put("name", "run");
         }
-        return YamlConfig.bind(RunConfig.class, tree, "config");
+        return YamlConfig.bind(RunConfig.class, YamlConfig.nestTraining(tree), "config");
     }
 
     public String toYaml() {
-        return YamlConfig.toYaml(this);
+        return YamlConfig.toYaml(inKeyOrder(YamlConfig.flatTree(this)));
     }
 
     /**
@@ -364,11 +349,11 @@ public record RunConfig(
      * itself has no hash.
      */
     public String hash() {
-        if (precision.isAuto()) {
+        if (precision().isAuto()) {
             throw new IllegalStateException(
                     "the hash of a config with precision auto: resolve it first (withPrecision)");
         }
-        ObjectNode n = YamlConfig.YAML.valueToTree(this);
+        ObjectNode n = inKeyOrder(YamlConfig.flatTree(this));
         n.remove(List.of("name", "out", "device", "log", "checkpoint", "keep", "generations"));
         ((ObjectNode) n.get("model")).remove("attention"); // same numbers up to rounding
         Training.withoutOrderDefaults((ObjectNode) n.get("train"));
@@ -388,6 +373,43 @@ public record RunConfig(
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The top-level keys in the order the hash has always serialized them (the order of this
+     * record's fields before the training sections became one {@link Training}): changing it would
+     * change every run's hash.
+     */
+    private static final List<String> KEY_ORDER =
+            List.of(
+                    "kind",
+                    "name",
+                    "out",
+                    "device",
+                    "precision",
+                    "generations",
+                    "policies",
+                    "seeds",
+                    "init",
+                    "keep",
+                    "model",
+                    "data",
+                    "generate",
+                    "eval",
+                    "gaussian",
+                    "optim",
+                    "schedule",
+                    "train",
+                    "checkpoint",
+                    "log");
+
+    private static ObjectNode inKeyOrder(ObjectNode flat) {
+        if (flat.size() != KEY_ORDER.size()) {
+            throw new IllegalStateException("RunConfig's keys and KEY_ORDER differ: " + flat);
+        }
+        ObjectNode ordered = flat.objectNode();
+        KEY_ORDER.forEach(k -> ordered.set(k, java.util.Objects.requireNonNull(flat.get(k), k)));
+        return ordered;
     }
 
     public Path runDir() {

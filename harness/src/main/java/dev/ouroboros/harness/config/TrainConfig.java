@@ -1,6 +1,6 @@
 package dev.ouroboros.harness.config;
 
-import dev.ouroboros.harness.train.Optim;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.Precision;
 import dev.ouroboros.models.PrecisionChoice;
@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * The validated configuration of one training run ({@code ouro train}): the shared {@link Training}
- * sections and {@link ModelConfig}, plus the seed, where the weights start and the two text files.
+ * sections (one {@link Training}) and {@link ModelConfig}, plus the seed, where the weights start
+ * and the two text files.
  *
  * <p>Loading: the defaults ({@link #DEFAULTS}: every accepted key) ← the user's YAML ← dotted
  * overrides {@code a.b=value} (the value parsed as YAML). A key that is not in the defaults is a
@@ -19,16 +20,11 @@ import java.util.List;
 public record TrainConfig(
         long seed,
         String device,
-        PrecisionChoice precision,
         String out,
         Init init,
         ModelConfig model,
         Data data,
-        Optim optim,
-        Schedule schedule,
-        TrainSection train,
-        CheckpointPolicy checkpoint,
-        LogSettings log) {
+        Training training) {
 
     /** The shared training defaults, then this command's own keys. */
     public static final List<String> DEFAULTS =
@@ -73,12 +69,11 @@ public record TrainConfig(
                             + " exceeds model.max_position_embeddings "
                             + model.maxPositionEmbeddings());
         }
-        Training.checkAcrossSections(optim, schedule);
     }
 
-    /** The sections that say how the model trains; the precision must have been resolved. */
-    public Training training() {
-        return new Training(precision.fixed(), optim, schedule, train, checkpoint, log);
+    /** {@code precision} as asked ({@code auto} until {@link #withPrecision}). */
+    public PrecisionChoice precision() {
+        return training.precision();
     }
 
     /**
@@ -86,29 +81,18 @@ public record TrainConfig(
      */
     public TrainConfig withPrecision(Precision resolved) {
         return new TrainConfig(
-                seed,
-                device,
-                PrecisionChoice.of(resolved),
-                out,
-                init,
-                model,
-                data,
-                optim,
-                schedule,
-                train,
-                checkpoint,
-                log);
+                seed, device, out, init, model, data, training.withPrecision(resolved));
     }
 
     /** Loads {@code file} with the given {@code key=value} overrides. */
     public static TrainConfig load(Path file, List<String> overrides) {
-        return YamlConfig.load(TrainConfig.class, DEFAULTS, file, overrides);
+        return parse(YamlConfig.readFile(file), file.toString(), overrides);
     }
 
     /** Parses YAML text; {@code source} names it in errors. */
     public static TrainConfig parse(String yaml, String source, List<String> overrides) {
-        return YamlConfig.bind(
-                TrainConfig.class, YamlConfig.tree(DEFAULTS, yaml, source, overrides), source);
+        ObjectNode tree = YamlConfig.tree(DEFAULTS, yaml, source, overrides);
+        return YamlConfig.bind(TrainConfig.class, YamlConfig.nestTraining(tree), source);
     }
 
     /** The resolved configuration as YAML (written beside the run). */

@@ -5,21 +5,27 @@ import dev.ouroboros.datasets.BlockSource;
 import dev.ouroboros.harness.train.Optim;
 import dev.ouroboros.models.OptConfig;
 import dev.ouroboros.models.Precision;
+import dev.ouroboros.models.PrecisionChoice;
 import dev.ouroboros.models.UserInputException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * How a model trains — the sections {@code precision}, {@code optim}, {@code schedule}, {@code
  * train}, {@code checkpoint} and {@code log} that {@code ouro train} and {@code ouro run} share
  * (their defaults: {@code dev/ouroboros/harness/train/training-defaults.yaml}). {@link
- * dev.ouroboros.harness.train.Trainer} takes it.
+ * dev.ouroboros.harness.train.Trainer} takes it once {@code precision} is resolved ({@link
+ * #withPrecision}).
+ *
+ * <p>{@link RunConfig} and {@link TrainConfig} each hold one; in YAML its sections stay top-level
+ * keys ({@link YamlConfig#nestTraining}, {@link YamlConfig#flatTree}).
  */
 public record Training(
-        Precision precision,
+        PrecisionChoice precision,
         Optim optim,
         Schedule schedule,
         TrainSection train,
@@ -30,8 +36,17 @@ public record Training(
         checkAcrossSections(optim, schedule);
     }
 
+    /** The names of these sections: top-level keys in YAML. */
+    public static final List<String> SECTIONS =
+            List.of("precision", "optim", "schedule", "train", "checkpoint", "log");
+
+    /** These settings with {@code precision} fixed to what {@code auto} resolved to. */
+    public Training withPrecision(Precision resolved) {
+        return new Training(PrecisionChoice.of(resolved), optim, schedule, train, checkpoint, log);
+    }
+
     /** The checks that span sections (each section checks its own values). */
-    public static void checkAcrossSections(Optim optim, Schedule schedule) {
+    private static void checkAcrossSections(Optim optim, Schedule schedule) {
         if (!(schedule.etaMin() < optim.lr())) {
             throw new UserInputException(
                     "config: schedule.eta_min must be in [0, optim.lr), got "
@@ -52,6 +67,9 @@ public record Training(
      */
     public String fingerprint(
             long seed, OptConfig model, BlockSource train, BlockSource validation) {
+        if (precision.isAuto()) {
+            throw new IllegalStateException("the fingerprint of precision auto: resolve it first");
+        }
         ObjectNode n = YamlConfig.YAML.valueToTree(this);
         n.remove("checkpoint");
         n.remove("log");

@@ -46,6 +46,8 @@ public final class YamlConfig {
     private static final Map<String, String> RENAMED =
             Map.of("model.init", "init (scratch | base)", "model.checkpoint", "model.base");
 
+    private static final String TRAINING = "training";
+
     private YamlConfig() {}
 
     /**
@@ -91,12 +93,6 @@ public final class YamlConfig {
     }
 
     /** Reads {@code file} over the defaults, applies {@code overrides}, binds to {@code type}. */
-    public static <T> T load(
-            Class<T> type, List<String> defaults, Path file, List<String> overrides) {
-        return bind(
-                type, tree(defaults, readFile(file), file.toString(), overrides), file.toString());
-    }
-
     /**
      * The text of a config file: UTF-8, no NUL bytes, and not empty (a file with no keys would
      * silently run the defaults).
@@ -166,9 +162,45 @@ public final class YamlConfig {
         }
     }
 
+    /**
+     * {@code tree} with the {@link Training#SECTIONS} moved under one {@code training} key, the way
+     * {@link RunConfig} and {@link TrainConfig} hold them; users write them as top-level keys.
+     */
+    public static ObjectNode nestTraining(ObjectNode tree) {
+        ObjectNode training = tree.objectNode();
+        for (String section : Training.SECTIONS) {
+            JsonNode value = tree.remove(section);
+            if (value != null) {
+                training.set(section, value);
+            }
+        }
+        tree.set(TRAINING, training);
+        return tree;
+    }
+
+    /**
+     * {@code value} as a tree, with a nested {@code training} object's sections put back as
+     * top-level keys in its place: the layout users write and run directories record.
+     */
+    public static ObjectNode flatTree(Object value) {
+        ObjectNode nested = YAML.valueToTree(value);
+        ObjectNode flat = nested.objectNode();
+        nested.fields()
+                .forEachRemaining(
+                        e -> {
+                            if (e.getKey().equals(TRAINING) && e.getValue().isObject()) {
+                                flat.setAll((ObjectNode) e.getValue());
+                            } else {
+                                flat.set(e.getKey(), e.getValue());
+                            }
+                        });
+        return flat;
+    }
+
+    /** {@link #flatTree} as YAML text. */
     public static String toYaml(Object value) {
         try {
-            return YAML.writeValueAsString(value);
+            return YAML.writeValueAsString(flatTree(value));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -290,7 +322,7 @@ public final class YamlConfig {
                 sb.append(ref.getFieldName());
             }
         }
-        return sb.toString();
+        return sb.toString().replaceFirst("^" + TRAINING + "\\.", ""); // users write it flat
     }
 
     private static String firstLine(String s) {

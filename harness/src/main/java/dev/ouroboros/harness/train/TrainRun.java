@@ -106,8 +106,8 @@ public final class TrainRun {
                             train.count(),
                             val.count(),
                             cfg.data().blockSize(),
-                            cfg.train().totalSteps(train.count()),
-                            cfg.train().stepsPerEpoch(train.count())));
+                            cfg.training().train().totalSteps(train.count()),
+                            cfg.training().train().stepsPerEpoch(train.count())));
             Trainer trainer =
                     new Trainer(cfg.training(), cfg.seed(), model, train, val, out)
                             .console(console)

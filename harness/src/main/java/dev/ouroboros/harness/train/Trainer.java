@@ -112,7 +112,7 @@ public final class Trainer {
             BlockSource train,
             BlockSource validation,
             Path runDir) {
-        this.precision = checkPrecision(cfg.precision(), model.device());
+        this.precision = checkPrecision(cfg.precision().fixed(), model.device());
         TrainChecks.data(train, validation, model.config().maxPositionEmbeddings());
         this.cfg = cfg;
         this.seed = seed;

@@ -32,19 +32,19 @@ class TrainConfigTest {
         TrainConfig c =
                 TrainConfig.load(
                         file, List.of("optim.lr=3e-4", "train.epochs=2", "schedule.kind=linear"));
-        assertEquals(3e-4, c.optim().lr());
-        assertEquals(2, c.train().epochs());
-        assertEquals(Schedule.Kind.LINEAR, c.schedule().kind());
+        assertEquals(3e-4, c.training().optim().lr());
+        assertEquals(2, c.training().train().epochs());
+        assertEquals(Schedule.Kind.LINEAR, c.training().schedule().kind());
         assertEquals(dev.ouroboros.models.PrecisionChoice.FP32, c.precision());
     }
 
     @Test
     void defaultsFillEverythingElse() {
         TrainConfig c = TrainConfig.parse(BASE, "x.yaml", List.of());
-        assertEquals(0.9, c.optim().beta1());
-        assertEquals(1.0, c.optim().maxGradNorm());
+        assertEquals(0.9, c.training().optim().beta1());
+        assertEquals(1.0, c.training().optim().maxGradNorm());
         assertEquals(null, c.model().dropout());
-        assertEquals(1, c.train().accumulation());
+        assertEquals(1, c.training().train().accumulation());
     }
 
     @Test
@@ -124,8 +124,8 @@ class TrainConfigTest {
         assertEquals(
                 dev.ouroboros.models.Precision.BF16,
                 Trainer.checkPrecision(c.precision().fixed(), ai.djl.Device.cpu()));
-        assertEquals(65536.0, c.optim().lossScaleInit());
-        assertEquals(2000, c.optim().lossScaleGrowthInterval());
+        assertEquals(65536.0, c.training().optim().lossScaleInit());
+        assertEquals(2000, c.training().optim().lossScaleGrowthInterval());
         UserInputException e =
                 assertThrows(
                         UserInputException.class,

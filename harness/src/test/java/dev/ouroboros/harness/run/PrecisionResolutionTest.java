@@ -48,7 +48,10 @@ class PrecisionResolutionTest {
         assertNotEquals(explicit.hash(), auto.withPrecision(Precision.BF16).hash());
         IllegalStateException e = assertThrows(IllegalStateException.class, auto::hash);
         assertTrue(e.getMessage().contains("precision auto"), e.getMessage());
-        assertThrows(IllegalStateException.class, auto::training);
+        // the training sections keep auto until resolved; the Trainer takes only a fixed one
+        assertThrows(IllegalStateException.class, () -> auto.training().precision().fixed());
+        assertEquals(
+                Precision.BF16, auto.withPrecision(Precision.BF16).training().precision().fixed());
     }
 
     @Test

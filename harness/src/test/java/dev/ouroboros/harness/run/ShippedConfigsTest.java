@@ -128,13 +128,17 @@ class ShippedConfigsTest {
                         .map(dev.ouroboros.harness.policy.MixingPolicy::spec)
                         .toList());
         assertEquals(List.of(0L, 1L, 2L, 3L, 4L), r.seeds());
-        assertEquals(5, r.train().epochs());
-        assertEquals(2e-5, r.optim().lr());
-        assertEquals(128, r.train().batchSize());
-        assertEquals(0, r.train().batchSize() % r.train().microBatchSize());
-        assertEquals("cosine", dev.ouroboros.harness.config.ConfigWords.word(r.schedule().kind()));
-        assertEquals("epoch", dev.ouroboros.harness.config.ConfigWords.word(r.schedule().cycle()));
-        assertEquals(1e-6, r.schedule().etaMin());
+        assertEquals(5, r.training().train().epochs());
+        assertEquals(2e-5, r.training().optim().lr());
+        assertEquals(128, r.training().train().batchSize());
+        assertEquals(0, r.training().train().batchSize() % r.training().train().microBatchSize());
+        assertEquals(
+                "cosine",
+                dev.ouroboros.harness.config.ConfigWords.word(r.training().schedule().kind()));
+        assertEquals(
+                "epoch",
+                dev.ouroboros.harness.config.ConfigWords.word(r.training().schedule().cycle()));
+        assertEquals(1e-6, r.training().schedule().etaMin());
         assertEquals(64, r.data().blockSize());
         assertEquals("beam", dev.ouroboros.harness.config.ConfigWords.word(r.generate().mode()));
         assertEquals(5, r.generate().numBeams());
@@ -144,7 +148,7 @@ class ShippedConfigsTest {
         assertEquals("cuda", r.device());
 
         RunConfig k = RunConfig.load(CONFIGS.resolve("shumailov-keep10.yaml"), List.of());
-        assertEquals(10, k.train().epochs());
+        assertEquals(10, k.training().train().epochs());
         assertEquals(
                 List.of("keep-real:0.1"),
                 k.policies().stream()

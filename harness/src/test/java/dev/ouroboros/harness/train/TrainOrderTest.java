@@ -72,7 +72,7 @@ class TrainOrderTest {
         assertEquals("c12e557896d17057", runHash("train.write_order=true"));
         assertNotEquals("f6348f1bef13ed9c", fingerprint("train.shuffle=false"));
         assertNotEquals("c12e557896d17057", runHash("train.shuffle=false"));
-        assertTrue(RunConfig.parse("", List.of()).train().shuffle());
+        assertTrue(RunConfig.parse("", List.of()).training().train().shuffle());
         // a config.resolved.yaml written before the keys existed resumes with the same hash
         String old =
                 RunConfig.parse("", List.of("precision=fp32"))
@@ -83,8 +83,8 @@ class TrainOrderTest {
         assertTrue(old.contains("eval_batch_size:"), old);
         RunConfig resumed = RunConfig.parse(old, List.of());
         assertEquals("c12e557896d17057", resumed.hash());
-        assertTrue(resumed.train().shuffle());
-        assertTrue(!resumed.train().writeOrder());
+        assertTrue(resumed.training().train().shuffle());
+        assertTrue(!resumed.training().train().writeOrder());
     }
 
     /** Every step's block indices, in order. */
