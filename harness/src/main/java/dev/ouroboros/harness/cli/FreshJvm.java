@@ -1,9 +1,11 @@
 package dev.ouroboros.harness.cli;
 
+import dev.ouroboros.harness.base.StopRequest;
 import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.harness.run.Study;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 
 /**
@@ -11,7 +13,8 @@ import org.slf4j.Logger;
  * (with the parent's {@code -X} / {@code -D} options), one after another until the study is
  * complete. A study that is complete already is resumed in this process instead, so that it gets
  * what every resume does (metrics.jsonl repaired, synthetic sets verified, stale temporary files
- * removed) without a child that would have nothing to train.
+ * removed) without a child that would have nothing to train. A SIGTERM is forwarded to the child
+ * that runs, so {@code --fresh-jvm} stops under Slurm as a single process does (exit 75).
  */
 final class FreshJvm {
     /** The child JVM's main class, by name: commands do not depend on {@code Ouro}. */
@@ -56,7 +59,10 @@ final class FreshJvm {
             cmd.add(MAIN_CLASS);
             cmd.addAll(childArgs);
             log.info("--fresh-jvm: starting a child JVM for the next generation");
-            int code = new ProcessBuilder(cmd).inheritIO().start().waitFor();
+            int code = waitForwardingStop(new ProcessBuilder(cmd).inheritIO().start());
+            if (code == 0 && StopRequest.requested()) {
+                return StopRequest.EXIT_STATUS; // stopped between two generations
+            }
             if (code != 0) {
                 log.error(
                         "child JVM exited with {}; the run directory is consistent, resume with the same command",
@@ -65,5 +71,24 @@ final class FreshJvm {
             }
         }
         return 0;
+    }
+
+    /**
+     * The child's exit status. A SIGTERM to this process while the child runs (Slurm signals the
+     * process it started) goes on to the child, which finishes its optimizer step, checkpoints and
+     * exits {@link StopRequest#EXIT_STATUS}; without forwarding this parent would die with 143 and
+     * leave the child running.
+     */
+    private static int waitForwardingStop(Process child) throws InterruptedException {
+        try (StopRequest.Polling polling = StopRequest.polling()) {
+            boolean forwarded = false;
+            while (!child.waitFor(100, TimeUnit.MILLISECONDS)) {
+                if (!forwarded && StopRequest.requested()) {
+                    child.destroy(); // SIGTERM on Unix
+                    forwarded = true;
+                }
+            }
+            return child.exitValue();
+        }
     }
 }
