@@ -251,7 +251,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 topK,
                 topP,
                 new dev.ouroboros.harness.run.BatchSize(batchSize),
-                decoding);
+                dev.ouroboros.models.PrecisionChoice.of(decoding));
     }
 
     /**

@@ -138,7 +138,7 @@ public record RunConfig(
             int topK,
             double topP,
             BatchSize batchSize,
-            Precision precision) {
+            PrecisionChoice precision) {
 
         public enum Mode {
             BEAM,
@@ -150,7 +150,7 @@ public record RunConfig(
             Checks.positive("generate.num_beams", numBeams);
             Checks.positive("generate.new_tokens", newTokens);
             java.util.Objects.requireNonNull(batchSize, "generate.batch_size");
-            precision = precision == null ? Precision.FP32 : precision;
+            precision = precision == null ? PrecisionChoice.FP32 : precision;
             Checks.positive("generate.repetition_penalty", repetitionPenalty);
             Checks.positive("generate.temperature", temperature);
             Checks.nonNegative("generate.top_k", topK);
@@ -175,6 +175,33 @@ public record RunConfig(
                     precision);
         }
 
+        /**
+         * These settings with {@code precision: auto} fixed: the study's resolved training
+         * precision, or fp32 under eager attention (half decoding needs the fused step).
+         */
+        Generate resolved(Precision training, Attention attention) {
+            if (!precision.isAuto()) {
+                return this;
+            }
+            Precision p = attention == Attention.EAGER ? Precision.FP32 : training;
+            return new Generate(
+                    mode,
+                    numBeams,
+                    repetitionPenalty,
+                    newTokens,
+                    lengthPenalty,
+                    temperature,
+                    topK,
+                    topP,
+                    batchSize,
+                    PrecisionChoice.of(p));
+        }
+
+        /** The precision decoding runs in; {@code auto} must have been resolved. */
+        public Precision fixedPrecision() {
+            return precision.fixed();
+        }
+
         /** Sequences decoded per prompt: the beams of beam search, else one. */
         public int rowsPerPrompt() {
             return mode == Mode.BEAM ? numBeams : 1;
@@ -192,7 +219,9 @@ public record RunConfig(
     }
 
     public RunConfig {
-        if (generate.precision().isHalf() && model.attention() == Attention.EAGER) {
+        if (!generate.precision().isAuto()
+                && generate.precision().fixed().isHalf()
+                && model.attention() == Attention.EAGER) {
             throw new UserInputException(
                     "config: generate.precision "
                             + generate.precision().label()
@@ -246,6 +275,9 @@ public record RunConfig(
         }
         if (model.tokenizer() != null && model.tokenizer().startsWith("bpe:")) {
             bpeSize(model.tokenizer());
+        }
+        if (generate.precision().isAuto() && !training.precision().isAuto()) {
+            generate = generate.resolved(training.precision().fixed(), model.attention());
         }
         policies = List.copyOf(policies);
         seeds = List.copyOf(seeds);
@@ -361,7 +393,11 @@ public record RunConfig(
             // what every run made before data.subset existed did: their hash is unchanged
             ((ObjectNode) n.get("data")).remove("subset");
         }
-        if (generate.precision() == Precision.FP32) {
+        if (generate.precision().isAuto()) {
+            throw new IllegalStateException(
+                    "the hash of generate.precision auto: resolve it first");
+        }
+        if (generate.precision() == PrecisionChoice.FP32) {
             // likewise for generate.precision: every run before it decoded in fp32
             ((ObjectNode) n.get("generate")).remove("precision");
         }

@@ -46,7 +46,7 @@ public record GenerateBatch(int prompts, String line) {
         }
         long per =
                 GenerationMemory.bytesPerPrompt(
-                        shape, g.rowsPerPrompt(), promptLen, g.newTokens(), g.precision());
+                        shape, g.rowsPerPrompt(), promptLen, g.newTokens(), g.fixedPrecision());
         int n = GenerationMemory.batchFor(free, per, Math.max(1, count));
         return new GenerateBatch(
                 n,

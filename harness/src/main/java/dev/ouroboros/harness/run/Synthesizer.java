@@ -71,7 +71,7 @@ public final class Synthesizer {
         GenerationResult r =
                 new Generator(model)
                         .limitIds(Math.min(tok.idLimit(), model.config().vocabSize()))
-                        .precision(g.precision())
+                        .precision(g.fixedPrecision())
                         .generate(prompts, options(g, stream));
         return r.tokens();
     }
