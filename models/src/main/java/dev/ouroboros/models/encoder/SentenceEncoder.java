@@ -80,8 +80,11 @@ public final class SentenceEncoder implements AutoCloseable {
      * What {@code ouro validate} checks without allocating the model: the layout, {@code
      * config.json}, a loadable {@code tokenizer.json}, and weights whose names, shapes and dtypes
      * fit the config. One-line {@link UserInputException} otherwise.
+     *
+     * @return what was found, e.g. {@code BERT 6 layers, hidden 384, 256 tokens per sentence, mean
+     *     pooling, normalised}
      */
-    public static void check(Path dir) {
+    public static String check(Path dir) {
         EncoderLayout layout = EncoderLayout.read(dir);
         BertConfig cfg = BertConfig.read(layout.modelDir());
         tokenizer(layout, cfg).close();
@@ -92,12 +95,24 @@ public final class SentenceEncoder implements AutoCloseable {
                     layout.modelDir().toString(),
                     t -> {});
         }
+        return "BERT "
+                + cfg.numHiddenLayers()
+                + " layers, hidden "
+                + cfg.hiddenSize()
+                + ", "
+                + maxSeqLength(layout, cfg)
+                + " tokens per sentence, mean pooling"
+                + (layout.normalize() ? ", normalised" : "");
+    }
+
+    private static int maxSeqLength(EncoderLayout layout, BertConfig cfg) {
+        int cap = cfg.maxPositionEmbeddings();
+        return layout.maxSeqLength() > 0 ? Math.min(layout.maxSeqLength(), cap) : cap;
     }
 
     /** Tokens per sentence, {@code [CLS]} and {@code [SEP]} included. */
     public int maxSeqLength() {
-        int cap = block.config().maxPositionEmbeddings();
-        return layout.maxSeqLength() > 0 ? Math.min(layout.maxSeqLength(), cap) : cap;
+        return maxSeqLength(layout, block.config());
     }
 
     private static HuggingFaceTokenizer tokenizer(EncoderLayout layout, BertConfig cfg) {
@@ -109,8 +124,7 @@ public final class SentenceEncoder implements AutoCloseable {
                             + " a vocab.txt-only checkpoint can be re-saved with"
                             + " AutoTokenizer.from_pretrained(dir).save_pretrained(dir))");
         }
-        int cap = cfg.maxPositionEmbeddings();
-        int max = layout.maxSeqLength() > 0 ? Math.min(layout.maxSeqLength(), cap) : cap;
+        int max = maxSeqLength(layout, cfg);
         // truncation keeps [CLS] … [SEP] (the post-processor adds them after truncating); no
         // padding: each batch is padded to its own longest row here
         Map<String, String> options =
