@@ -97,6 +97,12 @@ public final class MetricDefs {
                 "mean BLEU-4 (Chen & Cherry method 1, ε = 0.1) of each sampled text vs the others",
                 Better.LOWER,
                 "ratio");
+        // semantic diversity (text side, with eval.semantic_encoder)
+        add(
+                "semantic_cosine",
+                "mean pairwise cosine distance (1 − cos) of sentence embeddings of ≤ 3000 sampled sentences (Guo et al. 2024)",
+                Better.HIGHER,
+                "distance");
         // tail
         add(
                 "rare_recall_decile",

@@ -208,13 +208,26 @@ public record RunConfig(
         }
     }
 
+    /**
+     * @param semanticEncoder a sentence-transformers BERT directory: {@code semantic_cosine} of the
+     *     continuations is computed with it (null: not computed;
+     *     docs/metrics.md#semantic-diversity)
+     */
     public record Eval(
-            int batchSize, int rollingWindow, int diversityPrompts, int selfBleuSamples) {
+            int batchSize,
+            int rollingWindow,
+            int diversityPrompts,
+            int selfBleuSamples,
+            String semanticEncoder) {
         public Eval {
             Checks.positive("eval.batch_size", batchSize);
             Checks.nonNegative("eval.rolling_window", rollingWindow);
             Checks.nonNegative("eval.diversity_prompts", diversityPrompts);
             Checks.nonNegative("eval.self_bleu_samples", selfBleuSamples);
+            if (semanticEncoder != null && semanticEncoder.isBlank()) {
+                throw new UserInputException(
+                        "config: eval.semantic_encoder is empty (a directory, or null for none)");
+            }
         }
     }
 
@@ -400,6 +413,10 @@ public record RunConfig(
         if (generate.precision() == PrecisionChoice.FP32) {
             // likewise for generate.precision: every run before it decoded in fp32
             ((ObjectNode) n.get("generate")).remove("precision");
+        }
+        if (eval.semanticEncoder() == null) {
+            // likewise: the key is hashed only when set, so configs without it keep their hash
+            ((ObjectNode) n.get("eval")).remove("semantic_encoder");
         }
         try {
             byte[] d =

@@ -36,6 +36,8 @@ import java.util.random.RandomGeneratorFactory;
  *       diversity, self-BLEU and tail metrics of those continuations;
  *   <li>split {@code real}: the same metrics of the real continuations (the odd-numbered blocks
  *       that follow each prompt): the reference line, equal-length text;
+ *   <li>both splits: {@code semantic_cosine} when {@code eval.semantic_encoder} is set ({@link
+ *       SemanticEval});
  *   <li>split {@code synthetic}: quantiles of the per-sample perplexity, under the generation-0
  *       model, of the synthetic set this generation made (Shumailov et al. Fig. 1).
  * </ul>
@@ -165,6 +167,7 @@ final class GenerationEval {
         putFinite(generated, "rare_mass_decile", mass[0]);
         putFinite(generated, "rare_mass_hapax", mass[1]);
         Map<String, Double> reference = diversity(cfg, real, real, data.truth(), seed, t);
+        SemanticEval.add(cfg, model.device(), genText, realText, seed, t, generated, reference);
         return List.of(
                 MetricsRow.of(policy, (int) seed, t, "generated", generated, Map.of()),
                 MetricsRow.of(policy, (int) seed, t, "real", reference, Map.of()));

@@ -66,6 +66,10 @@ public final class StudyPlan {
             p.tokenizer();
             p.corpus();
             p.positions();
+            StudyPlan.Line semantic = SemanticEval.planLine(asked);
+            if (semantic != null) {
+                p.lines.add(semantic);
+            }
         }
         return p;
     }

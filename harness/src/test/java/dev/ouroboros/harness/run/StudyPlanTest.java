@@ -34,6 +34,12 @@ class StudyPlanTest {
     List<Refusal> refusals() throws IOException {
         Path text = tmp.resolve("corpus.txt");
         Files.writeString(text, "a line of text\n".repeat(200));
+        Path noWeights = tmp.resolve("encoder");
+        Files.createDirectories(noWeights);
+        Path encoder = Path.of("../models/src/test/resources/encoder/model");
+        for (String f : List.of("config.json", "tokenizer.json")) {
+            Files.copy(encoder.resolve(f), noWeights.resolve(f));
+        }
         return List.of(
                 new Refusal(
                         "block_size above a from-scratch model's position table",
@@ -69,6 +75,15 @@ class StudyPlanTest {
                         List.of("policies=[fresh-real:0.5]", "generations=200"),
                         "policy fresh-real:0.5: needs 2388 unused real blocks, the train split"
                                 + " has only"),
+                new Refusal(
+                        "an eval.semantic_encoder directory without weights",
+                        List.of("eval.semantic_encoder=" + noWeights),
+                        "eval.semantic_encoder "
+                                + noWeights
+                                + ": "
+                                + noWeights
+                                + ": no model.safetensors, model.safetensors.index.json or"
+                                + " pytorch_model.bin"),
                 new Refusal(
                         "a model too big for the disk (found on the data)",
                         List.of("model.hidden_size=65536", "model.num_hidden_layers=64"),
