@@ -2,6 +2,7 @@ package dev.ouroboros.harness.cli;
 
 import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.harness.run.Study;
+import dev.ouroboros.models.io.DirLock;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -26,6 +27,7 @@ final class FreshJvm {
      */
     static int run(RunConfig cfg, List<String> childArgs, Runnable inProcess, Logger log)
             throws Exception {
+        requireUnlocked(cfg.runDir());
         if (Study.isComplete(cfg) || cfg.kind() == RunConfig.Kind.GAUSSIAN) {
             inProcess.run(); // the Gaussian testbed has no generation worth a JVM of its own
             return 0;
@@ -65,5 +67,17 @@ final class FreshJvm {
             }
         }
         return 0;
+    }
+
+    /**
+     * Another process writing the run directory is refused here, in one line, before any child JVM
+     * is started (the lock is taken and let go: each child takes it for its generation).
+     */
+    static void requireUnlocked(java.nio.file.Path runDir) throws java.io.IOException {
+        if (java.nio.file.Files.isDirectory(runDir)) {
+            try (DirLock lock = DirLock.take(runDir, "run directory")) {
+                // free: the children may take it
+            }
+        }
     }
 }
