@@ -46,6 +46,36 @@ public final class FiniteWeights {
     }
 
     /**
+     * The parameter holding the largest magnitude, as "NAME (|w| max X)" (one host read), or null
+     * when there is none: where a step that blew up from finite weights most likely grew them.
+     */
+    public static String largest(Map<String, Parameter> params) {
+        List<String> names = new ArrayList<>(params.size());
+        try (NDList maxes = new NDList(params.size())) {
+            for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                try (NDArray abs = e.getValue().getArray().abs()) {
+                    maxes.add(abs.max());
+                }
+                names.add(e.getKey());
+            }
+            if (maxes.isEmpty()) {
+                return null;
+            }
+            try (NDArray all = NDArrays.stack(maxes)) {
+                float[] v = all.toFloatArray(); // the one host read
+                int k = 0;
+                for (int i = 1; i < v.length; i++) {
+                    k = v[i] > v[k] ? i : k;
+                }
+                return names.get(k)
+                        + " (|w| max "
+                        + String.format(java.util.Locale.ROOT, "%.3g", v[k])
+                        + ")";
+            }
+        }
+    }
+
+    /**
      * Throws {@link UserInputException} naming {@code source} and the first non-finite tensor of
      * {@code model}, if any (the model is closed then).
      */

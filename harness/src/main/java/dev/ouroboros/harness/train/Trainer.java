@@ -402,13 +402,16 @@ public final class Trainer {
     private TrainingDivergedException diverged(
             Run run, TrainingState state, long step, TrainStep.NonFinite nf) {
         run.log().diverged(step, nf.what, nf.value);
+        Map<String, Parameter> params = model.block().parametersByName();
+        String bad = FiniteWeights.firstNonFinite(params);
         return new TrainingDivergedException(
                 step,
                 nf.what,
                 nf.value,
                 state.lastCheckpoint,
                 run.store().root().toString(),
-                FiniteWeights.firstNonFinite(model.block().parametersByName()));
+                bad,
+                bad == null ? FiniteWeights.largest(params) : null);
     }
 
     /**

@@ -25,6 +25,21 @@ public final class TrainingDivergedException extends dev.ouroboros.models.UserIn
             long lastCheckpointStep,
             String checkpointDir,
             String badWeight) {
+        this(step, what, value, lastCheckpointStep, checkpointDir, badWeight, null);
+    }
+
+    /**
+     * @param largestWeight with finite weights, the parameter of the largest magnitude ("NAME (|w|
+     *     max X)"), named in the advice; or null
+     */
+    public TrainingDivergedException(
+            long step,
+            String what,
+            double value,
+            long lastCheckpointStep,
+            String checkpointDir,
+            String badWeight,
+            String largestWeight) {
         super(
                 "training diverged at step "
                         + step
@@ -45,7 +60,11 @@ public final class TrainingDivergedException extends dev.ouroboros.models.UserIn
                                         + " checked finite: an earlier update overflowed them,"
                                         + " most often a learning rate far too high (lower"
                                         + " optim.lr, raise schedule.warmup_steps))"
-                                : " (the weights were finite before this step: most often the"
+                                : " (the weights were finite before this step"
+                                        + (largestWeight != null
+                                                ? ", the largest in " + largestWeight
+                                                : "")
+                                        + ": most often the"
                                         + " learning rate is too high (lower optim.lr, raise"
                                         + " schedule.warmup_steps); also check the data, and under"
                                         + " fp16 try bf16)"));

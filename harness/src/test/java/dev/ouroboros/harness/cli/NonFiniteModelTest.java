@@ -118,12 +118,31 @@ class NonFiniteModelTest {
         assertFalse(Files.exists(out.resolve("model.safetensors")));
     }
 
+    /** The study's plan scans the base's weights: validate and run refuse alike, nothing left. */
     @Test
     void aStudyFromANanBaseIsRefused() {
-        List<String> a = new ArrayList<>(List.of("run", StudyTestSupport.SMOKE.toString()));
-        a.addAll(StudyTestSupport.tiny(tmp.resolve("runs-base")));
+        Path runs = tmp.resolve("runs-base");
+        List<String> a = new ArrayList<>(List.of(StudyTestSupport.SMOKE.toString()));
+        a.addAll(StudyTestSupport.tiny(runs));
         a.addAll(List.of("generations=1", "init=base", "model.base=" + nan));
-        refusedInOneLine(CliRun.of(a.toArray(String[]::new)), "run");
+        List<String> v = new ArrayList<>(List.of("validate"));
+        v.addAll(a);
+        List<String> r = new ArrayList<>(List.of("run"));
+        r.addAll(a);
+        CliRun validate = CliRun.of(v.toArray(String[]::new));
+        CliRun run = CliRun.of(r.toArray(String[]::new));
+        String line =
+                "model.base "
+                        + nan
+                        + ": tensor model."
+                        + POISONED
+                        + " holds NaN or an infinity (a corrupt or diverged model); it is refused"
+                        + " rather than used";
+        assertEquals(2, validate.exitCode(), validate.out());
+        assertTrue(validate.out().contains("✗ " + line), validate.out());
+        assertEquals(2, run.exitCode(), run.err());
+        assertEquals("ouro: " + line, run.err().strip());
+        assertFalse(Files.exists(runs.resolve("study")), "run left its directory");
     }
 
     /**
@@ -142,6 +161,7 @@ class NonFiniteModelTest {
             assertEquals(1, lines.size(), r.err());
             assertTrue(lines.get(0).startsWith("ouro: training diverged at step "), lines.get(0));
             assertTrue(lines.get(0).contains("lower optim.lr"), lines.get(0));
+            assertTrue(lines.get(0).contains(", the largest in "), lines.get(0)); // the tensor
         }
     }
 
