@@ -2,7 +2,7 @@
 # Bad-day campaign (issue 13): bad configs, missing files, unwritable output, corrupted run files; each case prints
 # its exit code, how many stack-trace lines its stderr holds, and its first message line. Expected: bad input exit 2
 # with 0 stack lines; the real run, the repair and the recompute exit 0.
-#   scripts/campaign/bad-day.sh            # ~3 min on 2 cores; writes /tmp/ouro-campaign
+#   scripts/campaign/bad-day.sh            # ~3 min on 2 cores (~8 with the issue-23 cases); writes /tmp/ouro-campaign
 set -u
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 O="$root/scripts/ouro"
@@ -58,3 +58,49 @@ run init-hidden-huge   $O init --out $T/huge --tokenizer $TOK --hidden 100000
 run init-out-is-file   $O init --out $T/afile --tokenizer $TOK
 run generate-empty     $O generate --model $MODEL --prompts /dev/null --out $T/g2.bin
 run unknown-train-key  $O train --config $root/configs/train-tiny.yaml out=$T/tr train.block_size=100000
+# --- issue 23 (items 4, 6, 7): non-finite weights, divergence, validate/run agreement, names and long lines ---
+# plan pairs: validate and run must give the same line, exit 2, and run must leave no directory
+pair() {
+  local name=$1; shift
+  run "$name-validate" $O validate $C "name=p-$name" out=$T/plan "$@"
+  run "$name-run" $O run $C "name=p-$name" out=$T/plan "$@"
+  v=$(grep -m1 '^✗' $T/$name-validate.out | cut -c5-); r=$(grep -m1 '^ouro: ' $T/$name-run.err | cut -c7-)
+  [ -n "$v" ] && [ "$v" = "$r" ] && same=same || same=DIFFERENT
+  [ -e "$T/plan/p-$name" ] && left=LEFT-DIR || left=no-dir
+  printf '%-22s %s %s\n' "$name" "$same" "$left"
+}
+printf 'a b c d e\nf g h\n' > $T/short.txt; : > $T/empty.txt
+mkdir -p $T/wide && cp $MODEL/* $T/wide/ && sed -i 's/"ffn_dim": 128/"ffn_dim": 256/' $T/wide/config.json
+mkdir -p $T/deep && cp $MODEL/* $T/deep/ && sed -i 's/"num_hidden_layers": 2/"num_hidden_layers": 3/' $T/deep/config.json
+pair short-corpus   data.corpus=text data.path=$T/short.txt model.tokenizer=bpe:300
+pair empty-corpus   data.corpus=text data.path=$T/empty.txt model.tokenizer=bpe:300
+pair out-is-file    out=$T/afile
+pair name-300       name=$(printf 'n%.0s' $(seq 300))
+pair block-overflow data.block_size=2147483647 generate.new_tokens=2147483647 model.max_position_embeddings=2147483647
+pair huge-truth     data.ground_truth.train_lines=2000000000
+pair base-shapes    init=base model.base=$T/wide
+pair base-count     init=base model.base=$T/deep
+pair vocab-small    model.vocab_size=20
+pair epochs-frac    train.epochs=1.5
+pair fresh-empty    'policies=[fresh-real:0.5]' data.ground_truth.train_lines=40 data.max_train_blocks=100000
+# non-finite weights: the golden model with its last float overwritten by a NaN
+mkdir -p $T/nan && cp $MODEL/* $T/nan/ && printf '\x00\x00\xc0\x7f' | dd of=$T/nan/model.safetensors bs=1 seek=$(( $(stat -c %s $T/nan/model.safetensors) - 4 )) conv=notrunc 2>/dev/null
+run nan-eval           $O eval --model $T/nan --text $root/models/src/test/resources/golden/eval.txt --block 16
+run nan-generate       $O generate --model $T/nan --prompts /etc/hostname --out $T/g3.bin
+run nan-convert        $O convert --model $T/nan --out $T/nan-converted
+run nan-base-run       $O run $C name=nb out=$T/runs init=base model.base=$T/nan generations=1 'seeds=[0]' 'policies=[replace]'
+run diverge-lr         $O run $C name=lr out=$T/runs optim.lr=1e30 generations=1 'seeds=[0]' 'policies=[replace]'
+run diverge-resume     $O run $C name=lr out=$T/runs optim.lr=1e30 generations=1 'seeds=[0]' 'policies=[replace]'
+# locale: scripts/ouro starts the JVM under C.UTF-8 when the caller's locale is not UTF-8
+cp $root/models/src/test/resources/golden/eval.txt "$T/évaluation.txt"
+run c-locale-name      env LC_ALL=C $O validate $C name=étude out=$T/runs
+run c-locale-text      env LC_ALL=C $O eval --model $MODEL --text "$T/évaluation.txt" --block 16
+# a 50 MB corpus in one line: progress lines while it is tokenized
+python3 -c 'import sys; open(sys.argv[1], "w").write("abcd efg " * 5_500_000)' $T/long.txt
+run long-line          $O eval --model $MODEL --text $T/long.txt --block 16 --max-blocks 4
+echo "long-line progress lines: $(grep -c 'tokenizing one line' $T/long-line.err)"
+# --fresh-jvm on a run directory another process holds: refused before any child starts
+mkdir -p $T/runs/s && python3 -c 'import fcntl,sys,time; f=open(sys.argv[1],"w"); fcntl.lockf(f,fcntl.LOCK_EX); time.sleep(60)' $T/runs/s/.lock & locker=$!
+sleep 1
+run fresh-jvm-locked   $O run $C name=s out=$T/runs generations=3 'seeds=[0]' 'policies=[replace]' --fresh-jvm
+kill $locker 2>/dev/null

@@ -51,7 +51,7 @@ public final class ShumailovBlocking {
                             for (String line :
                                     lines.subList(
                                             c * CHUNK, Math.min(lines.size(), (c + 1) * CHUNK))) {
-                                for (long id : tokenizer.encode(line)) {
+                                for (long id : LongLines.encode(tokenizer, line)) {
                                     part.add(Math.toIntExact(id));
                                 }
                             }

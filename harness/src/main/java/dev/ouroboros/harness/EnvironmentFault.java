@@ -32,6 +32,9 @@ public final class EnvironmentFault {
         String outerPathMessage =
                 null; // an enclosing message that names the file, e.g. AtomicFile's
         for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof java.nio.file.InvalidPathException p) {
+                return unmappableName(p);
+            }
             if (c instanceof ReadOnlyFileSystemException) {
                 return "read-only file system; choose a directory you can write (out=...)";
             }
@@ -61,6 +64,23 @@ public final class EnvironmentFault {
             }
         }
         return null;
+    }
+
+    /**
+     * A path the JVM cannot encode: under a non-UTF-8 locale (LC_ALL=C) file names are ASCII to the
+     * JVM, fixed when it starts, so a non-ASCII run name or file cannot be made or opened.
+     */
+    private static String unmappableName(java.nio.file.InvalidPathException p) {
+        String enc = System.getProperty("sun.jnu.encoding", "?");
+        return p.getInput()
+                + ": "
+                + p.getReason()
+                + (enc.replace("-", "").equalsIgnoreCase("UTF8")
+                        ? ""
+                        : " (the JVM encodes file names in "
+                                + enc
+                                + ", from the locale; run it under a UTF-8 locale, e.g."
+                                + " LC_ALL=C.UTF-8, as scripts/ouro does)");
     }
 
     private static String reason(FileSystemException f) {

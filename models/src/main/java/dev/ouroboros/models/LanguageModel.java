@@ -127,7 +127,9 @@ public final class LanguageModel implements AutoCloseable {
         try (MappingScope mappings = new MappingScope()) {
             Map<String, RawTensor> sd = StateDicts.read(dir, mappings);
             OptWeights.bind(block, sd, dir.toString(), mappings::release);
-            return onDevice(block, device);
+            // NaN or an infinity in a weight: refused here, not as "perplexity NaN" or a failure
+            // deep in synthesis (one host read)
+            return FiniteWeights.require(onDevice(block, device), dir.toString());
         }
     }
 

@@ -39,6 +39,8 @@ public final class ConvertCommand implements Callable<Integer> {
         OutputDirs.requireEmpty(out);
         try (LanguageModel m = LanguageModel.load(model, Device.cpu());
                 OptTokenizer tok = OptTokenizer.load(model)) {
+            // a tokenizer with ids beyond the embedding would make a checkpoint nothing can use
+            m.requireVocabulary(tok, model + " (its tokenizer)");
             m.save(out);
             tok.save(out);
             spec.commandLine()

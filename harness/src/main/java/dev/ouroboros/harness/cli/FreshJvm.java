@@ -3,6 +3,7 @@ package dev.ouroboros.harness.cli;
 import dev.ouroboros.harness.base.StopRequest;
 import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.harness.run.Study;
+import dev.ouroboros.models.io.DirLock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +30,7 @@ final class FreshJvm {
      */
     static int run(RunConfig cfg, List<String> childArgs, Runnable inProcess, Logger log)
             throws Exception {
+        requireUnlocked(cfg.runDir());
         if (Study.isComplete(cfg) || cfg.kind() == RunConfig.Kind.GAUSSIAN) {
             inProcess.run(); // the Gaussian testbed has no generation worth a JVM of its own
             return 0;
@@ -89,6 +91,18 @@ final class FreshJvm {
                 }
             }
             return child.exitValue();
+        }
+    }
+
+    /**
+     * Another process writing the run directory is refused here, in one line, before any child JVM
+     * is started (the lock is taken and let go: each child takes it for its generation).
+     */
+    static void requireUnlocked(java.nio.file.Path runDir) throws java.io.IOException {
+        if (java.nio.file.Files.isDirectory(runDir)) {
+            try (DirLock lock = DirLock.take(runDir, "run directory")) {
+                // free: the children may take it
+            }
         }
     }
 }

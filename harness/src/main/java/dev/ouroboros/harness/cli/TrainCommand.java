@@ -60,7 +60,7 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (TrainingDivergedException e) {
             err.println("ouro: " + e.getMessage());
             err.flush();
-            return ExitCode.FAILURE;
+            return ExitCode.BAD_INPUT;
         }
         return 0;
     }

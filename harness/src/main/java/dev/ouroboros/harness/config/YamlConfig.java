@@ -40,6 +40,8 @@ public final class YamlConfig {
                     .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                     .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                     .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                    // an integer key refuses 1.5 instead of truncating it to 1
+                    .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                     .registerModule(ConfigWords.module());
 
     /** Keys of older configs and what they are called now. */
@@ -152,6 +154,19 @@ public final class YamlConfig {
                         source + ": " + u.getMessage().replaceFirst("^config: ", ""));
             }
             String path = e instanceof JsonMappingException m ? pathOf(m) : "?";
+            java.util.regex.Matcher fraction =
+                    java.util.regex.Pattern.compile(
+                                    "^Cannot coerce Floating-point value \\(([^)]*)\\)")
+                            .matcher(firstLine(e.getOriginalMessage()));
+            if (fraction.find()) {
+                throw new UserInputException(
+                        source
+                                + ": bad value for '"
+                                + path
+                                + "' ("
+                                + fraction.group(1)
+                                + ": a whole number is expected)");
+            }
             throw new UserInputException(
                     source
                             + ": bad value for '"

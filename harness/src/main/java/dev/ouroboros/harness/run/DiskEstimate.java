@@ -35,12 +35,22 @@ public record DiskEstimate(long modelBytes, long models, long syntheticSets, lon
         }
         try {
             long used = 0;
+            long dataWritten = 0;
             if (Files.isDirectory(runDir)) {
+                Path data = runDir.resolve("data");
                 try (Stream<Path> s = Files.walk(runDir)) {
-                    used = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+                    for (Path p : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
+                        if (!p.startsWith(data)) {
+                            used += p.toFile().length();
+                        } else if (ownCopy(p)) {
+                            dataWritten += p.toFile().length();
+                        }
+                    }
                 }
             }
-            long free = Files.getFileStore(existing).getUsableSpace();
+            // the real data a run has prepared (data/) is counted as not yet written, as validate
+            // counts it: the disk it took (a copy, not a link into the shared cache) is free again
+            long free = Files.getFileStore(existing).getUsableSpace() + dataWritten;
             long more = bytes - used;
             return more <= free
                     ? null
@@ -59,6 +69,16 @@ public record DiskEstimate(long modelBytes, long models, long syntheticSets, lon
                             + "; free space, set another `out`, or keep: last";
         } catch (IOException e) {
             throw new UncheckedIOException(existing + ": cannot measure free space", e);
+        }
+    }
+
+    /** Whether {@code p} is a file of its own, not a hard link (into the shared data cache). */
+    private static boolean ownCopy(Path p) {
+        try {
+            Object links = Files.getAttribute(p, "unix:nlink");
+            return !(links instanceof Integer n) || n <= 1;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return true;
         }
     }
 

@@ -61,11 +61,13 @@ public final class StudyPlan {
         StudyPlan p = new StudyPlan(asked);
         p.resolvePlacement();
         p.runDirectory();
+        p.outputPath();
         if (asked.kind() == RunConfig.Kind.LM) {
             p.base();
             p.tokenizer();
             p.corpus();
             p.positions();
+            p.corpusMemory();
             StudyPlan.Line semantic = SemanticEval.planLine(asked);
             if (semantic != null) {
                 p.lines.add(semantic);
@@ -199,6 +201,14 @@ public final class StudyPlan {
         try {
             Map<String, RawTensor> sd = StateDicts.read(base);
             long params = sd.values().stream().mapToLong(RawTensor::numel).sum();
+            String tensors = PlanChecks.baseTensors(base, baseShape, sd);
+            if (tensors == null) {
+                tensors = PlanChecks.baseFinite(base, sd);
+            }
+            if (tensors != null) {
+                problem(tensors);
+                return;
+            }
             ok(
                     "model.base "
                             + base
@@ -292,8 +302,8 @@ public final class StudyPlan {
         } else {
             return; // the base's problem is said already
         }
-        int b = asked.data().blockSize();
-        int n = asked.generate().newTokens();
+        long b = asked.data().blockSize(); // long: a huge block_size + new_tokens must not wrap
+        long n = asked.generate().newTokens();
         boolean continues = asked.generations() > 1 || asked.eval().diversityPrompts() > 0;
         if (b > table) {
             problem("model: data.block_size " + b + " exceeds " + of + " (" + table + ")");
@@ -321,6 +331,26 @@ public final class StudyPlan {
                             + b
                             + (continues ? " + generate.new_tokens " + n : "")
                             + ")");
+        }
+    }
+
+    /** The run directory can be made where {@code out} and {@code name} put it. */
+    private void outputPath() {
+        String p = PlanChecks.outputPath(asked.runDir());
+        if (p != null) {
+            problem(p);
+        }
+    }
+
+    /** The ground-truth corpus fits the heap while it is prepared (checked before it is made). */
+    private void corpusMemory() {
+        if (asked.data().corpus() == RunConfig.Data.CorpusKind.GROUND_TRUTH) {
+            String p =
+                    PlanChecks.groundTruthMemory(
+                            asked.data().groundTruth(), Runtime.getRuntime().maxMemory());
+            if (p != null) {
+                problem(p);
+            }
         }
     }
 
@@ -358,6 +388,11 @@ public final class StudyPlan {
                         + " test blocks; "
                         + data.prompts().length
                         + " diversity prompts");
+        String empty = PlanChecks.splits(data, asked);
+        if (empty != null) {
+            problem(empty);
+            return;
+        }
         if (!modelShape(data)) {
             return;
         }

@@ -13,9 +13,11 @@ import dev.ouroboros.harness.base.Progress;
 import dev.ouroboros.harness.base.StopRequest;
 import dev.ouroboros.harness.config.Training;
 import dev.ouroboros.models.CrashPoint;
+import dev.ouroboros.models.FiniteWeights;
 import dev.ouroboros.models.LanguageModel;
 import dev.ouroboros.models.OptWeights;
 import dev.ouroboros.models.Precision;
+import dev.ouroboros.models.UserInputException;
 import dev.ouroboros.models.io.RawTensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -190,6 +192,9 @@ public final class Trainer {
                 LossScaler.of(precision, o.lossScaleInit(), o.lossScaleGrowthInterval());
         TrainingState state = startOrResume(store, fingerprint, params, opt, scaler, total);
         long resumedFrom = state.lastCheckpoint; // -1 = a fresh run
+        if (resumedFrom >= 0) { // a loaded model was checked at load; a checkpoint is checked here
+            requireFiniteCheckpoint(store, resumedFrom, params);
+        }
         try (TrainLog log = new TrainLog(runDir.resolve("train.jsonl"), state.step, console);
                 NDManager pendingStats = model.manager().newSubManager();
                 Progress bar =
@@ -224,6 +229,7 @@ public final class Trainer {
             OptWeights.copyInto(byKey, params);
         }
         opt.close();
+        requireFiniteResult(state, store, params);
         return new Result(
                 state.step,
                 resumedFrom,
@@ -396,18 +402,69 @@ public final class Trainer {
     private TrainingDivergedException diverged(
             Run run, TrainingState state, long step, TrainStep.NonFinite nf) {
         run.log().diverged(step, nf.what, nf.value);
+        Map<String, Parameter> params = model.block().parametersByName();
+        String bad = FiniteWeights.firstNonFinite(params);
         return new TrainingDivergedException(
                 step,
                 nf.what,
                 nf.value,
                 state.lastCheckpoint,
                 run.store().root().toString(),
-                NonFiniteWeights.first(model));
+                bad,
+                bad == null ? FiniteWeights.largest(params) : null);
+    }
+
+    /**
+     * The checkpoint a run resumed from holds only finite weights (one host read): one that does
+     * not was written after an update that overflowed, or was corrupted on disk.
+     */
+    private static void requireFiniteCheckpoint(
+            CheckpointStore store, long step, Map<String, Parameter> params) {
+        String bad = FiniteWeights.firstNonFinite(params);
+        if (bad != null) {
+            throw new UserInputException(
+                    store.root().resolve(String.format("step-%08d", step))
+                            + ": the checkpoint's weight "
+                            + bad
+                            + " holds NaN or an infinity (written after an update that"
+                            + " overflowed, or corrupted on disk); delete "
+                            + store.root()
+                            + " to train this generation again from its start (with a lower"
+                            + " optim.lr if it diverged)");
+        }
+    }
+
+    /**
+     * The weights training ends with are finite (one host read): the last steps' losses and
+     * gradients can be finite while their update overflows a weight, which would otherwise fail
+     * later, deep in synthesis or evaluation.
+     */
+    private void requireFiniteResult(
+            TrainingState state, CheckpointStore store, Map<String, Parameter> params) {
+        String bad = FiniteWeights.firstNonFinite(params);
+        if (bad != null) {
+            throw new TrainingDivergedException(
+                    state.step,
+                    "weight " + bad + " after the update",
+                    Double.NaN,
+                    state.lastCheckpoint,
+                    store.root().toString(),
+                    null);
+        }
     }
 
     /** Validates the epoch just finished, keeps its weights if best, logs the epoch row. */
     private CheckpointStore.EpochRecord endEpoch(Run run, TrainingState state, int epoch) {
         double val = validate();
+        if (Double.isInfinite(val) || (Double.isNaN(val) && validation.count() > 0)) {
+            throw new TrainingDivergedException(
+                    state.step,
+                    "the validation loss after epoch " + (epoch + 1),
+                    val,
+                    state.lastCheckpoint,
+                    run.store().root().toString(),
+                    FiniteWeights.firstNonFinite(model.block().parametersByName()));
+        }
         boolean best = state.improves(val);
         if (best) {
             List<RawTensor> weights = OptWeights.stateDict(model.block());
