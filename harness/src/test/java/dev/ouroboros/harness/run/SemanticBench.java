@@ -1,6 +1,7 @@
 package dev.ouroboros.harness.run;
 
 import ai.djl.Device;
+import dev.ouroboros.eval.semantic.SemanticCosine;
 import dev.ouroboros.eval.semantic.Sentences;
 import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.models.encoder.SentenceEncoder;
@@ -48,6 +49,9 @@ public final class SemanticBench {
                     (double) tokens / sentences.size(),
                     enc.maxSeqLength());
         }
+        for (int i = 0; i < 3; i++) {
+            breakdown(encoder, sentences);
+        }
         double[] secs = new double[repeats + 1];
         Map<String, Double> g = new LinkedHashMap<>();
         Map<String, Double> r = new LinkedHashMap<>();
@@ -68,6 +72,30 @@ public final class SemanticBench {
                 timed[timed.length - 1],
                 g.get(SemanticEval.METRIC),
                 r.get(SemanticEval.METRIC));
+    }
+
+    /** Where the time of one split goes: load, tokenize, embed, distance. */
+    private static void breakdown(Path encoder, List<String> sentences) {
+        long t0 = System.nanoTime();
+        try (SentenceEncoder enc = SentenceEncoder.load(encoder, Device.cpu());
+                ai.djl.ndarray.NDManager m =
+                        ai.djl.ndarray.NDManager.newBaseManager(Device.cpu())) {
+            long t1 = System.nanoTime();
+            enc.tokenIds(sentences);
+            long t2 = System.nanoTime();
+            ai.djl.ndarray.NDArray e = enc.embed(m, sentences, SemanticCosine.BATCH);
+            e.toFloatArray();
+            long t3 = System.nanoTime();
+            SemanticCosine.meanPairwiseDistance(e);
+            long t4 = System.nanoTime();
+            System.out.printf(
+                    Locale.ROOT,
+                    "one split: load %.3f s, tokenize %.3f s, embed %.3f s, distance %.3f s%n",
+                    (t1 - t0) / 1e9,
+                    (t2 - t1) / 1e9,
+                    (t3 - t2) / 1e9,
+                    (t4 - t3) / 1e9);
+        }
     }
 
     private static List<String> chunks(String[] words, int from, int n, int per) {

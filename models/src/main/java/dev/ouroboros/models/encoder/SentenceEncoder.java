@@ -134,11 +134,42 @@ public final class SentenceEncoder implements AutoCloseable {
                         "padding", "false",
                         "maxLength", Integer.toString(max),
                         "modelMaxLength", Integer.toString(max));
+        HuggingFaceTokenizer tok;
         try (InputStream in = Files.newInputStream(file)) {
-            return HuggingFaceTokenizer.newInstance(in, options);
+            tok = HuggingFaceTokenizer.newInstance(in, options);
         } catch (IOException | RuntimeException e) {
             String msg = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             throw new UserInputException(file + ": not a loadable tokenizer (" + msg + ")");
+        }
+        long limit = idLimit(file);
+        if (limit > cfg.vocabSize()) {
+            tok.close();
+            throw new UserInputException(
+                    file
+                            + ": the tokenizer's ids reach "
+                            + (limit - 1)
+                            + ", outside the encoder's vocab_size "
+                            + cfg.vocabSize()
+                            + " (a tokenizer of another model?)");
+        }
+        return tok;
+    }
+
+    /** One more than the largest id of {@code tokenizer.json}'s vocabulary and added tokens. */
+    private static long idLimit(Path file) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n =
+                    new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+            long max = -1;
+            for (com.fasterxml.jackson.databind.JsonNode id : n.path("model").path("vocab")) {
+                max = Math.max(max, id.asLong());
+            }
+            for (com.fasterxml.jackson.databind.JsonNode t : n.path("added_tokens")) {
+                max = Math.max(max, t.path("id").asLong());
+            }
+            return max + 1;
+        } catch (IOException e) {
+            throw new UserInputException(file + ": not readable JSON (" + e.getMessage() + ")");
         }
     }
 

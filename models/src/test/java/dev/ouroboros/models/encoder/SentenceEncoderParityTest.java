@@ -143,6 +143,13 @@ class SentenceEncoderParityTest {
         Files.writeString(tmp.resolve("config.json"), cfg.replace("\"bert\"", "\"roberta\""));
         e = assertThrows(UserInputException.class, () -> SentenceEncoder.check(tmp));
         assertTrue(e.getMessage().contains("model_type 'roberta'"), e.getMessage());
+        Files.writeString(
+                tmp.resolve("config.json"),
+                cfg.replace("\"vocab_size\": 136", "\"vocab_size\": 100"));
+        e = assertThrows(UserInputException.class, () -> SentenceEncoder.check(tmp));
+        assertTrue(
+                e.getMessage().contains("ids reach 135, outside the encoder's vocab_size 100"),
+                e.getMessage());
         Files.writeString(tmp.resolve("config.json"), cfg);
         Files.delete(tmp.resolve("tokenizer.json"));
         e = assertThrows(UserInputException.class, () -> SentenceEncoder.check(tmp));
