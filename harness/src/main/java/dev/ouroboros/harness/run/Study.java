@@ -286,6 +286,16 @@ public final class Study {
             double[] syntheticPpl = null;
             if (t < cfg.generations() - 1) {
                 SyntheticSets synthetic = synthetic(c.seed());
+                Path shared = t == 0 ? gen0.adoptedFrom(g) : null;
+                if (shared != null && Files.exists(g.resolve(SyntheticSets.FILE))) {
+                    console.accept(
+                            c.where(t)
+                                    + ": synthesize: shared ("
+                                    + dir.root().relativize(shared)
+                                    + "/"
+                                    + SyntheticSets.FILE
+                                    + ")");
+                }
                 BlockFile s = synthetic.make(model, c, t);
                 if (!Files.exists(evalJson)) { // else its scores are in there
                     syntheticPpl = synthetic.scoreUnderGen0(model, c, t, s);

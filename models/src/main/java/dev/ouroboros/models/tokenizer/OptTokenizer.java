@@ -203,6 +203,14 @@ public final class OptTokenizer implements AutoCloseable {
      * special_tokens_map.json} to {@code dir} (created if needed); transformers' {@code
      * AutoTokenizer} loads them with the same ids.
      */
+    /**
+     * About the bytes {@link #save} writes: tokenizer.json plus its two small config files (for the
+     * disk estimate of a study, which saves a copy with every model).
+     */
+    public long savedBytes() {
+        return canonicalJson.length + 1024L;
+    }
+
     public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.write(dir.resolve(TOKENIZER_JSON), canonicalJson);
