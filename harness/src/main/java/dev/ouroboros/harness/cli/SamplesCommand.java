@@ -37,8 +37,9 @@ import picocli.CommandLine.Spec;
         description = {
             "Show what each generation of one policy and seed wrote after the same evaluation prompt.",
             "One line per generation, under the prompt and the real text that follows it (from each",
-            "gen=NNN/continuations.jsonl). Prompt I is test block 2I, its reference block 2I+1. Defaults:",
-            "the config's first policy and seed, prompt 0, every generation that has its continuations."
+            "gen=NNN/continuations.jsonl). Prompt I is the I-th diversity prompt: a block of the run's test subset",
+            "(its test_block, printed with it; 2I only under data.subset: first), its reference the block after it.",
+            "Defaults: the config's first policy and seed, prompt 0, every generation that has its continuations."
         })
 public final class SamplesCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

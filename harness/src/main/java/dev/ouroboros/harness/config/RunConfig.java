@@ -78,6 +78,7 @@ public record RunConfig(
             long maxValidationBlocks,
             long maxTestBlocks,
             Subset subset,
+            SubsetSeed subsetSeed,
             WikitextLines wikitextLines,
             double validationFraction,
             double testFraction,
@@ -100,6 +101,16 @@ public record RunConfig(
             FIRST
         }
 
+        /**
+         * Whose seed draws the random subsets (D0, validation, test, diversity prompts): the
+         * study's first seed, shared by every seed ({@code study}), or each seed its own ({@code
+         * seed}: the seeds then vary the data too; policies stay paired within a seed).
+         */
+        public enum SubsetSeed {
+            STUDY,
+            SEED
+        }
+
         /** {@code raw}: the lines of wiki.*.raw; {@code hf}: the HF rows (a blank line is ""). */
         public enum WikitextLines {
             RAW,
@@ -112,6 +123,13 @@ public record RunConfig(
                         "config: data.path is required for data.corpus '"
                                 + ConfigWords.word(corpus)
                                 + "'");
+            }
+            subsetSeed = subsetSeed == null ? SubsetSeed.STUDY : subsetSeed;
+            if (subsetSeed == SubsetSeed.SEED && subset == Subset.FIRST) {
+                throw new UserInputException(
+                        "config: data.subset_seed 'seed' draws each seed's own random subsets;"
+                                + " data.subset 'first' takes the same first blocks for every seed"
+                                + " (set data.subset: random, or data.subset_seed: study)");
             }
             Checks.blocks(blockSize, maxTrainBlocks, maxValidationBlocks);
             Checks.nonNegative("data.max_test_blocks", maxTestBlocks);
@@ -406,9 +424,9 @@ public record RunConfig(
             // what every run made before data.subset existed did: their hash is unchanged
             ((ObjectNode) n.get("data")).remove("subset");
         }
-        if (generate.precision().isAuto()) {
-            throw new IllegalStateException(
-                    "the hash of generate.precision auto: resolve it first");
+        if (data.subsetSeed() == Data.SubsetSeed.STUDY) {
+            // likewise for data.subset_seed: every run before it drew its subsets from seeds[0]
+            ((ObjectNode) n.get("data")).remove("subset_seed");
         }
         if (generate.precision() == PrecisionChoice.FP32) {
             // likewise for generate.precision: every run before it decoded in fp32

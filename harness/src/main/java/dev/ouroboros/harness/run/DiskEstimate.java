@@ -15,13 +15,17 @@ import java.util.stream.Stream;
  * synthetic sets (int32 ids, plus their decoded text, about a quarter of that gzipped), the cached
  * real blocks, and each generation's small files.
  *
- * @param modelBytes one fp32 model
+ * @param modelBytes one saved model directory: its fp32 weights, config.json and the copy of the
+ *     tokenizer every model keeps
  * @param models models on disk at once
  * @param bytes the whole estimate
  */
 public record DiskEstimate(long modelBytes, long models, long syntheticSets, long bytes) {
     /** Small files of a generation: eval.json, train.jsonl, DONE, config and tokenizer files. */
     static final long PER_GENERATION = 256 * 1024;
+
+    /** A model's config.json. */
+    static final long CONFIG_JSON = 1024;
 
     /**
      * Why a run into {@code runDir} cannot start for lack of disk, or null when it can: the
@@ -114,10 +118,21 @@ public record DiskEstimate(long modelBytes, long models, long syntheticSets, lon
      * @param trainBlocks blocks of D0 (each synthetic set has as many)
      */
     public static DiskEstimate of(RunConfig cfg, long params, long trainBlocks) {
+        return of(cfg, params, trainBlocks, 0);
+    }
+
+    /**
+     * @param params parameters of one model
+     * @param trainBlocks blocks of D0
+     * @param tokenizerBytes what the copy of the tokenizer in each saved model takes
+     */
+    public static DiskEstimate of(
+            RunConfig cfg, long params, long trainBlocks, long tokenizerBytes) {
         long seeds = cfg.seeds().size();
         long cells = cfg.policies().size() * seeds;
         int g = cfg.generations();
-        long modelBytes = params * 4;
+        long weights = params * 4;
+        long modelBytes = weights + CONFIG_JSON + tokenizerBytes;
         long models =
                 switch (cfg.keep()) {
                     case ALL -> cells * g - (cells - seeds); // generation 0 once per seed
@@ -128,7 +143,7 @@ public record DiskEstimate(long modelBytes, long models, long syntheticSets, lon
                 };
         // while a checkpoint is saved the previous one is still whole: two of (weights + AdamW's
         // two moments), and the best epoch's weights
-        long checkpoint = 7 * modelBytes;
+        long checkpoint = 7 * weights;
         long syntheticSets = g < 2 ? 0 : cells * (g - 1L) - (cells - seeds);
         long blockBytes = trainBlocks * cfg.data().blockSize() * 4L;
         long synthetic = syntheticSets * blockBytes * 5 / 4;

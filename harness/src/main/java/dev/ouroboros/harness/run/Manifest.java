@@ -10,14 +10,14 @@ import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.models.Devices;
 import dev.ouroboros.models.Placement;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
+import java.util.Properties;
 
 /**
- * What a run was made with: git sha, config hash, DJL/libtorch/CUDA/JVM versions, the device DJL
- * picked and the precision {@code auto} resolved to (also in config.resolved.yaml, which a resume
- * reads).
+ * What a run was made with: the commit the jar was built from, config hash, DJL/libtorch/CUDA/JVM
+ * versions, the device DJL picked and the precision {@code auto} resolved to (also in
+ * config.resolved.yaml, which a resume reads).
  */
 final class Manifest {
     private Manifest() {}
@@ -30,7 +30,11 @@ final class Manifest {
         m.put("name", cfg.name());
         m.put("created", Instant.now().toString());
         m.put("config_hash", cfg.hash());
-        m.put("git_sha", gitSha());
+        BuildCommit commit = BuildCommit.current();
+        m.put("git_sha", commit.sha());
+        if (commit.dirty() != null) {
+            m.put("git_dirty", commit.dirty());
+        }
         m.put("ouroboros", String.join("; ", new Version().getVersion()));
         Engine e = Engine.getInstance();
         m.put("engine", e.getEngineName() + " " + e.getVersion());
@@ -51,25 +55,36 @@ final class Manifest {
         return m;
     }
 
-    /** HEAD of the git checkout the process runs from, or "unknown". */
-    static String gitSha() {
-        try {
-            Process p =
-                    new ProcessBuilder("git", "rev-parse", "HEAD")
-                            .redirectErrorStream(true)
-                            .start();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return "unknown";
+    /** The build-time record of the commit ({@code models/pom.xml} writes it). */
+    static final String GIT_RESOURCE = "/ouroboros-git.properties";
+
+    /**
+     * The commit the running classes were built from, as the build recorded it ({@link
+     * #GIT_RESOURCE}): {@code sha} ("unknown" when the build had no git, e.g. a source archive) and
+     * whether the checkout had uncommitted changes to tracked files ({@code dirty}, null when
+     * unknown). Never the commit of the directory the process runs in: that may be another
+     * repository.
+     */
+    record BuildCommit(String sha, Boolean dirty) {
+        static BuildCommit current() {
+            return read(Manifest.class.getResourceAsStream(GIT_RESOURCE));
+        }
+
+        static BuildCommit read(InputStream in) {
+            BuildCommit unknown = new BuildCommit("unknown", null);
+            if (in == null) {
+                return unknown;
             }
-            String out =
-                    new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            return p.exitValue() == 0 && out.matches("[0-9a-f]{40}") ? out : "unknown";
-        } catch (IOException e) {
-            return "unknown";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unknown";
+            Properties p = new Properties();
+            try (in) {
+                p.load(in);
+            } catch (IOException e) {
+                return unknown;
+            }
+            String sha = p.getProperty("commit", "").trim();
+            return sha.matches("[0-9a-f]{40}")
+                    ? new BuildCommit(sha, "true".equals(p.getProperty("dirty", "").trim()))
+                    : unknown;
         }
     }
 }

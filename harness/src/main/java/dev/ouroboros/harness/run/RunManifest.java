@@ -4,6 +4,7 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ouroboros.harness.config.ConfigWords;
 import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.models.Accelerators;
 import dev.ouroboros.models.OptConfig;
@@ -91,27 +92,46 @@ final class RunManifest {
 
     /**
      * Records which blocks each split took ({@code data_subsets}: subset, blocks, of, sha256 of the
-     * indices); a resume whose data picks other blocks is refused.
+     * indices; under {@code data.subset_seed: seed}, {@code data_subsets_by_seed}: the same per
+     * seed) and whose seed drew them ({@code data_subset_seed}); a resume whose data picks other
+     * blocks is refused.
      */
-    void recordSubsets(StudyData data) {
+    void recordSubsets(StudyData data, List<Long> seeds) {
         ObjectNode m = read();
+        boolean perSeed = cfg.data().subsetSeed() == RunConfig.Data.SubsetSeed.SEED;
+        String key = perSeed ? "data_subsets_by_seed" : "data_subsets";
         ObjectNode now = JSON.createObjectNode();
-        data.chosen().forEach((split, c) -> now.set(split, c.describe()));
-        if (m.has("data_subsets")) {
-            if (!m.get("data_subsets").equals(now)) {
+        if (perSeed) {
+            for (long seed : seeds) {
+                now.set(String.valueOf(seed), describe(data.forSeed(cfg, seed)));
+            }
+        } else {
+            now = describe(data);
+        }
+        if (m.has(key)) {
+            if (!m.get(key).equals(now)) {
                 throw new UserInputException(
                         root
                                 + ": the data now gives other blocks than the run was made with"
-                                + " (manifest data_subsets "
-                                + m.get("data_subsets")
+                                + " (manifest "
+                                + key
+                                + " "
+                                + m.get(key)
                                 + ", now "
                                 + now
                                 + "); were the corpus files changed?");
             }
             return;
         }
-        m.set("data_subsets", now);
+        m.put("data_subset_seed", ConfigWords.word(cfg.data().subsetSeed()));
+        m.set(key, now);
         write(file, m.toPrettyString());
+    }
+
+    private static ObjectNode describe(StudyData data) {
+        ObjectNode o = JSON.createObjectNode();
+        data.chosen().forEach((split, c) -> o.set(split, c.describe()));
+        return o;
     }
 
     /**

@@ -30,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,10 +58,11 @@ public final class Study {
     private final Consumer<String> console;
     private final Device device;
     private final RunDir dir;
-    private final StudyData data;
+    private final StudyData prepared;
     private final Gen0Sharing gen0;
     private final Retention retention;
-    private final SyntheticSets synthetic;
+    private final Map<Long, StudyData> bySeed = new HashMap<>();
+    private final Map<Long, SyntheticSets> syntheticBySeed = new HashMap<>();
     private int budget; // generations this process may still finish (--fresh-jvm: 1)
 
     private Study(RunConfig cfg, Device device, RunDir dir, StudyData data, Consumer<String> log) {
@@ -68,10 +70,20 @@ public final class Study {
         this.console = log;
         this.device = device;
         this.dir = dir;
-        this.data = data;
+        this.prepared = data;
         this.gen0 = new Gen0Sharing(cfg, dir.root());
         this.retention = new Retention(cfg, gen0);
-        this.synthetic = new SyntheticSets(cfg, data, dir.root(), device, log);
+    }
+
+    /** The data of {@code seed}'s cells ({@code data.subset_seed}). */
+    private StudyData data(long seed) {
+        return bySeed.computeIfAbsent(seed, s -> prepared.forSeed(cfg, s));
+    }
+
+    /** The synthetic sets of {@code seed}'s cells, continuing that seed's D0. */
+    private SyntheticSets synthetic(long seed) {
+        return syntheticBySeed.computeIfAbsent(
+                seed, s -> new SyntheticSets(cfg, data(s), dir.root(), device, console));
     }
 
     /** Runs or resumes the study of {@code cfg} in {@code cfg.runDir()}. */
@@ -135,7 +147,7 @@ public final class Study {
             plan.require();
             manifest.start(plan.placement(), overrides);
             MetricsRepair.repair(planned, d.root(), console);
-            manifest.recordSubsets(data);
+            manifest.recordSubsets(data, planned.seeds());
             Device device = plan.placement().device();
             RunConfig cfg =
                     planned.withGenerateBatchSize(
@@ -215,6 +227,8 @@ public final class Study {
     /** The generations of one (policy, seed), from the first one not DONE. */
     private void cell(MixingPolicy policy, long seed) {
         Path dirOfCell = RunDir.cell(dir.root(), policy.spec(), seed);
+        StudyData data = data(seed);
+        SyntheticSets synthetic = synthetic(seed);
         BlockSource real = BlockSource.concat(List.of(data.train(), data.freshReal()));
         Cell c = new Cell(policy, seed, dirOfCell, real, new ArrayList<>(), new ArrayList<>());
         for (int t = 0; t < cfg.generations(); t++) {
@@ -271,6 +285,17 @@ public final class Study {
                 Files.isDirectory(modelDir) ? LanguageModel.load(modelDir, device) : train(c, t)) {
             double[] syntheticPpl = null;
             if (t < cfg.generations() - 1) {
+                SyntheticSets synthetic = synthetic(c.seed());
+                Path shared = t == 0 ? gen0.adoptedFrom(g) : null;
+                if (shared != null && Files.exists(g.resolve(SyntheticSets.FILE))) {
+                    console.accept(
+                            c.where(t)
+                                    + ": synthesize: shared ("
+                                    + dir.root().relativize(shared)
+                                    + "/"
+                                    + SyntheticSets.FILE
+                                    + ")");
+                }
                 BlockFile s = synthetic.make(model, c, t);
                 if (!Files.exists(evalJson)) { // else its scores are in there
                     syntheticPpl = synthetic.scoreUnderGen0(model, c, t, s);
@@ -306,7 +331,8 @@ public final class Study {
         Path g = c.gen(t);
         List<Continuation> texts = new ArrayList<>();
         List<MetricsRow> rows =
-                GenerationEval.rows(cfg, data, model, c.spec(), c.seed(), t, syntheticPpl, texts);
+                GenerationEval.rows(
+                        cfg, data(c.seed()), model, c.spec(), c.seed(), t, syntheticPpl, texts);
         Continuation.write(g.resolve(Continuation.FILE), texts);
         ObjectNode e = JSON.createObjectNode();
         e.put("policy", c.spec()).put("seed", c.seed()).put("generation", t);
@@ -332,6 +358,7 @@ public final class Study {
      */
     private LanguageModel train(Cell c, int t) {
         Path g = c.gen(t);
+        StudyData data = data(c.seed());
         BlockSource set =
                 t == 0
                         ? data.train()

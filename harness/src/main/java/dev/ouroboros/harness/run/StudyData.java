@@ -43,6 +43,9 @@ import java.util.function.Consumer;
  *     reference), in order
  * @param chosen per split (train, validation, test, prompts), the indices taken of the whole split
  *     (for prompts: of {@code test}'s pairs), for the manifest
+ * @param dataSeed the seed the random subsets were drawn with ({@code data.subset_seed}: the
+ *     study's first seed, or the cell's own)
+ * @param whole the whole splits the subsets are drawn from ({@link #forSeed})
  */
 public record StudyData(
         Path tokenizerDir,
@@ -54,7 +57,12 @@ public record StudyData(
         String testText,
         GroundTruthLanguage truth,
         int[] prompts,
-        Map<String, Chosen> chosen) {
+        Map<String, Chosen> chosen,
+        long dataSeed,
+        Whole whole) {
+
+    /** The whole blocked splits of the corpus, before any subset is taken. */
+    public record Whole(BlockFile train, BlockFile validation, BlockFile test) {}
 
     /**
      * The blocks a split takes: {@code indices} of its {@code of} blocks by {@code subset}.
@@ -101,20 +109,56 @@ public record StudyData(
                         cache, corpus.validation().lines(), tok, b, shared, "validation", log);
         BlockFile test =
                 BlockCache.shumailov(cache, corpus.test().lines(), tok, b, shared, "test", log);
-        Map<String, Chosen> chosen = chosen(cfg, trainAll.count(), val.count(), test.count());
+        return drawn(
+                cfg,
+                tokDir,
+                tok,
+                corpus.test().text(),
+                truth,
+                new Whole(trainAll, val, test),
+                cfg.seeds().get(0));
+    }
+
+    /**
+     * The data of the cell of {@code seed}: this data itself under {@code data.subset_seed: study}
+     * (every seed shares the first seed's subsets), else the subsets drawn with {@code seed} from
+     * the same whole splits and tokenizer.
+     */
+    public StudyData forSeed(RunConfig cfg, long seed) {
+        long wanted =
+                cfg.data().subsetSeed() == RunConfig.Data.SubsetSeed.SEED
+                        ? seed
+                        : cfg.seeds().get(0);
+        return wanted == dataSeed
+                ? this
+                : drawn(cfg, tokenizerDir, tokenizer, testText, truth, whole, wanted);
+    }
+
+    private static StudyData drawn(
+            RunConfig cfg,
+            Path tokDir,
+            OptTokenizer tok,
+            String testText,
+            GroundTruthLanguage truth,
+            Whole w,
+            long dataSeed) {
+        Map<String, Chosen> chosen =
+                chosen(cfg, w.train().count(), w.validation().count(), w.test().count(), dataSeed);
         int[] trainIdx = chosen.get("train").indices();
         int[] prompts = Arrays.stream(chosen.get("prompts").indices()).map(j -> 2 * j).toArray();
         return new StudyData(
                 tokDir,
                 tok,
-                trainAll.select(trainIdx),
-                trainAll.select(complement(trainIdx, trainAll.count())),
-                select(val, chosen.get("validation").indices()),
-                select(test, chosen.get("test").indices()),
-                corpus.test().text(),
+                w.train().select(trainIdx),
+                w.train().select(complement(trainIdx, w.train().count())),
+                select(w.validation(), chosen.get("validation").indices()),
+                select(w.test(), chosen.get("test").indices()),
+                testText,
                 truth,
                 prompts,
-                chosen);
+                chosen,
+                dataSeed,
+                w);
     }
 
     /** The corpus {@code data.corpus} names, split into train, validation and test text. */
@@ -187,10 +231,10 @@ public record StudyData(
      * The blocks each split takes ({@code data.subset}, the caps) and the diversity prompts' pairs
      * of test blocks.
      */
-    private static Map<String, Chosen> chosen(RunConfig cfg, int train, int val, int test) {
+    private static Map<String, Chosen> chosen(
+            RunConfig cfg, int train, int val, int test, long dataSeed) {
         RunConfig.Data d = cfg.data();
         RunConfig.Data.Subset policy = d.subset();
-        long dataSeed = cfg.seeds().get(0);
         String word = ConfigWords.word(policy);
         int[] testIdx = choose(test, d.maxTestBlocks(), policy, dataSeed, Subsets.Split.TEST);
         int pairs = testIdx.length / 2;

@@ -51,6 +51,7 @@ public final class StudyPlan {
     private Placement placement; // null when the device does not resolve
     private OptConfig baseShape; // the base checkpoint's config.json, when a run starts from it
     private OptConfig shape; // the shape every generation has, once the tokenizer is known
+    private DiskEstimate disk; // once checkData measured the data
 
     private StudyPlan(RunConfig asked) {
         this.asked = asked;
@@ -102,6 +103,11 @@ public final class StudyPlan {
     /** The config with its precision resolved (what a run directory hashes and records). */
     public RunConfig config() {
         return asked.withPrecision(placement.precision());
+    }
+
+    /** The disk estimate, known once {@link #checkData} passed (else null). */
+    public DiskEstimate disk() {
+        return disk;
     }
 
     /** The shape of every generation's model, known once {@link #checkData} passed. */
@@ -172,12 +178,7 @@ public final class StudyPlan {
         }
         Path base = Path.of(m.base());
         if (!Files.isDirectory(base)) {
-            problem(
-                    "model.base "
-                            + base
-                            + ": no such directory (scripts/fetch-opt125m.sh "
-                            + base
-                            + ")");
+            problem("model.base " + base + ": no such directory" + FetchHints.base(base));
             return;
         }
         try {
@@ -278,7 +279,7 @@ public final class StudyPlan {
                             + d.path()
                             + ": does not exist"
                             + (d.corpus() == RunConfig.Data.CorpusKind.WIKITEXT2
-                                    ? " (scripts/fetch-wikitext2.sh)"
+                                    ? FetchHints.wikitext2(Path.of(d.path()))
                                     : ""));
         } else {
             ok("data " + d.path() + ": " + ConfigWords.word(d.corpus()));
@@ -409,7 +410,7 @@ public final class StudyPlan {
                                 + " beyond D0 (lower data.max_train_blocks)");
             }
         }
-        disk(n);
+        disk(n, data.tokenizer().savedBytes());
     }
 
     private boolean modelShape(StudyData data) {
@@ -446,8 +447,10 @@ public final class StudyPlan {
         return true;
     }
 
-    private void disk(int trainBlocks) {
-        DiskEstimate est = DiskEstimate.of(asked, OptParameters.count(shape), trainBlocks);
+    private void disk(int trainBlocks, long tokenizerBytes) {
+        DiskEstimate est =
+                DiskEstimate.of(asked, OptParameters.count(shape), trainBlocks, tokenizerBytes);
+        disk = est;
         String shortfall = est.shortfall(asked.runDir());
         if (shortfall != null) {
             problem(shortfall);

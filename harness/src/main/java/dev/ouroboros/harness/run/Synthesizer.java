@@ -93,8 +93,11 @@ public final class Synthesizer {
         int n = prompts.count();
         int b = g.newTokens();
         try (BlockFileWriter w = BlockFileWriter.open(out, b, tok.sha256());
-                Progress progress = new Progress(task, "blocks", n, b)) {
-            progress.update(w.count());
+                // a set already whole (shared, or made before a restart) has no progress to show
+                Progress progress = w.count() < n ? new Progress(task, "blocks", n, b) : null) {
+            if (progress != null) {
+                progress.update(w.count());
+            }
             int per = g.batchSize().fixed();
             for (int start = (int) w.count(); start < n; start += per) {
                 int end = Math.min(n, start + per);

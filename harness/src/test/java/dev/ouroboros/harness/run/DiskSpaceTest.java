@@ -72,6 +72,55 @@ class DiskSpaceTest {
         }
     }
 
+    /**
+     * The plan's bytes per model are what a saved model directory holds (weights, config.json, the
+     * tokenizer's copy), within 5%: for the random-init smoke shape and for a study that fine-tunes
+     * a saved base ({@code init: base}).
+     */
+    @Test
+    void thePerModelFigureIsARealSavedModelsSize() throws Exception {
+        Path out = tmp.resolve("scratch");
+        CliRun r = CliRun.of(args(out, "generations=1").toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        Path model = out.resolve("study/policy=accumulate/seed=3/gen=000/model");
+        assertWithin(planned(List.of("out=" + tmp.resolve("plan1"))), size(model));
+
+        Path base = out.resolve("study/policy=accumulate/seed=3/gen=000/model");
+        List<String> fromBase =
+                new ArrayList<>(
+                        List.of("out=" + tmp.resolve("plan2"), "init=base", "model.base=" + base));
+        assertWithin(planned(fromBase), size(base));
+    }
+
+    private long planned(List<String> overrides) {
+        List<String> o = new ArrayList<>(StudyTestSupport.tiny(tmp.resolve("unused")));
+        o.addAll(overrides);
+        RunConfig cfg = RunConfig.load(StudyTestSupport.SMOKE, o);
+        StudyPlan plan = StudyPlan.of(cfg);
+        plan.require();
+        StudyData data =
+                plan.prepareData(
+                        tmp.resolve("data-" + overrides.size()),
+                        dev.ouroboros.datasets.ContentCache.off(),
+                        s -> {});
+        try {
+            plan.checkData(data);
+            plan.require();
+        } finally {
+            data.tokenizer().close();
+        }
+        return plan.disk().modelBytes();
+    }
+
+    private static void assertWithin(long estimate, long real) {
+        assertTrue(
+                Math.abs(estimate - real) <= 0.05 * real,
+                "per model: estimate " + estimate + " B, saved " + real + " B");
+        System.out.printf(
+                "per model: estimate %d B, saved %d B, ratio %.3f%n",
+                estimate, real, (double) estimate / real);
+    }
+
     /** Bytes of the regular files under {@code dir}, a hard-linked file once per link. */
     static long size(Path dir) {
         if (!Files.isDirectory(dir)) {

@@ -49,6 +49,16 @@ class Gen0SharingTest {
                 referenceLog.contains(
                         "policy=replace seed=3 gen=0: sharing policy=accumulate/seed=3/gen=000"),
                 referenceLog);
+        // the taker's synthetic set is the donor's: said so, with no 0-blocks/s progress line
+        assertTrue(
+                referenceLog.contains(
+                        "policy=replace seed=3 gen=0: synthesize: shared"
+                                + " (policy=accumulate/seed=3/gen=000/synthetic.bin)"),
+                referenceLog);
+        assertEquals(
+                1,
+                referenceLog.split("gen 0 synthesize:", -1).length - 1,
+                "one progress line, the donor's:\n" + referenceLog);
         assertEquals(
                 1,
                 referenceLog.split("gen=0: training on", -1).length - 1,

@@ -190,6 +190,14 @@ public final class OptTokenizer implements AutoCloseable {
     }
 
     /**
+     * About the bytes {@link #save} writes: tokenizer.json plus its two small config files (for the
+     * disk estimate of a study, which saves a copy with every model).
+     */
+    public long savedBytes() {
+        return canonicalJson.length + 1024L;
+    }
+
+    /**
      * Writes {@code tokenizer.json}, {@code tokenizer_config.json} and {@code
      * special_tokens_map.json} to {@code dir} (created if needed); transformers' {@code
      * AutoTokenizer} loads them with the same ids.
