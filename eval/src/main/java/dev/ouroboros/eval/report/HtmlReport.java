@@ -207,7 +207,7 @@ final class HtmlReport {
                 policies.forEach(p -> b.append("<th>").append(esc(p)).append("</th>"));
                 b.append("</tr>\n");
                 for (int g : summary.generations(split, metric)) {
-                    b.append("<tr><td>").append(g).append("</td>");
+                    b.append("<tr><td>").append(Summary.generationLabel(g)).append("</td>");
                     for (String p : policies) {
                         b.append("<td>")
                                 .append(
@@ -285,6 +285,8 @@ final class HtmlReport {
                 .append(
                         " Also in <code>compare.csv</code> and <code>compare.md</code>; another"
                                 + " baseline: <code>ouro report --baseline POLICY</code>.</p>\n");
+        cmp.pFloorNote()
+                .ifPresent(n -> b.append("<p class=\"warn\">").append(esc(n)).append("</p>\n"));
         List<String> notes = cmp.notes();
         if (!notes.isEmpty()) {
             b.append("<p class=\"warn\">Seeds left out (no partner on the other side):");
@@ -312,7 +314,7 @@ final class HtmlReport {
             cmp.others().forEach(p -> b.append("<th>").append(esc(p)).append("</th>"));
             b.append("</tr>\n");
             for (int g : cmp.generations(split, metric)) {
-                b.append("<tr><td>").append(g).append("</td>");
+                b.append("<tr><td>").append(Summary.generationLabel(g)).append("</td>");
                 for (String p : cmp.others()) {
                     b.append("<td>")
                             .append(
@@ -354,9 +356,13 @@ final class HtmlReport {
         }
     }
 
-    /** 0–3, 5, 7–9. */
+    /** 0–3, 5, 7–9; {@code base} first for {@link Summary#BASE_GENERATION}. */
     static String ranges(SortedSet<Integer> xs) {
         List<String> parts = new ArrayList<>();
+        if (xs.contains(Summary.BASE_GENERATION)) {
+            parts.add("base");
+            xs = xs.tailSet(0);
+        }
         Integer start = null;
         Integer prev = null;
         for (int x : xs) {

@@ -139,7 +139,7 @@ public final class Plots {
                     bx[k + i] = back.generation();
                     by[k + i] =
                             log
-                                    ? Math.max(back.ciLo(), back.mean() / 1e3)
+                                    ? Math.max(back.ciLo(), back.center() / 1e3)
                                     : back.ciLo(); // a log axis cannot show ≤ 0
                 }
                 XYSeries band = c.addSeries(p + " 95% CI", bx, by);
@@ -153,7 +153,7 @@ public final class Plots {
             int nMax = cells.stream().mapToInt(Summary.Cell::n).max().orElse(0);
             String n = nMin == nMax ? "n=" + nMin : "n=" + nMin + "–" + nMax;
             double[] gx = cells.stream().mapToDouble(Summary.Cell::generation).toArray();
-            double[] gy = cells.stream().mapToDouble(Summary.Cell::mean).toArray();
+            double[] gy = cells.stream().mapToDouble(Summary.Cell::center).toArray();
             XYSeries mean = c.addSeries(p + " (" + n + ")", gx, gy);
             mean.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
             mean.setMarker(SeriesMarkers.CIRCLE);
@@ -181,7 +181,23 @@ public final class Plots {
             Comparison cmp, List<String> colourOrder, String split, String metric) {
         Optional<MetricDef> def = MetricDefs.find(metric);
         String arrow = def.map(d -> d.better().arrow()).orElse("?");
-        String title = metric + " " + arrow + ": policy − " + cmp.baseline() + " (" + split + ")";
+        boolean ratio =
+                cmp.differences().stream()
+                        .anyMatch(
+                                d ->
+                                        d.split().equals(split)
+                                                && d.metric().equals(metric)
+                                                && d.ratio());
+        String title =
+                metric
+                        + " "
+                        + arrow
+                        + ": policy "
+                        + (ratio ? "/ " : "− ")
+                        + cmp.baseline()
+                        + " ("
+                        + split
+                        + ")";
         XYChart c =
                 new XYChartBuilder()
                         .width(800)
@@ -189,11 +205,14 @@ public final class Plots {
                         .title(title)
                         .xAxisTitle("generation")
                         .yAxisTitle(
-                                "difference to "
-                                        + cmp.baseline()
-                                        + def.map(d -> " [" + d.unit() + "]").orElse(""))
+                                ratio
+                                        ? "ratio to " + cmp.baseline() + " (geometric mean)"
+                                        : "difference to "
+                                                + cmp.baseline()
+                                                + def.map(d -> " [" + d.unit() + "]").orElse(""))
                         .build();
         style(c);
+        c.getStyler().setYAxisLogarithmic(ratio);
         c.getStyler().setXAxisDecimalPattern("0");
         List<Integer> gens = new ArrayList<>(cmp.generations(split, metric));
         if (gens.isEmpty()) {
@@ -205,7 +224,7 @@ public final class Plots {
                 c.addSeries(
                         cmp.baseline() + " (baseline)",
                         new double[] {g0, g1 == g0 ? g0 + 1e-9 : g1},
-                        new double[] {0, 0});
+                        ratio ? new double[] {1, 1} : new double[] {0, 0});
         zero.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
         zero.setMarker(SeriesMarkers.NONE);
         zero.setLineColor(new Color(0x777777));
@@ -253,9 +272,9 @@ public final class Plots {
             String n = nMin == nMax ? "n=" + nMin : "n=" + nMin + "–" + nMax;
             XYSeries mean =
                     c.addSeries(
-                            p + " − " + cmp.baseline() + " (" + n + " pairs)",
+                            p + (ratio ? " / " : " − ") + cmp.baseline() + " (" + n + " pairs)",
                             ds.stream().mapToDouble(PairedDifference::generation).toArray(),
-                            ds.stream().mapToDouble(PairedDifference::mean).toArray());
+                            ds.stream().mapToDouble(PairedDifference::estimate).toArray());
             mean.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
             mean.setMarker(SeriesMarkers.CIRCLE);
             mean.setMarkerColor(col);

@@ -336,8 +336,10 @@ public final class Report {
             b.append(", ").append(summary.duplicates()).append(" superseded by later rows");
         }
         b.append(
-                        ". Cells: mean ± 95% CI half-width t₀.₉₇₅,ₙ₋₁·s/√n over seeds (n seeds). ↑ higher is better, ↓ lower")
-                .append(" is better, · compare with the reference.\n\n");
+                        ". Cells: mean ± 95% CI half-width t₀.₉₇₅,ₙ₋₁·s/√n over seeds (n seeds); perplexities: geometric")
+                .append(
+                        " mean [95% CI], the t-interval of the mean log perplexity (= mean NLL) back-transformed."
+                                + " ↑ higher is better, ↓ lower is better, · compare with the reference.\n\n");
         samples.bySplit()
                 .forEach(
                         (split, byPolicy) -> {
