@@ -39,6 +39,21 @@ public final class Plots {
         System.setProperty("java.awt.headless", "true");
     }
 
+    /** Pixels of a chart's height outside its plot area (title, x axis), roughly. */
+    static final int PLOT_MARGIN_Y = 110;
+
+    /** Pixels of one legend line (the legend sits below the plot, one entry a line). */
+    static final int LEGEND_LINE = 23;
+
+    /** Pixels of a chart's width outside its plot area (y axis labels and title), roughly. */
+    static final int PLOT_MARGIN_X = 110;
+
+    /** The least vertical distance between y tick labels, in pixels. */
+    static final int MIN_Y_SPACING = 40;
+
+    /** The least horizontal distance between x tick labels, in pixels. */
+    static final int MIN_X_SPACING = 70;
+
     private Plots() {}
 
     /** One rendered plot. */
@@ -73,21 +88,17 @@ public final class Plots {
         boolean log = def.map(MetricDef::logScale).orElse(false);
         String arrow = def.map(d -> d.better().arrow()).orElse("?");
         String title = metric + " " + arrow + " vs generation (" + split + ")";
-        XYChart c =
-                new XYChartBuilder()
-                        .width(800)
-                        .height(500)
-                        .title(title)
-                        .xAxisTitle("generation")
-                        .yAxisTitle(metric + def.map(d -> " [" + d.unit() + "]").orElse(""))
-                        .build();
+        Plot c =
+                new Plot(
+                        new XYChartBuilder()
+                                .width(800)
+                                .height(500)
+                                .title(title)
+                                .xAxisTitle("generation")
+                                .yAxisTitle(
+                                        metric + def.map(d -> " [" + d.unit() + "]").orElse("")));
         style(c);
         c.getStyler().setYAxisLogarithmic(log);
-        // label 20, 30, 50 … for perplexities; decades only for quantities that span many of them
-        // (testbed variances)
-        c.getStyler()
-                .setYAxisLogarithmicDecadeOnly(def.map(d -> !d.unit().equals("ppl")).orElse(true));
-        c.getStyler().setXAxisDecimalPattern("0");
         boolean any = false;
         for (int pi = 0; pi < policies.size(); pi++) {
             String p = policies.get(pi);
@@ -139,7 +150,7 @@ public final class Plots {
                     bx[k + i] = back.generation();
                     by[k + i] =
                             log
-                                    ? Math.max(back.ciLo(), back.center() / 1e3)
+                                    ? Math.max(back.ciLo(), back.center() / 10)
                                     : back.ciLo(); // a log axis cannot show ≤ 0
                 }
                 XYSeries band = c.addSeries(p + " 95% CI", bx, by);
@@ -164,6 +175,8 @@ public final class Plots {
         if (!any) {
             throw new IllegalArgumentException("no cells for " + metric + " on " + split);
         }
+        generationAxis(c);
+        valueAxis(c, log, 500 - LEGEND_LINE * policies.size());
         return new Png(fileName(metric, split), title, encode(c));
     }
 
@@ -198,22 +211,22 @@ public final class Plots {
                         + " ("
                         + split
                         + ")";
-        XYChart c =
-                new XYChartBuilder()
-                        .width(800)
-                        .height(500)
-                        .title(title)
-                        .xAxisTitle("generation")
-                        .yAxisTitle(
-                                ratio
-                                        ? "ratio to " + cmp.baseline() + " (geometric mean)"
-                                        : "difference to "
-                                                + cmp.baseline()
-                                                + def.map(d -> " [" + d.unit() + "]").orElse(""))
-                        .build();
+        Plot c =
+                new Plot(
+                        new XYChartBuilder()
+                                .width(800)
+                                .height(500)
+                                .title(title)
+                                .xAxisTitle("generation")
+                                .yAxisTitle(
+                                        ratio
+                                                ? "ratio to " + cmp.baseline() + " (geometric mean)"
+                                                : "difference to "
+                                                        + cmp.baseline()
+                                                        + def.map(d -> " [" + d.unit() + "]")
+                                                                .orElse("")));
         style(c);
         c.getStyler().setYAxisLogarithmic(ratio);
-        c.getStyler().setXAxisDecimalPattern("0");
         List<Integer> gens = new ArrayList<>(cmp.generations(split, metric));
         if (gens.isEmpty()) {
             throw new IllegalArgumentException("no differences for " + metric + " on " + split);
@@ -281,6 +294,8 @@ public final class Plots {
             mean.setLineColor(col);
             mean.setLineWidth(2.5f);
         }
+        generationAxis(c);
+        valueAxis(c, ratio, 500 - LEGEND_LINE * (cmp.others().size() + 1));
         return new Png(differenceFileName(metric, split), title, encode(c));
     }
 
@@ -302,21 +317,30 @@ public final class Plots {
                         .max()
                         .orElse(0);
         for (Map.Entry<String, SortedMap<Integer, double[]>> e : data.entrySet()) {
-            XYChart c =
-                    new XYChartBuilder()
-                            .width(600)
-                            .height(420)
-                            .title(e.getKey() + ": per-sample ppl (" + split + ", gen-0 scorer)")
-                            .xAxisTitle("perplexity under the generation-0 model (log)")
-                            .yAxisTitle("share of samples")
-                            .build();
+            Plot c =
+                    new Plot(
+                            new XYChartBuilder()
+                                    .width(600)
+                                    .height(420)
+                                    .title(
+                                            e.getKey()
+                                                    + ": per-sample ppl ("
+                                                    + split
+                                                    + ", gen-0 scorer)")
+                                    .xAxisTitle("perplexity under the generation-0 model (log)")
+                                    .yAxisTitle("share of samples"));
             style(c);
             c.getStyler().setXAxisLogarithmic(true);
-            // per-sample perplexities often span less than a decade: label 1..9 × 10^k, not only
-            // the decades (which left such an axis with no label at all)
-            c.getStyler().setXAxisLogarithmicDecadeOnly(false);
-            c.getStyler().setXAxisMin(leadingDigit(edges[0], Math::floor));
-            c.getStyler().setXAxisMax(leadingDigit(edges[edges.length - 1], Math::ceil));
+            // shared edges: every panel gets the same round ticks
+            Ticks.Axis axis =
+                    Ticks.log(
+                            edges[0],
+                            edges[edges.length - 1],
+                            Ticks.maxTicks(600 - PLOT_MARGIN_X, MIN_X_SPACING));
+            c.getStyler().setXAxisMin(axis.lo());
+            c.getStyler().setXAxisMax(axis.hi());
+            c.getStyler().setXAxisLogarithmicDecadeOnly(axis.decadesOnly());
+            c.getStyler().setXAxisTickLabelsFormattingFunction(axis::label);
             for (Map.Entry<Integer, double[]> g : e.getValue().entrySet()) {
                 long[] h = Distribution.histogram(g.getValue(), edges);
                 double total = g.getValue().length;
@@ -335,6 +359,7 @@ public final class Plots {
                 s.setLineColor(generationColor(g.getKey(), maxGen));
                 s.setLineWidth(2f);
             }
+            valueAxis(c, false, 420 - LEGEND_LINE * e.getValue().size());
             panels.add(c);
         }
         int cols = Math.min(3, Math.max(1, panels.size()));
@@ -352,12 +377,92 @@ public final class Plots {
     }
 
     /**
-     * {@code v} rounded (down or up, by {@code round}) to its leading digit: 313.7 → 300, 400.8 →
-     * 500, so a log axis starts and ends on a labelled 1..9 × 10^k tick.
+     * The generation axis: a label at the generations a round step apart ({@link Ticks#linear} over
+     * the generations, at most what the width fits), {@code base} at {@link
+     * Summary#BASE_GENERATION}. XChart puts the ticks of an x axis with a label function at the
+     * series' x values, here the generations.
      */
-    static double leadingDigit(double v, java.util.function.DoubleUnaryOperator round) {
-        double m = Math.pow(10, Math.floor(Math.log10(v)));
-        return round.applyAsDouble(v / m) * m;
+    private static void generationAxis(Plot c) {
+        double[] g = range(c, true);
+        if (g == null) {
+            return;
+        }
+        int lo = (int) Math.floor(g[0]);
+        int hi = Math.max(lo + 1, (int) Math.ceil(g[1]));
+        double step =
+                Math.max(
+                        1,
+                        Ticks.linear(lo, hi, Ticks.maxTicks(800 - PLOT_MARGIN_X, MIN_X_SPACING))
+                                .step());
+        c.getStyler()
+                .setXAxisTickLabelsFormattingFunction(
+                        v -> {
+                            if (Math.abs(v - Math.rint(v)) > 1e-6) {
+                                return "";
+                            }
+                            long k = Math.round(v);
+                            if (k == Summary.BASE_GENERATION) {
+                                return "base";
+                            }
+                            return Math.floorMod(k, (long) step) == 0 ? Long.toString(k) : "";
+                        });
+    }
+
+    /**
+     * The value (y) axis: round ticks over everything plotted ({@link Ticks}), the axis ending on
+     * ticks, at most what {@code height} (the chart's, less its legend) fits at {@link
+     * #MIN_Y_SPACING}.
+     */
+    private static void valueAxis(Plot c, boolean log, int height) {
+        double[] y = range(c, false);
+        if (y == null) {
+            return;
+        }
+        int max = Ticks.maxTicks(height - PLOT_MARGIN_Y, MIN_Y_SPACING);
+        Ticks.Axis a = log ? Ticks.log(y[0], y[1], max) : Ticks.linear(y[0], y[1], max);
+        c.getStyler().setYAxisMin(a.lo());
+        c.getStyler().setYAxisMax(a.hi());
+        c.getStyler().setYAxisTickLabelsFormattingFunction(a::label);
+        if (log) {
+            c.getStyler().setYAxisLogarithmicDecadeOnly(a.decadesOnly());
+        } else {
+            // XChart picks its grid step from this hint: one tick per step of ours
+            c.getStyler()
+                    .setYAxisTickMarkSpacingHint(
+                            (int) ((height - PLOT_MARGIN_Y) / Math.max(1, a.ticks().size() - 1)));
+        }
+    }
+
+    /** [min, max] of the finite x (or y) values of every series, log-axis-safe; null if none. */
+    private static double[] range(Plot c, boolean x) {
+        boolean log = !x && c.getStyler().isYAxisLogarithmic();
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (double[] xy : c.points) {
+            double v = x ? xy[0] : xy[1];
+            if (Double.isFinite(v) && (!log || v > 0)) {
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+        }
+        return lo <= hi ? new double[] {lo, hi} : null;
+    }
+
+    /** An XYChart that remembers every point added, so the axes can be fitted to them. */
+    private static final class Plot extends XYChart {
+        final List<double[]> points = new ArrayList<>();
+
+        Plot(XYChartBuilder b) {
+            super(b);
+        }
+
+        @Override
+        public XYSeries addSeries(String name, double[] x, double[] y) {
+            for (int i = 0; i < x.length; i++) {
+                points.add(new double[] {x[i], y[i]});
+            }
+            return super.addSeries(name, x, y);
+        }
     }
 
     /** From light yellow-green (generation 0) to dark blue (the last), viridis-like. */
