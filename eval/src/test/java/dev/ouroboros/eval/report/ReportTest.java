@@ -266,10 +266,39 @@ class ReportTest {
         assertTrue(html.contains("&quot;git&quot;:&quot;abc123&quot;"), "manifest embedded");
         assertFalse(html.matches("(?s).*(src|href)=\"https?:.*"), "nothing fetched");
         assertTrue(html.contains("ppl_blocks64/v1"));
+        // the headline (test perplexity) first, the other metrics folded below it
+        int headline = html.indexOf("plots/ppl_blocks64-vs-generation.png");
+        int folded = html.indexOf("<details><summary>All other metrics</summary>");
+        int mtld = html.indexOf("plots/mtld-vs-generation-synthetic.png");
+        assertTrue(
+                0 < headline && headline < folded && folded < mtld,
+                headline + " " + folded + " " + mtld);
         // no temporary directories left behind
         try (Stream<Path> s = Files.list(run)) {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".report")));
         }
+    }
+
+    /** Every text the page shows from the run is escaped: policy names in every table. */
+    @Test
+    void policyNamesAreEscaped() throws Exception {
+        Path log = run.resolve("metrics.jsonl");
+        for (String p : List.of("a<b>&\"c'", "keep-real:0.1")) {
+            for (int s = 0; s < 2; s++) {
+                MetricsLog.append(
+                        log,
+                        MetricsRow.of(
+                                p, s, 0, "test", Map.of("distinct_2", 0.5 + s / 10.0), Map.of()));
+            }
+        }
+        Files.writeString(log, "{\"x\":\"<i>torn\n", StandardOpenOption.APPEND);
+        Report.write(run);
+        String html = Files.readString(run.resolve("report/index.html"));
+        assertTrue(
+                html.contains("<td class=\"l\">a&lt;b&gt;&amp;&quot;c&#39;</td>"), "progress row");
+        assertTrue(html.contains("<th>a&lt;b&gt;&amp;&quot;c&#39;</th>"), "table column");
+        assertTrue(html.contains("(torn write?)"), "skipped line named");
+        assertFalse(html.contains("a<b>") || html.contains("<i>"), "nothing raw");
     }
 
     @Test
