@@ -134,14 +134,19 @@ public final class Comparison {
     public Optional<String> pFloorNote() {
         OptionalInt n =
                 differences.stream().mapToInt(PairedDifference::n).filter(k -> k >= 2).min();
+        if (n.isEmpty() && !differences.isEmpty()) { // one seed throughout
+            return Optional.of(
+                    "With n = 1 seed there is no p (nothing to permute); n >= "
+                            + seedsFor(ALPHA)
+                            + " seeds are needed for p < "
+                            + ALPHA
+                            + ".");
+        }
         if (n.isEmpty() || minP(n.getAsInt()) < ALPHA) {
             return Optional.empty();
         }
         int k = n.getAsInt();
-        int need = k;
-        while (minP(need) >= ALPHA) {
-            need++;
-        }
+        int need = seedsFor(ALPHA);
         return Optional.of(
                 "With n = "
                         + k
@@ -158,6 +163,15 @@ public final class Comparison {
                         + " (smallest p = "
                         + Summary.fmt(minP(need))
                         + "). Read the interval and the per-seed signs instead.");
+    }
+
+    /** The fewest seeds whose sign-flip floor 2/2ⁿ is below {@code alpha}. */
+    static int seedsFor(double alpha) {
+        int n = 1;
+        while (minP(n) >= alpha) {
+            n++;
+        }
+        return n;
     }
 
     /** The exact sign-flip floor 2/2ⁿ. */
@@ -355,9 +369,9 @@ public final class Comparison {
                     .append(def.map(x -> x.better().arrow()).orElse("?"))
                     .append(" — ")
                     .append(split)
-                    .append(": policy − ")
+                    .append(Summary.logScale(metric) ? ": policy / " : ": policy − ")
                     .append(baseline)
-                    .append(Summary.logScale(metric) ? " (ratio policy / baseline)" : "")
+                    .append(Summary.logScale(metric) ? " (ratio)" : "")
                     .append("\n\n| generation | policy | n | difference | 95% CI | p |\n")
                     .append("|---:|---|---:|---:|---|---:|\n");
             for (int g : generations(split, metric)) {
