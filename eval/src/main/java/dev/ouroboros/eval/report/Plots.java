@@ -39,21 +39,6 @@ public final class Plots {
         System.setProperty("java.awt.headless", "true");
     }
 
-    /** Pixels of a chart's height outside its plot area (title, x axis), roughly. */
-    static final int PLOT_MARGIN_Y = 110;
-
-    /** Pixels of one legend line (the legend sits below the plot, one entry a line). */
-    static final int LEGEND_LINE = 23;
-
-    /** Pixels of a chart's width outside its plot area (y axis labels and title), roughly. */
-    static final int PLOT_MARGIN_X = 110;
-
-    /** The least vertical distance between y tick labels, in pixels. */
-    static final int MIN_Y_SPACING = 40;
-
-    /** The least horizontal distance between x tick labels, in pixels. */
-    static final int MIN_X_SPACING = 70;
-
     private Plots() {}
 
     /** One rendered plot. */
@@ -88,8 +73,8 @@ public final class Plots {
         boolean log = def.map(MetricDef::logScale).orElse(false);
         String arrow = def.map(d -> d.better().arrow()).orElse("?");
         String title = metric + " " + arrow + " vs generation (" + split + ")";
-        Plot c =
-                new Plot(
+        FittedChart c =
+                new FittedChart(
                         new XYChartBuilder()
                                 .width(800)
                                 .height(500)
@@ -175,8 +160,8 @@ public final class Plots {
         if (!any) {
             throw new IllegalArgumentException("no cells for " + metric + " on " + split);
         }
-        generationAxis(c);
-        valueAxis(c, log, 500 - LEGEND_LINE * policies.size());
+        c.fitGenerationAxis();
+        c.fitValueAxis(log, 500 - FittedChart.LEGEND_LINE * policies.size());
         return new Png(fileName(metric, split), title, encode(c));
     }
 
@@ -211,8 +196,8 @@ public final class Plots {
                         + " ("
                         + split
                         + ")";
-        Plot c =
-                new Plot(
+        FittedChart c =
+                new FittedChart(
                         new XYChartBuilder()
                                 .width(800)
                                 .height(500)
@@ -294,8 +279,8 @@ public final class Plots {
             mean.setLineColor(col);
             mean.setLineWidth(2.5f);
         }
-        generationAxis(c);
-        valueAxis(c, ratio, 500 - LEGEND_LINE * (cmp.others().size() + 1));
+        c.fitGenerationAxis();
+        c.fitValueAxis(ratio, 500 - FittedChart.LEGEND_LINE * (cmp.others().size() + 1));
         return new Png(differenceFileName(metric, split), title, encode(c));
     }
 
@@ -317,8 +302,8 @@ public final class Plots {
                         .max()
                         .orElse(0);
         for (Map.Entry<String, SortedMap<Integer, double[]>> e : data.entrySet()) {
-            Plot c =
-                    new Plot(
+            FittedChart c =
+                    new FittedChart(
                             new XYChartBuilder()
                                     .width(600)
                                     .height(420)
@@ -336,7 +321,8 @@ public final class Plots {
                     Ticks.log(
                             edges[0],
                             edges[edges.length - 1],
-                            Ticks.maxTicks(600 - PLOT_MARGIN_X, MIN_X_SPACING));
+                            Ticks.maxTicks(
+                                    600 - FittedChart.PLOT_MARGIN_X, FittedChart.MIN_X_SPACING));
             c.getStyler().setXAxisMin(axis.lo());
             c.getStyler().setXAxisMax(axis.hi());
             c.getStyler().setXAxisLogarithmicDecadeOnly(axis.decadesOnly());
@@ -359,7 +345,7 @@ public final class Plots {
                 s.setLineColor(generationColor(g.getKey(), maxGen));
                 s.setLineWidth(2f);
             }
-            valueAxis(c, false, 420 - LEGEND_LINE * e.getValue().size());
+            c.fitValueAxis(false, 420 - FittedChart.LEGEND_LINE * e.getValue().size());
             panels.add(c);
         }
         int cols = Math.min(3, Math.max(1, panels.size()));
@@ -374,95 +360,6 @@ public final class Plots {
                 "per-sample-ppl-histogram-" + safe(split) + ".png",
                 "Per-sample perplexity (" + split + ") by generation",
                 out.toByteArray());
-    }
-
-    /**
-     * The generation axis: a label at the generations a round step apart ({@link Ticks#linear} over
-     * the generations, at most what the width fits), {@code base} at {@link
-     * Summary#BASE_GENERATION}. XChart puts the ticks of an x axis with a label function at the
-     * series' x values, here the generations.
-     */
-    private static void generationAxis(Plot c) {
-        double[] g = range(c, true);
-        if (g == null) {
-            return;
-        }
-        int lo = (int) Math.floor(g[0]);
-        int hi = Math.max(lo + 1, (int) Math.ceil(g[1]));
-        double step =
-                Math.max(
-                        1,
-                        Ticks.linear(lo, hi, Ticks.maxTicks(800 - PLOT_MARGIN_X, MIN_X_SPACING))
-                                .step());
-        c.getStyler()
-                .setXAxisTickLabelsFormattingFunction(
-                        v -> {
-                            if (Math.abs(v - Math.rint(v)) > 1e-6) {
-                                return "";
-                            }
-                            long k = Math.round(v);
-                            if (k == Summary.BASE_GENERATION) {
-                                return "base";
-                            }
-                            return Math.floorMod(k, (long) step) == 0 ? Long.toString(k) : "";
-                        });
-    }
-
-    /**
-     * The value (y) axis: round ticks over everything plotted ({@link Ticks}), the axis ending on
-     * ticks, at most what {@code height} (the chart's, less its legend) fits at {@link
-     * #MIN_Y_SPACING}.
-     */
-    private static void valueAxis(Plot c, boolean log, int height) {
-        double[] y = range(c, false);
-        if (y == null) {
-            return;
-        }
-        int max = Ticks.maxTicks(height - PLOT_MARGIN_Y, MIN_Y_SPACING);
-        Ticks.Axis a = log ? Ticks.log(y[0], y[1], max) : Ticks.linear(y[0], y[1], max);
-        c.getStyler().setYAxisMin(a.lo());
-        c.getStyler().setYAxisMax(a.hi());
-        c.getStyler().setYAxisTickLabelsFormattingFunction(a::label);
-        if (log) {
-            c.getStyler().setYAxisLogarithmicDecadeOnly(a.decadesOnly());
-        } else {
-            // XChart picks its grid step from this hint: one tick per step of ours
-            c.getStyler()
-                    .setYAxisTickMarkSpacingHint(
-                            (int) ((height - PLOT_MARGIN_Y) / Math.max(1, a.ticks().size() - 1)));
-        }
-    }
-
-    /** [min, max] of the finite x (or y) values of every series, log-axis-safe; null if none. */
-    private static double[] range(Plot c, boolean x) {
-        boolean log = !x && c.getStyler().isYAxisLogarithmic();
-        double lo = Double.POSITIVE_INFINITY;
-        double hi = Double.NEGATIVE_INFINITY;
-        for (double[] xy : c.points) {
-            double v = x ? xy[0] : xy[1];
-            if (Double.isFinite(v) && (!log || v > 0)) {
-                lo = Math.min(lo, v);
-                hi = Math.max(hi, v);
-            }
-        }
-        return lo <= hi ? new double[] {lo, hi} : null;
-    }
-
-    /** An XYChart that remembers every point added, so the axes can be fitted to them. */
-    private static final class Plot extends XYChart {
-        final List<double[]> points = new ArrayList<>();
-
-        Plot(XYChartBuilder b) {
-            super(b);
-        }
-
-        @Override
-        public XYSeries addSeries(String name, double[] x, double[] y) {
-            for (int i = 0; i < x.length; i++) {
-                points.add(new double[] {x[i], y[i]});
-            }
-            return super.addSeries(name, x, y);
-        }
     }
 
     /** From light yellow-green (generation 0) to dark blue (the last), viridis-like. */
