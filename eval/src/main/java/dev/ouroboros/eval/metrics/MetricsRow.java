@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * @param policy the mixing policy as the config spells it ({@code replace}, {@code keep-real:0.1},
  *     …)
  * @param seed the run's seed index (not a derived seed)
- * @param generation 0 = trained on real data
+ * @param generation 0 = trained on real data; −1 = the base model, scored before any training
  * @param split what was measured: {@code test}, {@code validation} (real held-out text scored by
  *     this generation's model), {@code synthetic} (text this generation's model generated), {@code
  *     reference} (the real text the synthetic metrics compare with)
@@ -58,8 +58,9 @@ public record MetricsRow(
         if (seed < 0) {
             throw new IllegalArgumentException("seed must be ≥ 0, got " + seed);
         }
-        if (generation < 0) {
-            throw new IllegalArgumentException("generation must be ≥ 0, got " + generation);
+        if (generation < -1) {
+            throw new IllegalArgumentException(
+                    "generation must be ≥ -1 (-1: the base model), got " + generation);
         }
         if (split == null || !NAME.matcher(split).matches()) {
             throw new IllegalArgumentException("split must match " + NAME + ", got " + split);

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -23,8 +24,18 @@ import java.util.stream.Collectors;
  * generation-0 model (and the same D0), so d_s = policy − baseline on seed s removes what the seeds
  * share. A seed that only one side has at a (generation, split, metric) is left out of that pair
  * and listed in {@link #unpaired()}.
+ *
+ * <p>Not compared: the {@link #REFERENCE_SPLITS} (real text, the same for every policy by
+ * construction) and the base model's rows ({@link Summary#BASE_GENERATION}: one model for all).
+ * Perplexities are compared as ratios ({@link PairedDifference}).
  */
 public final class Comparison {
+    /** Splits of reference text, identical for every policy: never compared. */
+    public static final Set<String> REFERENCE_SPLITS = Set.of("real", "reference");
+
+    /** The significance level whose reachability compare.md reports. */
+    static final double ALPHA = 0.05;
+
     private final String baseline;
     private final List<String> policies;
     private final List<PairedDifference> differences;
@@ -59,8 +70,14 @@ public final class Comparison {
         for (List<String> sm : summary.splitMetrics()) {
             String split = sm.get(0);
             String metric = sm.get(1);
+            if (REFERENCE_SPLITS.contains(split)) {
+                continue;
+            }
             for (String p : others) {
                 for (int g : summary.generations(split, metric)) {
+                    if (g == Summary.BASE_GENERATION) {
+                        continue;
+                    }
                     Optional<Summary.Cell> mine = summary.cell(p, g, split, metric);
                     Optional<Summary.Cell> base = summary.cell(baseline, g, split, metric);
                     SortedMap<Integer, Double> a =
@@ -68,10 +85,15 @@ public final class Comparison {
                     SortedMap<Integer, Double> b =
                             base.map(Summary.Cell::seedValues).orElse(new TreeMap<>());
                     SortedMap<Integer, Double> d = new TreeMap<>();
+                    boolean ratio = ratio(metric, a, b);
                     a.forEach(
                             (seed, v) -> {
                                 if (b.containsKey(seed)) {
-                                    d.put(seed, v - b.get(seed));
+                                    d.put(
+                                            seed,
+                                            ratio
+                                                    ? Math.log(v) - Math.log(b.get(seed))
+                                                    : v - b.get(seed));
                                 } else {
                                     unpaired.add(
                                             new UnpairedSeed(
@@ -87,13 +109,74 @@ public final class Comparison {
                                                             p, baseline, g, split, metric, seed,
                                                             baseline)));
                     if (!d.isEmpty()) {
-                        diffs.add(PairedDifference.of(p, baseline, g, split, metric, d));
+                        diffs.add(PairedDifference.of(p, baseline, g, split, metric, d, ratio));
                     }
                 }
             }
         }
         List<String> all = new ArrayList<>(summary.policies());
         return new Comparison(baseline, all, diffs, unpaired);
+    }
+
+    /** Perplexities with every value &gt; 0 are compared as ratios. */
+    private static boolean ratio(
+            String metric, SortedMap<Integer, Double> a, SortedMap<Integer, Double> b) {
+        return Summary.logScale(metric)
+                && a.values().stream().allMatch(v -> v > 0)
+                && b.values().stream().allMatch(v -> v > 0);
+    }
+
+    /**
+     * The sentence on the exact sign-flip floor when it is above {@link #ALPHA} for the smallest n
+     * ≥ 2 of the differences, e.g. "With n = 3 seeds the smallest possible p = 2/2³ = 0.25; n ≥ 6
+     * seeds are needed for p &lt; 0.05."; empty when every p can go below it.
+     */
+    public Optional<String> pFloorNote() {
+        OptionalInt n =
+                differences.stream().mapToInt(PairedDifference::n).filter(k -> k >= 2).min();
+        if (n.isEmpty() && !differences.isEmpty()) { // one seed throughout
+            return Optional.of(
+                    "With n = 1 seed there is no p (nothing to permute); n >= "
+                            + seedsFor(ALPHA)
+                            + " seeds are needed for p < "
+                            + ALPHA
+                            + ".");
+        }
+        if (n.isEmpty() || minP(n.getAsInt()) < ALPHA) {
+            return Optional.empty();
+        }
+        int k = n.getAsInt();
+        int need = seedsFor(ALPHA);
+        return Optional.of(
+                "With n = "
+                        + k
+                        + " seeds the smallest possible p = 2/2^"
+                        + k
+                        + " = "
+                        + Summary.fmt(minP(k))
+                        + ": no difference can reach p < "
+                        + ALPHA
+                        + " however large it is; n >= "
+                        + need
+                        + " seeds are needed for p < "
+                        + ALPHA
+                        + " (smallest p = "
+                        + Summary.fmt(minP(need))
+                        + "). Read the interval and the per-seed signs instead.");
+    }
+
+    /** The fewest seeds whose sign-flip floor 2/2ⁿ is below {@code alpha}. */
+    static int seedsFor(double alpha) {
+        int n = 1;
+        while (minP(n) >= alpha) {
+            n++;
+        }
+        return n;
+    }
+
+    /** The exact sign-flip floor 2/2ⁿ. */
+    static double minP(int n) {
+        return 2 / Math.pow(2, n);
     }
 
     /** The baseline policy (null when the run has no rows). */
@@ -144,46 +227,39 @@ public final class Comparison {
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 
-    /** compare.csv: one line per paired difference; CI and p empty for n = 1. */
+    /**
+     * compare.csv: one line per paired difference; CI and p empty for n = 1. {@code scale}: {@code
+     * difference} (estimate = d̄) or {@code ratio} (estimate = exp(d̄) of the log ratios, policy /
+     * baseline); {@code std_d}: s_d of the d as compared (log ratios for a ratio).
+     */
     public String toCsv() {
         StringBuilder b =
                 new StringBuilder(
-                        "baseline,policy,generation,split,metric,better,n,mean_diff,std_diff,ci95_lo,ci95_hi,p_sign_flip,seeds\n");
+                        "baseline,policy,generation,split,metric,better,scale,n,estimate,std_d,ci95_lo,ci95_hi,p_sign_flip,seeds\n");
         for (PairedDifference d : differences) {
             double[] x =
                     d.differences().values().stream().mapToDouble(Double::doubleValue).toArray();
-            b.append(csv(d.baseline()))
-                    .append(',')
-                    .append(csv(d.policy()))
-                    .append(',')
-                    .append(d.generation())
-                    .append(',')
-                    .append(csv(d.split()))
-                    .append(',')
-                    .append(csv(d.metric()))
-                    .append(',')
-                    .append(
+            List<String> f =
+                    List.of(
+                            csv(d.baseline()),
+                            csv(d.policy()),
+                            String.valueOf(d.generation()),
+                            csv(d.split()),
+                            csv(d.metric()),
                             MetricDefs.find(d.metric())
                                     .map(def -> def.better().name().toLowerCase(Locale.ROOT))
-                                    .orElse("unknown"))
-                    .append(',')
-                    .append(d.n())
-                    .append(',')
-                    .append(num(d.mean()))
-                    .append(',')
-                    .append(num(PairedStats.std(x)))
-                    .append(',')
-                    .append(num(d.ciLo()))
-                    .append(',')
-                    .append(num(d.ciHi()))
-                    .append(',')
-                    .append(num(d.p()))
-                    .append(',')
-                    .append(
+                                    .orElse("unknown"),
+                            d.ratio() ? "ratio" : "difference",
+                            String.valueOf(d.n()),
+                            num(d.estimate()),
+                            num(PairedStats.std(x)),
+                            num(d.ciLo()),
+                            num(d.ciHi()),
+                            num(d.p()),
                             d.differences().keySet().stream()
                                     .map(String::valueOf)
-                                    .collect(Collectors.joining(";")))
-                    .append('\n');
+                                    .collect(Collectors.joining(";")));
+            b.append(String.join(",", f)).append('\n');
         }
         return b.toString();
     }
@@ -197,7 +273,11 @@ public final class Comparison {
                 + " d with |mean| ≥ |d̄|, the observed one included (so p ≥ 2/2ⁿ: 0.25 with 3 seeds, 1 when"
                 + " d̄ = 0). With n = 1 there is the difference only: CI and p are n/a. The sign is"
                 + " policy minus baseline: for ↓ metrics a negative difference favours the policy, for ↑ a"
-                + " positive one.";
+                + " positive one. Perplexities are compared as ratios: d = ln policy − ln baseline"
+                + " (the difference of mean NLLs), and the mean, CI ends are shown as exp(·), ×r ="
+                + " policy / baseline (geometric mean over seeds); the p is that of the log ratios."
+                + " Not compared: the real text (the same for every policy) and the base model's"
+                + " rows.";
     }
 
     /** One line per group of left-out seeds (same policy, seed, side and generations). */
@@ -272,6 +352,7 @@ public final class Comparison {
             return b.append("It is the only policy: nothing to compare.\n").toString();
         }
         b.append(method()).append("\n\n");
+        pFloorNote().ifPresent(n -> b.append("**").append(n).append("**\n\n"));
         List<String> notes = notes();
         if (!notes.isEmpty()) {
             b.append("## Seeds left out (no partner on the other side)\n\n");
@@ -288,8 +369,9 @@ public final class Comparison {
                     .append(def.map(x -> x.better().arrow()).orElse("?"))
                     .append(" — ")
                     .append(split)
-                    .append(": policy − ")
+                    .append(Summary.logScale(metric) ? ": policy / " : ": policy − ")
                     .append(baseline)
+                    .append(Summary.logScale(metric) ? " (ratio)" : "")
                     .append("\n\n| generation | policy | n | difference | 95% CI | p |\n")
                     .append("|---:|---|---:|---:|---|---:|\n");
             for (int g : generations(split, metric)) {
@@ -298,13 +380,13 @@ public final class Comparison {
                             .ifPresent(
                                     d ->
                                             b.append("| ")
-                                                    .append(g)
+                                                    .append(Summary.generationLabel(g))
                                                     .append(" | ")
                                                     .append(p)
                                                     .append(" | ")
                                                     .append(d.n())
                                                     .append(" | ")
-                                                    .append(Summary.fmt(d.mean()))
+                                                    .append(d.estimateText())
                                                     .append(" | ")
                                                     .append(d.ciText())
                                                     .append(" | ")

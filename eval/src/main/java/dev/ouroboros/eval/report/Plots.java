@@ -73,21 +73,17 @@ public final class Plots {
         boolean log = def.map(MetricDef::logScale).orElse(false);
         String arrow = def.map(d -> d.better().arrow()).orElse("?");
         String title = metric + " " + arrow + " vs generation (" + split + ")";
-        XYChart c =
-                new XYChartBuilder()
-                        .width(800)
-                        .height(500)
-                        .title(title)
-                        .xAxisTitle("generation")
-                        .yAxisTitle(metric + def.map(d -> " [" + d.unit() + "]").orElse(""))
-                        .build();
+        FittedChart c =
+                new FittedChart(
+                        new XYChartBuilder()
+                                .width(800)
+                                .height(500)
+                                .title(title)
+                                .xAxisTitle("generation")
+                                .yAxisTitle(
+                                        metric + def.map(d -> " [" + d.unit() + "]").orElse("")));
         style(c);
         c.getStyler().setYAxisLogarithmic(log);
-        // label 20, 30, 50 … for perplexities; decades only for quantities that span many of them
-        // (testbed variances)
-        c.getStyler()
-                .setYAxisLogarithmicDecadeOnly(def.map(d -> !d.unit().equals("ppl")).orElse(true));
-        c.getStyler().setXAxisDecimalPattern("0");
         boolean any = false;
         for (int pi = 0; pi < policies.size(); pi++) {
             String p = policies.get(pi);
@@ -139,7 +135,7 @@ public final class Plots {
                     bx[k + i] = back.generation();
                     by[k + i] =
                             log
-                                    ? Math.max(back.ciLo(), back.mean() / 1e3)
+                                    ? Math.max(back.ciLo(), back.center() / 10)
                                     : back.ciLo(); // a log axis cannot show ≤ 0
                 }
                 XYSeries band = c.addSeries(p + " 95% CI", bx, by);
@@ -153,7 +149,7 @@ public final class Plots {
             int nMax = cells.stream().mapToInt(Summary.Cell::n).max().orElse(0);
             String n = nMin == nMax ? "n=" + nMin : "n=" + nMin + "–" + nMax;
             double[] gx = cells.stream().mapToDouble(Summary.Cell::generation).toArray();
-            double[] gy = cells.stream().mapToDouble(Summary.Cell::mean).toArray();
+            double[] gy = cells.stream().mapToDouble(Summary.Cell::center).toArray();
             XYSeries mean = c.addSeries(p + " (" + n + ")", gx, gy);
             mean.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
             mean.setMarker(SeriesMarkers.CIRCLE);
@@ -164,6 +160,8 @@ public final class Plots {
         if (!any) {
             throw new IllegalArgumentException("no cells for " + metric + " on " + split);
         }
+        c.fitGenerationAxis();
+        c.fitValueAxis(log, 500 - FittedChart.LEGEND_LINE * policies.size());
         return new Png(fileName(metric, split), title, encode(c));
     }
 
@@ -181,20 +179,39 @@ public final class Plots {
             Comparison cmp, List<String> colourOrder, String split, String metric) {
         Optional<MetricDef> def = MetricDefs.find(metric);
         String arrow = def.map(d -> d.better().arrow()).orElse("?");
-        String title = metric + " " + arrow + ": policy − " + cmp.baseline() + " (" + split + ")";
-        XYChart c =
-                new XYChartBuilder()
-                        .width(800)
-                        .height(500)
-                        .title(title)
-                        .xAxisTitle("generation")
-                        .yAxisTitle(
-                                "difference to "
-                                        + cmp.baseline()
-                                        + def.map(d -> " [" + d.unit() + "]").orElse(""))
-                        .build();
+        boolean ratio =
+                cmp.differences().stream()
+                        .anyMatch(
+                                d ->
+                                        d.split().equals(split)
+                                                && d.metric().equals(metric)
+                                                && d.ratio());
+        String title =
+                metric
+                        + " "
+                        + arrow
+                        + ": policy "
+                        + (ratio ? "/ " : "− ")
+                        + cmp.baseline()
+                        + " ("
+                        + split
+                        + ")";
+        FittedChart c =
+                new FittedChart(
+                        new XYChartBuilder()
+                                .width(800)
+                                .height(500)
+                                .title(title)
+                                .xAxisTitle("generation")
+                                .yAxisTitle(
+                                        ratio
+                                                ? "ratio to " + cmp.baseline() + " (geometric mean)"
+                                                : "difference to "
+                                                        + cmp.baseline()
+                                                        + def.map(d -> " [" + d.unit() + "]")
+                                                                .orElse("")));
         style(c);
-        c.getStyler().setXAxisDecimalPattern("0");
+        c.getStyler().setYAxisLogarithmic(ratio);
         List<Integer> gens = new ArrayList<>(cmp.generations(split, metric));
         if (gens.isEmpty()) {
             throw new IllegalArgumentException("no differences for " + metric + " on " + split);
@@ -205,7 +222,7 @@ public final class Plots {
                 c.addSeries(
                         cmp.baseline() + " (baseline)",
                         new double[] {g0, g1 == g0 ? g0 + 1e-9 : g1},
-                        new double[] {0, 0});
+                        ratio ? new double[] {1, 1} : new double[] {0, 0});
         zero.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
         zero.setMarker(SeriesMarkers.NONE);
         zero.setLineColor(new Color(0x777777));
@@ -253,15 +270,17 @@ public final class Plots {
             String n = nMin == nMax ? "n=" + nMin : "n=" + nMin + "–" + nMax;
             XYSeries mean =
                     c.addSeries(
-                            p + " − " + cmp.baseline() + " (" + n + " pairs)",
+                            p + (ratio ? " / " : " − ") + cmp.baseline() + " (" + n + " pairs)",
                             ds.stream().mapToDouble(PairedDifference::generation).toArray(),
-                            ds.stream().mapToDouble(PairedDifference::mean).toArray());
+                            ds.stream().mapToDouble(PairedDifference::estimate).toArray());
             mean.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
             mean.setMarker(SeriesMarkers.CIRCLE);
             mean.setMarkerColor(col);
             mean.setLineColor(col);
             mean.setLineWidth(2.5f);
         }
+        c.fitGenerationAxis();
+        c.fitValueAxis(ratio, 500 - FittedChart.LEGEND_LINE * (cmp.others().size() + 1));
         return new Png(differenceFileName(metric, split), title, encode(c));
     }
 
@@ -283,21 +302,31 @@ public final class Plots {
                         .max()
                         .orElse(0);
         for (Map.Entry<String, SortedMap<Integer, double[]>> e : data.entrySet()) {
-            XYChart c =
-                    new XYChartBuilder()
-                            .width(600)
-                            .height(420)
-                            .title(e.getKey() + ": per-sample ppl (" + split + ", gen-0 scorer)")
-                            .xAxisTitle("perplexity under the generation-0 model (log)")
-                            .yAxisTitle("share of samples")
-                            .build();
+            FittedChart c =
+                    new FittedChart(
+                            new XYChartBuilder()
+                                    .width(600)
+                                    .height(420)
+                                    .title(
+                                            e.getKey()
+                                                    + ": per-sample ppl ("
+                                                    + split
+                                                    + ", gen-0 scorer)")
+                                    .xAxisTitle("perplexity under the generation-0 model (log)")
+                                    .yAxisTitle("share of samples"));
             style(c);
             c.getStyler().setXAxisLogarithmic(true);
-            // per-sample perplexities often span less than a decade: label 1..9 × 10^k, not only
-            // the decades (which left such an axis with no label at all)
-            c.getStyler().setXAxisLogarithmicDecadeOnly(false);
-            c.getStyler().setXAxisMin(leadingDigit(edges[0], Math::floor));
-            c.getStyler().setXAxisMax(leadingDigit(edges[edges.length - 1], Math::ceil));
+            // shared edges: every panel gets the same round ticks
+            Ticks.Axis axis =
+                    Ticks.log(
+                            edges[0],
+                            edges[edges.length - 1],
+                            Ticks.maxTicks(
+                                    600 - FittedChart.PLOT_MARGIN_X, FittedChart.MIN_X_SPACING));
+            c.getStyler().setXAxisMin(axis.lo());
+            c.getStyler().setXAxisMax(axis.hi());
+            c.getStyler().setXAxisLogarithmicDecadeOnly(axis.decadesOnly());
+            c.getStyler().setXAxisTickLabelsFormattingFunction(axis::label);
             for (Map.Entry<Integer, double[]> g : e.getValue().entrySet()) {
                 long[] h = Distribution.histogram(g.getValue(), edges);
                 double total = g.getValue().length;
@@ -316,6 +345,7 @@ public final class Plots {
                 s.setLineColor(generationColor(g.getKey(), maxGen));
                 s.setLineWidth(2f);
             }
+            c.fitValueAxis(false, 420 - FittedChart.LEGEND_LINE * e.getValue().size());
             panels.add(c);
         }
         int cols = Math.min(3, Math.max(1, panels.size()));
@@ -330,15 +360,6 @@ public final class Plots {
                 "per-sample-ppl-histogram-" + safe(split) + ".png",
                 "Per-sample perplexity (" + split + ") by generation",
                 out.toByteArray());
-    }
-
-    /**
-     * {@code v} rounded (down or up, by {@code round}) to its leading digit: 313.7 → 300, 400.8 →
-     * 500, so a log axis starts and ends on a labelled 1..9 × 10^k tick.
-     */
-    static double leadingDigit(double v, java.util.function.DoubleUnaryOperator round) {
-        double m = Math.pow(10, Math.floor(Math.log10(v)));
-        return round.applyAsDouble(v / m) * m;
     }
 
     /** From light yellow-green (generation 0) to dark blue (the last), viridis-like. */

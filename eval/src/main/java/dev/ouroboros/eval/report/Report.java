@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -125,15 +126,15 @@ public final class Report {
         Summary summary = Summary.of(read.rows());
         Comparison comparison = Comparison.of(summary, baseline(dir, read, requestedBaseline));
         Samples samples = readSamples(dir);
-        List<Plots.Png> plots = new ArrayList<>();
         List<String> policies = Plots.policyOrder(summary);
+        Map<List<String>, Plots.Png> plots = new LinkedHashMap<>();
         for (List<String> sm : summary.splitMetrics()) {
-            plots.add(Plots.metricVsGeneration(summary, policies, sm.get(0), sm.get(1)));
+            plots.put(sm, Plots.metricVsGeneration(summary, policies, sm.get(0), sm.get(1)));
         }
-        List<Plots.Png> differencePlots = new ArrayList<>();
+        Map<List<String>, Plots.Png> differencePlots = new LinkedHashMap<>();
         for (List<String> sm : comparison.splitMetrics()) {
-            differencePlots.add(
-                    Plots.differenceVsGeneration(comparison, policies, sm.get(0), sm.get(1)));
+            differencePlots.put(
+                    sm, Plots.differenceVsGeneration(comparison, policies, sm.get(0), sm.get(1)));
         }
         List<Plots.Png> histograms = new ArrayList<>();
         samples.bySplit()
@@ -186,10 +187,10 @@ public final class Report {
                     tmp.resolve("compare.md"),
                     comparison.toMarkdown(String.valueOf(dir.getFileName())),
                     StandardCharsets.UTF_8);
-            for (Plots.Png p : plots) {
+            for (Plots.Png p : plots.values()) {
                 Files.write(plotDir.resolve(p.fileName()), p.bytes());
             }
-            for (Plots.Png p : differencePlots) {
+            for (Plots.Png p : differencePlots.values()) {
                 Files.write(plotDir.resolve(p.fileName()), p.bytes());
             }
             for (Plots.Png p : histograms) {
@@ -336,8 +337,10 @@ public final class Report {
             b.append(", ").append(summary.duplicates()).append(" superseded by later rows");
         }
         b.append(
-                        ". Cells: mean ± 95% CI half-width t₀.₉₇₅,ₙ₋₁·s/√n over seeds (n seeds). ↑ higher is better, ↓ lower")
-                .append(" is better, · compare with the reference.\n\n");
+                        ". Cells: mean ± 95% CI half-width t₀.₉₇₅,ₙ₋₁·s/√n over seeds (n seeds); perplexities: geometric")
+                .append(
+                        " mean [95% CI], the t-interval of the mean log perplexity (= mean NLL) back-transformed."
+                                + " ↑ higher is better, ↓ lower is better, · compare with the reference.\n\n");
         samples.bySplit()
                 .forEach(
                         (split, byPolicy) -> {

@@ -4,6 +4,7 @@ import dev.ouroboros.eval.metrics.MetricDef;
 import dev.ouroboros.eval.metrics.MetricDefs;
 import dev.ouroboros.eval.metrics.MetricsRow;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -19,11 +20,27 @@ import org.apache.commons.math3.distribution.TDistribution;
 
 /**
  * Seed grouping: every (policy, generation, split, metric) cell averaged over seeds, with a 95%
- * Student-t confidence interval. When a (policy, seed, generation, split) appears in several rows
- * (a stage re-evaluated on resume) the last row wins.
+ * Student-t confidence interval — on the log scale for perplexities ({@link #logScale}: geometric
+ * mean, interval of the mean NLL back-transformed), on the linear scale otherwise. Rows of {@link
+ * #BASE_GENERATION} (the base model, scored before any training) are cells like any other, labelled
+ * {@code base}. When a (policy, seed, generation, split) appears in several rows (a stage
+ * re-evaluated on resume) the last row wins.
  */
 public final class Summary {
-    /** One aggregated cell. {@code seedValues} maps seed → value. */
+    /**
+     * One aggregated cell. {@code seedValues} maps seed → value.
+     *
+     * @param mean the arithmetic mean over seeds
+     * @param std the sample standard deviation over seeds (n − 1; NaN for n &lt; 2)
+     * @param log whether the cell is summarised on the log scale ({@link #logScale}): then {@code
+     *     center} is the geometric mean exp(mean ln x) and the interval is exp(mean ln x ±
+     *     t₀.₉₇₅,ₙ₋₁ · s_ln/√n) — for a perplexity, the t-interval of the mean NLL,
+     *     back-transformed — so it never reaches 0
+     * @param center what tables and plots show: {@code mean}, or the geometric mean when {@code
+     *     log}
+     * @param ciLo the lower end of the 95% interval of {@code center} (NaN for n &lt; 2)
+     * @param ciHi the upper end (NaN for n &lt; 2)
+     */
     public record Cell(
             String policy,
             int generation,
@@ -32,16 +49,16 @@ public final class Summary {
             int n,
             double mean,
             double std,
-            double ciHalf,
+            boolean log,
+            double center,
+            double ciLo,
+            double ciHi,
             SortedMap<Integer, Double> seedValues) {
-        /** mean − half-width (NaN for n &lt; 2). */
-        public double ciLo() {
-            return mean - ciHalf;
-        }
-
-        /** mean + half-width (NaN for n &lt; 2). */
-        public double ciHi() {
-            return mean + ciHalf;
+        /**
+         * The half-width of a symmetric (linear-scale) interval; NaN on the log scale or n &lt; 2.
+         */
+        public double ciHalf() {
+            return log ? Double.NaN : (ciHi - ciLo) / 2;
         }
 
         /** ↑ ↓ · from the registry, ? for an unregistered name. */
@@ -49,6 +66,9 @@ public final class Summary {
             return MetricDefs.find(metric).map(d -> d.better().arrow()).orElse("?");
         }
     }
+
+    /** The generation of the rows that score the base model (before generation 0's training). */
+    public static final int BASE_GENERATION = -1;
 
     private final List<Cell> cells;
     private final int duplicates;
@@ -102,33 +122,68 @@ public final class Summary {
         }
         List<Cell> cells = new ArrayList<>();
         groups.forEach(
-                (k, seeds) -> {
-                    double[] x = seeds.values().stream().mapToDouble(Double::doubleValue).toArray();
-                    int n = x.length;
-                    double mean = 0;
-                    for (double v : x) {
-                        mean += v;
-                    }
-                    mean /= n;
-                    double ss = 0;
-                    for (double v : x) {
-                        ss += (v - mean) * (v - mean);
-                    }
-                    double std = n > 1 ? Math.sqrt(ss / (n - 1)) : Double.NaN;
-                    double half = n > 1 ? tQuantile975(n - 1) * std / Math.sqrt(n) : Double.NaN;
-                    cells.add(
-                            new Cell(
-                                    k.policy(),
-                                    k.generation(),
-                                    k.split(),
-                                    k.metric(),
-                                    n,
-                                    mean,
-                                    std,
-                                    half,
-                                    seeds));
-                });
+                (k, seeds) ->
+                        cells.add(cell(k.policy(), k.generation(), k.split(), k.metric(), seeds)));
         return new Summary(cells, dup);
+    }
+
+    /**
+     * The statistics of one cell: arithmetic mean and std always; the shown center and its 95%
+     * Student-t interval on the log scale for {@link #logScale} metrics whose values are all &gt;
+     * 0, else on the linear scale.
+     */
+    static Cell cell(
+            String policy,
+            int generation,
+            String split,
+            String metric,
+            SortedMap<Integer, Double> seeds) {
+        double[] x = seeds.values().stream().mapToDouble(Double::doubleValue).toArray();
+        int n = x.length;
+        double mean = PairedStats.mean(x);
+        double std = PairedStats.std(x);
+        boolean log = logScale(metric) && Arrays.stream(x).allMatch(v -> v > 0);
+        double[] y = log ? Arrays.stream(x).map(Math::log).toArray() : x;
+        double c = PairedStats.mean(y);
+        double half = PairedStats.ciHalf95(y);
+        return log
+                ? new Cell(
+                        policy,
+                        generation,
+                        split,
+                        metric,
+                        n,
+                        mean,
+                        std,
+                        true,
+                        Math.exp(c),
+                        Math.exp(c - half),
+                        Math.exp(c + half),
+                        seeds)
+                : new Cell(
+                        policy,
+                        generation,
+                        split,
+                        metric,
+                        n,
+                        mean,
+                        std,
+                        false,
+                        mean,
+                        mean - half,
+                        mean + half,
+                        seeds);
+    }
+
+    /**
+     * Perplexity-type metrics (unit {@code ppl}: block, rolling and per-sample-percentile
+     * perplexities; unregistered {@code ppl_*} names too) are summarised on the log scale:
+     * perplexity is exp(mean NLL), so seeds average as mean NLLs and intervals are ratios.
+     */
+    public static boolean logScale(String metric) {
+        return MetricDefs.find(metric)
+                .map(d -> d.unit().equals("ppl"))
+                .orElse(metric.startsWith("ppl_"));
     }
 
     /** t_{0.975, df}: the two-sided 95% Student-t critical value. */
@@ -200,7 +255,7 @@ public final class Summary {
     public String toCsv() {
         StringBuilder b =
                 new StringBuilder(
-                        "policy,generation,split,metric,version,better,n,mean,std,ci95_half,ci95_lo,ci95_hi\n");
+                        "policy,generation,split,metric,version,better,n,mean,std,ci95_half,ci95_lo,ci95_hi,scale,center\n");
         for (Cell c : cells) {
             Optional<MetricDef> d = MetricDefs.find(c.metric());
             b.append(csv(c.policy()))
@@ -228,6 +283,10 @@ public final class Summary {
                     .append(num(c.ciLo()))
                     .append(',')
                     .append(num(c.ciHi()))
+                    .append(',')
+                    .append(c.log() ? "log" : "linear")
+                    .append(',')
+                    .append(num(c.center()))
                     .append('\n');
         }
         return b.toString();
@@ -235,7 +294,7 @@ public final class Summary {
 
     /**
      * Markdown: per split and metric, a table with one row per generation and one column per
-     * policy, each cell {@code mean ± half-width (n)}.
+     * policy, each cell {@link #meanCi}.
      */
     public String toMarkdown() {
         StringBuilder b = new StringBuilder();
@@ -265,7 +324,7 @@ public final class Summary {
             policies.forEach(p -> b.append("---:|"));
             b.append('\n');
             for (int g : generations(split, metric)) {
-                b.append("| ").append(g).append(" |");
+                b.append("| ").append(generationLabel(g)).append(" |");
                 for (String p : policies) {
                     b.append(' ')
                             .append(cell(p, g, split, metric).map(Summary::meanCi).orElse(""))
@@ -289,10 +348,23 @@ public final class Summary {
         return g;
     }
 
-    /** {@code mean ± half (n=k)}, or {@code mean (n=1)}. */
+    /**
+     * One table cell: {@code mean ± half (n=k)} on the linear scale, {@code geomean [lo, hi] (n=k)}
+     * on the log scale, {@code value (n=1)} for one seed.
+     */
     public static String meanCi(Cell c) {
-        String m = fmt(c.mean());
-        return c.n() > 1 ? m + " ± " + fmt(c.ciHalf()) + " (n=" + c.n() + ")" : m + " (n=1)";
+        String m = fmt(c.center());
+        if (c.n() < 2) {
+            return m + " (n=1)";
+        }
+        return c.log()
+                ? m + " [" + fmt(c.ciLo()) + ", " + fmt(c.ciHi()) + "] (n=" + c.n() + ")"
+                : m + " ± " + fmt(c.ciHalf()) + " (n=" + c.n() + ")";
+    }
+
+    /** {@code base} for {@link #BASE_GENERATION}, else the number. */
+    public static String generationLabel(int generation) {
+        return generation == BASE_GENERATION ? "base" : String.valueOf(generation);
     }
 
     /** Four significant digits, plain notation between 1e-3 and 1e6. */

@@ -31,6 +31,25 @@ class MetricsLogTest {
                 "2025-01-01T12:00:00Z");
     }
 
+    /** A base-model row (generation −1) reads; a field this version does not know is ignored. */
+    @Test
+    void baseRowsAndExtraFieldsRead() throws Exception {
+        String line =
+                "{\"schema\":\"ouro.metrics/v1\",\"policy\":\"replace\",\"seed\":0,\"generation\":-1,"
+                        + "\"split\":\"test\",\"metrics\":{\"ppl_blocks64\":102.0},\"checksum\":\"ab12\","
+                        + "\"time\":\"2026-01-01T00:00:00Z\"}";
+        MetricsRow r = MetricsLog.parse(line);
+        assertEquals(-1, r.generation());
+        assertEquals(102.0, r.metrics().get("ppl_blocks64"), 0);
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                MetricsLog.parse(
+                                        line.replace("\"generation\":-1", "\"generation\":-2")));
+        assertTrue(e.getMessage().contains("generation must be ≥ -1"), e.getMessage());
+    }
+
     @Test
     void roundTripsAndKeepsCountsIntegral() throws Exception {
         Path f = dir.resolve("metrics.jsonl");

@@ -145,11 +145,11 @@ class ReportTest {
         assertEquals(POLICIES.size() * 3 * 4 * 2, r.rows());
         List<String> csv = Files.readAllLines(run.resolve("report/summary.csv"));
         assertEquals(
-                "policy,generation,split,metric,version,better,n,mean,std,ci95_half,ci95_lo,ci95_hi",
+                "policy,generation,split,metric,version,better,n,mean,std,ci95_half,ci95_lo,ci95_hi,scale,center",
                 csv.get(0));
         Map<String, String[]> byKey = new HashMap<>();
         for (String line : csv.subList(1, csv.size())) {
-            String[] f = line.split(",");
+            String[] f = line.split(",", -1);
             byKey.put(f[0] + "|" + f[1] + "|" + f[2] + "|" + f[3], f);
         }
         assertEquals(
@@ -167,8 +167,16 @@ class ReportTest {
                 assertEquals("3", f[6]);
                 assertEquals(mean, Double.parseDouble(f[7]), 1e-9);
                 assertEquals(s, Double.parseDouble(f[8]), 1e-9);
-                assertEquals(T975_DF2 * s / Math.sqrt(3), Double.parseDouble(f[9]), 1e-9);
-                assertEquals(mean - T975_DF2 * s / Math.sqrt(3), Double.parseDouble(f[10]), 1e-9);
+                // perplexity: geometric mean, the interval of mean ln ppl (= mean NLL)
+                // back-transformed; no symmetric half-width
+                double[] lx = {Math.log(x[0]), Math.log(x[1]), Math.log(x[2])};
+                double lm = mean(lx);
+                double lh = T975_DF2 * sampleStd(lx) / Math.sqrt(3);
+                assertEquals("", f[9]);
+                assertEquals(Math.exp(lm - lh), Double.parseDouble(f[10]), 1e-9);
+                assertEquals(Math.exp(lm + lh), Double.parseDouble(f[11]), 1e-9);
+                assertEquals("log", f[12]);
+                assertEquals(Math.cbrt(x[0] * x[1] * x[2]), Double.parseDouble(f[13]), 1e-9);
                 double[] d = {distinct2(p, 0, g), distinct2(p, 1, g), distinct2(p, 2, g)};
                 double dm = mean(d);
                 double ds = sampleStd(d);
@@ -176,25 +184,48 @@ class ReportTest {
                 assertEquals("higher", h[5]);
                 assertEquals(dm, Double.parseDouble(h[7]), 1e-12);
                 assertEquals(T975_DF2 * ds / Math.sqrt(3), Double.parseDouble(h[9]), 1e-12);
+                assertEquals(dm - T975_DF2 * ds / Math.sqrt(3), Double.parseDouble(h[10]), 1e-12);
+                assertEquals("linear", h[12]);
+                assertEquals(dm, Double.parseDouble(h[13]), 1e-12);
             }
         }
         String md = Files.readString(run.resolve("report/summary.md"));
         assertTrue(md.contains("### ppl_blocks64 ↓ — test"), md);
         assertTrue(md.contains("| generation | accumulate | replace |"), md);
-        // gen 0, both policies: 30, 32, 34 → 32 ± 4.303·2/√3 = 4.968
-        assertTrue(md.contains("| 0 | 32 ± 4.968 (n=3) | 32 ± 4.968 (n=3) |"), md);
+        // gen 0, both policies: 30, 32, 34 → geometric mean 31.96, interval of the mean log
+        assertTrue(md.contains("| 0 | " + GEN0_PPL + " | " + GEN0_PPL + " |"), md);
         assertTrue(md.contains("per-sample perplexity quantiles — synthetic"), md);
-        // replace − accumulate (the first policy written): the seed term 2s cancels in every pair,
-        // so at generation 2 d = 30·1.5² − (30 + 0.5·2) = 36.5 on all 3 seeds: s_d = 0, a
-        // zero-width CI, and of the 8 sign flips only (+++) and (−−−) reach |36.5|: p = 0.25
-        String pair =
+        // replace / accumulate (the first policy written) at generation 2: the log ratios
+        // ln((67.5 + 2s) / (31 + 2s)) are all > 0, so of the 8 sign flips only (+++) and (−−−)
+        // reach |Σ|: p = 0.25
+        double[] lr = new double[3];
+        for (int s = 0; s < 3; s++) {
+            lr[s] = Math.log(ppl("replace", s, 2) / ppl("accumulate", s, 2));
+        }
+        String[] pair =
                 Files.readAllLines(run.resolve("report/compare.csv")).stream()
                         .filter(l -> l.startsWith("accumulate,replace,2,test,ppl_blocks64,"))
                         .findFirst()
-                        .orElseThrow();
-        assertEquals(
-                "accumulate,replace,2,test,ppl_blocks64,lower,3,36.5,0.0,36.5,36.5,0.25,0;1;2",
-                pair);
+                        .orElseThrow()
+                        .split(",");
+        assertEquals("ratio", pair[6]);
+        assertEquals(Math.exp(mean(lr)), Double.parseDouble(pair[8]), 1e-12);
+        assertEquals(0.25, Double.parseDouble(pair[12]), 0);
+    }
+
+    /** 30, 32, 34: geometric mean and the back-transformed interval of their logs. */
+    static final String GEN0_PPL;
+
+    static {
+        double[] l = {Math.log(30), Math.log(32), Math.log(34)};
+        double h = T975_DF2 * sampleStd(l) / Math.sqrt(3);
+        GEN0_PPL =
+                Summary.fmt(Math.exp(mean(l)))
+                        + " ["
+                        + Summary.fmt(Math.exp(mean(l) - h))
+                        + ", "
+                        + Summary.fmt(Math.exp(mean(l) + h))
+                        + "] (n=3)";
     }
 
     @Test
@@ -229,16 +260,45 @@ class ReportTest {
         String html = Files.readString(run.resolve("report/index.html"));
         assertEquals(names.size(), html.split("src=\"data:image/png;base64,", -1).length - 1);
         assertTrue(html.contains("<table class=\"summary\">"));
-        assertTrue(html.contains("<td>32 ± 4.968 (n=3)</td>"), "replace gen 0 ppl cell");
+        assertTrue(html.contains("<td>" + GEN0_PPL + "</td>"), "replace gen 0 ppl cell");
         assertTrue(html.contains("name: &lt;script&gt;alert(1)&lt;/script&gt;"), "config escaped");
         assertFalse(html.contains("<script>"));
         assertTrue(html.contains("&quot;git&quot;:&quot;abc123&quot;"), "manifest embedded");
         assertFalse(html.matches("(?s).*(src|href)=\"https?:.*"), "nothing fetched");
         assertTrue(html.contains("ppl_blocks64/v1"));
+        // the headline (test perplexity) first, the other metrics folded below it
+        int headline = html.indexOf("plots/ppl_blocks64-vs-generation.png");
+        int folded = html.indexOf("<details><summary>All other metrics</summary>");
+        int mtld = html.indexOf("plots/mtld-vs-generation-synthetic.png");
+        assertTrue(
+                0 < headline && headline < folded && folded < mtld,
+                headline + " " + folded + " " + mtld);
         // no temporary directories left behind
         try (Stream<Path> s = Files.list(run)) {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".report")));
         }
+    }
+
+    /** Every text the page shows from the run is escaped: policy names in every table. */
+    @Test
+    void policyNamesAreEscaped() throws Exception {
+        Path log = run.resolve("metrics.jsonl");
+        for (String p : List.of("a<b>&\"c'", "keep-real:0.1")) {
+            for (int s = 0; s < 2; s++) {
+                MetricsLog.append(
+                        log,
+                        MetricsRow.of(
+                                p, s, 0, "test", Map.of("distinct_2", 0.5 + s / 10.0), Map.of()));
+            }
+        }
+        Files.writeString(log, "{\"x\":\"<i>torn\n", StandardOpenOption.APPEND);
+        Report.write(run);
+        String html = Files.readString(run.resolve("report/index.html"));
+        assertTrue(
+                html.contains("<td class=\"l\">a&lt;b&gt;&amp;&quot;c&#39;</td>"), "progress row");
+        assertTrue(html.contains("<th>a&lt;b&gt;&amp;&quot;c&#39;</th>"), "table column");
+        assertTrue(html.contains("(torn write?)"), "skipped line named");
+        assertFalse(html.contains("a<b>") || html.contains("<i>"), "nothing raw");
     }
 
     @Test
