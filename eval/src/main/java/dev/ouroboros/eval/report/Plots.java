@@ -123,39 +123,21 @@ public final class Plots {
             }
             // CI band (cells with n ≥ 2)
             List<Summary.Cell> withCi = cells.stream().filter(x -> x.n() > 1).toList();
-            if (withCi.size() > 1) {
-                int k = withCi.size();
-                double[] bx = new double[2 * k];
-                double[] by = new double[2 * k];
-                for (int i = 0; i < k; i++) {
-                    Summary.Cell cell = withCi.get(i);
-                    Summary.Cell back = withCi.get(k - 1 - i);
-                    bx[i] = cell.generation();
-                    by[i] = cell.ciHi();
-                    bx[k + i] = back.generation();
-                    by[k + i] =
-                            log
-                                    ? Math.max(back.ciLo(), back.center() / 10)
-                                    : back.ciLo(); // a log axis cannot show ≤ 0
-                }
-                XYSeries band = c.addSeries(p + " 95% CI", bx, by);
-                band.setXYSeriesRenderStyle(XYSeriesRenderStyle.PolygonArea);
-                band.setMarker(SeriesMarkers.NONE);
-                band.setFillColor(alpha(col, 45));
-                band.setLineColor(alpha(col, 0));
-                band.setShowInLegend(false);
-            }
-            int nMin = cells.stream().mapToInt(Summary.Cell::n).min().orElse(0);
-            int nMax = cells.stream().mapToInt(Summary.Cell::n).max().orElse(0);
-            String n = nMin == nMax ? "n=" + nMin : "n=" + nMin + "–" + nMax;
-            double[] gx = cells.stream().mapToDouble(Summary.Cell::generation).toArray();
-            double[] gy = cells.stream().mapToDouble(Summary.Cell::center).toArray();
-            XYSeries mean = c.addSeries(p + " (" + n + ")", gx, gy);
-            mean.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
-            mean.setMarker(SeriesMarkers.CIRCLE);
-            mean.setMarkerColor(col);
-            mean.setLineColor(col);
-            mean.setLineWidth(2.5f);
+            band(
+                    c,
+                    p,
+                    col,
+                    withCi.stream().mapToDouble(Summary.Cell::generation).toArray(),
+                    withCi.stream().mapToDouble(Summary.Cell::ciHi).toArray(),
+                    withCi.stream() // a log axis cannot show ≤ 0
+                            .mapToDouble(x -> log ? Math.max(x.ciLo(), x.center() / 10) : x.ciLo())
+                            .toArray());
+            meanLine(
+                    c,
+                    p + " (" + nLabel(cells.stream().mapToInt(Summary.Cell::n).toArray()) + ")",
+                    col,
+                    cells.stream().mapToDouble(Summary.Cell::generation).toArray(),
+                    cells.stream().mapToDouble(Summary.Cell::center).toArray());
         }
         if (!any) {
             throw new IllegalArgumentException("no cells for " + metric + " on " + split);
@@ -216,24 +198,7 @@ public final class Plots {
         if (gens.isEmpty()) {
             throw new IllegalArgumentException("no differences for " + metric + " on " + split);
         }
-        double g0 = gens.get(0);
-        double g1 = gens.get(gens.size() - 1);
-        XYSeries zero =
-                c.addSeries(
-                        cmp.baseline() + " (baseline)",
-                        new double[] {g0, g1 == g0 ? g0 + 1e-9 : g1},
-                        ratio ? new double[] {1, 1} : new double[] {0, 0});
-        zero.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
-        zero.setMarker(SeriesMarkers.NONE);
-        zero.setLineColor(new Color(0x777777));
-        zero.setLineStyle(
-                new java.awt.BasicStroke(
-                        1.5f,
-                        java.awt.BasicStroke.CAP_BUTT,
-                        java.awt.BasicStroke.JOIN_MITER,
-                        10f,
-                        new float[] {6f, 4f},
-                        0f));
+        baselineLine(c, cmp.baseline(), gens.get(0), gens.get(gens.size() - 1), ratio ? 1 : 0);
         for (String p : cmp.others()) {
             List<PairedDifference> ds =
                     cmp.differences().stream()
@@ -248,40 +213,87 @@ public final class Plots {
             }
             Color col = color(Math.max(0, colourOrder.indexOf(p)));
             List<PairedDifference> withCi = ds.stream().filter(d -> d.n() > 1).toList();
-            if (withCi.size() > 1) {
-                int k = withCi.size();
-                double[] bx = new double[2 * k];
-                double[] by = new double[2 * k];
-                for (int i = 0; i < k; i++) {
-                    bx[i] = withCi.get(i).generation();
-                    by[i] = withCi.get(i).ciHi();
-                    bx[k + i] = withCi.get(k - 1 - i).generation();
-                    by[k + i] = withCi.get(k - 1 - i).ciLo();
-                }
-                XYSeries band = c.addSeries(p + " 95% CI", bx, by);
-                band.setXYSeriesRenderStyle(XYSeriesRenderStyle.PolygonArea);
-                band.setMarker(SeriesMarkers.NONE);
-                band.setFillColor(alpha(col, 45));
-                band.setLineColor(alpha(col, 0));
-                band.setShowInLegend(false);
-            }
-            int nMin = ds.stream().mapToInt(PairedDifference::n).min().orElse(0);
-            int nMax = ds.stream().mapToInt(PairedDifference::n).max().orElse(0);
-            String n = nMin == nMax ? "n=" + nMin : "n=" + nMin + "–" + nMax;
-            XYSeries mean =
-                    c.addSeries(
-                            p + (ratio ? " / " : " − ") + cmp.baseline() + " (" + n + " pairs)",
-                            ds.stream().mapToDouble(PairedDifference::generation).toArray(),
-                            ds.stream().mapToDouble(PairedDifference::estimate).toArray());
-            mean.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
-            mean.setMarker(SeriesMarkers.CIRCLE);
-            mean.setMarkerColor(col);
-            mean.setLineColor(col);
-            mean.setLineWidth(2.5f);
+            band(
+                    c,
+                    p,
+                    col,
+                    withCi.stream().mapToDouble(PairedDifference::generation).toArray(),
+                    withCi.stream().mapToDouble(PairedDifference::ciHi).toArray(),
+                    withCi.stream().mapToDouble(PairedDifference::ciLo).toArray());
+            String n = nLabel(ds.stream().mapToInt(PairedDifference::n).toArray());
+            meanLine(
+                    c,
+                    p + (ratio ? " / " : " − ") + cmp.baseline() + " (" + n + " pairs)",
+                    col,
+                    ds.stream().mapToDouble(PairedDifference::generation).toArray(),
+                    ds.stream().mapToDouble(PairedDifference::estimate).toArray());
         }
         c.fitGenerationAxis();
         c.fitValueAxis(ratio, 500 - FittedChart.LEGEND_LINE * (cmp.others().size() + 1));
         return new Png(differenceFileName(metric, split), title, encode(c));
+    }
+
+    /**
+     * A 95% CI band through (gens, hi) and back through (gens, lo); none for fewer than 2 points.
+     */
+    private static void band(
+            FittedChart c, String policy, Color col, double[] gens, double[] hi, double[] lo) {
+        int k = gens.length;
+        if (k < 2) {
+            return;
+        }
+        double[] bx = new double[2 * k];
+        double[] by = new double[2 * k];
+        for (int i = 0; i < k; i++) {
+            bx[i] = gens[i];
+            by[i] = hi[i];
+            bx[k + i] = gens[k - 1 - i];
+            by[k + i] = lo[k - 1 - i];
+        }
+        XYSeries band = c.addSeries(policy + " 95% CI", bx, by);
+        band.setXYSeriesRenderStyle(XYSeriesRenderStyle.PolygonArea);
+        band.setMarker(SeriesMarkers.NONE);
+        band.setFillColor(alpha(col, 45));
+        band.setLineColor(alpha(col, 0));
+        band.setShowInLegend(false);
+    }
+
+    /** A policy's central line with markers. */
+    private static void meanLine(FittedChart c, String name, Color col, double[] x, double[] y) {
+        XYSeries mean = c.addSeries(name, x, y);
+        mean.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
+        mean.setMarker(SeriesMarkers.CIRCLE);
+        mean.setMarkerColor(col);
+        mean.setLineColor(col);
+        mean.setLineWidth(2.5f);
+    }
+
+    /** {@code n=3}, or {@code n=2–3} when the cells differ. */
+    private static String nLabel(int[] ns) {
+        int min = java.util.Arrays.stream(ns).min().orElse(0);
+        int max = java.util.Arrays.stream(ns).max().orElse(0);
+        return min == max ? "n=" + min : "n=" + min + "–" + max;
+    }
+
+    /** The baseline's dashed horizontal line at {@code y} from generation g0 to g1. */
+    private static void baselineLine(
+            FittedChart c, String baseline, double g0, double g1, double y) {
+        XYSeries zero =
+                c.addSeries(
+                        baseline + " (baseline)",
+                        new double[] {g0, g1 == g0 ? g0 + 1e-9 : g1},
+                        new double[] {y, y});
+        zero.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
+        zero.setMarker(SeriesMarkers.NONE);
+        zero.setLineColor(new Color(0x777777));
+        zero.setLineStyle(
+                new java.awt.BasicStroke(
+                        1.5f,
+                        java.awt.BasicStroke.CAP_BUTT,
+                        java.awt.BasicStroke.JOIN_MITER,
+                        10f,
+                        new float[] {6f, 4f},
+                        0f));
     }
 
     /**
