@@ -276,6 +276,8 @@ public final class StudyPlan {
                             + (d.corpus() == RunConfig.Data.CorpusKind.WIKITEXT2
                                     ? " (scripts/fetch-wikitext2.sh)"
                                     : ""));
+        } else if (PlanChecks.emptyCorpus(Path.of(d.path())) != null) {
+            problem(PlanChecks.emptyCorpus(Path.of(d.path())));
         } else {
             ok("data " + d.path() + ": " + ConfigWords.word(d.corpus()));
         }
