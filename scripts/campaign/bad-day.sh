@@ -64,7 +64,9 @@ pair() {
   local name=$1; shift
   run "$name-validate" $O validate $C "name=p-$name" out=$T/plan "$@"
   run "$name-run" $O run $C "name=p-$name" out=$T/plan "$@"
-  v=$(grep -m1 '^✗' $T/$name-validate.out | cut -c5-); r=$(grep -m1 '^ouro: ' $T/$name-run.err | cut -c7-)
+  # validate labels a config error "config: "; the jar build's own line is not the answer
+  v=$(grep -m1 '^✗' $T/$name-validate.out | cut -c5- | sed 's/^config: //')
+  r=$(grep -v '^ouro: building' $T/$name-run.err | grep -m1 '^ouro: ' | cut -c7-)
   [ -n "$v" ] && [ "$v" = "$r" ] && same=same || same=DIFFERENT
   [ -e "$T/plan/p-$name" ] && left=LEFT-DIR || left=no-dir
   printf '%-22s %s %s\n' "$name" "$same" "$left"

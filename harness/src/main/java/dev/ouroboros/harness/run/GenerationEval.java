@@ -110,7 +110,34 @@ final class GenerationEval {
                             "n_bytes",
                             (double) rp.nBytes()));
         }
+        requireFinite(policy, seed, t, test);
         return MetricsRow.of(policy, (int) seed, t, "test", test, raw);
+    }
+
+    /**
+     * A test perplexity that overflows (a mean NLL above ~709 nats per token: exp beyond a double)
+     * is a model that diverged in training while its losses stayed finite: the run stops with one
+     * line and the advice, exit 2, instead of an internal error where the row is made.
+     */
+    private static void requireFinite(String policy, long seed, int t, Map<String, Double> test) {
+        for (Map.Entry<String, Double> e : test.entrySet()) {
+            if (!Double.isFinite(e.getValue())) {
+                throw new dev.ouroboros.models.UserInputException(
+                        "policy="
+                                + policy
+                                + " seed="
+                                + seed
+                                + " gen="
+                                + t
+                                + ": the test "
+                                + e.getKey()
+                                + " is "
+                                + e.getValue()
+                                + " (the mean NLL overflows exp): the model diverged in training;"
+                                + " most often the learning rate is too high (lower optim.lr,"
+                                + " raise schedule.warmup_steps)");
+            }
+        }
     }
 
     /**

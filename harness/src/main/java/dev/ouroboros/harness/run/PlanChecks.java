@@ -168,6 +168,28 @@ final class PlanChecks {
     }
 
     /**
+     * A text or JSONL corpus file that holds no text (empty, or only whitespace) is refused by name
+     * before a tokenizer is trained on it (whose error would name a temporary directory).
+     */
+    static String emptyCorpus(Path file) {
+        try {
+            if (!Files.isRegularFile(file)) {
+                return null; // a directory (wikitext-2): its files are checked as it is read
+            }
+            long size = Files.size(file);
+            if (size == 0
+                    || (size < (1 << 16)
+                            && new String(Files.readAllBytes(file), StandardCharsets.UTF_8)
+                                    .isBlank())) {
+                return "data.path " + file + ": the corpus is empty (no text to train on)";
+            }
+        } catch (java.io.IOException e) {
+            return "data.path " + file + ": cannot read (" + e.getMessage() + ")";
+        }
+        return null;
+    }
+
+    /**
      * Every split yields at least one block: D0 trains on the train split's, each epoch is
      * validated on the validation split's, every generation is scored on the test split's.
      */

@@ -281,6 +281,8 @@ public final class StudyPlan {
                             + (d.corpus() == RunConfig.Data.CorpusKind.WIKITEXT2
                                     ? FetchHints.wikitext2(Path.of(d.path()))
                                     : ""));
+        } else if (PlanChecks.emptyCorpus(Path.of(d.path())) != null) {
+            problem(PlanChecks.emptyCorpus(Path.of(d.path())));
         } else {
             ok("data " + d.path() + ": " + ConfigWords.word(d.corpus()));
         }

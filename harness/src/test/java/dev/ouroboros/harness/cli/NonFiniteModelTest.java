@@ -147,21 +147,34 @@ class NonFiniteModelTest {
 
     /**
      * A learning rate of 1e30 overflows the weights at the first update: the run stops at the step
-     * whose loss is NaN with the divergence advice, one line, exit 2; a resume says it again.
+     * whose loss is NaN with the divergence advice, one line, exit 2; a resume says it again. One
+     * of 1e2 trains to finite losses but a test perplexity beyond a double: the same advice, not an
+     * internal error where the metrics row is made.
      */
     @Test
     void aDivergingStudyEndsWithTheOneLineAdvice() {
-        List<String> a = new ArrayList<>(List.of("run", StudyTestSupport.SMOKE.toString()));
-        a.addAll(StudyTestSupport.tiny(tmp.resolve("runs-lr")));
-        a.addAll(List.of("generations=1", "optim.lr=1e30"));
-        for (int attempt = 0; attempt < 2; attempt++) {
-            CliRun r = CliRun.of(a.toArray(String[]::new));
-            assertEquals(2, r.exitCode(), r.out() + r.err());
-            List<String> lines = r.err().strip().lines().toList();
-            assertEquals(1, lines.size(), r.err());
-            assertTrue(lines.get(0).startsWith("ouro: training diverged at step "), lines.get(0));
-            assertTrue(lines.get(0).contains("lower optim.lr"), lines.get(0));
-            assertTrue(lines.get(0).contains(", the largest in "), lines.get(0)); // the tensor
+        for (String lr : List.of("1e30", "1e2")) {
+            List<String> a = new ArrayList<>(List.of("run", StudyTestSupport.SMOKE.toString()));
+            a.addAll(StudyTestSupport.tiny(tmp.resolve("runs-lr" + lr)));
+            a.addAll(List.of("generations=1", "train.epochs=1", "optim.lr=" + lr));
+            for (int attempt = 0; attempt < (lr.equals("1e30") ? 2 : 1); attempt++) {
+                CliRun r = CliRun.of(a.toArray(String[]::new));
+                assertEquals(2, r.exitCode(), lr + ": " + r.out() + r.err());
+                List<String> lines = r.err().strip().lines().toList();
+                assertEquals(1, lines.size(), r.err());
+                assertTrue(lines.get(0).contains("lower optim.lr"), lines.get(0));
+                if (lr.equals("1e30")) {
+                    assertTrue(
+                            lines.get(0).startsWith("ouro: training diverged at step "),
+                            lines.get(0));
+                    assertTrue(lines.get(0).contains(", the largest in "), lines.get(0));
+                } else {
+                    assertTrue( // per seed: a later NaN step, or the perplexity overflows
+                            lines.get(0).contains(": the model diverged in training")
+                                    || lines.get(0).startsWith("ouro: training diverged at step "),
+                            lines.get(0));
+                }
+            }
         }
     }
 

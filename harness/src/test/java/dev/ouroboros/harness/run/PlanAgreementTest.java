@@ -52,6 +52,8 @@ class PlanAgreementTest {
     List<Refusal> refusals() throws IOException {
         Path tooShort = tmp.resolve("short.txt");
         Files.writeString(tooShort, "a b c d e\nf g h\n");
+        Path empty = tmp.resolve("empty.txt");
+        Files.writeString(empty, "\n \n");
         Path file = tmp.resolve("a-file");
         Files.writeString(file, "x");
         Path wide = baseWith("base-wide-ffn", "ffn_dim", 256);
@@ -65,6 +67,13 @@ class PlanAgreementTest {
                                 "data.path=" + tooShort,
                                 "model.tokenizer=bpe:300"),
                         "data: the train split yields no block of data.block_size 32 tokens"),
+                new Refusal(
+                        "an empty corpus file",
+                        List.of(
+                                "data.corpus=text",
+                                "data.path=" + empty,
+                                "model.tokenizer=bpe:300"),
+                        "data.path " + empty + ": the corpus is empty (no text to train on)"),
                 new Refusal(
                         "out pointing at a file",
                         List.of("out=" + file),
