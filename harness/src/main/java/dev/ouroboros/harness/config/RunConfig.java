@@ -187,13 +187,25 @@ public record RunConfig(
         }
     }
 
+    /**
+     * @param syntactic whether the continuations are parsed (CoreNLP) for {@code syntactic_wl2} and
+     *     {@code cr_pos}; needs {@code ouro setup corenlp}
+     * @param syntacticSentences the most sentences {@code syntactic_wl2} compares (Guo et al.:
+     *     3000)
+     */
     public record Eval(
-            int batchSize, int rollingWindow, int diversityPrompts, int selfBleuSamples) {
+            int batchSize,
+            int rollingWindow,
+            int diversityPrompts,
+            int selfBleuSamples,
+            boolean syntactic,
+            int syntacticSentences) {
         public Eval {
             Checks.positive("eval.batch_size", batchSize);
             Checks.nonNegative("eval.rolling_window", rollingWindow);
             Checks.nonNegative("eval.diversity_prompts", diversityPrompts);
             Checks.nonNegative("eval.self_bleu_samples", selfBleuSamples);
+            Checks.positive("eval.syntactic_sentences", syntacticSentences);
         }
     }
 
@@ -379,6 +391,10 @@ public record RunConfig(
         if (generate.precision() == Precision.FP32) {
             // likewise for generate.precision: every run before it decoded in fp32
             ((ObjectNode) n.get("generate")).remove("precision");
+        }
+        if (!eval.syntactic()) {
+            // likewise for the syntactic metrics: off in every run before they existed
+            ((ObjectNode) n.get("eval")).remove(List.of("syntactic", "syntactic_sentences"));
         }
         try {
             byte[] d =
