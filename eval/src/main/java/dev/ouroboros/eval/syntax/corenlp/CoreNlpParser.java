@@ -43,6 +43,9 @@ public final class CoreNlpParser implements SyntaxParser {
         Properties p = new Properties();
         p.setProperty("annotators", "tokenize,ssplit,pos,depparse");
         p.setProperty("tokenize.language", "en");
+        // byte-level BPE decodes split characters as U+FFFD: keep them as tokens, without a warning
+        // each
+        p.setProperty("tokenize.options", "untokenizable=noneKeep");
         p.setProperty("pos.model", taggerModel);
         p.setProperty("depparse.model", depparseModel);
         this.pipeline = new StanfordCoreNLP(p, false);

@@ -63,4 +63,10 @@ class CoreNlpParserTest {
                 b.upos());
         assertArrayEquals(new int[] {1, -1, 4, 4, 1, 6, 4, 1}, b.heads());
     }
+
+    @Test
+    void aReplacementCharacterFromByteLevelDecodingStaysAToken() {
+        List<ParsedSentence> s = parser.parse("Dogs \uFFFD bark.");
+        assertEquals(List.of("Dogs", "\uFFFD", "bark", "."), s.get(0).words());
+    }
 }
