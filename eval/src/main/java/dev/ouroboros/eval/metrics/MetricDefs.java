@@ -103,6 +103,22 @@ public final class MetricDefs {
                 "mean pairwise cosine distance (1 − cos) of sentence embeddings of ≤ 3000 sampled sentences (Guo et al. 2024)",
                 Better.HIGHER,
                 "distance");
+        // syntactic diversity and compression (Guo et al. 2024; Shaib et al. 2024)
+        add(
+                "syntactic_wl2",
+                "1 − mean pairwise normalised WL subtree kernel (2 iterations) of sampled sentences' UPOS dependency trees",
+                Better.HIGHER,
+                "ratio");
+        add(
+                "cr",
+                "gzip compression ratio (level 9): UTF-8 bytes / gzip bytes of the texts joined by spaces",
+                Better.LOWER,
+                "ratio");
+        add(
+                "cr_pos",
+                "gzip compression ratio (level 9) of the texts' Penn Treebank POS-tag sequence",
+                Better.LOWER,
+                "ratio");
         // tail
         add(
                 "rare_recall_decile",

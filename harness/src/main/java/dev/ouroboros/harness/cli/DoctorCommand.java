@@ -33,6 +33,11 @@ public final class DoctorCommand implements Callable<Integer> {
         List<String> problems = Diagnosis.problems(f);
         PrintWriter out = spec.commandLine().getOut();
         report(f).forEach(out::println);
+        // optional: only eval.syntactic needs it, so a missing model is not a problem here
+        out.println(
+                "corenlp    "
+                        + dev.ouroboros.eval.syntax.corenlp.CoreNlpModels.status(
+                                dev.ouroboros.harness.run.SyntaxModels.dir()));
         if (problems.isEmpty()) {
             out.println("ok         nothing wrong found");
         } else {

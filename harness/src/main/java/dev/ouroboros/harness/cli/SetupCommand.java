@@ -14,10 +14,12 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "setup",
         mixinStandardHelpOptions = true,
+        subcommands = SetupCorenlpCommand.class,
         description = {
             "Fetch libtorch 2.7.1 and its JNI into DJL's cache (DJL_CACHE_DIR, default ~/.djl.ai).",
             "Run it once where publish.djl.ai is reachable; compute nodes that share the cache then start offline.",
-            "Exit 2 with one line naming the URL when the download fails."
+            "Exit 2 with one line naming the URL when the download fails.",
+            "`ouro setup corenlp`: the CoreNLP models that eval.syntactic needs (see its --help)."
         })
 public final class SetupCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

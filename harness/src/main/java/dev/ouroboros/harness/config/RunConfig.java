@@ -230,13 +230,19 @@ public record RunConfig(
      * @param semanticEncoder a sentence-transformers BERT directory: {@code semantic_cosine} of the
      *     continuations is computed with it (null: not computed;
      *     docs/metrics.md#semantic-diversity)
+     * @param syntactic whether the continuations are parsed (CoreNLP) for {@code syntactic_wl2} and
+     *     {@code cr_pos}; needs {@code ouro setup corenlp}
+     * @param syntacticSentences the most sentences {@code syntactic_wl2} compares (Guo et al.:
+     *     3000)
      */
     public record Eval(
             int batchSize,
             int rollingWindow,
             int diversityPrompts,
             int selfBleuSamples,
-            String semanticEncoder) {
+            String semanticEncoder,
+            boolean syntactic,
+            int syntacticSentences) {
         public Eval {
             Checks.positive("eval.batch_size", batchSize);
             Checks.nonNegative("eval.rolling_window", rollingWindow);
@@ -246,6 +252,7 @@ public record RunConfig(
                 throw new UserInputException(
                         "config: eval.semantic_encoder is empty (a directory, or null for none)");
             }
+            Checks.positive("eval.syntactic_sentences", syntacticSentences);
         }
     }
 
@@ -435,6 +442,10 @@ public record RunConfig(
         if (eval.semanticEncoder() == null) {
             // likewise: the key is hashed only when set, so configs without it keep their hash
             ((ObjectNode) n.get("eval")).remove("semantic_encoder");
+        }
+        if (!eval.syntactic()) {
+            // likewise for the syntactic metrics: off in every run before they existed
+            ((ObjectNode) n.get("eval")).remove(List.of("syntactic", "syntactic_sentences"));
         }
         try {
             byte[] d =

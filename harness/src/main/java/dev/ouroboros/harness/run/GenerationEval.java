@@ -38,6 +38,8 @@ import java.util.random.RandomGeneratorFactory;
  *       that follow each prompt): the reference line, equal-length text;
  *   <li>both splits: {@code semantic_cosine} when {@code eval.semantic_encoder} is set ({@link
  *       SemanticEval});
+ *   <li>both text splits also get the compression ratio and, with {@code eval.syntactic}, the
+ *       syntactic metrics ({@link SyntaxEval});
  *   <li>split {@code synthetic}: quantiles of the per-sample perplexity, under the generation-0
  *       model, of the synthetic set this generation made (Shumailov et al. Fig. 1).
  * </ul>
@@ -193,8 +195,10 @@ final class GenerationEval {
                                 TailMetrics.hapaxes(refCounts)));
         putFinite(generated, "rare_mass_decile", mass[0]);
         putFinite(generated, "rare_mass_hapax", mass[1]);
+        generated.putAll(SyntaxEval.metrics(cfg, genText, seed, t));
         Map<String, Double> reference = diversity(cfg, real, real, data.truth(), seed, t);
         SemanticEval.add(cfg, model.device(), genText, realText, seed, t, generated, reference);
+        reference.putAll(SyntaxEval.metrics(cfg, realText, seed, t));
         return List.of(
                 MetricsRow.of(policy, (int) seed, t, "generated", generated, Map.of()),
                 MetricsRow.of(policy, (int) seed, t, "real", reference, Map.of()));

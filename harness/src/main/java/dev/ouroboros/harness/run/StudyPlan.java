@@ -73,6 +73,7 @@ public final class StudyPlan {
             if (semantic != null) {
                 p.lines.add(semantic);
             }
+            p.syntaxModels();
         }
         return p;
     }
@@ -121,6 +122,20 @@ public final class StudyPlan {
 
     private void problem(String s) {
         lines.add(new Line(false, s));
+    }
+
+    /** With {@code eval.syntactic}: the CoreNLP models must be installed (ouro setup corenlp). */
+    private void syntaxModels() {
+        if (!asked.eval().syntactic()) {
+            return;
+        }
+        java.nio.file.Path dir = SyntaxModels.dir();
+        String status = dev.ouroboros.eval.syntax.corenlp.CoreNlpModels.status(dir);
+        if (SyntaxModels.present()) {
+            ok("eval.syntactic: " + status);
+        } else {
+            problem("eval.syntactic: " + status);
+        }
     }
 
     /** The device and precision, as a run resolves them: a precision the run recorded wins. */
