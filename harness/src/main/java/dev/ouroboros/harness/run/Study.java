@@ -61,6 +61,7 @@ public final class Study {
     private final Gen0Sharing gen0;
     private final Retention retention;
     private final SyntheticSets synthetic;
+    private final KeptModels kept;
     private int budget; // generations this process may still finish (--fresh-jvm: 1)
 
     private Study(RunConfig cfg, Device device, RunDir dir, StudyData data, Consumer<String> log) {
@@ -71,7 +72,8 @@ public final class Study {
         this.data = data;
         this.gen0 = new Gen0Sharing(cfg, dir.root());
         this.retention = new Retention(cfg, gen0);
-        this.synthetic = new SyntheticSets(cfg, data, dir.root(), device, log);
+        this.kept = new KeptModels(cfg, dir.root(), data.tokenizer(), log, this::fit);
+        this.synthetic = new SyntheticSets(cfg, data, dir.root(), device, log, kept::trust);
     }
 
     /** Runs or resumes the study of {@code cfg} in {@code cfg.runDir()}. */
@@ -227,6 +229,7 @@ public final class Study {
                 generation(c, t);
                 budget--;
             }
+            DoneRecord.requireEvalJson(g); // its rows and scores are read back below
             if (t < cfg.generations() - 1) {
                 if (!SyntheticSets.hasScores(g)) {
                     synthetic.extend(c, t);
@@ -256,6 +259,15 @@ public final class Study {
                             + ": sharing "
                             + dir.root().relativize(donor)
                             + " (generation 0 does not depend on the policy)");
+            kept.trust(
+                    new Cell(
+                            c.policy(),
+                            c.seed(),
+                            donor.getParent(),
+                            c.real(),
+                            List.of(),
+                            List.of()),
+                    0);
             gen0.adopt(donor, g, c.spec());
         } else {
             console.accept(c.where(t) + ": " + (Files.exists(g) ? "continuing" : "starting"));
@@ -286,7 +298,7 @@ public final class Study {
                     String.format(
                             "%s: test %s %.3f", c.where(t), ppl, rows.get(0).metrics().get(ppl)));
         }
-        RunDir.markDone(g, "{\"generation\": " + t + "}\n");
+        DoneRecord.write(g, t);
         retention.retain(c.dir(), c.seed(), false);
         Path donor = t == 0 ? gen0.adoptedFrom(g) : null;
         if (donor != null) { // the donor may have kept its generation-0 model only for this cell
@@ -332,6 +344,29 @@ public final class Study {
      */
     private LanguageModel train(Cell c, int t) {
         Path g = c.gen(t);
+        LanguageModel model = fit(c, t, g);
+        try {
+            Path tmp = g.resolve("model.tmp");
+            deleteTree(tmp);
+            model.save(tmp);
+            data.tokenizer().save(tmp);
+            Files.move(tmp, g.resolve("model"), StandardCopyOption.ATOMIC_MOVE);
+            new CheckpointStore(g.resolve("checkpoint")).deleteAll();
+            return model;
+        } catch (IOException e) {
+            model.close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Generation t trained on what its policy builds (D0 at t = 0) from its initial weights, with
+     * its training log and checkpoints in {@code runDir}; the best epoch's weights.
+     */
+    private LanguageModel fit(Cell c, int t, Path runDir) {
         BlockSource set =
                 t == 0
                         ? data.train()
@@ -343,6 +378,9 @@ public final class Study {
                                         c.eligible(),
                                         RandomGeneratorFactory.of("L64X128MixRandom")
                                                 .create(Seeds.policy(c.seed(), t)));
+        if (t > 0 && cfg.init() == dev.ouroboros.harness.config.Init.PREVIOUS) {
+            kept.trust(c, t - 1); // the weights it starts from
+        }
         LanguageModel model =
                 InitialWeights.create(
                         cfg.init(),
@@ -358,19 +396,16 @@ public final class Study {
                     String.format(
                             "%s: training on %d blocks (%s)",
                             c.where(t), set.count(), t == 0 ? "D0" : c.spec()));
-            new Trainer(cfg.training(), Seeds.train(c.seed(), t), model, set, data.validation(), g)
+            new Trainer(
+                            cfg.training(),
+                            Seeds.train(c.seed(), t),
+                            model,
+                            set,
+                            data.validation(),
+                            runDir)
                     .console(console)
                     .run();
-            Path tmp = g.resolve("model.tmp");
-            deleteTree(tmp);
-            model.save(tmp);
-            data.tokenizer().save(tmp);
-            Files.move(tmp, g.resolve("model"), StandardCopyOption.ATOMIC_MOVE);
-            new CheckpointStore(g.resolve("checkpoint")).deleteAll();
             return model;
-        } catch (IOException e) {
-            model.close();
-            throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             model.close();
             throw e;
