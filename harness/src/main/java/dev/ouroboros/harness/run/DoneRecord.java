@@ -68,10 +68,11 @@ record DoneRecord(Map<String, String> digests, String previousEvalJson) {
         DoneRecord old = read(g);
         int generation = generation(g);
         Map<String, String> d = new TreeMap<>(old.digests());
-        String before = d.get(EVAL_JSON);
+        Map<String, String> onDisk = new TreeMap<>();
+        put(g, EVAL_JSON, onDisk); // checked against this marker before an extension starts
         d.put(EVAL_JSON, Sha256.of(newEvalJson));
-        if (before != null) {
-            write(g, generation, d, before);
+        if (onDisk.containsKey(EVAL_JSON) && old.verifiable()) {
+            write(g, generation, d, onDisk.get(EVAL_JSON));
         }
         rewrite.run();
         write(g, generation, d, null);
