@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ouroboros.models.UserInputException;
+import dev.ouroboros.models.io.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -31,6 +32,12 @@ import org.slf4j.LoggerFactory;
  * newline (a writer was killed mid-line), a newline is written first so the torn fragment stays on
  * a line of its own.
  *
+ * <p>Every row carries {@code sha256}, the SHA-256 of the row's own line as {@link #toJson} writes
+ * it without that field (the field comes last). A row whose content no longer matches it was
+ * changed after it was written and is refused by every reader ({@link ChangedRowException}); a row
+ * without the field was written before rows had checksums (a legacy run directory) and is read as
+ * unverified ({@link Read#unverified()} counts them).
+ *
  * <p>Reading: lines that are not JSON (torn by a kill -9, garbage) or hold NaN are skipped and
  * named, with their line numbers, in {@link Read#skipped()}; a line that is JSON but not a valid
  * row is an error, since it means the writer and reader disagree on the contract.
@@ -49,11 +56,21 @@ public final class MetricsLog {
                     .build();
     private static final Object IN_PROCESS = new Object();
 
-    /** What {@link #read} found. */
-    public record Read(List<MetricsRow> rows, List<String> skipped) {
+    /** The field that holds a row's checksum. */
+    public static final String CHECKSUM = "sha256";
+
+    /**
+     * What {@link #read} found; {@code unverified}: how many of the rows carry no checksum (written
+     * before rows had one).
+     */
+    public record Read(List<MetricsRow> rows, List<String> skipped, int unverified) {
         public Read {
             rows = List.copyOf(rows);
             skipped = List.copyOf(skipped);
+        }
+
+        public Read(List<MetricsRow> rows, List<String> skipped) {
+            this(rows, skipped, 0);
         }
     }
 
@@ -110,8 +127,28 @@ public final class MetricsLog {
         }
     }
 
-    /** One row as one line of JSON (no newline). */
+    /** One row as one line of JSON (no newline), its {@link #CHECKSUM} last. */
     public static String toJson(MetricsRow row) {
+        ObjectNode o = body(row);
+        o.put(CHECKSUM, checksum(o));
+        return write(o);
+    }
+
+    /** The SHA-256 of {@code body}'s line: what a row's {@link #CHECKSUM} holds. */
+    private static String checksum(ObjectNode body) {
+        return Sha256.of(write(body).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String write(ObjectNode o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The row's fields, without its checksum, in the order they are written. */
+    private static ObjectNode body(MetricsRow row) {
         ObjectNode o = JSON.createObjectNode();
         o.put("schema", row.schema());
         o.put("policy", row.policy());
@@ -136,24 +173,44 @@ public final class MetricsLog {
                                     });
                         });
         o.put("time", row.time());
-        try {
-            return JSON.writeValueAsString(o);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return o;
     }
 
     /**
-     * Parses one line.
+     * Parses one line, checking its {@link #CHECKSUM} when it has one.
      *
+     * @throws ChangedRowException if the row does not match its checksum
      * @throws IllegalArgumentException if the JSON is not a valid row
      * @throws JsonProcessingException if the line is not JSON
      */
     public static MetricsRow parse(String line) throws JsonProcessingException {
+        return parseChecked(line).row();
+    }
+
+    /** A parsed row; {@code verified}: it carried a checksum, and matched it. */
+    public record Parsed(MetricsRow row, boolean verified) {}
+
+    /** {@link #parse}, saying whether the row carried a checksum. */
+    public static Parsed parseChecked(String line) throws JsonProcessingException {
         JsonNode o = JSON.readTree(line);
         if (o == null || !o.isObject()) {
             throw new IllegalArgumentException("not a JSON object");
         }
+        JsonNode sum = ((ObjectNode) o).remove(CHECKSUM);
+        MetricsRow row = fields(o);
+        if (sum == null) {
+            return new Parsed(row, false);
+        }
+        if (!sum.isTextual() || !sum.asText().equals(checksum(body(row)))) {
+            throw new ChangedRowException(
+                    "the row does not match its "
+                            + CHECKSUM
+                            + " (changed after it was written: it is not what computed it)");
+        }
+        return new Parsed(row, true);
+    }
+
+    private static MetricsRow fields(JsonNode o) {
         String schema = text(o, "schema");
         if (!MetricsRow.SCHEMA.equals(schema)) {
             throw new IllegalArgumentException(
@@ -242,13 +299,16 @@ public final class MetricsLog {
         }
         List<MetricsRow> rows = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
+        int unverified = 0;
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if (line.isBlank()) {
                 continue;
             }
             try {
-                rows.add(parse(line));
+                Parsed p = parseChecked(line);
+                rows.add(p.row());
+                unverified += p.verified() ? 0 : 1;
             } catch (JsonProcessingException e) {
                 skipped.add(
                         file
@@ -259,12 +319,14 @@ public final class MetricsLog {
                                         ? "a row holding NaN or Infinity (rows hold finite numbers"
                                                 + " only)"
                                         : "a line that is not complete JSON (torn write?)"));
+            } catch (ChangedRowException e) {
+                throw new UserInputException(file + ":" + (i + 1) + ": " + e.getMessage());
             } catch (IllegalArgumentException e) {
                 throw new UserInputException(
                         file + ":" + (i + 1) + ": not a valid metrics row: " + e.getMessage());
             }
         }
-        return new Read(rows, skipped);
+        return new Read(rows, skipped, unverified);
     }
 
     /** {@link #read}, logging a warning for every skipped line (for readers that show no list). */

@@ -2,9 +2,10 @@ package dev.ouroboros.harness.run;
 
 import static dev.ouroboros.models.io.FileTrees.deleteTree;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ouroboros.eval.metrics.MetricsLog;
+import dev.ouroboros.eval.metrics.MetricsRow;
 import dev.ouroboros.harness.config.RunConfig;
 import dev.ouroboros.harness.policy.MixingPolicy;
 import dev.ouroboros.models.CrashPoint;
@@ -86,6 +87,8 @@ final class Gen0Sharing {
      * resumes; the study's generation step then finds everything done but DONE and metrics.jsonl.
      */
     void adopt(Path donor, Path g, String spec) {
+        DoneRecord.requireEvalJson(donor);
+        DoneRecord.requireModel(donor);
         try {
             Files.createDirectories(g);
             if (!Files.exists(g.resolve(ADOPTED))) {
@@ -120,14 +123,28 @@ final class Gen0Sharing {
             if (!Files.exists(g.resolve("eval.json"))) {
                 ObjectNode e = (ObjectNode) JSON.readTree(donor.resolve("eval.json").toFile());
                 e.put("policy", spec);
-                for (JsonNode row : e.path("rows")) {
-                    ((ObjectNode) row).put("policy", spec);
+                com.fasterxml.jackson.databind.node.ArrayNode rows = JSON.createArrayNode();
+                for (MetricsRow r : MetricsRepair.rows(donor.resolve("eval.json"))) {
+                    rows.add(JSON.readTree(MetricsLog.toJson(relabel(r, spec)))); // new checksum
                 }
+                e.set("rows", rows);
                 write(g.resolve("eval.json"), e.toPrettyString());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static MetricsRow relabel(MetricsRow r, String spec) {
+        return new MetricsRow(
+                r.schema(),
+                spec,
+                r.seed(),
+                r.generation(),
+                r.split(),
+                r.metrics(),
+                r.raw(),
+                r.time());
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.ouroboros.harness.run;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ouroboros.eval.metrics.ChangedRowException;
 import dev.ouroboros.eval.metrics.MetricsLog;
 import dev.ouroboros.eval.metrics.MetricsRow;
 import dev.ouroboros.harness.config.RunConfig;
@@ -14,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -22,10 +22,13 @@ import java.util.function.Consumer;
 /**
  * Brings a run directory's {@code metrics.jsonl} back in line with its generations before a run
  * resumes: a torn or garbage last line (a writer killed mid-line, a truncated copy) is dropped, and
- * the rows of every DONE generation that are missing from the file are re-added from that
- * generation's {@code eval.json}, in generation order. The repaired file replaces the old one
- * atomically, so a kill during the repair leaves the old file. Lines in the middle of the file are
- * left as they are ({@code ouro report} names every line it skips).
+ * lines that are not rows (garbage, a NaN row) and second copies of a row are removed ({@link
+ * MetricsLines}), and the rows of every DONE generation that are missing from the file are re-added
+ * from that generation's {@code eval.json} (once it matches the checksum its DONE records), in
+ * generation order. A row changed after it was written (its checksum fails), or a second row for
+ * the same (policy, seed, generation, split) with other values, is refused in one line: which of
+ * two numbers is right is not for a repair to guess. The repaired file replaces the old one
+ * atomically, so a kill during the repair leaves the old file.
  */
 final class MetricsRepair {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -39,15 +42,9 @@ final class MetricsRepair {
     static void repair(RunConfig cfg, Path root, Consumer<String> console) {
         Path file = root.resolve(MetricsLog.FILE);
         Lines read = Lines.read(file);
-        List<String> lines = read.lines();
-        Set<String> have = new HashSet<>();
-        for (String line : lines) {
-            try {
-                have.add(MetricsFile.rowKey(MetricsLog.parse(line)));
-            } catch (JsonProcessingException | IllegalArgumentException e) {
-                // a bad line in the middle: left for ouro report to name
-            }
-        }
+        MetricsLines kept = MetricsLines.of(file, read.lines());
+        List<String> lines = new ArrayList<>(kept.lines());
+        Set<String> have = kept.keys();
         List<String> restoredFrom = new ArrayList<>();
         int restored = 0;
         if (cfg.kind() != RunConfig.Kind.GAUSSIAN) { // the testbed recomputes its rows anyway
@@ -55,6 +52,7 @@ final class MetricsRepair {
                 int before = restored;
                 for (MetricsRow r : rows(evalJson)) {
                     if (have.add(MetricsFile.rowKey(r))) {
+                        DoneRecord.requireEvalJson(evalJson.getParent()); // before it is copied
                         lines.add(MetricsLog.toJson(r));
                         restored++;
                     }
@@ -64,20 +62,13 @@ final class MetricsRepair {
                 }
             }
         }
-        if (!read.droppedLast() && restored == 0 && !read.addNewline()) {
-            return;
-        }
-        StringBuilder b = new StringBuilder();
-        for (String line : lines) {
-            b.append(line).append('\n');
-        }
-        AtomicFile.write(file, b.toString().getBytes(StandardCharsets.UTF_8));
         List<String> what = new ArrayList<>();
         if (read.droppedLast()) {
             what.add("removed a torn last line");
         } else if (read.addNewline()) {
             what.add("ended the last line with its missing newline");
         }
+        what.addAll(kept.removed());
         if (restored > 0) {
             what.add(
                     "restored "
@@ -86,6 +77,14 @@ final class MetricsRepair {
                             + " from "
                             + String.join(", ", restoredFrom));
         }
+        if (what.isEmpty()) {
+            return;
+        }
+        StringBuilder b = new StringBuilder();
+        for (String line : lines) {
+            b.append(line).append('\n');
+        }
+        AtomicFile.write(file, b.toString().getBytes(StandardCharsets.UTF_8));
         console.accept(MetricsLog.FILE + ": " + String.join("; ", what));
     }
 
@@ -146,6 +145,8 @@ final class MetricsRepair {
         try {
             MetricsLog.parse(line);
             return true;
+        } catch (ChangedRowException e) {
+            return true; // a whole row, changed: refused by MetricsLines, never dropped as torn
         } catch (JsonProcessingException | IllegalArgumentException e) {
             return false;
         }

@@ -5,7 +5,6 @@ import dev.ouroboros.models.io.AtomicFile;
 import dev.ouroboros.models.io.DirLock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -79,10 +78,6 @@ public final class RunDir implements AutoCloseable {
 
     public static boolean done(Path genDir) {
         return Files.isRegularFile(genDir.resolve(DONE));
-    }
-
-    public static void markDone(Path genDir, String content) {
-        AtomicFile.write(genDir.resolve(DONE), content.getBytes(StandardCharsets.UTF_8));
     }
 
     /**

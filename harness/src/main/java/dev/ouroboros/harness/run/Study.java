@@ -63,6 +63,7 @@ public final class Study {
     private final Retention retention;
     private final Map<Long, StudyData> bySeed = new HashMap<>();
     private final Map<Long, SyntheticSets> syntheticBySeed = new HashMap<>();
+    private final KeptModels kept;
     private int budget; // generations this process may still finish (--fresh-jvm: 1)
 
     private Study(RunConfig cfg, Device device, RunDir dir, StudyData data, Consumer<String> log) {
@@ -73,6 +74,7 @@ public final class Study {
         this.prepared = data;
         this.gen0 = new Gen0Sharing(cfg, dir.root());
         this.retention = new Retention(cfg, gen0);
+        this.kept = new KeptModels(cfg, dir.root(), data.tokenizer(), log, this::fit);
     }
 
     /** The data of {@code seed}'s cells ({@code data.subset_seed}). */
@@ -83,7 +85,8 @@ public final class Study {
     /** The synthetic sets of {@code seed}'s cells, continuing that seed's D0. */
     private SyntheticSets synthetic(long seed) {
         return syntheticBySeed.computeIfAbsent(
-                seed, s -> new SyntheticSets(cfg, data(s), dir.root(), device, console));
+                seed,
+                s -> new SyntheticSets(cfg, data(s), dir.root(), device, console, kept::trust));
     }
 
     /** Runs or resumes the study of {@code cfg} in {@code cfg.runDir()}. */
@@ -241,6 +244,7 @@ public final class Study {
                 generation(c, t);
                 budget--;
             }
+            DoneRecord.requireEvalJson(g); // its rows and scores are read back below
             if (t < cfg.generations() - 1) {
                 if (!SyntheticSets.hasScores(g)) {
                     synthetic.extend(c, t);
@@ -270,6 +274,15 @@ public final class Study {
                             + ": sharing "
                             + dir.root().relativize(donor)
                             + " (generation 0 does not depend on the policy)");
+            kept.trust(
+                    new Cell(
+                            c.policy(),
+                            c.seed(),
+                            donor.getParent(),
+                            c.real(),
+                            List.of(),
+                            List.of()),
+                    0);
             gen0.adopt(donor, g, c.spec());
         } else {
             console.accept(c.where(t) + ": " + (Files.exists(g) ? "continuing" : "starting"));
@@ -311,7 +324,7 @@ public final class Study {
                     String.format(
                             "%s: test %s %.3f", c.where(t), ppl, rows.get(0).metrics().get(ppl)));
         }
-        RunDir.markDone(g, "{\"generation\": " + t + "}\n");
+        DoneRecord.write(g, t);
         retention.retain(c.dir(), c.seed(), false);
         Path donor = t == 0 ? gen0.adoptedFrom(g) : null;
         if (donor != null) { // the donor may have kept its generation-0 model only for this cell
@@ -358,6 +371,29 @@ public final class Study {
      */
     private LanguageModel train(Cell c, int t) {
         Path g = c.gen(t);
+        LanguageModel model = fit(c, t, g);
+        try {
+            Path tmp = g.resolve("model.tmp");
+            deleteTree(tmp);
+            model.save(tmp);
+            prepared.tokenizer().save(tmp); // one tokenizer for every seed
+            Files.move(tmp, g.resolve("model"), StandardCopyOption.ATOMIC_MOVE);
+            new CheckpointStore(g.resolve("checkpoint")).deleteAll();
+            return model;
+        } catch (IOException e) {
+            model.close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Generation t trained on what its policy builds (D0 at t = 0) from its initial weights, with
+     * its training log and checkpoints in {@code runDir}; the best epoch's weights.
+     */
+    private LanguageModel fit(Cell c, int t, Path runDir) {
         StudyData data = data(c.seed());
         BlockSource set =
                 t == 0
@@ -370,6 +406,9 @@ public final class Study {
                                         c.eligible(),
                                         RandomGeneratorFactory.of("L64X128MixRandom")
                                                 .create(Seeds.policy(c.seed(), t)));
+        if (t > 0 && cfg.init() == dev.ouroboros.harness.config.Init.PREVIOUS) {
+            kept.trust(c, t - 1); // the weights it starts from
+        }
         LanguageModel model =
                 InitialWeights.create(
                         cfg.init(),
@@ -385,19 +424,16 @@ public final class Study {
                     String.format(
                             "%s: training on %d blocks (%s)",
                             c.where(t), set.count(), t == 0 ? "D0" : c.spec()));
-            new Trainer(cfg.training(), Seeds.train(c.seed(), t), model, set, data.validation(), g)
+            new Trainer(
+                            cfg.training(),
+                            Seeds.train(c.seed(), t),
+                            model,
+                            set,
+                            data.validation(),
+                            runDir)
                     .console(console)
                     .run();
-            Path tmp = g.resolve("model.tmp");
-            deleteTree(tmp);
-            model.save(tmp);
-            data.tokenizer().save(tmp);
-            Files.move(tmp, g.resolve("model"), StandardCopyOption.ATOMIC_MOVE);
-            new CheckpointStore(g.resolve("checkpoint")).deleteAll();
             return model;
-        } catch (IOException e) {
-            model.close();
-            throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             model.close();
             throw e;

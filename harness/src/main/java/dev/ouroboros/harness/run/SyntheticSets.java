@@ -40,9 +40,19 @@ final class SyntheticSets {
     private final Path root;
     private final Device device;
     private final Consumer<String> console;
+    private final java.util.function.ObjIntConsumer<Cell> trust;
 
+    /**
+     * @param trust checks (or trains again) a DONE generation's kept model before it is loaded
+     */
     SyntheticSets(
-            RunConfig cfg, StudyData data, Path root, Device device, Consumer<String> console) {
+            RunConfig cfg,
+            StudyData data,
+            Path root,
+            Device device,
+            Consumer<String> console,
+            java.util.function.ObjIntConsumer<Cell> trust) {
+        this.trust = trust;
         this.cfg = cfg;
         this.data = data;
         this.root = root;
@@ -103,6 +113,9 @@ final class SyntheticSets {
 
     /** Per-sample perplexities of {@code s} under the generation-0 model (Shumailov Fig. 1). */
     double[] scoreUnderGen0(LanguageModel model, Cell c, int t, BlockFile s) {
+        if (t > 0) {
+            trust.accept(c, 0);
+        }
         try (LanguageModel gen0 = t == 0 ? null : LanguageModel.load(gen0Model(c), device)) {
             return GenerationEval.perSamplePpl(t == 0 ? model : gen0, s, cfg.eval().batchSize());
         }
@@ -138,6 +151,7 @@ final class SyntheticSets {
                             + ConfigWords.word(cfg.keep())
                             + ")");
         }
+        trust.accept(c, t);
         console.accept(c.where(t) + ": extending the study (synthetic set S_" + (t + 1) + ")");
         try (LanguageModel model = LanguageModel.load(modelDir, device)) {
             double[] scores = scoreUnderGen0(model, c, t, make(model, c, t));
@@ -151,7 +165,8 @@ final class SyntheticSets {
             MetricsRow row = GenerationEval.syntheticRow(c.spec(), c.seed(), t, scores);
             ((ArrayNode) e.withArray("rows")).add(JSON.readTree(MetricsLog.toJson(row)));
             PerSamplePpl.put(e, Map.of("synthetic", scores));
-            AtomicFile.write(evalJson, e.toPrettyString().getBytes(StandardCharsets.UTF_8));
+            byte[] bytes = e.toPrettyString().getBytes(StandardCharsets.UTF_8);
+            DoneRecord.replaceEvalJson(g, bytes, () -> AtomicFile.write(evalJson, bytes));
             MetricsFile.appendMissing(root.resolve(MetricsLog.FILE), MetricsRepair.rows(evalJson));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -187,6 +202,9 @@ final class SyntheticSets {
                             + "); run the cell again (delete "
                             + relative(c.dir())
                             + ")");
+        }
+        if (model == null) {
+            trust.accept(c, t);
         }
         BlockFile.Header expected = corrupt == null ? null : header(file);
         console.accept(rel + what + ": recomputing from " + gen + "'s model");
