@@ -55,6 +55,7 @@ final class GenerationEval {
             long seed,
             int t,
             double[] syntheticPpl,
+            double degenerateShare,
             List<Continuation> continuations) {
         List<MetricsRow> rows = new ArrayList<>();
         rows.add(testRow(cfg, data, model, policy, seed, t));
@@ -62,7 +63,7 @@ final class GenerationEval {
             rows.addAll(textRows(cfg, data, model, policy, seed, t, continuations));
         }
         if (syntheticPpl != null && syntheticPpl.length > 0) {
-            rows.add(syntheticRow(policy, seed, t, syntheticPpl));
+            rows.add(syntheticRow(policy, seed, t, syntheticPpl, degenerateShare));
         }
         return rows;
     }
@@ -165,6 +166,29 @@ final class GenerationEval {
         putFinite(generated, "rare_mass_decile", mass[0]);
         putFinite(generated, "rare_mass_hapax", mass[1]);
         Map<String, Double> reference = diversity(cfg, real, real, data.truth(), seed, t);
+        // rarity judged on the whole test split (not the short reference, where the bottom
+        // decile is the hapaxes), and the probability of whole words (TailMetrics, WordMass)
+        Set<String> corpusDecile =
+                TailMetrics.corpusDecile(
+                        refCounts.keySet(), Words.counts(List.of(Words.of(data.testText()))));
+        putFinite(
+                generated,
+                "rare_recall_corpus_decile",
+                TailMetrics.recall(corpusDecile, Words.counts(Words.ofAll(genText))));
+        putFinite(
+                reference,
+                "rare_recall_corpus_decile",
+                TailMetrics.recall(corpusDecile, refCounts));
+        double[] word =
+                WordMass.of(
+                        model,
+                        tok,
+                        prompts,
+                        realText,
+                        List.of(corpusDecile, TailMetrics.hapaxes(refCounts)),
+                        cfg.eval().batchSize());
+        putFinite(generated, "rare_word_mass_corpus_decile", word[0]);
+        putFinite(generated, "rare_word_mass_hapax", word[1]);
         return List.of(
                 MetricsRow.of(policy, (int) seed, t, "generated", generated, Map.of()),
                 MetricsRow.of(policy, (int) seed, t, "real", reference, Map.of()));
@@ -194,11 +218,13 @@ final class GenerationEval {
     }
 
     /** Split {@code synthetic}: quantiles of the per-sample perplexities of S_{t+1}. */
-    static MetricsRow syntheticRow(String policy, long seed, int t, double[] syntheticPpl) {
+    static MetricsRow syntheticRow(
+            String policy, long seed, int t, double[] syntheticPpl, double degenerateShare) {
         Map<String, Double> q = new LinkedHashMap<>();
         q.put("ppl_sample_p10", Distribution.quantile(syntheticPpl, 0.1));
         q.put("ppl_sample_p50", Distribution.quantile(syntheticPpl, 0.5));
         q.put("ppl_sample_p90", Distribution.quantile(syntheticPpl, 0.9));
+        putFinite(q, "degenerate_share", degenerateShare);
         return MetricsRow.of(policy, (int) seed, t, "synthetic", q, Map.of());
     }
 
