@@ -254,7 +254,8 @@ final class GenerationEval {
         Set<String> hapax = TailMetrics.hapaxes(refCounts);
         putFinite(m, "rare_recall_decile", TailMetrics.recall(decile, counts));
         putFinite(m, "rare_recall_hapax", TailMetrics.recall(hapax, counts));
-        if (truth != null) {
+        // the unigram of a text with no word of the language is undefined: its KLs are left out
+        if (truth != null && truth.vocabulary().stream().anyMatch(counts::containsKey)) {
             List<String> vocab = truth.vocabulary();
             double[] p = truth.unigram();
             long[] c = new long[vocab.size()];
