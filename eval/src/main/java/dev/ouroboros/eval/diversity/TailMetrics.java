@@ -61,6 +61,49 @@ public final class TailMetrics {
         return out;
     }
 
+    /**
+     * f*, the frequency that bounds the bottom decile of {@code counts} (the class comment); 0 when
+     * nothing is counted.
+     */
+    public static <K> long decileFrequency(Map<K, Long> counts) {
+        long total = 0;
+        for (long v : counts.values()) {
+            total += Math.max(0, v);
+        }
+        long[] freqs =
+                counts.values().stream()
+                        .mapToLong(Long::longValue)
+                        .filter(v -> v > 0)
+                        .sorted()
+                        .toArray();
+        long held = 0;
+        for (long f : freqs) {
+            held += f;
+            if (held >= DECILE * total) {
+                return f;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * The <b>corpus decile</b> of {@code types} (the word types of a short reference): those whose
+     * frequency in the larger {@code corpus} is at most the corpus's f*, so that rarity is judged
+     * on the corpus (the whole test split) rather than on the reference, where almost every rare
+     * type occurs once and the bottom decile is the hapaxes. A type the corpus lacks counts 0 (in
+     * the set).
+     */
+    public static <K> Set<K> corpusDecile(Set<K> types, Map<K, Long> corpus) {
+        long fStar = decileFrequency(corpus);
+        Set<K> out = new HashSet<>();
+        for (K k : types) {
+            if (corpus.getOrDefault(k, 0L) <= fStar) {
+                out.add(k);
+            }
+        }
+        return out;
+    }
+
     /** The hapax types of {@code reference}. */
     public static <K> Set<K> hapaxes(Map<K, Long> reference) {
         Set<K> out = new HashSet<>();

@@ -141,6 +141,26 @@ public final class MetricDefs {
                 Better.HIGHER,
                 "probability");
         add(
+                "rare_recall_corpus_decile",
+                "share of the reference's word types in the test split's bottom frequency decile that the generated text contains",
+                Better.HIGHER,
+                "ratio");
+        add(
+                "rare_word_mass_corpus_decile",
+                "P(next word is one of the reference's test-split-decile words | prompt), whole words (product over BPE pieces)",
+                Better.HIGHER,
+                "probability");
+        add(
+                "rare_word_mass_hapax",
+                "P(next word is one of the reference's hapax words | prompt), whole words (product over BPE pieces)",
+                Better.HIGHER,
+                "probability");
+        add(
+                "degenerate_share",
+                "share of the synthetic set's blocks that are degenerate (one token ≥ 75% of positions, or ≥ 75% whitespace)",
+                Better.LOWER,
+                "ratio");
+        add(
                 "kl_model_true",
                 "KL(model unigram ‖ true unigram) on the ground-truth language, both mixed with 1e-6 uniform",
                 Better.LOWER,

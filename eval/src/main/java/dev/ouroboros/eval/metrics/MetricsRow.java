@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * @param policy the mixing policy as the config spells it ({@code replace}, {@code keep-real:0.1},
  *     …)
  * @param seed the run's seed index (not a derived seed)
- * @param generation 0 = trained on real data; −1 = the base model, scored before any training
+ * @param generation 0 = trained on real data; {@value #BASE} = the base model itself ({@code init:
+ *     base}), scored before any training on the study's own test subset and prompts
  * @param split what was measured: {@code test}, {@code validation} (real held-out text scored by
  *     this generation's model), {@code synthetic} (text this generation's model generated), {@code
  *     reference} (the real text the synthetic metrics compare with)
@@ -41,6 +42,9 @@ public record MetricsRow(
         Map<String, Map<String, Double>> raw,
         String time) {
 
+    /** The generation of a base row: the starting checkpoint, before generation 0. */
+    public static final int BASE = -1;
+
     /** The schema this code writes and reads. */
     public static final String SCHEMA = "ouro.metrics/v1";
 
@@ -58,9 +62,9 @@ public record MetricsRow(
         if (seed < 0) {
             throw new IllegalArgumentException("seed must be ≥ 0, got " + seed);
         }
-        if (generation < -1) {
+        if (generation < BASE) {
             throw new IllegalArgumentException(
-                    "generation must be ≥ -1 (-1: the base model), got " + generation);
+                    "generation must be ≥ 0 (or " + BASE + ": the base model), got " + generation);
         }
         if (split == null || !NAME.matcher(split).matches()) {
             throw new IllegalArgumentException("split must match " + NAME + ", got " + split);

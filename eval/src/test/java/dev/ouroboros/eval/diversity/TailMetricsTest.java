@@ -70,4 +70,30 @@ class TailMetricsTest {
         assertEquals(1.0, TailMetrics.tailMassLost(t, new double[] {0, 0, 0.2, 0.8}), 1e-12);
         assertEquals(0.25, TailMetrics.unigram(new long[] {1, 3})[0], 1e-12);
     }
+
+    /**
+     * On a short reference every rare type is a hapax, so its own bottom decile is its hapaxes; the
+     * corpus decile judges rarity on the larger corpus and differs from them.
+     */
+    @Test
+    void corpusDecileDiffersFromTheHapaxesOfAShortReference() {
+        Map<String, Long> reference =
+                Map.of("the", 6L, "of", 3L, "and", 1L, "aardvark", 1L, "quokka", 2L, "cat", 1L);
+        assertEquals(TailMetrics.hapaxes(reference), TailMetrics.bottomDecile(reference));
+        Map<String, Long> corpus = new java.util.HashMap<>();
+        corpus.put("the", 600L);
+        corpus.put("of", 300L);
+        corpus.put("and", 250L); // common in the corpus: a hapax of the reference only by chance
+        corpus.put("cat", 40L);
+        corpus.put("aardvark", 1L);
+        corpus.put("quokka", 2L); // twice in the reference, rare in the corpus
+        for (int i = 0; i < 100; i++) {
+            corpus.put("w" + i, 2L); // the corpus's other rare words
+        }
+        // 1393 tokens: the types of frequency <= 2 hold 203 >= 10%, those of 1 hold 1 < 10%
+        assertEquals(2, TailMetrics.decileFrequency(corpus));
+        Set<String> d = TailMetrics.corpusDecile(reference.keySet(), corpus);
+        assertEquals(Set.of("aardvark", "quokka"), d);
+        assertEquals(Set.of("and", "aardvark", "cat"), TailMetrics.hapaxes(reference));
+    }
 }

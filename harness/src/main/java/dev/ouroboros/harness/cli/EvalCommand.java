@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
         name = "eval",
         mixinStandardHelpOptions = true,
         description = {
-            "Perplexity of an HF OPT checkpoint on a UTF-8 text file.",
+            "Perplexity of an HF OPT checkpoint on a UTF-8 text file (--text), or on a run directory's exact test",
+            "subset (--run: the blocks the study scored, its block size; rolling: its whole test split).",
             "blocks: Shumailov et al.'s protocol (per-line BOS, concatenate, blocks of B, exp(sum NLL / sum predictions)).",
             "rolling: lm-eval's loglikelihood_rolling over the whole file as one document (token, word, byte perplexity)."
         })
@@ -50,8 +51,23 @@ public final class EvalCommand implements Callable<Integer> {
             description = "HF checkpoint directory (config.json, weights, tokenizer).")
     Path model;
 
-    @Option(names = "--text", required = true, description = "UTF-8 text file to score.")
+    @Option(names = "--text", description = "UTF-8 text file to score (or --run).")
     Path text;
+
+    @Option(
+            names = "--run",
+            paramLabel = "RUN_DIR",
+            description =
+                    "Score on this run directory's test subset (as its generations were scored) instead of"
+                            + " --text.")
+    Path run;
+
+    @Option(
+            names = "--seed",
+            paramLabel = "S",
+            description =
+                    "With --run under data.subset_seed: seed, whose test subset (default: the first seed).")
+    Long seed;
 
     @Option(
             names = "--protocol",
@@ -90,6 +106,10 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         checkOptions();
+        if (run != null) {
+            print(RunTestSubset.score(this, run, seed));
+            return 0;
+        }
         String doc = readText(text);
         long t0 = System.nanoTime();
         ObjectNode out = new ObjectMapper().createObjectNode();
@@ -126,6 +146,12 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private void checkOptions() {
+        if ((text == null) == (run == null)) {
+            throw new UserInputException("give exactly one of --text FILE and --run RUN_DIR");
+        }
+        if (seed != null && run == null) {
+            throw new UserInputException("--seed goes with --run");
+        }
         if (block < 2) {
             throw new UserInputException("--block must be at least 2, got " + block);
         }
@@ -139,7 +165,11 @@ public final class EvalCommand implements Callable<Integer> {
 
     /** The {@code blocks} protocol over the text's Shumailov blocks. */
     private void blocks(LanguageModel m, OptTokenizer tok, String doc, ObjectNode out) {
-        TokenBlocks blocks = ShumailovBlocking.blocks(doc, tok, block);
+        blocks(m, ShumailovBlocking.blocks(doc, tok, block), out);
+    }
+
+    /** The {@code blocks} protocol over {@code blocks} (the first --max-blocks of them). */
+    void blocks(LanguageModel m, TokenBlocks blocks, ObjectNode out) {
         if (maxBlocks != null) {
             blocks = blocks.limit(maxBlocks);
         }
@@ -162,8 +192,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     /** The {@code rolling} protocol over the whole text (or its first windows). */
-    private void rolling(
-            LanguageModel m, OptTokenizer tok, String doc, int context, ObjectNode out) {
+    void rolling(LanguageModel m, OptTokenizer tok, String doc, int context, ObjectNode out) {
         int w = window != null ? window : Math.min(2048, context);
         if (w < 1 || w > context) {
             throw new UserInputException(

@@ -59,6 +59,7 @@ final class GenerationEval {
             long seed,
             int t,
             double[] syntheticPpl,
+            double degenerateShare,
             List<Continuation> continuations) {
         List<MetricsRow> rows = new ArrayList<>();
         rows.add(testRow(cfg, data, model, policy, seed, t));
@@ -66,7 +67,7 @@ final class GenerationEval {
             rows.addAll(textRows(cfg, data, model, policy, seed, t, continuations));
         }
         if (syntheticPpl != null && syntheticPpl.length > 0) {
-            rows.add(syntheticRow(policy, seed, t, syntheticPpl));
+            rows.add(syntheticRow(policy, seed, t, syntheticPpl, degenerateShare));
         }
         return rows;
     }
@@ -197,6 +198,29 @@ final class GenerationEval {
         putFinite(generated, "rare_mass_hapax", mass[1]);
         generated.putAll(SyntaxEval.metrics(cfg, genText, seed, t));
         Map<String, Double> reference = diversity(cfg, real, real, data.truth(), seed, t);
+        // rarity judged on the whole test split (not the short reference, where the bottom
+        // decile is the hapaxes), and the probability of whole words (TailMetrics, WordMass)
+        Set<String> corpusDecile =
+                TailMetrics.corpusDecile(
+                        refCounts.keySet(), Words.counts(List.of(Words.of(data.testText()))));
+        putFinite(
+                generated,
+                "rare_recall_corpus_decile",
+                TailMetrics.recall(corpusDecile, Words.counts(Words.ofAll(genText))));
+        putFinite(
+                reference,
+                "rare_recall_corpus_decile",
+                TailMetrics.recall(corpusDecile, refCounts));
+        double[] word =
+                WordMass.of(
+                        model,
+                        tok,
+                        prompts,
+                        realText,
+                        List.of(corpusDecile, TailMetrics.hapaxes(refCounts)),
+                        cfg.eval().batchSize());
+        putFinite(generated, "rare_word_mass_corpus_decile", word[0]);
+        putFinite(generated, "rare_word_mass_hapax", word[1]);
         SemanticEval.add(cfg, model.device(), genText, realText, seed, t, generated, reference);
         reference.putAll(SyntaxEval.metrics(cfg, realText, seed, t));
         return List.of(
@@ -228,11 +252,13 @@ final class GenerationEval {
     }
 
     /** Split {@code synthetic}: quantiles of the per-sample perplexities of S_{t+1}. */
-    static MetricsRow syntheticRow(String policy, long seed, int t, double[] syntheticPpl) {
+    static MetricsRow syntheticRow(
+            String policy, long seed, int t, double[] syntheticPpl, double degenerateShare) {
         Map<String, Double> q = new LinkedHashMap<>();
         q.put("ppl_sample_p10", Distribution.quantile(syntheticPpl, 0.1));
         q.put("ppl_sample_p50", Distribution.quantile(syntheticPpl, 0.5));
         q.put("ppl_sample_p90", Distribution.quantile(syntheticPpl, 0.9));
+        putFinite(q, "degenerate_share", degenerateShare);
         return MetricsRow.of(policy, (int) seed, t, "synthetic", q, Map.of());
     }
 
@@ -262,7 +288,8 @@ final class GenerationEval {
         Set<String> hapax = TailMetrics.hapaxes(refCounts);
         putFinite(m, "rare_recall_decile", TailMetrics.recall(decile, counts));
         putFinite(m, "rare_recall_hapax", TailMetrics.recall(hapax, counts));
-        if (truth != null) {
+        // the unigram of a text with no word of the language is undefined: its KLs are left out
+        if (truth != null && truth.vocabulary().stream().anyMatch(counts::containsKey)) {
             List<String> vocab = truth.vocabulary();
             double[] p = truth.unigram();
             long[] c = new long[vocab.size()];

@@ -123,9 +123,12 @@ final class MetricsRepair {
         }
     }
 
-    /** The eval.json of every DONE generation of {@code cfg}, in cell and generation order. */
+    /**
+     * The eval.json of the base rows ({@link BaseRows}), then of every DONE generation of {@code
+     * cfg}, in cell and generation order.
+     */
     private static List<Path> doneEvalFiles(RunConfig cfg, Path root) {
-        List<Path> out = new ArrayList<>();
+        List<Path> out = new ArrayList<>(BaseRows.doneEvalFiles(cfg, root));
         for (MixingPolicy policy : cfg.policies()) {
             for (long seed : cfg.seeds()) {
                 Path cell = RunDir.cell(root, policy.spec(), seed);

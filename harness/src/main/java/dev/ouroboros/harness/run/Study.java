@@ -157,6 +157,9 @@ public final class Study {
                             manifest.generateBatchSize(plan.shape(), data.train().count(), device));
             Study s = new Study(cfg, device, d, data, console);
             s.budget = maxGenerations;
+            if (BaseRows.apply(cfg)) {
+                BaseRows.ensure(cfg, d.root(), s::data, device, console);
+            }
             for (MixingPolicy policy : cfg.policies()) {
                 for (long seed : cfg.seeds()) {
                     if (s.budget > 0) {
@@ -297,6 +300,7 @@ public final class Study {
         try (LanguageModel model =
                 Files.isDirectory(modelDir) ? LanguageModel.load(modelDir, device) : train(c, t)) {
             double[] syntheticPpl = null;
+            double degenerate = Double.NaN;
             if (t < cfg.generations() - 1) {
                 SyntheticSets synthetic = synthetic(c.seed());
                 Path shared = t == 0 ? gen0.adoptedFrom(g) : null;
@@ -312,12 +316,13 @@ public final class Study {
                 BlockFile s = synthetic.make(model, c, t);
                 if (!Files.exists(evalJson)) { // else its scores are in there
                     syntheticPpl = synthetic.scoreUnderGen0(model, c, t, s);
+                    degenerate = DegenerateBlocks.share(s, data(c.seed()).tokenizer());
                 }
             }
             List<MetricsRow> rows =
                     Files.exists(evalJson)
                             ? MetricsRepair.rows(evalJson)
-                            : evaluate(model, c, t, syntheticPpl);
+                            : evaluate(model, c, t, syntheticPpl, degenerate);
             MetricsFile.appendMissing(dir.metrics(), rows);
             String ppl = "ppl_blocks" + cfg.data().blockSize();
             console.accept(
@@ -339,13 +344,22 @@ public final class Study {
      * (continuations.jsonl, before eval.json) and eval.json (the rows and the synthetic set's
      * per-sample scores).
      */
-    private List<MetricsRow> evaluate(LanguageModel model, Cell c, int t, double[] syntheticPpl) {
+    private List<MetricsRow> evaluate(
+            LanguageModel model, Cell c, int t, double[] syntheticPpl, double degenerate) {
         CrashPoint.here("eval");
         Path g = c.gen(t);
         List<Continuation> texts = new ArrayList<>();
         List<MetricsRow> rows =
                 GenerationEval.rows(
-                        cfg, data(c.seed()), model, c.spec(), c.seed(), t, syntheticPpl, texts);
+                        cfg,
+                        data(c.seed()),
+                        model,
+                        c.spec(),
+                        c.seed(),
+                        t,
+                        syntheticPpl,
+                        degenerate,
+                        texts);
         Continuation.write(g.resolve(Continuation.FILE), texts);
         ObjectNode e = JSON.createObjectNode();
         e.put("policy", c.spec()).put("seed", c.seed()).put("generation", t);

@@ -154,7 +154,8 @@ final class SyntheticSets {
         trust.accept(c, t);
         console.accept(c.where(t) + ": extending the study (synthetic set S_" + (t + 1) + ")");
         try (LanguageModel model = LanguageModel.load(modelDir, device)) {
-            double[] scores = scoreUnderGen0(model, c, t, make(model, c, t));
+            BlockFile s = make(model, c, t);
+            double[] scores = scoreUnderGen0(model, c, t, s);
             Path evalJson = g.resolve("eval.json");
             ObjectNode e;
             try {
@@ -162,7 +163,13 @@ final class SyntheticSets {
             } catch (IOException ex) {
                 throw new UserInputException(evalJson + ": unreadable (" + ex.getMessage() + ")");
             }
-            MetricsRow row = GenerationEval.syntheticRow(c.spec(), c.seed(), t, scores);
+            MetricsRow row =
+                    GenerationEval.syntheticRow(
+                            c.spec(),
+                            c.seed(),
+                            t,
+                            scores,
+                            DegenerateBlocks.share(s, data.tokenizer()));
             ((ArrayNode) e.withArray("rows")).add(JSON.readTree(MetricsLog.toJson(row)));
             PerSamplePpl.put(e, Map.of("synthetic", scores));
             byte[] bytes = e.toPrettyString().getBytes(StandardCharsets.UTF_8);
