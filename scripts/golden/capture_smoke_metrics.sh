@@ -26,8 +26,10 @@ flags=$(grep -m1 '^flags' /proc/cpuinfo | sed 's/^[^:]*: *//' | tr ' ' '\n' \
 machine="$vendor; $model; $flags"
 dst="$root/harness/src/test/resources/regression/$(printf '%s' "$machine" | sha256sum | cut -c1-12)"
 mkdir -p "$dst"
-sed -E 's/"time":"[^"]*"/"time":"1970-01-01T00:00:00Z"/' "$out/random/metrics.jsonl" > "$dst/smoke-metrics.jsonl"
-sed -E 's/"time":"[^"]*"/"time":"1970-01-01T00:00:00Z"/' "$out/first/metrics.jsonl" > "$dst/smoke-metrics-first.jsonl"
+# the time blanked, and with it each row's sha256 (of its content, time included): fixture rows read as unverified
+blank='s/"time":"[^"]*"/"time":"1970-01-01T00:00:00Z"/; s/,"sha256":"[0-9a-f]*"}$/}/'
+sed -E "$blank" "$out/random/metrics.jsonl" > "$dst/smoke-metrics.jsonl"
+sed -E "$blank" "$out/first/metrics.jsonl" > "$dst/smoke-metrics-first.jsonl"
 echo "$machine" > "$dst/machine.txt"
 echo "wrote $dst (smoke-metrics.jsonl $(wc -l < "$dst/smoke-metrics.jsonl") rows, smoke-metrics-first.jsonl" \
   "$(wc -l < "$dst/smoke-metrics-first.jsonl") rows, from $(git -C "$root" rev-parse --short HEAD), on $(cat "$dst/machine.txt"))" >&2
