@@ -47,7 +47,9 @@ class MetricsLogTest {
                         () ->
                                 MetricsLog.parse(
                                         line.replace("\"generation\":-1", "\"generation\":-2")));
-        assertTrue(e.getMessage().contains("generation must be ≥ -1"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("generation must be ≥ 0 (or -1: the base model)"),
+                e.getMessage());
     }
 
     @Test
