@@ -32,8 +32,8 @@ import picocli.CommandLine.Spec;
         name = "eval",
         mixinStandardHelpOptions = true,
         description = {
-            "Perplexity of an HF OPT checkpoint on a UTF-8 text file (--text), or on a run directory's exact test",
-            "subset (--run: the blocks the study scored, its block size; rolling: its whole test split).",
+            "Perplexity of an HF OPT checkpoint on a UTF-8 text file (--text) or a run's test subset (--run).",
+            "--run scores the blocks the study scored, at its block size (rolling: its whole test split).",
             "blocks: Shumailov et al.'s protocol (per-line BOS, concatenate, blocks of B, exp(sum NLL / sum predictions)).",
             "rolling: lm-eval's loglikelihood_rolling over the whole file as one document (token, word, byte perplexity)."
         })
